@@ -1,0 +1,26 @@
+import type { FinishReason, Usage } from './providers/provider.js';
+
+/** Which kind of answer this is: from a remote model, or from the local offline responder. */
+export type ChatModeUsed = 'remote' | 'local';
+
+/**
+ * `healthy`: the first link of the chain answered; `degraded`: a later remote link answered;
+ * `offline`: no remote link could answer and the local responder did.
+ */
+export type ServiceStatus = 'healthy' | 'degraded' | 'offline';
+
+/** An answer from the AI service, with who produced it and why (when a later link answered). */
+export interface AiResult {
+  content: string;
+  finishReason: FinishReason;
+  usage?: Usage;
+  mode: ChatModeUsed;
+  /** `ollama`, `openai` or `local`. */
+  provider: string;
+  model: string;
+  serviceStatus: ServiceStatus;
+  /** Why earlier links did not answer, e.g. `ollama: breaker_open` or `ollama: HTTP 500`. */
+  fallbackReason?: string;
+  /** From the call to the answer, ms. */
+  processingTimeMs: number;
+}

@@ -1,0 +1,86 @@
+/**
+ * Maps whatever the `ollama` package (and fetch under it) throws to a ProviderError.
+ *
+ * What the package throws, as of 0.6.x: `ResponseError` (not exported; `name` 'ResponseError',
+ * `status_code`) for an HTTP error status; fetch's `TypeError` ('fetch failed', cause ECONNREFUSED,
+ * ECONNRESET...) or 'terminated' when the socket dies; `SyntaxError` from `response.json()`; a
+ * plain `Error` for an `{"error"}` line in a stream or a stream that ends without `done:true`; and the
+ * fetch `AbortError` when the signal fires.
+ */
+import { ProviderError } from '../provider.js';
+
+/** What the call knew when it failed: the caller's signal and the last HTTP response seen. */
+export interface FailureContext {
+  signal?: AbortSignal;
+  response?: Response;
+}
+
+/**
+ * The ProviderError for `error`: the caller's abort first (`timeout` when the signal's reason is a
+ * `TimeoutError`, else `aborted`), then `http` with status (and `retryAfterMs` from `Retry-After`),
+ * `connection`, and `bad_response` for answers we cannot read. Returns ProviderErrors unchanged.
+ */
+export function toProviderError(error: unknown, context: FailureContext = {}): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const { signal, response } = context;
+  const cause = { cause: error };
+  if (signal?.aborted) {
+    const timedOut = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+    return timedOut
+      ? new ProviderError('Ollama call timed out', 'timeout', 'ollama', undefined, cause)
+      : new ProviderError('Ollama call aborted', 'aborted', 'ollama', undefined, cause);
+  }
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    message?: unknown;
+    status_code?: unknown;
+  };
+  const message = typeof e.message === 'string' ? e.message : String(error);
+  if (e.name === 'ResponseError' && typeof e.status_code === 'number') {
+    const retryAfterMs = parseRetryAfter(response?.headers.get('retry-after'));
+    return new ProviderError(
+      `Ollama answered ${e.status_code}: ${message}`,
+      'http',
+      'ollama',
+      e.status_code,
+      {
+        ...cause,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      },
+    );
+  }
+  if (e.name === 'AbortError')
+    return new ProviderError('Ollama call aborted', 'aborted', 'ollama', undefined, cause);
+  if (e.name === 'TypeError') {
+    return new ProviderError(
+      `Ollama unreachable: ${describeCause(error)}`,
+      'connection',
+      'ollama',
+      undefined,
+      cause,
+    );
+  }
+  return new ProviderError(
+    `Ollama answered unreadably: ${message}`,
+    'bad_response',
+    'ollama',
+    undefined,
+    cause,
+  );
+}
+
+/** `Retry-After` (delay seconds or an HTTP date) in ms, or undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** fetch's message plus its cause's code, e.g. `fetch failed (ECONNREFUSED)`. */
+function describeCause(error: unknown): string {
+  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const code = e.cause?.code ?? e.cause?.message;
+  return `${String(e.message)}${typeof code === 'string' ? ` (${code})` : ''}`;
+}

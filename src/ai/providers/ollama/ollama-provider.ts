@@ -1,0 +1,113 @@
+/**
+ * The Ollama provider: the `ollama` package against Ollama's native API (`/api/chat`, `/api/tags`,
+ * `/api/version`).
+ */
+import { type AbortableAsyncIterator, type ChatResponse, Ollama } from 'ollama';
+import type { ChatDelta, ChatProvider, ChatRequest, ChatResult, ProviderHealth } from '../provider.js';
+import { ProviderError } from '../provider.js';
+import { type FailureContext, toProviderError } from './map-errors.js';
+import { fromOllamaResponse, toDelta, toOllamaRequest } from './map-request.js';
+
+/** Options of `createOllamaProvider`. */
+export interface OllamaProviderOptions {
+  /** Ollama's base URL, e.g. `http://127.0.0.1:11434`. Also the provider's `endpoint`. */
+  host: string;
+  /** The fetch to call through (tests, proxies). Default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Creates a ChatProvider (kind `ollama`, endpoint `host`) for an Ollama server.
+ *
+ * `chat` sends `stream:false` and maps `temperature`, `top_p`, `max_tokens` (→ `num_predict`),
+ * `stop` and `seed` into `options`; the answer's `thinking` becomes `reasoning`. Every method
+ * throws ProviderError only (except `health`, which never throws), and honours `signal`: the
+ * package has no per-call signal, so each call gets its own client whose fetch carries the signal.
+ *
+ * @example
+ * const ollama = createOllamaProvider({ host: 'http://127.0.0.1:11434' });
+ * const { content } = await ollama.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] });
+ */
+export function createOllamaProvider(options: OllamaProviderOptions): ChatProvider {
+  const { host } = options;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+
+  /** A client for one call: its fetch merges `signal` in and remembers the last response (for headers). */
+  function clientFor(signal: AbortSignal | undefined): { client: Ollama; context: FailureContext } {
+    const context: FailureContext = signal ? { signal } : {};
+    const callFetch: typeof fetch = async (input, init) => {
+      const signals = [init?.signal, signal].filter((s): s is AbortSignal => s instanceof AbortSignal);
+      const merged = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+      const response = await baseFetch(input, { ...init, ...(merged ? { signal: merged } : {}) });
+      context.response = response;
+      return response;
+    };
+    return { client: new Ollama({ host, fetch: callFetch }), context };
+  }
+
+  return {
+    kind: 'ollama',
+    endpoint: host,
+
+    async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+      const { client, context } = clientFor(signal);
+      try {
+        const response = await client.chat({ ...toOllamaRequest(request), stream: false });
+        return fromOllamaResponse(response, request.model);
+      } catch (error) {
+        throw toProviderError(error, context);
+      }
+    },
+
+    async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
+      const { client, context } = clientFor(signal);
+      let parts: AbortableAsyncIterator<ChatResponse> | undefined;
+      let finished = false;
+      try {
+        parts = await client.chat({ ...toOllamaRequest(request), stream: true });
+        for await (const part of parts) {
+          const delta = toDelta(part);
+          if (delta) yield delta;
+        }
+        finished = true;
+      } catch (error) {
+        throw toProviderError(error, context);
+      } finally {
+        // The consumer stopped early (or we failed): release the HTTP call.
+        if (!finished) parts?.abort();
+      }
+    },
+
+    async models(signal?: AbortSignal): Promise<string[]> {
+      const { client, context } = clientFor(signal);
+      try {
+        const list: unknown = await client.list();
+        const models = (list as { models?: unknown } | null)?.models;
+        if (!Array.isArray(models)) {
+          throw new ProviderError('Ollama /api/tags answered without models', 'bad_response', 'ollama');
+        }
+        return models
+          .map((m) => (m as { name?: unknown } | null)?.name)
+          .filter((n): n is string => typeof n === 'string');
+      } catch (error) {
+        throw toProviderError(error, context);
+      }
+    },
+
+    async health(signal?: AbortSignal): Promise<ProviderHealth> {
+      const started = performance.now();
+      const { client, context } = clientFor(signal);
+      try {
+        const answer: unknown = await client.version();
+        const version = (answer as { version?: unknown } | null)?.version;
+        if (typeof version !== 'string') {
+          throw new ProviderError('Ollama /api/version answered without a version', 'bad_response', 'ollama');
+        }
+        return { ok: true, latencyMs: performance.now() - started, detail: `ollama ${version}` };
+      } catch (error) {
+        const detail = toProviderError(error, context).message;
+        return { ok: false, latencyMs: performance.now() - started, detail };
+      }
+    },
+  };
+}

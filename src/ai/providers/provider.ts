@@ -1,0 +1,121 @@
+/**
+ * The contract every AI provider implements (ollama, openai-compatible, local). Requests and results
+ * use OpenAI's wire names (`messages`, `max_tokens`, `finish_reason`, `usage`) so that the
+ * OpenAI-compatible route maps them one to one.
+ */
+
+export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+  name?: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  /** 0–2. */
+  temperature?: number;
+  top_p?: number;
+  /** Upper bound on generated tokens (Ollama `num_predict`). */
+  max_tokens?: number;
+  stop?: string[];
+  seed?: number;
+  /**
+   * The plain text of the chat message being answered, unfenced, for providers that do not read
+   * prompts (the local responder). Remote providers ignore it.
+   */
+  hint?: { text: string; userName?: string };
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** Token counts as the provider reported them (Ollama `prompt_eval_count` / `eval_count`). */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ChatResult {
+  /** The answer text, as the model produced it (reasoning blocks may still be in it). */
+  content: string;
+  /** The model's separate reasoning, when the provider returns one (Ollama `thinking`); never shown. */
+  reasoning?: string;
+  finish_reason: FinishReason;
+  usage?: Usage;
+  /** The model that answered, as the provider names it. */
+  model: string;
+}
+
+/** One piece of a streamed answer. The last piece carries `finish_reason` (and `usage` if known). */
+export interface ChatDelta {
+  content?: string;
+  finish_reason?: FinishReason;
+  usage?: Usage;
+}
+
+export interface ProviderHealth {
+  ok: boolean;
+  /** Round trip of the health probe, in ms. */
+  latencyMs: number;
+  detail?: string;
+}
+
+/** `ollama`, `openai` (any OpenAI-compatible server) or `local` (the offline responder). */
+export type ProviderKind = 'ollama' | 'openai' | 'local';
+
+export interface ChatProvider {
+  readonly kind: ProviderKind;
+  /** Where it calls: a base URL, or `local`. One circuit breaker guards each endpoint. */
+  readonly endpoint: string;
+  /** One answer. Throws ProviderError; aborts (ProviderError code `aborted`) when `signal` fires. */
+  chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;
+  /** The answer as deltas, as the upstream sends them. Same errors as `chat`. */
+  stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta>;
+  /** Model names the endpoint offers. */
+  models(signal?: AbortSignal): Promise<string[]>;
+  /** A cheap probe of the endpoint; never throws. */
+  health(signal?: AbortSignal): Promise<ProviderHealth>;
+}
+
+/**
+ * How a provider call failed:
+ * - `connection`: refused, reset, DNS; `timeout`: no answer in time; `aborted`: our caller cancelled;
+ * - `http`: the upstream answered with an error `status`; `bad_response`: an answer we cannot parse;
+ * - `breaker_open`: not called at all, because the endpoint's circuit breaker is open.
+ */
+export type ProviderErrorCode =
+  | 'connection'
+  | 'timeout'
+  | 'aborted'
+  | 'http'
+  | 'bad_response'
+  | 'breaker_open';
+
+/** Statuses worth another try: request timeout, rate limited, and server errors. */
+const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+
+/**
+ * A failed provider call. `retryable` is decided by the code (connection and timeout errors, and
+ * HTTP 408/429/5xx retry; 4xx and unparseable answers do not). The message never holds an API key.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly retryable: boolean;
+  constructor(
+    message: string,
+    readonly code: ProviderErrorCode,
+    readonly provider: ProviderKind,
+    readonly status?: number,
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+    this.retryable =
+      code === 'connection' || code === 'timeout' || (code === 'http' && RETRYABLE_STATUS(status ?? 0));
+  }
+  /** The upstream's `Retry-After`, in ms, when it sent one. */
+  readonly retryAfterMs: number | undefined;
+}

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { requireBearer } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import { adminRoutes } from './http/routes/admin.js';
+import { healthRoutes } from './http/routes/health.js';
+import { interactionRoutes } from './http/routes/interactions.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { statusRoutes } from './http/routes/status.js';
+import type { Services } from './services.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Builds the fastify app on top of `services`. It never listens: `main.ts` does, and tests drive it
+ * with `app.inject`. Routes: interactions and status behind the API keys, admin behind the admin
+ * key, health and metrics open.
+ */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    // One line per request, our own (onResponse below), instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1_048_576,
+    // Keep the caller's request id when it sends a sane one, so logs join across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'] ?? request.headers['x-correlation-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  registerErrorHandling(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const elapsedMs = reply.elapsedTime;
+    services.metrics.httpRequests.labels(route, request.method, String(reply.statusCode)).inc();
+    services.metrics.httpDuration.labels(route, request.method).observe(elapsedMs / 1000);
+    if (route !== '/health' && route !== '/metrics') {
+      request.log.info(
+        {
+          action: 'http',
+          method: request.method,
+          route,
+          status: reply.statusCode,
+          execution_time_ms: Math.round(elapsedMs * 100) / 100,
+        },
+        'request done',
+      );
+    }
+  });
+
+  await app.register(healthRoutes(services));
+  await app.register(metricsRoutes(services));
+  await app.register(async (api) => {
+    api.addHook('preHandler', requireBearer(services.config.auth.apiKeys));
+    await api.register(interactionRoutes(services));
+    await api.register(statusRoutes(services));
+  });
+  await app.register(adminRoutes(services));
+  return app;
+}

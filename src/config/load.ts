@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Value from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { envNameOf, readEnv } from './env.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { type Config, ConfigSchema } from './schema.js';
+
+/** The committed defaults, next to the sources (works from `src/` under tsx and from `dist/src/`). */
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
+const FALLBACK_DEFAULT_PATH = fileURLToPath(new URL('../../../config/default.yaml', import.meta.url));
+
+export interface LoadConfigOptions {
+  /** Environment to read; `process.env` by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Keys merged over everything else (tests). */
+  overrides?: DeepPartial<Config>;
+}
+
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * Builds the configuration: `config/default.yaml` < the YAML/JSON file named by `CHATGATE_CONFIG`
+ * < environment variables < `overrides`, then validates it once against `ConfigSchema`.
+ * Objects merge key by key; arrays and scalars replace.
+ * @throws ConfigError naming every bad key (with its env variable) and why.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const issues: ConfigIssue[] = [];
+  let merged = readYamlFile(existingDefaultPath(), 'config/default.yaml', issues);
+  if (env.CHATGATE_CONFIG) {
+    merged = deepMerge(merged, readYamlFile(env.CHATGATE_CONFIG, 'CHATGATE_CONFIG', issues));
+  }
+  const fromEnv = readEnv(env, (path) => readFileSync(path, 'utf8'));
+  issues.push(...fromEnv.issues);
+  merged = deepMerge(merged, fromEnv.values);
+  if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);
+
+  const failedKeys = new Set(issues.map((issue) => issue.key));
+  for (const issue of schemaIssues(merged)) if (!failedKeys.has(issue.key)) issues.push(issue);
+  if (issues.length === 0) issues.push(...crossFieldIssues(merged as Config));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return merged as Config;
+}
+
+function existingDefaultPath(): string {
+  try {
+    readFileSync(DEFAULT_CONFIG_PATH);
+    return DEFAULT_CONFIG_PATH;
+  } catch {
+    return FALLBACK_DEFAULT_PATH;
+  }
+}
+
+function readYamlFile(path: string, label: string, issues: ConfigIssue[]): Record<string, unknown> {
+  try {
+    const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      issues.push({ key: label, message: `${path} must hold a mapping of keys` });
+      return {};
+    }
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    issues.push({ key: label, message: `cannot read ${path}: ${(error as Error).message}` });
+    return {};
+  }
+}
+
+/** Schema violations, one per key (the first reason for it), with dotted keys. */
+function schemaIssues(value: unknown): ConfigIssue[] {
+  const byKey = new Map<string, ConfigIssue>();
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    const key = error.instancePath.slice(1).replaceAll('/', '.') || '(root)';
+    const known = byKey.get(key);
+    // A union reports one error per member and then `anyOf`; say which values are allowed instead.
+    if (error.keyword === 'const') {
+      const allowed = known?.message.startsWith('must be one of') ? `${known.message}|` : 'must be one of ';
+      byKey.set(key, { key, env: envNameOf(key), message: `${allowed}${String(error.params.allowedValue)}` });
+      continue;
+    }
+    if (error.keyword === 'anyOf' && known) continue;
+    if (!known)
+      byKey.set(key, {
+        key,
+        env: envNameOf(key),
+        message: describe(error.keyword, error.message, error.params),
+      });
+  }
+  return [...byKey.values()];
+}
+
+function describe(keyword: string, message: string, params: Record<string, unknown>): string {
+  if (keyword === 'enum' && Array.isArray(params.allowedValues)) {
+    return `must be one of ${params.allowedValues.join('|')}`;
+  }
+  return keyword === 'required' ? message.replace('must have required properties', 'missing') : message;
+}
+
+/** Rules one schema cannot say: references between keys. */
+function crossFieldIssues(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const personalities = Object.keys(config.personalities);
+  if (!config.ai.systemPrompt && !personalities.includes(config.ai.personality)) {
+    issues.push({
+      key: 'ai.personality',
+      env: envNameOf('ai.personality'),
+      message: `unknown personality "${config.ai.personality}"; one of ${personalities.join('|')}`,
+    });
+  }
+  if (config.ai.retry.initialDelayMs > config.ai.retry.maxDelayMs) {
+    issues.push({ key: 'ai.retry.initialDelayMs', message: 'must be <= ai.retry.maxDelayMs' });
+  }
+  return issues;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Merges `over` into a copy of `base`: objects key by key, anything else replaced. */
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = result[key];
+    result[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return result;
+}

@@ -1,0 +1,136 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * The one schema of chatgate's configuration. Values come from `config/default.yaml`, then the
+ * file named by `CHATGATE_CONFIG`, then environment variables (see `load.ts`); the merged result is
+ * validated once against this schema at start. Durations are in ms, lengths in characters.
+ */
+
+export const CHAT_MODES = ['remote', 'local', 'hybrid'] as const;
+export const PROVIDER_KINDS = ['ollama', 'openai', 'local'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const TRIGGER_KINDS = [
+  'mention',
+  'command',
+  'greeting',
+  'farewell',
+  'question',
+  'subscription',
+  'resub',
+  'subgift',
+  'submysterygift',
+  'raid',
+  'cheer',
+  'follow',
+] as const;
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
+export type ChatMode = (typeof CHAT_MODES)[number];
+
+const Ms = (options: { minimum?: number; maximum?: number } = {}) =>
+  Type.Integer({ minimum: options.minimum ?? 0, ...(options.maximum ? { maximum: options.maximum } : {}) });
+const Probability = Type.Number({ minimum: 0, maximum: 1 });
+
+/** One trigger's switch, response probability (0–1) and cooldowns (ms; 0 = none). */
+export const TriggerSettingsSchema = Type.Object({
+  enabled: Type.Boolean(),
+  probability: Probability,
+  userCooldownMs: Ms(),
+  channelCooldownMs: Ms(),
+  /** Words or phrases, matched on word boundaries, case-insensitively (greeting, farewell, question). */
+  words: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** Command prefixes such as `!ai` and `/ask` (command trigger). */
+  prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+});
+export type TriggerSettings = Static<typeof TriggerSettingsSchema>;
+
+export const TriggersSchema = Type.Object({
+  /** The order in which triggers are tried; the first that matches names the interaction. */
+  order: Type.Array(Type.Enum(TRIGGER_KINDS), { minItems: 1 }),
+  kinds: Type.Record(Type.Enum(TRIGGER_KINDS), TriggerSettingsSchema),
+});
+export type TriggersConfig = Static<typeof TriggersSchema>;
+
+export const ConfigSchema = Type.Object({
+  server: Type.Object({
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    host: Type.String({ minLength: 1 }),
+  }),
+  log: Type.Object({ level: Type.Enum(LOG_LEVELS) }),
+  bot: Type.Object({
+    /** The bot's name and handle as chat users address it (`@chatgate`, `chatgate`). */
+    name: Type.String({ minLength: 1 }),
+    aliases: Type.Array(Type.String({ minLength: 1 })),
+  }),
+  ai: Type.Object({
+    mode: Type.Enum(CHAT_MODES),
+    offlineResponses: Type.Boolean(),
+    provider: Type.Enum(PROVIDER_KINDS),
+    fallbackProvider: Type.Optional(Type.Enum(PROVIDER_KINDS)),
+    model: Type.String({ minLength: 1 }),
+    temperature: Type.Number({ minimum: 0, maximum: 2 }),
+    maxTokens: Type.Integer({ minimum: 1, maximum: 4096 }),
+    personality: Type.String({ minLength: 1 }),
+    systemPrompt: Type.Optional(Type.String({ maxLength: 4000 })),
+    ollama: Type.Object({ host: Type.String({ format: 'uri' }) }),
+    openai: Type.Object({
+      baseUrl: Type.Optional(Type.String({ format: 'uri' })),
+      apiKey: Type.Optional(Type.String()),
+      model: Type.Optional(Type.String({ minLength: 1 })),
+    }),
+    /** Per provider call (one attempt), ms. */
+    requestTimeoutMs: Ms({ minimum: 100 }),
+    breaker: Type.Object({
+      failureThreshold: Type.Integer({ minimum: 1 }),
+      /** How long an open breaker waits before letting a trial call through (half-open), ms. */
+      timeoutMs: Ms({ minimum: 1 }),
+      successThreshold: Type.Integer({ minimum: 1 }),
+    }),
+    retry: Type.Object({
+      /** Attempts in all, the first included. */
+      maxAttempts: Type.Integer({ minimum: 1, maximum: 10 }),
+      initialDelayMs: Ms(),
+      maxDelayMs: Ms(),
+    }),
+  }),
+  personalities: Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 4000 })),
+  triggers: TriggersSchema,
+  queue: Type.Object({
+    maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Interactions waiting to run; beyond it the ack says `queue_full` and HTTP answers 503. */
+    maxSize: Type.Integer({ minimum: 1 }),
+    /** The whole interaction (context, every provider link, delivery), ms. */
+    interactionTimeoutMs: Ms({ minimum: 100 }),
+  }),
+  context: Type.Object({
+    /** Turns (one user message + one reply each) kept per conversation. */
+    maxTurns: Type.Integer({ minimum: 0, maximum: 50 }),
+    ttlMs: Ms({ minimum: 1000 }),
+    maxConversations: Type.Integer({ minimum: 1 }),
+  }),
+  limits: Type.Object({
+    /** Longest reply per platform, chars (Twitch 500, Telegram 4096, Discord 2000). */
+    replyMaxChars: Type.Record(Type.String(), Type.Integer({ minimum: 1 })),
+    /** Longest incoming text we accept, chars. */
+    eventTextMaxChars: Type.Integer({ minimum: 1 }),
+    /** How long an event id is remembered for dedupe, ms. */
+    dedupeTtlMs: Ms({ minimum: 1000 }),
+  }),
+  auth: Type.Object({
+    /** Bearer keys accepted on the API; empty = no auth (logged as a warning). */
+    apiKeys: Type.Array(Type.String({ minLength: 8 })),
+    /** Bearer key for admin routes; unset = the API keys rule applies. */
+    adminKey: Type.Optional(Type.String({ minLength: 8 })),
+  }),
+  callbacks: Type.Object({
+    /** Where replies are POSTed when the event named no `callback_url` (WaddleBot router). */
+    defaultUrl: Type.Optional(Type.String({ format: 'uri' })),
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 10 }),
+    timeoutMs: Ms({ minimum: 100 }),
+  }),
+  interactions: Type.Object({
+    /** Interactions kept in the in-process log for `GET /api/v1/ai/interactions`. */
+    logSize: Type.Integer({ minimum: 1 }),
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;

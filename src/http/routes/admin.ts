@@ -1,0 +1,52 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { CHAT_MODES, PROVIDER_KINDS } from '../../config/schema.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { Services } from '../../services.js';
+import { requireAdmin } from '../auth.js';
+
+/**
+ * Admin controls (admin key, or the API keys when no admin key is set):
+ * - `POST /api/v1/ai/admin/mode` `{ mode }`: switch remote|local|hybrid at run time;
+ * - `POST /api/v1/ai/admin/breakers/:provider/reset`: close that provider's breakers.
+ */
+export const adminRoutes = (services: Services): FastifyPluginAsync =>
+  async function admin(plain) {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const { config, ai, providers } = services;
+    app.addHook('preHandler', requireAdmin(config.auth.adminKey, config.auth.apiKeys));
+    app.post(
+      '/api/v1/ai/admin/mode',
+      { schema: { body: Type.Object({ mode: Type.Enum(CHAT_MODES) }) } },
+      async (request) => {
+        const previous = ai.mode;
+        ai.setMode(request.body.mode);
+        request.log.warn({ action: 'admin_mode', previous, mode: request.body.mode }, 'chat mode changed');
+        return { mode: ai.mode, previous_mode: previous };
+      },
+    );
+
+    app.post(
+      '/api/v1/ai/admin/breakers/:provider/reset',
+      { schema: { params: Type.Object({ provider: Type.Enum(PROVIDER_KINDS) }) } },
+      async (request) => {
+        const links = providers
+          .remoteLinks()
+          .filter((link) => link.provider.kind === request.params.provider);
+        if (links.length === 0) throw new NotFoundError(`no breaker for provider ${request.params.provider}`);
+        for (const link of links) link.guard?.reset();
+        request.log.warn(
+          { action: 'admin_breaker_reset', provider: request.params.provider },
+          'breaker reset',
+        );
+        return {
+          provider: request.params.provider,
+          breakers: links.map((link) => ({
+            endpoint: link.provider.endpoint,
+            breaker: link.guard?.state ?? 'closed',
+          })),
+        };
+      },
+    );
+  };

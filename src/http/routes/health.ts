@@ -1,0 +1,32 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services.js';
+
+/**
+ * - `GET /health`: liveness; 200 while the process serves.
+ * - `GET /health/ready`: readiness; 200 when chatgate can take interactions (queue open and not
+ *   full), else 503. Each check is listed. Providers do not decide readiness: with them down,
+ *   chatgate still answers through the local responder.
+ */
+export const healthRoutes = (services: Services): FastifyPluginAsync =>
+  async function health(app) {
+    app.get('/health', async () => ({ status: 'ok' }));
+
+    app.get('/health/ready', async (_request, reply) => {
+      const queueOk = !services.queue.isFull;
+      const breakers = Object.fromEntries(
+        services.providers
+          .remoteLinks()
+          .map(({ provider, guard }) => [`${provider.kind} ${provider.endpoint}`, guard?.state]),
+      );
+      const ready = queueOk;
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not_ready',
+        checks: {
+          queue: queueOk ? 'ok' : 'full',
+          context_store: 'memory',
+          config_store: 'embedded',
+          providers: breakers,
+        },
+      });
+    });
+  };

@@ -1,0 +1,90 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { NotFoundError } from '../../core/errors.js';
+import type { Services } from '../../services.js';
+import { sendError } from '../errors.js';
+import { parseInteractionBody } from '../schemas/interaction-body.js';
+import { interactionJson } from '../schemas/interaction-json.js';
+
+const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] as const;
+
+/**
+ * The interaction endpoint for external collectors:
+ * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
+ *   at once, 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
+ *   queue is full;
+ * - `GET /api/v1/ai/interaction/:id`: its state and reply;
+ * - `GET /api/v1/ai/interactions`: recent interactions, newest first, filtered.
+ */
+export const interactionRoutes = (services: Services): FastifyPluginAsync =>
+  async function interactions(plain) {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    app.post('/api/v1/ai/interaction', async (request, reply) => {
+      const { event, callbackUrl, sessionId } = parseInteractionBody(
+        request.body,
+        services.config.limits.eventTextMaxChars,
+      );
+      const ack = await services.router.ingest(event, {
+        callbackUrl: callbackUrl ?? services.config.callbacks.defaultUrl,
+        sessionId,
+      });
+      if (ack.status === 'rejected') {
+        const detail =
+          ack.reason === 'queue_full'
+            ? 'the interaction queue is full; retry later'
+            : 'chatgate is shutting down';
+        return sendError(
+          request,
+          reply,
+          503,
+          ack.reason ?? 'unavailable',
+          detail,
+          ack.retryAfterSeconds ?? 1,
+        );
+      }
+      if (ack.status === 'ignored') {
+        return reply
+          .code(200)
+          .send({ interaction_id: ack.interactionId, status: 'ignored', reason: ack.reason });
+      }
+      return reply
+        .code(202)
+        .send({ interaction_id: ack.interactionId, status: 'queued', trigger: ack.trigger });
+    });
+
+    app.get(
+      '/api/v1/ai/interaction/:id',
+      { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) } },
+      async (request) => {
+        const { id } = request.params;
+        const interaction = await services.interactions.get(id);
+        if (!interaction) throw new NotFoundError(`no interaction ${id}`);
+        return interactionJson(interaction);
+      },
+    );
+
+    app.get(
+      '/api/v1/ai/interactions',
+      {
+        schema: {
+          querystring: Type.Object({
+            platform: Type.Optional(Type.String({ maxLength: 32 })),
+            community_id: Type.Optional(Type.String({ maxLength: 256 })),
+            status: Type.Optional(Type.Enum(STATUSES)),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          }),
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        const found = await services.interactions.list({
+          platform: query.platform,
+          communityId: query.community_id,
+          status: query.status,
+          limit: query.limit,
+        });
+        return { interactions: found.map((interaction) => interactionJson(interaction, true)) };
+      },
+    );
+  };

@@ -1,0 +1,55 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import { createLogger } from './observability/logger.js';
+import { createServices } from './services.js';
+
+/**
+ * Process entry: load and validate the config, build the services and the HTTP app, listen, and
+ * close gracefully on SIGINT/SIGTERM (stop accepting, drain the queue; a second signal exits at once).
+ */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`chatgate: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.log.level);
+  const services = createServices(config, { logger });
+  const app = await buildApp(services);
+
+  if (config.auth.apiKeys.length === 0) {
+    logger.warn(
+      { action: 'start' },
+      'CHATGATE_API_KEYS is not set: the API accepts requests WITHOUT authentication. Set it before exposing chatgate.',
+    );
+  }
+
+  closeWithGrace({ delay: config.queue.interactionTimeoutMs + 5000, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'closing after an error');
+    else logger.info({ signal }, 'closing');
+    await app.close();
+    await services.close();
+  });
+
+  await app.listen({ port: config.server.port, host: config.server.host });
+  logger.info(
+    {
+      action: 'start',
+      mode: config.ai.mode,
+      provider: config.ai.provider,
+      model: config.ai.model,
+      queue: 'memory',
+      stores: 'memory',
+    },
+    `chatgate listening on http://${config.server.host}:${config.server.port}`,
+  );
+}
+
+await main();

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { CommunitySettingsSource } from '../community/community-settings.js';
+import type { TriggerKind } from '../config/schema.js';
+import { type ChatEvent, withoutRaw } from '../core/chat-event.js';
+import { QueueFullError } from '../core/errors.js';
+import type { Logger } from '../observability/logger.js';
+import { hashUserId } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { InteractionQueue } from '../queue/interaction-queue.js';
+import type { Interaction, InteractionLog } from '../stores/interaction-log.js';
+import type { KeyStore } from '../stores/key-store.js';
+import { acquireCooldowns } from './cooldowns.js';
+import { matchTrigger } from './triggers/index.js';
+
+/**
+ * The router's answer to the caller, given at once: `queued` (an interaction will reply),
+ * `ignored` (with `reason`: duplicate, self, bot, disabled, no_trigger, probability, cooldown) or
+ * `rejected` (`queue_full` or `shutting_down`; retry after `retryAfterSeconds`).
+ */
+export interface Ack {
+  interactionId: string;
+  status: 'queued' | 'ignored' | 'rejected';
+  reason?: string;
+  trigger?: TriggerKind;
+  retryAfterSeconds?: number;
+}
+
+/** Where the reply of an event that came over HTTP should go, and the caller's session. */
+export interface IngestOptions {
+  callbackUrl?: string;
+  sessionId?: string;
+}
+
+export interface RouterDeps {
+  communities: CommunitySettingsSource;
+  queue: InteractionQueue;
+  interactions: InteractionLog;
+  keys: KeyStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** The names the bot answers to (lower case, no `@`). Adapters add their own handles. */
+  botNames: string[];
+  /** How long event ids are remembered for dedupe, ms. */
+  dedupeTtlMs: number;
+  /** Source of randomness for response probabilities; seeded in tests. */
+  random?: () => number;
+}
+
+/**
+ * Decides, for each event, whether the bot answers: dedupe → ignore self and other bots (unless
+ * they address us) → the community's triggers in order → probability → cooldowns → enqueue.
+ * Every event is recorded in the interaction log with what became of it.
+ */
+export class Router {
+  private readonly random: () => number;
+
+  constructor(private readonly deps: RouterDeps) {
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** Adds a name the bot answers to (an adapter's login or handle). */
+  addBotName(name: string): void {
+    const lower = name.toLowerCase().replace(/^@/, '');
+    if (!this.deps.botNames.includes(lower)) this.deps.botNames.push(lower);
+  }
+
+  /** Routes one event. Never throws for a bad event; the ack says what happened. */
+  async ingest(event: ChatEvent, options: IngestOptions = {}): Promise<Ack> {
+    const { deps } = this;
+    const interaction: Interaction = {
+      id: randomUUID(),
+      event: withoutRaw(event),
+      status: 'ignored',
+      createdAt: Date.now(),
+      callbackUrl: options.callbackUrl,
+      sessionId: options.sessionId,
+    };
+    const ignore = async (reason: string, trigger?: TriggerKind): Promise<Ack> => {
+      deps.metrics.eventsIgnored.labels(reason).inc();
+      await deps.interactions.add({ ...interaction, reason, trigger, completedAt: Date.now() });
+      this.logDecision(event, 'ignored', reason, trigger);
+      return { interactionId: interaction.id, status: 'ignored', reason, trigger };
+    };
+
+    const dedupeKey = `dedupe:${event.id}`;
+    if (!(await deps.keys.claim(dedupeKey, deps.dedupeTtlMs))) return ignore('duplicate');
+    if (event.user.isBot && deps.botNames.includes(event.user.login.toLowerCase())) return ignore('self');
+    if (event.user.isBot && !event.mentionsBot && !event.replyTo?.isBot) return ignore('bot');
+
+    const community = await deps.communities.get(event.communityId);
+    if (!community.enabled) return ignore('disabled');
+    const match = matchTrigger(event, community.triggers.order, community.triggers.kinds, deps.botNames);
+    if (!match) return ignore('no_trigger');
+    const settings = community.triggers.kinds[match.kind];
+    if (this.random() >= settings.probability) return ignore('probability', match.kind);
+    const cooldown = await acquireCooldowns(deps.keys, event, match.kind, settings);
+    if (!cooldown.acquired) return ignore('cooldown', match.kind);
+
+    await deps.interactions.add({ ...interaction, status: 'queued', trigger: match.kind });
+    try {
+      deps.queue.enqueue({
+        interactionId: interaction.id,
+        event,
+        trigger: match.kind,
+        text: match.text,
+        callbackUrl: options.callbackUrl,
+        sessionId: options.sessionId,
+      });
+    } catch (error) {
+      // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.
+      await Promise.all([deps.keys.release(dedupeKey), cooldown.release()]);
+      return this.reject(interaction, error, match.kind);
+    }
+    deps.metrics.triggersMatched.labels(match.kind).inc();
+    this.logDecision(event, 'queued', undefined, match.kind);
+    return { interactionId: interaction.id, status: 'queued', trigger: match.kind };
+  }
+
+  private async reject(interaction: Interaction, error: unknown, trigger: TriggerKind): Promise<Ack> {
+    const reason = error instanceof QueueFullError ? 'queue_full' : 'shutting_down';
+    const retryAfterSeconds = error instanceof QueueFullError ? error.retryAfterSeconds : undefined;
+    this.deps.metrics.eventsIgnored.labels(reason).inc();
+    const rejected = {
+      ...interaction,
+      status: 'rejected' as const,
+      reason,
+      trigger,
+      completedAt: Date.now(),
+    };
+    if (await this.deps.interactions.get(interaction.id)) {
+      await this.deps.interactions.update(interaction.id, rejected);
+    } else {
+      await this.deps.interactions.add(rejected);
+    }
+    this.logDecision(interaction.event as ChatEvent, 'rejected', reason, trigger);
+    return { interactionId: interaction.id, status: 'rejected', reason, trigger, retryAfterSeconds };
+  }
+
+  private logDecision(event: ChatEvent, result: string, reason?: string, trigger?: TriggerKind): void {
+    this.deps.logger.debug(
+      {
+        action: 'route',
+        community: event.communityId,
+        platform: event.platform,
+        user: hashUserId(event.platform, event.user.id),
+        result,
+        reason,
+        trigger,
+      },
+      'event routed',
+    );
+  }
+}

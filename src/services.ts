@@ -1,0 +1,135 @@
+import { AiService } from './ai/ai-service.js';
+import { ProviderRegistry } from './ai/provider-registry.js';
+import { type CommunitySettingsSource, DefaultCommunitySettings } from './community/community-settings.js';
+import type { Config } from './config/schema.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import type { InteractionQueue } from './queue/interaction-queue.js';
+import { MemoryInteractionQueue } from './queue/memory-queue.js';
+import { Router } from './router/router.js';
+import type { ContextStore } from './stores/context-store.js';
+import type { InteractionLog } from './stores/interaction-log.js';
+import type { KeyStore } from './stores/key-store.js';
+import { MemoryContextStore } from './stores/memory/memory-context-store.js';
+import { MemoryInteractionLog } from './stores/memory/memory-interaction-log.js';
+import { MemoryKeyStore } from './stores/memory/memory-key-store.js';
+import { CallbackSender } from './worker/callback.js';
+import { ReplyDelivery } from './worker/delivery.js';
+import { createInteractionRunner } from './worker/worker.js';
+
+/** Everything the HTTP edge and the adapters use, wired together. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  communities: CommunitySettingsSource;
+  context: ContextStore;
+  keys: KeyStore;
+  interactions: InteractionLog;
+  providers: ProviderRegistry;
+  ai: AiService;
+  delivery: ReplyDelivery;
+  queue: InteractionQueue;
+  router: Router;
+  /** ms since the epoch when the services were built. */
+  startedAt: number;
+  /** Stops taking work and drains the queue (running interactions finish). */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  logger?: Logger;
+  /** Randomness for trigger probabilities (seeded in tests). */
+  random?: () => number;
+  /** First delay between callback attempts, ms (short in tests). */
+  callbackInitialDelayMs?: number;
+}
+
+/**
+ * Builds chatgate's services from a validated config, with plain constructor arguments: the
+ * embedded defaults (in-process stores, p-queue) for now. Nothing listens or connects here.
+ */
+export function createServices(config: Config, options: ServiceOptions = {}): Services {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const metrics = new Metrics();
+  const communities = new DefaultCommunitySettings(config);
+  const context = new MemoryContextStore(config.context);
+  const keys = new MemoryKeyStore();
+  const interactions = new MemoryInteractionLog(config.interactions.logSize);
+  const providers = new ProviderRegistry(
+    {
+      ollamaHost: config.ai.ollama.host,
+      openaiBaseUrl: config.ai.openai.baseUrl,
+      openaiApiKey: config.ai.openai.apiKey,
+    },
+    config.ai,
+    metrics,
+    config.bot.name,
+  );
+  // Build the configured links up front, so that status shows their breakers from the start.
+  for (const kind of [config.ai.provider, config.ai.fallbackProvider]) if (kind) providers.get(kind);
+  const ai = new AiService(providers, metrics, config.ai.mode, config.ai.offlineResponses);
+  const delivery = new ReplyDelivery(
+    new CallbackSender({
+      maxAttempts: config.callbacks.maxAttempts,
+      timeoutMs: config.callbacks.timeoutMs,
+      initialDelayMs: options.callbackInitialDelayMs,
+    }),
+    logger,
+    config.callbacks.defaultUrl,
+  );
+  const runner = createInteractionRunner({
+    config,
+    communities,
+    context,
+    ai,
+    interactions,
+    delivery,
+    metrics,
+    logger,
+  });
+  const queue = new MemoryInteractionQueue(runner, {
+    concurrency: config.queue.maxConcurrent,
+    maxSize: config.queue.maxSize,
+    jobTimeoutMs: config.queue.interactionTimeoutMs,
+    onError: (job, error) => {
+      void interactions.update(job.interactionId, {
+        status: 'failed',
+        reason: error instanceof Error ? error.message : 'failed',
+        completedAt: Date.now(),
+      });
+      logger.warn(
+        { action: 'interaction', interaction: job.interactionId, err: error },
+        'interaction aborted',
+      );
+    },
+  });
+  metrics.observeQueue(queue);
+  const router = new Router({
+    communities,
+    queue,
+    interactions,
+    keys,
+    metrics,
+    logger,
+    botNames: [config.bot.name, ...config.bot.aliases].map((name) => name.toLowerCase()),
+    dedupeTtlMs: config.limits.dedupeTtlMs,
+    random: options.random,
+  });
+  return {
+    config,
+    logger,
+    metrics,
+    communities,
+    context,
+    keys,
+    interactions,
+    providers,
+    ai,
+    delivery,
+    queue,
+    router,
+    startedAt: Date.now(),
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,58 @@
+import type { ChatModeUsed, ServiceStatus } from '../ai/ai-result.js';
+import type { TriggerKind } from '../config/schema.js';
+import type { ChatEvent } from '../core/chat-event.js';
+
+/**
+ * Where an interaction stands: `queued` (waiting), `running`, `done` (replied), `failed` (no reply
+ * could be made), `ignored` (no trigger, cooldown, bot …), `rejected` (queue full; retry later).
+ */
+export type InteractionStatus = 'queued' | 'running' | 'done' | 'failed' | 'ignored' | 'rejected';
+
+/** The reply an interaction produced, and who produced it. */
+export interface InteractionReply {
+  text: string;
+  mode: ChatModeUsed;
+  provider: string;
+  model: string;
+  serviceStatus: ServiceStatus;
+  fallbackReason?: string;
+  /** From the worker's start to the reply being ready, ms. */
+  processingTimeMs: number;
+}
+
+export interface Interaction {
+  id: string;
+  event: Omit<ChatEvent, 'raw'>;
+  status: InteractionStatus;
+  trigger?: TriggerKind;
+  /** Why it was ignored, rejected or failed. */
+  reason?: string;
+  reply?: InteractionReply;
+  /** Where the reply is POSTed (WaddleBot router pattern), when known. */
+  callbackUrl?: string;
+  /** The caller's session id (WaddleBot `session_id`), echoed in the callback. */
+  sessionId?: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  completedAt?: number;
+}
+
+export interface InteractionFilter {
+  platform?: string;
+  communityId?: string;
+  status?: InteractionStatus;
+  /** At most this many, newest first. */
+  limit: number;
+}
+
+/**
+ * The interaction log: every ingested event with what became of it. Bounded in-process now
+ * (oldest dropped first); PostgreSQL later.
+ */
+export interface InteractionLog {
+  add(interaction: Interaction): Promise<void>;
+  /** Merges `patch` into the stored interaction; a no-op when it has been dropped. */
+  update(id: string, patch: Partial<Omit<Interaction, 'id' | 'event'>>): Promise<void>;
+  get(id: string): Promise<Interaction | undefined>;
+  list(filter: InteractionFilter): Promise<Interaction[]>;
+}

@@ -1,0 +1,10 @@
+/**
+ * Short-lived keys with a TTL, for dedupe and cooldowns. `claim` is atomic (Redis `SET NX PX`
+ * later; a map here): exactly one caller claims a free key.
+ */
+export interface KeyStore {
+  /** Takes `key` for `ttlMs`; true when it was free, false when someone holds it. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Frees `key` (an interaction that could not be queued gives back its dedupe key). */
+  release(key: string): Promise<void>;
+}

@@ -1,0 +1,140 @@
+import { type AiService, AiUnavailableError } from '../ai/ai-service.js';
+import { buildPrompt, userTurn } from '../ai/prompt.js';
+import type { CommunitySettingsSource } from '../community/community-settings.js';
+import type { Config } from '../config/schema.js';
+import { conversationKey } from '../core/chat-event.js';
+import { hashUserId, type Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
+import type { ContextStore } from '../stores/context-store.js';
+import type { InteractionLog, InteractionReply } from '../stores/interaction-log.js';
+import { cleanReply } from './clean-reply.js';
+import type { ReplyDelivery } from './delivery.js';
+
+export interface WorkerDeps {
+  config: Pick<Config, 'bot' | 'personalities' | 'limits'>;
+  communities: CommunitySettingsSource;
+  context: ContextStore;
+  ai: AiService;
+  interactions: InteractionLog;
+  delivery: ReplyDelivery;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+const FALLBACK_REPLY_MAX_CHARS = 2000;
+
+/**
+ * Builds the function the queue runs for each interaction: community settings and context →
+ * prompt → AI service → cleaned reply (reasoning stripped, cut to the platform's limit) → context
+ * turn stored → interaction log → delivery. A failure marks the interaction `failed` with its
+ * reason and tells the callback; it is never thrown back into the queue.
+ */
+export function createInteractionRunner(deps: WorkerDeps): JobRunner {
+  return async (job, signal) => {
+    const started = performance.now();
+    const { event } = job;
+    const log = deps.logger.child({
+      interaction: job.interactionId,
+      community: event.communityId,
+      user: hashUserId(event.platform, event.user.id),
+    });
+    await deps.interactions.update(job.interactionId, { status: 'running' });
+    const stopTyping = deps.delivery.typing(event);
+    try {
+      const reply = await produceReply(deps, job, signal, started);
+      await deps.interactions.update(job.interactionId, { status: 'done', reply, completedAt: Date.now() });
+      deps.metrics.interactions.labels('done', reply.mode, reply.provider).inc();
+      deps.metrics.interactionDuration.observe((Date.now() - event.receivedAt) / 1000);
+      log.info(
+        {
+          action: 'interaction',
+          result: 'done',
+          trigger: job.trigger,
+          provider: reply.provider,
+          mode: reply.mode,
+          service_status: reply.serviceStatus,
+          fallback_reason: reply.fallbackReason,
+          execution_time_ms: reply.processingTimeMs,
+        },
+        'interaction done',
+      );
+      stopTyping();
+      await deps.delivery.deliver(job, { ok: true, reply }, signal);
+    } catch (error) {
+      stopTyping();
+      const reason = failureReason(error, signal);
+      const processingTimeMs = Math.round(performance.now() - started);
+      await deps.interactions.update(job.interactionId, {
+        status: 'failed',
+        reason,
+        completedAt: Date.now(),
+      });
+      deps.metrics.interactions.labels('failed', 'none', 'none').inc();
+      log.warn(
+        { action: 'interaction', result: 'failed', reason, execution_time_ms: processingTimeMs },
+        'interaction failed',
+      );
+      await deps.delivery.deliver(job, { ok: false, error: reason, processingTimeMs });
+    }
+  };
+}
+
+async function produceReply(
+  deps: WorkerDeps,
+  job: InteractionJob,
+  signal: AbortSignal,
+  started: number,
+): Promise<InteractionReply> {
+  const { event } = job;
+  const community = await deps.communities.get(event.communityId);
+  const key = conversationKey(event);
+  const context = await deps.context.get(key);
+  const replyMaxChars = deps.config.limits.replyMaxChars[event.platform] ?? FALLBACK_REPLY_MAX_CHARS;
+  const persona =
+    community.systemPrompt ??
+    deps.config.personalities[community.personality] ??
+    Object.values(deps.config.personalities)[0] ??
+    '';
+  const messages = buildPrompt({
+    botName: deps.config.bot.name,
+    persona,
+    event,
+    trigger: job.trigger,
+    text: job.text,
+    context,
+    replyMaxChars,
+  });
+  const result = await deps.ai.complete({
+    community,
+    messages,
+    hint: { text: job.text, userName: event.user.displayName || event.user.login },
+    signal,
+  });
+  const text = cleanReply(result.content, replyMaxChars);
+  if (!text) throw new Error('the model answered with nothing but reasoning or whitespace');
+  const now = Date.now();
+  await deps.context.append(key, [
+    {
+      role: 'user',
+      content: userTurn({ event, trigger: job.trigger, text: job.text }),
+      at: event.receivedAt,
+    },
+    { role: 'assistant', content: text, at: now },
+  ]);
+  return {
+    text,
+    mode: result.mode,
+    provider: result.provider,
+    model: result.model,
+    serviceStatus: result.serviceStatus,
+    fallbackReason: result.fallbackReason,
+    processingTimeMs: Math.round(performance.now() - started),
+  };
+}
+
+function failureReason(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return signal.reason instanceof Error ? signal.reason.message : 'cancelled';
+  if (error instanceof AiUnavailableError) return error.message;
+  return error instanceof Error ? error.message : 'failed';
+}

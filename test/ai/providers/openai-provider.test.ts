@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createOpenAIProvider } from '../../../src/ai/providers/openai-compatible/openai-provider.js';
+import type { ChatDelta, ChatProvider, ChatRequest } from '../../../src/ai/providers/provider.js';
+import { ProviderError } from '../../../src/ai/providers/provider.js';
+import { type FakeServer, startFakeOpenAI } from '../../fakes/fake-openai.js';
+
+const KEY = 'sk-test-0123456789abcdef';
+const request: ChatRequest = {
+  model: 'llama3.2',
+  messages: [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Say hello', name: 'ada' },
+  ],
+};
+
+let fake: FakeServer;
+let provider: ChatProvider;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ apiKey: KEY });
+  provider = createOpenAIProvider({ baseUrl: `${fake.url}/v1`, apiKey: KEY });
+});
+beforeEach(() => fake.reset());
+afterAll(() => fake.close());
+
+async function collect(deltas: AsyncIterable<ChatDelta>): Promise<ChatDelta[]> {
+  const out: ChatDelta[] = [];
+  for await (const d of deltas) out.push(d);
+  return out;
+}
+
+/** The ProviderError a promise rejects with (fails the test when it resolves or throws something else). */
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+describe('openai provider: chat', () => {
+  it('answers with the reply, the model and stop, sending the key', async () => {
+    fake.behave({ reply: 'Hello there!' });
+    const result = await provider.chat(request);
+    expect(result).toMatchObject({ content: 'Hello there!', finish_reason: 'stop', model: 'llama3.2' });
+    expect(result.reasoning).toBeUndefined();
+    expect(fake.calls[0]).toMatchObject({ method: 'POST', path: '/v1/chat/completions' });
+    expect(fake.calls[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(provider).toMatchObject({ kind: 'openai', endpoint: `${fake.url}/v1` });
+  });
+
+  it('sends the request one to one, and makes one call only', async () => {
+    await provider.chat({
+      ...request,
+      temperature: 0.3,
+      top_p: 0.9,
+      max_tokens: 42,
+      stop: ['\n\n'],
+      seed: 7,
+    });
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.calls[0]?.body).toEqual({
+      model: 'llama3.2',
+      messages: request.messages,
+      temperature: 0.3,
+      top_p: 0.9,
+      max_tokens: 42,
+      stop: ['\n\n'],
+      seed: 7,
+    });
+  });
+
+  it('reports usage, length, and reasoning_content as reasoning', async () => {
+    fake.behave({
+      reply: 'Four.',
+      thinking: 'Two and two.',
+      usage: { prompt: 12, completion: 5 },
+      finishReason: 'length',
+    });
+    const result = await provider.chat(request);
+    expect(result).toEqual({
+      content: 'Four.',
+      reasoning: 'Two and two.',
+      finish_reason: 'length',
+      usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+      model: 'llama3.2',
+    });
+  });
+
+  it('sends a placeholder key when none is configured', async () => {
+    const open = await startFakeOpenAI();
+    try {
+      const keyless = createOpenAIProvider({ baseUrl: `${open.url}/v1` });
+      await expect(keyless.chat(request)).resolves.toMatchObject({ content: 'Hello from the fake' });
+      expect(open.calls[0]?.headers.authorization).toMatch(/^Bearer \S+$/);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('openai provider: stream', () => {
+  it('yields the deltas in order, then finish_reason and usage together', async () => {
+    fake.behave({ reply: 'one two three', usage: { prompt: 3, completion: 3 } });
+    const deltas = await collect(provider.stream(request));
+    expect(deltas).toEqual([
+      { content: 'one' },
+      { content: ' two' },
+      { content: ' three' },
+      { finish_reason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 } },
+    ]);
+    expect(fake.calls[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('reassembles SSE events split mid-line and mid-character', async () => {
+    const reply = 'Grüße aus dem Café ✓ fine';
+    fake.behave({ reply, chunkBytes: 3 });
+    const deltas = await collect(provider.stream(request));
+    expect(deltas.map((d) => d.content ?? '').join('')).toBe(reply);
+    expect(deltas.at(-1)?.finish_reason).toBe('stop');
+  });
+
+  it('fails, never ends quietly, when the stream is cut before its finish', async () => {
+    fake.behave({ reply: 'one two three', cutAfterParts: 2 });
+    const seen: ChatDelta[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const d of provider.stream(request)) seen.push(d);
+      })(),
+    );
+    expect(seen).toEqual([{ content: 'one' }]);
+    expect(error.code).toBe('connection');
+  });
+  it('fails with bad_response when the stream just stops before its finish', async () => {
+    fake.behave({ reply: 'one two three', cutAfterParts: 2, cutCleanly: true });
+    const seen: ChatDelta[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const d of provider.stream(request)) seen.push(d);
+      })(),
+    );
+    expect(seen).toEqual([{ content: 'one' }]);
+    expect(error.code).toBe('bad_response');
+  });
+});
+
+describe('openai provider: errors', () => {
+  it.each([
+    [500, true],
+    [503, true],
+    [400, false],
+  ])('maps status %i to http (retryable: %s)', async (status, retryable) => {
+    fake.behave({ fail: { status, message: 'boom' } });
+    const error = await failure(provider.chat(request));
+    expect(error).toMatchObject({ code: 'http', status, retryable, provider: 'openai' });
+    expect(error.message).toContain('boom');
+    expect(fake.calls).toHaveLength(1); // maxRetries: 0
+  });
+
+  it('maps 429 with Retry-After to retryAfterMs', async () => {
+    fake.behave({ fail: { status: 429, times: 1, retryAfter: 2 } });
+    const error = await failure(provider.chat(request));
+    expect(error).toMatchObject({ code: 'http', status: 429, retryable: true, retryAfterMs: 2000 });
+    await expect(provider.chat(request)).resolves.toMatchObject({ content: 'Hello from the fake' });
+  });
+
+  it('maps an unknown model to a 404 that does not retry', async () => {
+    const error = await failure(provider.chat({ ...request, model: 'nope' }));
+    expect(error).toMatchObject({ code: 'http', status: 404, retryable: false });
+  });
+
+  it('maps a wrong key to 401 without the key in message or cause', async () => {
+    const wrong = 'sk-wrong-key-fedcba9876543210';
+    const other = createOpenAIProvider({ baseUrl: `${fake.url}/v1`, apiKey: wrong });
+    const error = await failure(other.chat(request));
+    expect(error).toMatchObject({ code: 'http', status: 401, retryable: false });
+    expect(error.message).toContain('Incorrect API key provided');
+    expect(error.message).not.toContain(wrong);
+    expect(String((error.cause as Error).message)).not.toContain(wrong);
+  });
+
+  it('maps a refused connection to connection', async () => {
+    await fake.down();
+    try {
+      const error = await failure(provider.chat(request));
+      expect(error).toMatchObject({ code: 'connection', retryable: true });
+      expect(error.message).toContain('ECONNREFUSED');
+    } finally {
+      await fake.up();
+    }
+  });
+
+  it('maps garbage to bad_response, in chat and in stream', async () => {
+    fake.behave({ garbage: true });
+    expect(await failure(provider.chat(request))).toMatchObject({ code: 'bad_response', retryable: false });
+    expect(await failure(collect(provider.stream(request)))).toMatchObject({ code: 'bad_response' });
+  });
+
+  it('aborts a hanging chat promptly when the signal fires', async () => {
+    fake.behave({ hang: true });
+    const started = Date.now();
+    expect(await failure(provider.chat(request, AbortSignal.timeout(100)))).toMatchObject({
+      code: 'timeout',
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    expect(await failure(provider.chat(request, controller.signal))).toMatchObject({
+      code: 'aborted',
+      retryable: false,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('aborts a stream in the middle when the signal fires', async () => {
+    fake.behave({ reply: 'one two three', chunkDelayMs: 5000 });
+    // The first event (role only, no content) arrives at once; the next one would come 5 s later.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const seen: ChatDelta[] = [];
+    const started = Date.now();
+    const error = await failure(
+      (async () => {
+        for await (const d of provider.stream(request, controller.signal)) seen.push(d);
+      })(),
+    );
+    expect(fake.calls).toHaveLength(1);
+    expect(seen).toEqual([]);
+    expect(error.code).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('openai provider: models and health', () => {
+  it('lists the models from /v1/models', async () => {
+    fake.behave({ models: ['llama3.2', 'gpt-4o-mini'] });
+    expect(await provider.models()).toEqual(['llama3.2', 'gpt-4o-mini']);
+    expect(fake.calls[0]).toMatchObject({ method: 'GET', path: '/v1/models' });
+  });
+
+  it('reports health from /v1/models, and never throws', async () => {
+    expect(await provider.health()).toMatchObject({ ok: true, detail: '2 models' });
+    fake.behave({ fail: { status: 503, message: 'overloaded' } });
+    const down = await provider.health();
+    expect(down.ok).toBe(false);
+    expect(down.detail).toContain('overloaded');
+  });
+});

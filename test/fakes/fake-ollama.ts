@@ -1,0 +1,106 @@
+/**
+ * A fake Ollama server on loopback, speaking the native REST API as Ollama documents it:
+ * `POST /api/chat` (one JSON object with `stream:false`; NDJSON lines otherwise, the last one
+ * `done:true` with `done_reason` and the counts), `GET /api/tags`, `GET /api/version`, and errors as
+ * `{"error": "..."}` with their status. Controls and call recording come from behaviour.ts.
+ *
+ * @example
+ * const fake = await startFakeOllama();
+ * fake.behave({ reply: 'hi', fail: { status: 503, times: 1 } });
+ * // ... point a provider at fake.url, then: expect(fake.calls[0].body).toMatchObject({ stream: false })
+ * await fake.close();
+ */
+import {
+  type FakeAnswer,
+  type FakeBehaviour,
+  type FakeProtocol,
+  type FakeServer,
+  pieces,
+  type RecordedCall,
+  replyFor,
+  startFakeServer,
+  usageFor,
+} from './behaviour.js';
+
+export type { FakeBehaviour, FakeServer, RecordedCall } from './behaviour.js';
+
+/** The version `GET /api/version` reports. */
+export const FAKE_OLLAMA_VERSION = '0.12.6';
+
+const json = (status: number, body: unknown): FakeAnswer => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8' },
+  parts: [JSON.stringify(body)],
+});
+
+const ollamaProtocol: FakeProtocol = {
+  error: (status, message) => json(status, { error: message }),
+  answer(call, b) {
+    const route = `${call.method} ${call.path.split('?')[0]}`;
+    if (route === 'GET /api/version') return json(200, { version: FAKE_OLLAMA_VERSION });
+    if (route === 'GET /api/tags') return json(200, { models: b.models.map(tag) });
+    if (route === 'POST /api/chat') return chat(call, b);
+    return { status: 404, headers: { 'content-type': 'text/plain' }, parts: ['404 page not found'] };
+  },
+};
+
+function chat(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
+  const body = call.body as { model?: unknown; stream?: unknown; think?: unknown } | undefined;
+  const model = typeof body?.model === 'string' ? body.model : '';
+  if (!model) return json(400, { error: 'model is required' });
+  if (!b.models.includes(model)) {
+    return json(404, { error: `model "${model}" not found, try pulling it first` });
+  }
+  const stream = body?.stream !== false; // Ollama streams unless told otherwise
+  if (b.garbage) {
+    return stream
+      ? {
+          status: 200,
+          headers: { 'content-type': 'application/x-ndjson' },
+          parts: ['{"model":\n', 'not json\n'],
+        }
+      : { ...json(200, {}), parts: ['{"model": "oops", "message": {'] };
+  }
+  const text = replyFor(b, body);
+  const thinking = body?.think !== false ? b.thinking : undefined;
+  const usage = usageFor(b, body, text);
+  const created_at = new Date().toISOString();
+  const final = {
+    done: true,
+    done_reason: b.finishReason,
+    total_duration: 123_456_789,
+    load_duration: 1_234_567,
+    prompt_eval_count: usage.prompt,
+    prompt_eval_duration: 12_345_678,
+    eval_count: usage.completion,
+    eval_duration: 98_765_432,
+  };
+  if (!stream) {
+    const message = { role: 'assistant', content: text, ...(thinking ? { thinking } : {}) };
+    return json(200, { model, created_at, message, ...final });
+  }
+  const line = (message: object, rest: object = { done: false }) =>
+    `${JSON.stringify({ model, created_at, message: { role: 'assistant', ...message }, ...rest })}\n`;
+  const parts = [
+    ...pieces(thinking ?? '').map((t) => line({ content: '', thinking: t })),
+    ...pieces(text).map((t) => line({ content: t })),
+    line({ content: '' }, final),
+  ];
+  return { status: 200, headers: { 'content-type': 'application/x-ndjson' }, parts, stream: true };
+}
+
+function tag(name: string) {
+  return {
+    name,
+    model: name,
+    modified_at: '2025-01-01T00:00:00Z',
+    size: 1_000_000_000,
+    digest: 'sha256:0000000000000000000000000000000000000000000000000000000000000000',
+    details: { format: 'gguf', family: 'llama', parameter_size: '1B', quantization_level: 'Q4_K_M' },
+  };
+}
+
+/** Starts a fake Ollama on 127.0.0.1 at a random port; see FakeServer for the controls. */
+export function startFakeOllama(): Promise<FakeServer> {
+  return startFakeServer(ollamaProtocol);
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Fakes listen on loopback; a slow CI machine gets a little more room than the default 5 s.
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+    // No shared state between files; each file builds its own services.
+    pool: 'forks',
+  },
+});
