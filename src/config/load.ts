@@ -81,18 +81,23 @@ function schemaIssues(value: unknown): ConfigIssue[] {
     // A union reports one error per member and then `anyOf`; say which values are allowed instead.
     if (error.keyword === 'const') {
       const allowed = known?.message.startsWith('must be one of') ? `${known.message}|` : 'must be one of ';
-      byKey.set(key, { key, env: envNameOf(key), message: `${allowed}${String(error.params.allowedValue)}` });
+      byKey.set(key, { key, env: envOf(key), message: `${allowed}${String(error.params.allowedValue)}` });
       continue;
     }
     if (error.keyword === 'anyOf' && known) continue;
     if (!known)
       byKey.set(key, {
         key,
-        env: envNameOf(key),
+        env: envOf(key),
         message: describe(error.keyword, error.message, error.params),
       });
   }
   return [...byKey.values()];
+}
+
+/** The env variable behind a schema key; an item of a list (`auth.apiKeys.0`) comes from the list's variable. */
+function envOf(key: string): string | undefined {
+  return envNameOf(key.replace(/(?:\.\d+)+$/, ''));
 }
 
 function describe(keyword: string, message: string, params: Record<string, unknown>): string {

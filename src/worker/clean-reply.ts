@@ -10,7 +10,7 @@ export function cleanReply(content: string, maxChars: number): string {
     .replace(/^[\s\S]*?<\/think(?:ing)?>/i, '');
   const trimmed = withoutReasoning
     .trim()
-    .replace(/^"([\s\S]*)"$/, '$1')
+    .replace(/^"([^"]*)"$/, '$1')
     .trim();
   return truncate(trimmed, maxChars);
 }

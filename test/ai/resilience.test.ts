@@ -1,0 +1,326 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createOllamaProvider } from '../../src/ai/providers/ollama/ollama-provider.js';
+import type { ChatProvider, ChatRequest, ChatResult } from '../../src/ai/providers/provider.js';
+import { ProviderError } from '../../src/ai/providers/provider.js';
+import { type BreakerState, type ResilienceSettings, ResilientEndpoint } from '../../src/ai/resilience.js';
+import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+
+const request: ChatRequest = {
+  model: 'llama3.2',
+  messages: [{ role: 'user', content: 'Say hello' }],
+};
+
+/** Small thresholds so every test stays fast; each test overrides what it is about. */
+function settings(
+  overrides: {
+    requestTimeoutMs?: number;
+    breaker?: Partial<ResilienceSettings['breaker']>;
+    retry?: Partial<ResilienceSettings['retry']>;
+  } = {},
+): ResilienceSettings {
+  return {
+    requestTimeoutMs: overrides.requestTimeoutMs ?? 2000,
+    breaker: { failureThreshold: 3, timeoutMs: 200, successThreshold: 1, ...overrides.breaker },
+    retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 20, ...overrides.retry },
+  };
+}
+
+let fake: FakeServer;
+let provider: ChatProvider;
+
+beforeAll(async () => {
+  fake = await startFakeOllama();
+  provider = createOllamaProvider({ host: fake.url });
+});
+beforeEach(async () => {
+  await fake.up();
+  fake.reset();
+});
+afterAll(() => fake.close());
+
+/** An endpoint guarding the shared provider, recording every state change it reports. */
+function guard(s: ResilienceSettings): { endpoint: ResilientEndpoint; states: BreakerState[] } {
+  const states: BreakerState[] = [];
+  const endpoint = new ResilientEndpoint('ollama', fake.url, s, (state) => states.push(state));
+  return { endpoint, states };
+}
+
+function ask(
+  endpoint: ResilientEndpoint,
+  signal?: AbortSignal,
+  via: ChatProvider = provider,
+): Promise<ChatResult> {
+  return endpoint.execute((attemptSignal) => via.chat(request, attemptSignal), signal);
+}
+
+/** The ProviderError a promise rejects with (fails the test when it resolves or throws something else). */
+async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+/** Opens the breaker with `failureThreshold` failing calls (maxAttempts 1), then stops failing. */
+async function openBreaker(endpoint: ResilientEndpoint, failureThreshold: number): Promise<void> {
+  fake.behave({ fail: { status: 500, times: failureThreshold } });
+  for (let i = 0; i < failureThreshold; i++) {
+    expect((await failure(ask(endpoint))).code).toBe('http');
+  }
+  expect(endpoint.state).toBe('open');
+}
+
+describe('ResilientEndpoint: circuit breaker', () => {
+  it('opens after failureThreshold consecutive failed attempts, then refuses without calling', async () => {
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 3 } }));
+    fake.behave({ fail: { status: 500 } });
+
+    for (let i = 0; i < 2; i++) {
+      const error = await failure(ask(endpoint));
+      expect(error).toMatchObject({ code: 'http', status: 500 });
+      expect(endpoint.state).toBe('closed');
+    }
+    const third = await failure(ask(endpoint));
+    expect(third).toMatchObject({ code: 'http', status: 500 });
+    expect(endpoint.state).toBe('open');
+    expect(states).toEqual(['open']);
+    expect(fake.calls).toHaveLength(3);
+
+    fake.reset(); // healthy again, but the breaker does not know yet
+    const refused = await failure(ask(endpoint));
+    expect(refused.code).toBe('breaker_open');
+    expect(refused.provider).toBe('ollama');
+    expect(await failure(ask(endpoint))).toMatchObject({ code: 'breaker_open' });
+    expect(fake.calls).toHaveLength(0);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 2 });
+  });
+
+  it('counts only consecutive failures: a success in between starts the count again', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 3 } }));
+    fake.behave({ fail: { status: 500, times: 2 } });
+    await failure(ask(endpoint));
+    await failure(ask(endpoint));
+    expect((await ask(endpoint)).content).toBe('Hello from the fake');
+
+    fake.behave({ fail: { status: 503 } });
+    await failure(ask(endpoint));
+    await failure(ask(endpoint));
+    expect(endpoint.state).toBe('closed');
+    await failure(ask(endpoint));
+    expect(endpoint.state).toBe('open');
+    expect(fake.calls).toHaveLength(6);
+  });
+
+  it('stops the remaining retries as soon as the breaker opens', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 3 }, retry: { maxAttempts: 5 } }));
+    fake.behave({ fail: { status: 500 } });
+    const error = await failure(ask(endpoint));
+    expect(error.code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(3);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 1 });
+  });
+
+  it('does not open on client errors (an unknown model says nothing about the endpoint)', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 2 } }));
+    for (let i = 0; i < 4; i++) {
+      const error = await failure(
+        endpoint.execute((signal) => provider.chat({ ...request, model: 'no-such-model' }, signal)),
+      );
+      expect(error).toMatchObject({ code: 'http', status: 404 });
+    }
+    expect(endpoint.state).toBe('closed');
+    expect(fake.calls).toHaveLength(4);
+  });
+
+  it('half-opens after timeoutMs, lets trial calls through and closes after successThreshold successes', async () => {
+    const { endpoint, states } = guard(
+      settings({ breaker: { failureThreshold: 2, timeoutMs: 200, successThreshold: 2 } }),
+    );
+    await openBreaker(endpoint, 2);
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(2);
+
+    await sleep(260);
+    const first = await ask(endpoint);
+    expect(first.content).toBe('Hello from the fake');
+    expect(fake.calls).toHaveLength(3);
+    expect(endpoint.state).toBe('half_open');
+
+    await ask(endpoint);
+    expect(fake.calls).toHaveLength(4);
+    expect(endpoint.state).toBe('closed');
+    expect(states).toEqual(['open', 'half_open', 'closed']);
+
+    // Closed again: calls go through, and it takes failureThreshold fresh failures to reopen.
+    await ask(endpoint);
+    expect(fake.calls).toHaveLength(5);
+    expect(endpoint.counts).toEqual({ successes: 3, failures: 2, rejected: 1 });
+  });
+
+  it('reopens when a trial call fails, and refuses again until the next cool-down', async () => {
+    const { endpoint, states } = guard(
+      settings({ breaker: { failureThreshold: 2, timeoutMs: 200, successThreshold: 2 } }),
+    );
+    await openBreaker(endpoint, 2);
+    await sleep(260);
+
+    fake.behave({ fail: { status: 500, times: 1 } });
+    const trial = await failure(ask(endpoint));
+    expect(trial).toMatchObject({ code: 'http', status: 500 });
+    expect(fake.calls).toHaveLength(3);
+    expect(endpoint.state).toBe('open');
+
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(3);
+
+    await sleep(260);
+    await ask(endpoint);
+    expect(fake.calls).toHaveLength(4);
+    expect(endpoint.state).toBe('half_open');
+    expect(states).toEqual(['open', 'half_open', 'open', 'half_open']);
+  });
+});
+
+describe('ResilientEndpoint: retries', () => {
+  it.each([500, 503, 429])('retries HTTP %i up to maxAttempts attempts in all', async (status) => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 10 }, retry: { maxAttempts: 3 } }));
+    fake.behave({ fail: { status } });
+    const error = await failure(ask(endpoint));
+    expect(error).toMatchObject({ code: 'http', status });
+    expect(fake.calls).toHaveLength(3);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 0 });
+  });
+
+  it('answers when a retry succeeds', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 10 }, retry: { maxAttempts: 3 } }));
+    fake.behave({ reply: 'third time lucky', fail: { status: 503, times: 2 } });
+    const result = await ask(endpoint);
+    expect(result.content).toBe('third time lucky');
+    expect(fake.calls).toHaveLength(3);
+    expect(endpoint.counts).toEqual({ successes: 1, failures: 2, rejected: 0 });
+  });
+
+  it('retries a refused connection up to maxAttempts attempts', async () => {
+    let attempts = 0;
+    const counting: typeof fetch = (input, init) => {
+      attempts++;
+      return fetch(input, init);
+    };
+    const viaCounting = createOllamaProvider({ host: fake.url, fetch: counting });
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 10 }, retry: { maxAttempts: 3 } }));
+    await fake.down();
+
+    const error = await failure(ask(endpoint, undefined, viaCounting));
+    expect(error.code).toBe('connection');
+    expect(attempts).toBe(3);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 0 });
+
+    await fake.up();
+    expect((await ask(endpoint, undefined, viaCounting)).content).toBe('Hello from the fake');
+    expect(attempts).toBe(4);
+  });
+
+  it.each([400, 404])('does not retry HTTP %i', async (status) => {
+    const { endpoint } = guard(settings({ retry: { maxAttempts: 3 } }));
+    fake.behave({ fail: { status } });
+    const error = await failure(ask(endpoint));
+    expect(error).toMatchObject({ code: 'http', status });
+    expect(error.retryable).toBe(false);
+    expect(fake.calls).toHaveLength(1);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 1, rejected: 0 });
+  });
+
+  it('does not retry an unreadable answer', async () => {
+    const { endpoint } = guard(settings({ retry: { maxAttempts: 3 } }));
+    fake.behave({ garbage: true });
+    const error = await failure(ask(endpoint));
+    expect(error.code).toBe('bad_response');
+    expect(fake.calls).toHaveLength(1);
+  });
+});
+
+describe('ResilientEndpoint: timeout and cancel', () => {
+  it('gives up on a hanging endpoint after requestTimeoutMs per attempt, with code timeout', async () => {
+    const { endpoint } = guard(
+      settings({ requestTimeoutMs: 100, breaker: { failureThreshold: 10 }, retry: { maxAttempts: 2 } }),
+    );
+    fake.behave({ hang: true });
+    const error = await failure(ask(endpoint));
+    expect(error.code).toBe('timeout');
+    expect(error.provider).toBe('ollama');
+    expect(error.retryable).toBe(true);
+    expect(fake.calls).toHaveLength(2);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 2, rejected: 0 });
+  }, 5000);
+
+  it('counts timeouts toward opening the breaker', async () => {
+    const { endpoint } = guard(settings({ requestTimeoutMs: 50, breaker: { failureThreshold: 2 } }));
+    fake.behave({ hang: true });
+    expect((await failure(ask(endpoint))).code).toBe('timeout');
+    expect((await failure(ask(endpoint))).code).toBe('timeout');
+    expect(endpoint.state).toBe('open');
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(2);
+  }, 5000);
+
+  it("stops at the caller's abort with code aborted, without retrying", async () => {
+    const { endpoint } = guard(settings({ requestTimeoutMs: 10_000, retry: { maxAttempts: 3 } }));
+    fake.behave({ hang: true });
+    const controller = new AbortController();
+    const pending = failure(ask(endpoint, controller.signal));
+    await vi.waitFor(() => expect(fake.calls).toHaveLength(1), { timeout: 2000, interval: 5 });
+    controller.abort();
+
+    const error = await pending;
+    expect(error.code).toBe('aborted');
+    expect(fake.calls).toHaveLength(1);
+    expect(endpoint.state).toBe('closed');
+  }, 5000);
+
+  it('does not call at all when the signal has already fired', async () => {
+    const { endpoint } = guard(settings({ retry: { maxAttempts: 3 } }));
+    const error = await failure(ask(endpoint, AbortSignal.abort()));
+    expect(error.code).toBe('aborted');
+    expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe('ResilientEndpoint: reset and counts', () => {
+  it('reset() closes an open breaker and zeroes the counts', async () => {
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 60_000 } }));
+    await openBreaker(endpoint, 2);
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 2, rejected: 1 });
+
+    endpoint.reset();
+    expect(endpoint.state).toBe('closed');
+    expect(states.at(-1)).toBe('closed');
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+
+    expect((await ask(endpoint)).content).toBe('Hello from the fake');
+    expect(fake.calls).toHaveLength(3);
+    expect(endpoint.counts).toEqual({ successes: 1, failures: 0, rejected: 0 });
+  });
+
+  it('counts successes, failures and refusals as they happen', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 60_000 } }));
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    await ask(endpoint);
+    await ask(endpoint);
+    expect(endpoint.counts).toEqual({ successes: 2, failures: 0, rejected: 0 });
+
+    fake.behave({ fail: { status: 400, times: 1 } });
+    await failure(ask(endpoint));
+    expect(endpoint.counts).toEqual({ successes: 2, failures: 1, rejected: 0 });
+
+    fake.behave({ fail: { status: 500 } });
+    await failure(ask(endpoint));
+    await failure(ask(endpoint));
+    await failure(ask(endpoint));
+    await failure(ask(endpoint));
+    expect(endpoint.counts).toEqual({ successes: 2, failures: 3, rejected: 2 });
+  });
+});

@@ -1,0 +1,245 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/schema.js';
+import type { Services } from '../../src/services.js';
+import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { testApp, testConfig, waitFor } from '../support/services.js';
+
+const demoEvent = (overrides: Record<string, unknown> = {}) => ({
+  platform: 'api',
+  type: 'message',
+  community_id: 'api:demo',
+  channel_id: 'demo',
+  user: { id: `u-${Math.random().toString(36).slice(2)}`, login: 'viewer' },
+  text: 'hello there, how are you?',
+  ...overrides,
+});
+
+/** The interaction endpoint end to end through `app.inject`: event in, ack, reply from the model. */
+describe('POST /api/v1/ai/interaction', () => {
+  let ollama: FakeServer;
+  let services: Services;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    ollama = await startFakeOllama();
+  });
+  afterAll(async () => {
+    await ollama.close();
+  });
+  afterEach(async () => {
+    await app?.close();
+    await services?.close();
+    ollama.reset();
+  });
+
+  async function start(overrides: Parameters<typeof testConfig>[0] = {}): Promise<Config> {
+    const config = testConfig({ ...overrides, ai: { ollama: { host: ollama.url }, ...overrides.ai } });
+    ({ services, app } = await testApp(config));
+    return config;
+  }
+
+  async function finished(id: string) {
+    return waitFor(async () => {
+      const response = await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${id}` });
+      const body = response.json();
+      return ['done', 'failed', 'ignored'].includes(body.status) ? body : undefined;
+    });
+  }
+
+  it('acks with 202 at once and the interaction reaches done with the model reply', async () => {
+    await start();
+    ollama.behave({ reply: '<think>they greet me</think>Hey viewer, doing great!' });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() });
+    expect(response.statusCode).toBe(202);
+    const ack = response.json();
+    expect(ack).toMatchObject({ status: 'queued', trigger: 'greeting' });
+    const done = await finished(ack.interaction_id);
+    expect(done).toMatchObject({
+      interaction_id: ack.interaction_id,
+      status: 'done',
+      trigger: 'greeting',
+      reply: {
+        text: 'Hey viewer, doing great!',
+        mode: 'remote',
+        provider: 'ollama',
+        model: 'llama3.2',
+        service_status: 'healthy',
+        fallback_reason: null,
+      },
+    });
+    expect(done.reply.processing_time_ms).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(done.completed_at)).toBeGreaterThanOrEqual(Date.parse(done.created_at));
+    // The prompt reached the model with the user text fenced and stream:false.
+    const chat = ollama.calls.find((call) => call.path === '/api/chat');
+    const body = chat?.body as { stream: boolean; messages: { role: string; content: string }[] };
+    expect(body.stream).toBe(false);
+    expect(body.messages.at(-1)?.content).toContain('<chat_message from="viewer">hello there, how are you?</chat_message>');
+  });
+
+  it('falls back to the local responder when Ollama is down, and says why', async () => {
+    await start();
+    await ollama.down();
+    try {
+      const ack = (await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })).json();
+      const done = await finished(ack.interaction_id);
+      expect(done.reply).toMatchObject({ mode: 'local', provider: 'local', service_status: 'offline' });
+      expect(done.reply.fallback_reason).toContain('ollama: connection');
+      expect(done.reply.text).toMatch(/local|offline/i);
+    } finally {
+      await ollama.up();
+    }
+  });
+
+  it('keeps the conversation: the second turn carries the first one as context', async () => {
+    await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<typeof testConfig>[0]);
+    ollama.behave({ reply: (body) => `reply #${(body as { messages: unknown[] }).messages.length}` });
+    const user = { id: 'u-context', login: 'viewer' };
+    const first = (
+      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ user, text: '@chatgate one' }) })
+    ).json();
+    await finished(first.interaction_id);
+    const second = (
+      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ user, text: '@chatgate two' }) })
+    ).json();
+    const done = await finished(second.interaction_id);
+    // system + (user, assistant) of the first turn + this user turn.
+    expect(done.reply.text).toBe('reply #4');
+  });
+
+  it('answers 200 ignored with the reason when nothing triggers', async () => {
+    await start();
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      payload: demoEvent({ text: 'this is fine' }),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ status: 'ignored', reason: 'no_trigger' });
+  });
+
+  it('answers 503 with retry_after when the queue is full', async () => {
+    await start({ queue: { maxConcurrent: 1, maxSize: 1 } });
+    ollama.behave({ latencyMs: 500 });
+    const post = () => app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ text: '@chatgate hi' }) });
+    expect((await post()).statusCode).toBe(202);
+    expect((await post()).statusCode).toBe(202);
+    const full = await post();
+    expect(full.statusCode).toBe(503);
+    expect(full.json()).toMatchObject({ error_code: 'queue_full' });
+    expect(full.json().retry_after).toBeGreaterThanOrEqual(1);
+    expect(full.headers['retry-after']).toBe(String(full.json().retry_after));
+    expect(full.json().correlation_id).toBe(full.headers['x-request-id']);
+  });
+
+  it.each([
+    ['user.id', { user: { login: 'x' } }],
+    ['platform', { platform: 'myspace' }],
+    ['community_id', { community_id: undefined }],
+    ['text', { text: 'x'.repeat(10_001) }],
+    ['callback_url', { callback_url: 'ftp://example.org/x' }],
+    ['type', { type: 'party' }],
+  ])('answers 400 naming the field %s', async (field, change) => {
+    await start();
+    const response = await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent(change) });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body.error_code).toBe('validation_error');
+    expect(body.detail.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it('answers 400 for a body that is not JSON, and 404 for an unknown interaction', async () => {
+    await start();
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"platform":',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toHaveProperty('correlation_id');
+    const unknown = await app.inject({ method: 'GET', url: '/api/v1/ai/interaction/nope' });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error_code).toBe('not_found');
+  });
+
+  it("takes WaddleBot's router fields and POSTs the reply to the callback URL", async () => {
+    const received: unknown[] = [];
+    const receiver = createServer((request: IncomingMessage, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push(JSON.parse(body));
+        // The first delivery fails: the sender must retry.
+        response.statusCode = received.length === 1 ? 503 : 200;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/responses`;
+    try {
+      await start();
+      ollama.behave({ reply: 'Welcome!' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/ai/interaction',
+        payload: {
+          session_id: 'sess-42',
+          message_type: 'chatMessage',
+          message_content: 'hello chatgate',
+          user_id: '1001',
+          entity_id: 'twitch:channel:77',
+          platform: 'twitch',
+          username: 'viewer',
+          display_name: 'Viewer',
+          callback_url: callbackUrl,
+        },
+      });
+      expect(response.statusCode).toBe(202);
+      const { interaction_id } = response.json();
+      await waitFor(() => (received.length >= 2 ? true : undefined));
+      expect(received[1]).toMatchObject({
+        interaction_id,
+        session_id: 'sess-42',
+        event_id: 'twitch:sess-42',
+        platform: 'twitch',
+        channel_id: 'twitch:channel:77',
+        success: true,
+        response_action: 'chat',
+        response_data: { message: 'Welcome!' },
+      });
+    } finally {
+      receiver.close();
+    }
+  });
+
+  it('lists recent interactions newest first, filtered by status and community', async () => {
+    await start();
+    await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ text: 'nothing here' }) });
+    const queued = (await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })).json();
+    await finished(queued.interaction_id);
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      payload: demoEvent({ community_id: 'api:other', text: 'still nothing' }),
+    });
+    const all = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=10' })).json();
+    expect(all.interactions.map((item: { event: { text: string } }) => item.event.text)).toEqual([
+      'still nothing',
+      'hello there, how are you?',
+      'nothing here',
+    ]);
+    expect(all.interactions[0].event).not.toHaveProperty('raw');
+    const done = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?status=done' })).json();
+    expect(done.interactions).toHaveLength(1);
+    const other = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?community_id=api:other' })).json();
+    expect(other.interactions).toHaveLength(1);
+    const bad = await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=0' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toContain('limit');
+  });
+});
