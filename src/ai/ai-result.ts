@@ -4,8 +4,8 @@ import type { FinishReason, Usage } from './providers/provider.js';
 export type ChatModeUsed = 'remote' | 'local';
 
 /**
- * `healthy`: the first link of the chain answered; `degraded`: a later remote link answered;
- * `offline`: no remote link could answer and the local responder did.
+ * `healthy`: the community's first remote link answered; `degraded`: a later remote link answered;
+ * `offline`: the local responder answered (no model was used: local mode, or every remote failed).
  */
 export type ServiceStatus = 'healthy' | 'degraded' | 'offline';
 

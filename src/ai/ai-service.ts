@@ -130,8 +130,8 @@ export class AiService {
 }
 
 function statusOf(index: number, kind: ProviderKind): ServiceStatus {
-  if (index === 0) return 'healthy';
-  return kind === 'local' ? 'offline' : 'degraded';
+  if (kind === 'local') return 'offline';
+  return index === 0 ? 'healthy' : 'degraded';
 }
 
 /** `ollama: breaker_open`, `ollama: HTTP 500`, `openai: connection` … for `fallback_reason`. */

@@ -76,7 +76,10 @@ function describeEvent(event: ChatEvent, name: string): string {
   }
 }
 
-/** Neutralises anything that looks like a tag, so user text cannot open or close a fence. */
+/**
+ * Neutralises anything that looks like a tag or closes an attribute, so user text (or a display
+ * name) cannot open or close a fence, nor add attributes to it.
+ */
 function fenceSafe(text: string): string {
-  return text.replaceAll('<', '‹').replaceAll('>', '›');
+  return text.replaceAll('<', '‹').replaceAll('>', '›').replaceAll('"', '”');
 }

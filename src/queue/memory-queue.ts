@@ -84,7 +84,11 @@ export class MemoryInteractionQueue implements InteractionQueue {
     try {
       await Promise.race([this.runner(job, controller.signal), timedOut]);
     } catch (error) {
-      this.options.onError(job, error);
+      try {
+        this.options.onError(job, error);
+      } catch {
+        // A failing error hook must not break this conversation's chain of jobs.
+      }
     } finally {
       clearTimeout(timer);
       this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;

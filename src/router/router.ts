@@ -137,6 +137,8 @@ export class Router {
   }
 
   private logDecision(event: ChatEvent, result: string, reason?: string, trigger?: TriggerKind): void {
+    // Hashing the user id costs more than the rest of the decision; pay it only when logged.
+    if (!this.deps.logger.isLevelEnabled('debug')) return;
     this.deps.logger.debug(
       {
         action: 'route',

@@ -106,7 +106,7 @@ describe('AiService: provider chain (hybrid)', () => {
     expect(openai.calls).toHaveLength(0);
   });
 
-  it("passes the Ollama token counts through as usage", async () => {
+  it('passes the Ollama token counts through as usage', async () => {
     ollama.behave({ usage: { prompt: 11, completion: 7 } });
     const result = await ask(service());
     expect(result.usage).toEqual({ prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 });
@@ -176,7 +176,11 @@ describe('AiService: provider chain (hybrid)', () => {
     openai.reset();
     openai.behave({ models: ['gpt-test'], reply: 'Fallback again' });
     const result = await ask(ai);
-    expect(result).toMatchObject({ content: 'Fallback again', provider: 'openai', serviceStatus: 'degraded' });
+    expect(result).toMatchObject({
+      content: 'Fallback again',
+      provider: 'openai',
+      serviceStatus: 'degraded',
+    });
     expect(result.fallbackReason).toBe('ollama: breaker_open');
     expect(ollama.calls).toHaveLength(0);
     expect(openai.calls).toHaveLength(1);
@@ -204,6 +208,7 @@ describe('AiService: modes', () => {
       mode: 'local',
       provider: 'local',
       model: 'local-responder',
+      serviceStatus: 'offline',
     });
     expect(result.fallbackReason).toBeUndefined();
     expect(ollama.calls).toHaveLength(0);

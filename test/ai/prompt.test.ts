@@ -157,7 +157,11 @@ describe('userTurn: stream events', () => {
   });
 
   it('describes a raid with its viewers, without a fence when there is no text', () => {
-    const turn = userTurn({ event: event('raid', { viewers: 250 }, 'RaidLeader'), trigger: 'raid', text: '' });
+    const turn = userTurn({
+      event: event('raid', { viewers: 250 }, 'RaidLeader'),
+      trigger: 'raid',
+      text: '',
+    });
     expect(turn).toContain('RaidLeader');
     expect(turn).toMatch(/raid/i);
     expect(turn).toContain('250 viewers');

@@ -97,7 +97,12 @@ describe('loadConfig: environment variables', () => {
     ['CIRCUIT_BREAKER_SUCCESS_THRESHOLD', '2', 'ai.breaker.successThreshold', 2],
     ['RETRY_MAX_ATTEMPTS', '5', 'ai.retry.maxAttempts', 5],
     ['RETRY_MAX_DELAY_MS', '9000', 'ai.retry.maxDelayMs', 9000],
-    ['ROUTER_RESPONSE_URL', 'http://router:8000/responses', 'callbacks.defaultUrl', 'http://router:8000/responses'],
+    [
+      'ROUTER_RESPONSE_URL',
+      'http://router:8000/responses',
+      'callbacks.defaultUrl',
+      'http://router:8000/responses',
+    ],
     ['LOG_LEVEL', 'debug', 'log.level', 'debug'],
   ];
 
@@ -142,7 +147,9 @@ describe('loadConfig: environment variables', () => {
 
   it('reports an unreadable *_FILE as an issue naming the variable', () => {
     const error = configError({ OPENAI_API_KEY_FILE: join(tempDir, 'missing-secret.txt') });
-    expect(error.issues).toEqual([expect.objectContaining({ key: 'ai.openai.apiKey', env: 'OPENAI_API_KEY_FILE' })]);
+    expect(error.issues).toEqual([
+      expect.objectContaining({ key: 'ai.openai.apiKey', env: 'OPENAI_API_KEY_FILE' }),
+    ]);
     expect(error.message).toContain('OPENAI_API_KEY_FILE');
   });
 });
@@ -218,13 +225,22 @@ describe('loadConfig: invalid values', () => {
     expect(error.name).toBe('ConfigError');
     expect(error.issues).toHaveLength(5);
     const byKey = new Map(error.issues.map((issue) => [issue.key, issue]));
-    expect(byKey.get('server.port')).toMatchObject({ env: 'PORT', message: expect.stringMatching(/integer/) });
+    expect(byKey.get('server.port')).toMatchObject({
+      env: 'PORT',
+      message: expect.stringMatching(/integer/),
+    });
     expect(byKey.get('ai.mode')).toMatchObject({
       env: 'CHAT_MODE',
       message: expect.stringContaining('remote|local|hybrid'),
     });
-    expect(byKey.get('queue.maxSize')).toMatchObject({ env: 'MAX_QUEUE_SIZE', message: expect.stringContaining('1') });
-    expect(byKey.get('ai.ollama.host')).toMatchObject({ env: 'OLLAMA_HOST', message: expect.stringMatching(/uri/) });
+    expect(byKey.get('queue.maxSize')).toMatchObject({
+      env: 'MAX_QUEUE_SIZE',
+      message: expect.stringContaining('1'),
+    });
+    expect(byKey.get('ai.ollama.host')).toMatchObject({
+      env: 'OLLAMA_HOST',
+      message: expect.stringMatching(/uri/),
+    });
     expect(byKey.get('ai.offlineResponses')).toMatchObject({
       env: 'OFFLINE_RESPONSES_ENABLED',
       message: expect.stringMatching(/true/),
@@ -248,14 +264,19 @@ describe('loadConfig: invalid values', () => {
 
   it('names an unknown personality and the known ones', () => {
     const error = configError({ DEFAULT_PERSONALITY: 'grumpy' });
-    expect(error.issues).toEqual([expect.objectContaining({ key: 'ai.personality', env: 'DEFAULT_PERSONALITY' })]);
+    expect(error.issues).toEqual([
+      expect.objectContaining({ key: 'ai.personality', env: 'DEFAULT_PERSONALITY' }),
+    ]);
     expect(error.message).toContain('grumpy');
     expect(error.message).toContain('friendly');
   });
 
   it('names a too-short API key by its variable without showing the key', () => {
     const error = configError({ CHATGATE_API_KEYS: 'good-key-123456,Xy7Qw', CHATGATE_ADMIN_KEY: 'Adm1n' });
-    expect(error.issues.map((issue) => issue.env).sort()).toEqual(['CHATGATE_ADMIN_KEY', 'CHATGATE_API_KEYS']);
+    expect(error.issues.map((issue) => issue.env).sort()).toEqual([
+      'CHATGATE_ADMIN_KEY',
+      'CHATGATE_API_KEYS',
+    ]);
     expect(error.message).toContain('CHATGATE_API_KEYS');
     expect(error.message).toContain('CHATGATE_ADMIN_KEY');
     expect(error.message).not.toContain('Xy7Qw');

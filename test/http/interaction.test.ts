@@ -52,7 +52,11 @@ describe('POST /api/v1/ai/interaction', () => {
   it('acks with 202 at once and the interaction reaches done with the model reply', async () => {
     await start();
     ollama.behave({ reply: '<think>they greet me</think>Hey viewer, doing great!' });
-    const response = await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      payload: demoEvent(),
+    });
     expect(response.statusCode).toBe(202);
     const ack = response.json();
     expect(ack).toMatchObject({ status: 'queued', trigger: 'greeting' });
@@ -76,14 +80,18 @@ describe('POST /api/v1/ai/interaction', () => {
     const chat = ollama.calls.find((call) => call.path === '/api/chat');
     const body = chat?.body as { stream: boolean; messages: { role: string; content: string }[] };
     expect(body.stream).toBe(false);
-    expect(body.messages.at(-1)?.content).toContain('<chat_message from="viewer">hello there, how are you?</chat_message>');
+    expect(body.messages.at(-1)?.content).toContain(
+      '<chat_message from="viewer">hello there, how are you?</chat_message>',
+    );
   });
 
   it('falls back to the local responder when Ollama is down, and says why', async () => {
     await start();
     await ollama.down();
     try {
-      const ack = (await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })).json();
+      const ack = (
+        await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
+      ).json();
       const done = await finished(ack.interaction_id);
       expect(done.reply).toMatchObject({ mode: 'local', provider: 'local', service_status: 'offline' });
       expect(done.reply.fallback_reason).toContain('ollama: connection');
@@ -94,15 +102,25 @@ describe('POST /api/v1/ai/interaction', () => {
   });
 
   it('keeps the conversation: the second turn carries the first one as context', async () => {
-    await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<typeof testConfig>[0]);
+    await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<
+      typeof testConfig
+    >[0]);
     ollama.behave({ reply: (body) => `reply #${(body as { messages: unknown[] }).messages.length}` });
     const user = { id: 'u-context', login: 'viewer' };
     const first = (
-      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ user, text: '@chatgate one' }) })
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/ai/interaction',
+        payload: demoEvent({ user, text: '@chatgate one' }),
+      })
     ).json();
     await finished(first.interaction_id);
     const second = (
-      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ user, text: '@chatgate two' }) })
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/ai/interaction',
+        payload: demoEvent({ user, text: '@chatgate two' }),
+      })
     ).json();
     const done = await finished(second.interaction_id);
     // system + (user, assistant) of the first turn + this user turn.
@@ -123,7 +141,12 @@ describe('POST /api/v1/ai/interaction', () => {
   it('answers 503 with retry_after when the queue is full', async () => {
     await start({ queue: { maxConcurrent: 1, maxSize: 1 } });
     ollama.behave({ latencyMs: 500 });
-    const post = () => app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ text: '@chatgate hi' }) });
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/ai/interaction',
+        payload: demoEvent({ text: '@chatgate hi' }),
+      });
     expect((await post()).statusCode).toBe(202);
     expect((await post()).statusCode).toBe(202);
     const full = await post();
@@ -143,7 +166,11 @@ describe('POST /api/v1/ai/interaction', () => {
     ['type', { type: 'party' }],
   ])('answers 400 naming the field %s', async (field, change) => {
     await start();
-    const response = await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent(change) });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      payload: demoEvent(change),
+    });
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.error_code).toBe('validation_error');
@@ -219,8 +246,14 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('lists recent interactions newest first, filtered by status and community', async () => {
     await start();
-    await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent({ text: 'nothing here' }) });
-    const queued = (await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })).json();
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      payload: demoEvent({ text: 'nothing here' }),
+    });
+    const queued = (
+      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
+    ).json();
     await finished(queued.interaction_id);
     await app.inject({
       method: 'POST',
@@ -236,7 +269,9 @@ describe('POST /api/v1/ai/interaction', () => {
     expect(all.interactions[0].event).not.toHaveProperty('raw');
     const done = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?status=done' })).json();
     expect(done.interactions).toHaveLength(1);
-    const other = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?community_id=api:other' })).json();
+    const other = (
+      await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?community_id=api:other' })
+    ).json();
     expect(other.interactions).toHaveLength(1);
     const bad = await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=0' });
     expect(bad.statusCode).toBe(400);

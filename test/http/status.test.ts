@@ -27,7 +27,10 @@ describe('status, admin, auth, health and metrics', () => {
 
   async function start(auth: { apiKeys?: string[]; adminKey?: string } = {}) {
     const config = testConfig({
-      ai: { ollama: { host: ollama.url }, breaker: { failureThreshold: 2, timeoutMs: 60_000, successThreshold: 1 } },
+      ai: {
+        ollama: { host: ollama.url },
+        breaker: { failureThreshold: 2, timeoutMs: 60_000, successThreshold: 1 },
+      },
       auth: { apiKeys: auth.apiKeys ?? [], adminKey: auth.adminKey },
     });
     ({ services, app } = await testApp(config));
@@ -53,7 +56,12 @@ describe('status, admin, auth, health and metrics', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).not.toContain('not-the-key');
-    const ok = await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', headers: bearer(API_KEY), payload: mention() });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      headers: bearer(API_KEY),
+      payload: mention(),
+    });
     expect(ok.statusCode).toBe(202);
     // Liveness and metrics stay open for probes and scrapers.
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
@@ -90,9 +98,13 @@ describe('status, admin, auth, health and metrics', () => {
   it('switching to local mode makes replies local without calling the model', async () => {
     await start();
     await app.inject({ method: 'POST', url: '/api/v1/ai/admin/mode', payload: { mode: 'local' } });
-    const ack = (await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })).json();
+    const ack = (
+      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
+    ).json();
     const done = await waitFor(async () => {
-      const body = (await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })).json();
+      const body = (
+        await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
+      ).json();
       return body.status === 'done' ? body : undefined;
     });
     expect(done.reply).toMatchObject({ mode: 'local', provider: 'local' });
@@ -102,20 +114,34 @@ describe('status, admin, auth, health and metrics', () => {
   it('shows an opened breaker in status and metrics, and closes it on an admin reset', async () => {
     await start();
     ollama.behave({ fail: { status: 500 } });
-    const ack = (await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })).json();
+    const ack = (
+      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
+    ).json();
     await waitFor(async () => {
-      const body = (await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })).json();
+      const body = (
+        await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
+      ).json();
       return body.status === 'done' ? body : undefined;
     });
     const status = (await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
-    expect(status).toMatchObject({ mode: 'hybrid', queue: { backend: 'memory', size: 0, max_size: 1000, concurrency: 10 } });
+    expect(status).toMatchObject({
+      mode: 'hybrid',
+      queue: { backend: 'memory', size: 0, max_size: 1000, concurrency: 10 },
+    });
     expect(status.providers).toEqual([
-      { provider: 'ollama', endpoint: ollama.url, breaker: 'open', counts: { successes: 0, failures: 2, rejected: 1 } },
+      {
+        provider: 'ollama',
+        endpoint: ollama.url,
+        breaker: 'open',
+        counts: { successes: 0, failures: 2, rejected: 1 },
+      },
     ]);
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain(`chatgate_breaker_state{provider="ollama",endpoint="${ollama.url}"} 1`);
     expect(metrics).toContain('chatgate_triggers_matched_total{trigger="mention"} 1');
-    expect(metrics).toMatch(/chatgate_http_requests_total\{route="\/api\/v1\/ai\/interaction",method="POST",status="202"\} 1/);
+    expect(metrics).toMatch(
+      /chatgate_http_requests_total\{route="\/api\/v1\/ai\/interaction",method="POST",status="202"\} 1/,
+    );
 
     const reset = await app.inject({ method: 'POST', url: '/api/v1/ai/admin/breakers/ollama/reset' });
     expect(reset.statusCode).toBe(200);
@@ -134,7 +160,11 @@ describe('status, admin, auth, health and metrics', () => {
 
   it('answers unknown routes with our error body', async () => {
     await start();
-    const response = await app.inject({ method: 'GET', url: '/api/v1/nothing', headers: { 'x-request-id': 'trace-1' } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/nothing',
+      headers: { 'x-request-id': 'trace-1' },
+    });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ error_code: 'not_found', correlation_id: 'trace-1' });
     expect(Date.parse(response.json().timestamp)).not.toBeNaN();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeOllama } from '../fakes/fake-ollama.js';
 import type { Services } from '../../src/services.js';
+import { startFakeOllama } from '../fakes/fake-ollama.js';
 import { chatEvent, testApp, testConfig, waitFor } from '../support/services.js';
 
 /** The router through its public surface: `services.router.ingest`, answered by the local responder. */
@@ -11,7 +11,9 @@ describe('router', () => {
     services = undefined;
   });
 
-  async function start(options: { random?: () => number; queue?: { maxConcurrent?: number; maxSize?: number } } = {}) {
+  async function start(
+    options: { random?: () => number; queue?: { maxConcurrent?: number; maxSize?: number } } = {},
+  ) {
     const config = testConfig({ ai: { mode: 'local' }, queue: options.queue ?? {} });
     ({ services } = await testApp(config, { random: options.random }));
     return services;
@@ -38,7 +40,11 @@ describe('router', () => {
     expect(await router.ingest(self)).toMatchObject({ status: 'ignored', reason: 'self' });
     const nightbot = chatEvent({ text: 'hello all', user: { id: 'nb', login: 'nightbot', isBot: true } });
     expect(await router.ingest(nightbot)).toMatchObject({ status: 'ignored', reason: 'bot' });
-    const addressing = chatEvent({ text: 'hey @chatgate', mentionsBot: true, user: { id: 'nb', login: 'nightbot', isBot: true } });
+    const addressing = chatEvent({
+      text: 'hey @chatgate',
+      mentionsBot: true,
+      user: { id: 'nb', login: 'nightbot', isBot: true },
+    });
     expect(await router.ingest(addressing)).toMatchObject({ status: 'queued', trigger: 'mention' });
   });
 
@@ -65,7 +71,10 @@ describe('router', () => {
       reason: 'probability',
       trigger: 'question',
     });
-    expect(await router.ingest(chatEvent({ text: question }))).toMatchObject({ status: 'queued', trigger: 'question' });
+    expect(await router.ingest(chatEvent({ text: question }))).toMatchObject({
+      status: 'queued',
+      trigger: 'question',
+    });
   });
 
   it('turns stream events into their triggers', async () => {
@@ -80,10 +89,14 @@ describe('router', () => {
     // A slow model keeps the first interaction running while the others arrive.
     const ollama = await startFakeOllama();
     ollama.behave({ latencyMs: 300 });
-    const config = testConfig({ ai: { ollama: { host: ollama.url } }, queue: { maxConcurrent: 1, maxSize: 1 } });
+    const config = testConfig({
+      ai: { ollama: { host: ollama.url } },
+      queue: { maxConcurrent: 1, maxSize: 1 },
+    });
     ({ services } = await testApp(config));
     const { router, queue } = services;
-    const mention = (user: string) => chatEvent({ text: '@chatgate status?', user: { id: user, login: user } });
+    const mention = (user: string) =>
+      chatEvent({ text: '@chatgate status?', user: { id: user, login: user } });
     // One runs, one waits: the third finds the backlog at its bound.
     expect(await router.ingest(mention('a'))).toMatchObject({ status: 'queued' });
     expect(await router.ingest(mention('b'))).toMatchObject({ status: 'queued' });

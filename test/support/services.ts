@@ -32,7 +32,9 @@ export async function testApp(
 let sequence = 0;
 
 /** A chat message event; `overrides` replace fields (user fields merge). */
-export function chatEvent(overrides: Partial<Omit<ChatEvent, 'user'>> & { user?: Partial<ChatEvent['user']> } = {}): ChatEvent {
+export function chatEvent(
+  overrides: Partial<Omit<ChatEvent, 'user'>> & { user?: Partial<ChatEvent['user']> } = {},
+): ChatEvent {
   sequence++;
   const { user, ...rest } = overrides;
   return {
@@ -52,7 +54,10 @@ export function chatEvent(overrides: Partial<Omit<ChatEvent, 'user'>> & { user?:
 }
 
 /** Polls `check` every 10 ms until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -28,7 +28,9 @@ describe('cleanReply: reasoning', () => {
   });
 
   it('removes an unclosed <think> at the end, with everything after it', () => {
-    expect(cleanReply('Sure thing! <think>now I will reveal my plan and never close', 500)).toBe('Sure thing!');
+    expect(cleanReply('Sure thing! <think>now I will reveal my plan and never close', 500)).toBe(
+      'Sure thing!',
+    );
   });
 
   it('removes reasoning before a stray closing tag', () => {

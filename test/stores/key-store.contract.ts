@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { KeyStore } from '../../src/stores/key-store.js';
+
+/** Builds a fresh store; a backend with a server (Redis) may share it, keys are unique per test. */
+export type MakeKeyStore = () => KeyStore | Promise<KeyStore>;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const uniqueKey = (label: string): string => `test:${label}:${randomUUID()}`;
+
+/** The `KeyStore` contract (dedupe keys, cooldowns): every backend passes these. */
+export function describeKeyStoreContract(name: string, make: MakeKeyStore): void {
+  describe(`KeyStore contract: ${name}`, () => {
+    it('claims a free key once; a second claim fails while the first holds it', async () => {
+      const keys = await make();
+      const key = uniqueKey('dedupe');
+      expect(await keys.claim(key, 60_000)).toBe(true);
+      expect(await keys.claim(key, 60_000)).toBe(false);
+      expect(await keys.claim(key, 1)).toBe(false);
+    });
+
+    it('lets exactly one of many concurrent claims win', async () => {
+      const keys = await make();
+      const key = uniqueKey('race');
+      const results = await Promise.all(Array.from({ length: 20 }, () => keys.claim(key, 60_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('keeps keys apart', async () => {
+      const keys = await make();
+      const a = uniqueKey('a');
+      expect(await keys.claim(a, 60_000)).toBe(true);
+      expect(await keys.claim(uniqueKey('b'), 60_000)).toBe(true);
+      expect(await keys.claim(a, 60_000)).toBe(false);
+    });
+
+    it('frees a key once its ttl has passed', async () => {
+      const keys = await make();
+      const key = uniqueKey('ttl');
+      expect(await keys.claim(key, 50)).toBe(true);
+      expect(await keys.claim(key, 50)).toBe(false);
+      await sleep(120);
+      expect(await keys.claim(key, 50)).toBe(true);
+      expect(await keys.claim(key, 50)).toBe(false);
+    });
+
+    it('does not extend a held key when a claim fails', async () => {
+      const keys = await make();
+      const key = uniqueKey('no-extend');
+      expect(await keys.claim(key, 250)).toBe(true);
+      await sleep(50);
+      expect(await keys.claim(key, 60_000)).toBe(false);
+      await sleep(300);
+      expect(await keys.claim(key, 60_000)).toBe(true);
+    });
+
+    it('release frees a held key at once', async () => {
+      const keys = await make();
+      const key = uniqueKey('release');
+      expect(await keys.claim(key, 60_000)).toBe(true);
+      await keys.release(key);
+      expect(await keys.claim(key, 60_000)).toBe(true);
+      expect(await keys.claim(key, 60_000)).toBe(false);
+    });
+
+    it('release of a free key is a no-op', async () => {
+      const keys = await make();
+      const key = uniqueKey('free');
+      await expect(keys.release(key)).resolves.toBeUndefined();
+      expect(await keys.claim(key, 60_000)).toBe(true);
+    });
+
+    it('always claims with ttlMs 0, and holds nothing afterwards', async () => {
+      const keys = await make();
+      const key = uniqueKey('zero');
+      expect(await keys.claim(key, 0)).toBe(true);
+      expect(await keys.claim(key, 0)).toBe(true);
+      expect(await keys.claim(key, 60_000)).toBe(true);
+      expect(await keys.claim(key, 0)).toBe(true);
+    });
+  });
+}
