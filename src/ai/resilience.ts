@@ -14,6 +14,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { ProviderError, type ProviderKind } from './providers/provider.js';
+import { RetryAfterBackoff } from './retry-after-backoff.js';
 
 /** Timeout, retry and breaker thresholds for one provider endpoint (see `ai` in the config schema). */
 export interface ResilienceSettings {
@@ -41,7 +42,8 @@ const retryableFailure = handleWhen((error) => error instanceof ProviderError &&
 
 /**
  * The guard around one provider endpoint, built from cockatiel policies:
- * retry (exponential backoff with decorrelated jitter, retryable ProviderErrors only)
+ * retry (exponential backoff with decorrelated jitter, at least the upstream's Retry-After,
+ *   retryable ProviderErrors only)
  *   → circuit breaker (CLOSED → OPEN after `failureThreshold` consecutive failed attempts →
  *     HALF_OPEN after `timeoutMs` → CLOSED after `successThreshold` successful trial calls)
  *     → timeout per attempt (aborts the call's signal).
@@ -147,10 +149,13 @@ export class ResilientEndpoint {
     this.breaker.onStateChange((state) => this.onStateChange(STATE_NAMES[state]));
     const retryPolicy = retry(retryableFailure, {
       maxAttempts: retrySettings.maxAttempts - 1,
-      backoff: new ExponentialBackoff({
-        initialDelay: retrySettings.initialDelayMs,
-        maxDelay: retrySettings.maxDelayMs,
-      }),
+      backoff: new RetryAfterBackoff(
+        new ExponentialBackoff({
+          initialDelay: retrySettings.initialDelayMs,
+          maxDelay: retrySettings.maxDelayMs,
+        }),
+        retrySettings.maxDelayMs,
+      ),
     });
     // Cooperative: the attempt's signal fires, and the provider's own abort ends the call; an
     // aggressive timeout would leave the HTTP request running behind our back.

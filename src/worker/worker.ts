@@ -108,7 +108,7 @@ async function produceReply(
   const result = await deps.ai.complete({
     community,
     messages,
-    hint: { text: job.text, userName: event.user.displayName || event.user.login },
+    hint: { text: job.text, userName: event.user.displayName || event.user.login, eventType: event.type },
     signal,
   });
   const text = cleanReply(result.content, replyMaxChars);

@@ -194,6 +194,20 @@ describe('ResilientEndpoint: retries', () => {
     expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 0 });
   });
 
+  it("waits at least the upstream's Retry-After before retrying a 429, capped by maxDelayMs", async () => {
+    const { endpoint } = guard(settings({ retry: { maxAttempts: 2, maxDelayMs: 5000 } }));
+    fake.behave({ reply: 'after the wait', fail: { status: 429, times: 1, retryAfter: 1 } });
+    expect((await ask(endpoint)).content).toBe('after the wait');
+    const [first, second] = fake.calls;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+
+    const capped = guard(settings({ retry: { maxAttempts: 2, maxDelayMs: 20 } }));
+    fake.reset();
+    fake.behave({ fail: { status: 429, times: 1, retryAfter: 30 } });
+    await ask(capped.endpoint);
+    expect(fake.calls[1]!.at - fake.calls[0]!.at).toBeLessThan(1000);
+  });
+
   it('answers when a retry succeeds', async () => {
     const { endpoint } = guard(settings({ breaker: { failureThreshold: 10 }, retry: { maxAttempts: 3 } }));
     fake.behave({ reply: 'third time lucky', fail: { status: 503, times: 2 } });

@@ -26,7 +26,12 @@ export interface ChatRequest {
    * The plain text of the chat message being answered, unfenced, for providers that do not read
    * prompts (the local responder). Remote providers ignore it.
    */
-  hint?: { text: string; userName?: string };
+  hint?: {
+    text: string;
+    userName?: string;
+    /** The ChatEvent type (`message`, `raid`, `resub` …), so that a sub or a raid is thanked as one. */
+    eventType?: string;
+  };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';

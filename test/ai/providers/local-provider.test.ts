@@ -135,6 +135,16 @@ describe('createLocalProvider', () => {
     expect(TEMPLATES.raid.map((template) => template.replaceAll('{name}', 'bob'))).toContain(content);
   });
 
+  it('thanks a stream event as one by its event type, even when it carries a message', async () => {
+    const request: ChatRequest = {
+      model: 'any',
+      messages: [{ role: 'user', content: 'cheer100 great stream' }],
+      hint: { text: 'cheer100 great stream', userName: 'carol', eventType: 'cheer' },
+    };
+    const content = (await provider.chat(request)).content;
+    expect(TEMPLATES.cheer.map((template) => template.replaceAll('{name}', 'carol'))).toContain(content);
+  });
+
   it('reads the last user message when there is no hint', async () => {
     const request: ChatRequest = {
       model: 'any',

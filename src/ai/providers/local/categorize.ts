@@ -19,6 +19,11 @@ export type StreamEventCategory =
   | 'cheer'
   | 'follow';
 
+/** Whether a ChatEvent type is one of the stream events the responder has templates for. */
+export function isStreamEventCategory(type: string): type is StreamEventCategory {
+  return STREAM_PATTERNS.some(([category]) => category === type);
+}
+
 /** The template categories: a chat category or a stream event. */
 export type LocalCategory = MessageCategory | StreamEventCategory;
 

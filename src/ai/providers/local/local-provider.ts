@@ -12,6 +12,7 @@ import {
   type Categorized,
   categorizeMessage,
   categorizeStreamEvent,
+  isStreamEventCategory,
   type LocalCommandName,
 } from './categorize.js';
 import { pickTemplate } from './templates.js';
@@ -52,6 +53,13 @@ function lastUserContent(messages: readonly ChatMessage[]): string {
  */
 function readRequest(request: ChatRequest): { seed: string; categorized: Categorized } {
   const hinted = request.hint?.text.trim() ?? '';
+  const event = request.hint?.eventType;
+  if (event && isStreamEventCategory(event)) {
+    return {
+      seed: `${event}:${hinted || lastUserContent(request.messages)}`,
+      categorized: { type: 'category', category: event },
+    };
+  }
   if (hinted) return { seed: hinted, categorized: categorizeMessage(hinted) };
   const prompt = lastUserContent(request.messages).trim();
   const streamEvent = request.hint ? categorizeStreamEvent(prompt) : undefined;
