@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOllamaProvider } from '../../src/ai/providers/ollama/ollama-provider.js';
 import type { ChatProvider, ChatRequest, ChatResult } from '../../src/ai/providers/provider.js';
-import { ProviderError } from '../../src/ai/providers/provider.js';
 import { type BreakerState, type ResilienceSettings, ResilientEndpoint } from '../../src/ai/resilience.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { failure } from '../support/provider-error.js';
 
 const request: ChatRequest = {
   model: 'llama3.2',
@@ -52,16 +52,6 @@ function ask(
   via: ChatProvider = provider,
 ): Promise<ChatResult> {
   return endpoint.execute((attemptSignal) => via.chat(request, attemptSignal), signal);
-}
-
-/** The ProviderError a promise rejects with (fails the test when it resolves or throws something else). */
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 /** Opens the breaker with `failureThreshold` failing calls (maxAttempts 1), then stops failing. */

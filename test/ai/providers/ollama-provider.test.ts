@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOllamaProvider } from '../../../src/ai/providers/ollama/ollama-provider.js';
 import type { ChatDelta, ChatProvider, ChatRequest } from '../../../src/ai/providers/provider.js';
-import { ProviderError } from '../../../src/ai/providers/provider.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
+import { failure } from '../../support/provider-error.js';
 
 const request: ChatRequest = {
   model: 'llama3.2',
@@ -26,16 +26,6 @@ async function collect(deltas: AsyncIterable<ChatDelta>): Promise<ChatDelta[]> {
   const out: ChatDelta[] = [];
   for await (const d of deltas) out.push(d);
   return out;
-}
-
-/** The ProviderError a promise rejects with (fails the test when it resolves or throws something else). */
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('ollama provider: chat', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAIProvider } from '../../../src/ai/providers/openai-compatible/openai-provider.js';
 import type { ChatDelta, ChatProvider, ChatRequest } from '../../../src/ai/providers/provider.js';
-import { ProviderError } from '../../../src/ai/providers/provider.js';
 import { type FakeServer, startFakeOpenAI } from '../../fakes/fake-openai.js';
+import { failure } from '../../support/provider-error.js';
 
 const KEY = 'sk-test-0123456789abcdef';
 const request: ChatRequest = {
@@ -27,16 +27,6 @@ async function collect(deltas: AsyncIterable<ChatDelta>): Promise<ChatDelta[]> {
   const out: ChatDelta[] = [];
   for await (const d of deltas) out.push(d);
   return out;
-}
-
-/** The ProviderError a promise rejects with (fails the test when it resolves or throws something else). */
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('openai provider: chat', () => {
