@@ -52,6 +52,20 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, Parser, boole
   ['CHATGATE_API_KEYS', 'auth.apiKeys', list, true],
   ['CHATGATE_ADMIN_KEY', 'auth.adminKey', text, true],
   ['ROUTER_RESPONSE_URL', 'callbacks.defaultUrl', text],
+  ['TWITCH_USERNAME', 'platforms.twitch.username', text],
+  ['TWITCH_OAUTH_TOKEN', 'platforms.twitch.oauthToken', text, true],
+  ['TWITCH_CHANNELS', 'platforms.twitch.channels', list],
+  ['TWITCH_SERVER', 'platforms.twitch.server', text],
+  ['TWITCH_PORT', 'platforms.twitch.port', integer],
+  ['TWITCH_SECURE', 'platforms.twitch.secure', boolean],
+  ['TELEGRAM_BOT_TOKEN', 'platforms.telegram.botToken', text, true],
+  ['TELEGRAM_API_ROOT', 'platforms.telegram.apiRoot', text],
+  ['TELEGRAM_WEBHOOK_URL', 'platforms.telegram.webhookUrl', text],
+  ['TELEGRAM_WEBHOOK_SECRET', 'platforms.telegram.webhookSecret', text, true],
+  ['DISCORD_TOKEN', 'platforms.discord.token', text, true],
+  ['DISCORD_API_URL', 'platforms.discord.apiUrl', text],
+  ['DISCORD_ALLOWED_CHANNELS', 'platforms.discord.allowedChannels', list],
+  ['DISCORD_ALLOWED_ROLES', 'platforms.discord.allowedRoles', list],
 ];
 
 /** The env variable that sets a dotted config key, for error messages. */

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ChatEvent, Platform } from './chat-event.js';
 
 /** A connection state, as a platform bot reports it (satori's statuses). */
@@ -7,22 +8,56 @@ export type AdapterStatus = 'offline' | 'connecting' | 'online' | 'reconnecting'
 export interface OutgoingReply {
   /** The event being answered: the adapter replies in its channel/thread, to its message. */
   event: ChatEvent;
-  /** The reply text, already cleaned; the adapter splits it to the platform's limits. */
+  /** The reply text, already cleaned and cut to the platform's limit by the worker. */
   text: string;
+}
+
+/** What the router said about an event an adapter handed in. */
+export interface IngestAck {
+  status: 'queued' | 'ignored' | 'rejected';
+  reason?: string;
+  interactionId: string;
+}
+
+/**
+ * What chatgate gives an adapter when it starts: the way into the router and a few controls.
+ * Built by `src/platforms.ts`; adapters never import the router or the stores.
+ */
+export interface AdapterHost {
+  /** Hands a normalized event to the router; resolves with its ack. Never rejects. */
+  ingest(event: ChatEvent): Promise<IngestAck>;
+  /** Forgets the context of the event's conversation (a user's `/reset`). */
+  resetContext(event: ChatEvent): Promise<void>;
+  /** Adds a name the bot answers to (its login or @handle, learned at connect). */
+  addBotName(name: string): void;
+  /** A child logger; message bodies only at debug level, never tokens. */
+  logger: Logger;
+}
+
+/** Facts about an adapter's connection, for `/api/v1/ai/status` and `/health/ready`. */
+export interface AdapterState {
+  platform: Platform;
+  status: AdapterStatus;
+  /** When the last platform event (or heartbeat) arrived, ms since the epoch. */
+  lastEventAt?: number;
+  /** Why it is offline, when it failed (a bad token, say). No secrets. */
+  error?: string;
 }
 
 /**
  * What every platform adapter (adapters/twitch, telegram, discord) provides. The core never imports
- * an adapter; `main.ts` wires them: `start(onEvent)` hands each normalized event to the router.
+ * an adapter; `src/platforms.ts` wires them.
  */
 export interface PlatformAdapter {
   readonly platform: Platform;
-  readonly status: AdapterStatus;
-  /** Connects and starts emitting events. Catches its own connection errors (status shows them). */
-  start(onEvent: (event: ChatEvent) => void): Promise<void>;
+  /** The current connection state. */
+  state(): AdapterState;
+  /** Connects and starts handing events to `host`. Catches its own connection errors (state shows them). */
+  start(host: AdapterHost): Promise<void>;
   /** Sends a reply within the platform's limits. Throws when the platform refuses it. */
   send(reply: OutgoingReply): Promise<void>;
-  /** Shows "typing…" where the platform has it; returns a function that stops it. */
+  /** Shows "typing…" where the platform has it, refreshed until the returned function is called. */
   typing?(event: ChatEvent): () => void;
+  /** Leaves channels and disconnects; pending outbound messages are sent or given up within a grace period. */
   stop(): Promise<void>;
 }

@@ -30,6 +30,11 @@ export class ReplyDelivery {
     this.adapters.set(adapter.platform, adapter);
   }
 
+  /** The registered adapters, for status. */
+  platformAdapters(): PlatformAdapter[] {
+    return [...this.adapters.values()];
+  }
+
   /** Shows "typing…" on the event's platform while the reply is made; returns the stop function. */
   typing(event: ChatEvent): () => void {
     return this.adapters.get(event.platform)?.typing?.(event) ?? (() => {});
