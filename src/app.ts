@@ -6,6 +6,7 @@ import { adminRoutes } from './http/routes/admin.js';
 import { healthRoutes } from './http/routes/health.js';
 import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
+import { openAIRoutes } from './http/routes/openai.js';
 import { statusRoutes } from './http/routes/status.js';
 import type { Services } from './services.js';
 
@@ -60,5 +61,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     await api.register(statusRoutes(services));
   });
   await app.register(adminRoutes(services));
+  await app.register(openAIRoutes(services));
   return app;
 }

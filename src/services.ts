@@ -68,7 +68,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   );
   // Build the configured links up front, so that status shows their breakers from the start.
   for (const kind of [config.ai.provider, config.ai.fallbackProvider]) if (kind) providers.get(kind);
-  const ai = new AiService(providers, metrics, config.ai.mode, config.ai.offlineResponses);
+  const ai = new AiService(providers, metrics, config.ai.mode, config.ai.offlineResponses, {
+    firstByteTimeoutMs: config.ai.firstByteTimeoutMs,
+  });
   const delivery = new ReplyDelivery(
     new CallbackSender({
       maxAttempts: config.callbacks.maxAttempts,

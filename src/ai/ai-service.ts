@@ -1,9 +1,10 @@
 import type { CommunitySettings } from '../community/community-settings.js';
 import type { ChatMode } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AiResult, ServiceStatus } from './ai-result.js';
+import type { AiResult, AiStream, ServiceStatus } from './ai-result.js';
 import type { ProviderLink, ProviderRegistry } from './provider-registry.js';
 import {
+  type ChatDelta,
   type ChatMessage,
   type ChatRequest,
   ProviderError,
@@ -17,6 +18,10 @@ export interface AiRequest {
     'provider' | 'model' | 'fallbackProvider' | 'fallbackModel' | 'temperature' | 'maxTokens'
   >;
   messages: ChatMessage[];
+  /** OpenAI request fields passed to the provider as they are (they win over the community's). */
+  options?: Omit<ChatRequest, 'model' | 'messages' | 'hint'>;
+  /** Ask this provider and model only (then the local responder, when the mode allows it). */
+  pin?: { kind: ProviderKind; model: string };
   /** The plain text being answered, for the local responder. */
   hint?: ChatRequest['hint'];
   signal?: AbortSignal;
@@ -25,7 +30,11 @@ export interface AiRequest {
 /** No link of the chain could answer (remote mode with offline replies off, or a cancel). */
 export class AiUnavailableError extends Error {
   override readonly name = 'AiUnavailableError';
-  constructor(readonly reasons: string) {
+  constructor(
+    readonly reasons: string,
+    /** The last link's error, for callers that map it (an upstream 400 or 404, say). */
+    readonly lastError?: unknown,
+  ) {
     super(`no provider could answer: ${reasons}`);
   }
 }
@@ -34,6 +43,11 @@ interface ChainLink {
   kind: ProviderKind;
   model: string;
   link: ProviderLink;
+}
+
+/** Timeouts of a stream: until its first delta, and in all (ms). */
+export interface StreamTimeouts {
+  firstByteTimeoutMs: number;
 }
 
 /**
@@ -48,6 +62,7 @@ export class AiService {
     private readonly metrics: Metrics,
     private modeSetting: ChatMode,
     private readonly offlineResponses: boolean,
+    private readonly streamTimeouts: StreamTimeouts = { firstByteTimeoutMs: 120_000 },
   ) {}
 
   get mode(): ChatMode {
@@ -66,66 +81,140 @@ export class AiService {
   async complete(request: AiRequest): Promise<AiResult> {
     const started = performance.now();
     const reasons: string[] = [];
-    const chain = this.chain(request.community);
-    for (const [index, { kind, model, link }] of chain.entries()) {
+    let lastError: unknown;
+    for (const [index, { kind, model, link }] of this.chain(request).entries()) {
       if (request.signal?.aborted) break;
-      const chatRequest: ChatRequest = {
-        model,
-        messages: request.messages,
-        temperature: request.community.temperature,
-        max_tokens: request.community.maxTokens,
-        hint: request.hint,
-      };
+      const chatRequest = this.chatRequest(request, model);
       const attemptStarted = performance.now();
       try {
         const result = link.guard
           ? await link.guard.execute((signal) => link.provider.chat(chatRequest, signal), request.signal)
           : await link.provider.chat(chatRequest, request.signal);
-        this.metrics.providerDuration
-          .labels(kind, 'success')
-          .observe((performance.now() - attemptStarted) / 1000);
+        this.observe(kind, 'success', attemptStarted);
         return {
           content: result.content,
+          toolCalls: result.tool_calls,
           finishReason: result.finish_reason,
           usage: result.usage,
-          mode: kind === 'local' ? 'local' : 'remote',
-          provider: kind,
-          model: result.model || model,
-          serviceStatus: statusOf(index, kind),
-          fallbackReason: reasons.length > 0 ? reasons.join('; ') : undefined,
+          ...this.origin(kind, result.model || model, index, reasons),
           processingTimeMs: Math.round(performance.now() - started),
         };
       } catch (error) {
-        const code = error instanceof ProviderError ? error.code : 'error';
-        this.metrics.providerErrors.labels(kind, code).inc();
-        if (code !== 'breaker_open') {
-          this.metrics.providerDuration
-            .labels(kind, 'failure')
-            .observe((performance.now() - attemptStarted) / 1000);
-        }
-        reasons.push(describeFailure(kind, error));
+        lastError = error;
+        reasons.push(this.failed(kind, error, attemptStarted));
       }
     }
-    throw new AiUnavailableError(reasons.join('; ') || 'cancelled');
+    throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError);
   }
 
-  /** The links to try for a community under the current mode, without duplicates. */
-  private chain(community: AiRequest['community']): ChainLink[] {
+  /**
+   * Opens a streamed answer. Fallback happens only before the first delta: each link must produce
+   * one within `firstByteTimeoutMs` (retried and guarded like `complete`), and the stream of the
+   * first link that does is returned. A failure after that is thrown by the stream's iterator.
+   * @throws AiUnavailableError when no link produced a first delta.
+   */
+  async stream(request: AiRequest): Promise<AiStream> {
+    const reasons: string[] = [];
+    let lastError: unknown;
+    for (const [index, { kind, model, link }] of this.chain(request).entries()) {
+      if (request.signal?.aborted) break;
+      const chatRequest = this.chatRequest(request, model);
+      const attemptStarted = performance.now();
+      const open = async (signal: AbortSignal | undefined) => {
+        const iterator = link.provider.stream(chatRequest, signal)[Symbol.asyncIterator]();
+        return { iterator, first: await iterator.next() };
+      };
+      try {
+        // The attempt's signal stops applying once the first delta is in (its timeout is over), so
+        // the stream keeps listening to the caller's signal on its own.
+        const opened = link.guard
+          ? await link.guard.execute(
+              (signal) => open(request.signal ? AbortSignal.any([signal, request.signal]) : signal),
+              request.signal,
+              this.streamTimeouts.firstByteTimeoutMs,
+            )
+          : await open(request.signal);
+        this.observe(kind, 'success', attemptStarted);
+        return {
+          ...this.origin(kind, model, index, reasons),
+          deltas: continueFrom(opened.first, opened.iterator),
+        };
+      } catch (error) {
+        lastError = error;
+        reasons.push(this.failed(kind, error, attemptStarted));
+      }
+    }
+    throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError);
+  }
+
+  private chatRequest(request: AiRequest, model: string): ChatRequest {
+    return {
+      model,
+      messages: request.messages,
+      temperature: request.community.temperature,
+      max_tokens: request.community.maxTokens,
+      ...request.options,
+      hint: request.hint,
+    };
+  }
+
+  private origin(kind: ProviderKind, model: string, index: number, reasons: string[]) {
+    return {
+      mode: kind === 'local' ? ('local' as const) : ('remote' as const),
+      provider: kind,
+      model,
+      serviceStatus: statusOf(index, kind),
+      fallbackReason: reasons.length > 0 ? reasons.join('; ') : undefined,
+    };
+  }
+
+  private observe(kind: ProviderKind, outcome: 'success' | 'failure', started: number): void {
+    this.metrics.providerDuration.labels(kind, outcome).observe((performance.now() - started) / 1000);
+  }
+
+  /** Counts a failed link and says why it failed, for `fallback_reason`. */
+  private failed(kind: ProviderKind, error: unknown, started: number): string {
+    const code = error instanceof ProviderError ? error.code : 'error';
+    this.metrics.providerErrors.labels(kind, code).inc();
+    if (code !== 'breaker_open') this.observe(kind, 'failure', started);
+    return describeFailure(kind, error);
+  }
+
+  /** The links to try under the current mode, without duplicates. */
+  private chain(request: AiRequest): ChainLink[] {
+    const { community, pin } = request;
     const links: ChainLink[] = [];
     const add = (kind: ProviderKind | undefined, model: string | undefined) => {
       if (!kind || links.some((link) => link.kind === kind)) return;
-      links.push({
-        kind,
-        model: kind === 'local' ? 'local-responder' : (model ?? community.model),
-        link: this.registry.get(kind),
-      });
+      const resolved = kind === 'local' ? 'local-responder' : (model ?? community.model);
+      links.push({ kind, model: resolved, link: this.registry.get(kind) });
     };
-    if (this.modeSetting !== 'local') {
+    if (pin) add(pin.kind, pin.model);
+    else if (this.modeSetting !== 'local') {
       add(community.provider, community.model);
       add(community.fallbackProvider, community.fallbackModel);
     }
     if (this.modeSetting !== 'remote' || this.offlineResponses) add('local', undefined);
     return links;
+  }
+}
+
+/** The stream again, its first result put back in front. */
+async function* continueFrom(
+  first: IteratorResult<ChatDelta>,
+  rest: AsyncIterator<ChatDelta>,
+): AsyncGenerator<ChatDelta> {
+  if (first.done) return;
+  yield first.value;
+  try {
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // The consumer stopped early (a client gone): let the provider close its request.
+    await rest.return?.();
   }
 }
 

@@ -9,6 +9,7 @@ import {
   IsolatedCircuitError,
   isTaskCancelledError,
   retry,
+  type TimeoutPolicy,
   TimeoutStrategy,
   timeout,
   wrap,
@@ -46,12 +47,14 @@ const retryableFailure = handleWhen((error) => error instanceof ProviderError &&
  *   retryable ProviderErrors only)
  *   → circuit breaker (CLOSED → OPEN after `failureThreshold` consecutive failed attempts →
  *     HALF_OPEN after `timeoutMs` → CLOSED after `successThreshold` successful trial calls)
- *     → timeout per attempt (aborts the call's signal).
+ *     → timeout per attempt (aborts the call's signal): `requestTimeoutMs`, or the caller's own
+ *       (a stream's first-byte timeout).
  * The breaker sits inside the retry so that every attempt counts, and an opening breaker stops the
  * remaining retries at once.
  */
 export class ResilientEndpoint {
   private policy!: IPolicy;
+  private readonly timeouts = new Map<number, TimeoutPolicy>();
   private breaker!: ReturnType<typeof circuitBreaker>;
   /** Calls that ran, failed, or were refused by the open breaker since start (or the last reset). */
   readonly counts = { successes: 0, failures: 0, rejected: 0 };
@@ -81,22 +84,46 @@ export class ResilientEndpoint {
    * @throws ProviderError: the call's own error after the last attempt; code `timeout` when every
    *   attempt timed out; `breaker_open` when the breaker refused; `aborted` when `signal` fired.
    */
-  async execute<T>(call: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async execute<T>(
+    call: (signal: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+    timeoutMs = this.settings.requestTimeoutMs,
+  ): Promise<T> {
+    const attemptTimeout = this.timeoutPolicy(timeoutMs);
     try {
       const result = await this.policy.execute(
-        ({ signal: attemptSignal }) => this.attempt(call, attemptSignal, signal),
+        ({ signal: retrySignal }) =>
+          attemptTimeout.execute(
+            ({ signal: attemptSignal }) => this.attempt(call, attemptSignal, signal, timeoutMs),
+            retrySignal,
+          ),
         signal,
       );
       return result as T;
     } catch (error) {
-      throw this.translate(error, signal);
+      throw this.translate(error, signal, timeoutMs);
     }
+  }
+
+  /**
+   * One timeout policy per duration. Cooperative: the attempt's signal fires and the provider's own
+   * abort ends the call (an aggressive timeout would leave the HTTP request running behind our
+   * back). The signal is not aborted when the call returns, so a stream opened by the call lives on.
+   */
+  private timeoutPolicy(timeoutMs: number): TimeoutPolicy {
+    let policy = this.timeouts.get(timeoutMs);
+    if (!policy) {
+      policy = timeout(timeoutMs, { strategy: TimeoutStrategy.Cooperative, abortOnReturn: false });
+      this.timeouts.set(timeoutMs, policy);
+    }
+    return policy;
   }
 
   private async attempt<T>(
     call: (signal: AbortSignal) => Promise<T>,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
+    timeoutMs: number,
   ): Promise<T> {
     try {
       const result = await call(signal);
@@ -111,17 +138,13 @@ export class ResilientEndpoint {
         error instanceof ProviderError &&
         error.code === 'aborted'
       ) {
-        throw new ProviderError(
-          `${this.kind}: no answer within ${this.settings.requestTimeoutMs} ms`,
-          'timeout',
-          this.kind,
-        );
+        throw new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind);
       }
       throw error;
     }
   }
 
-  private translate(error: unknown, signal: AbortSignal | undefined): unknown {
+  private translate(error: unknown, signal: AbortSignal | undefined, timeoutMs: number): unknown {
     if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) {
       this.counts.rejected++;
       return new ProviderError(`${this.kind}: circuit breaker open`, 'breaker_open', this.kind);
@@ -129,17 +152,13 @@ export class ResilientEndpoint {
     if (isTaskCancelledError(error)) {
       return signal?.aborted
         ? new ProviderError(`${this.kind}: cancelled`, 'aborted', this.kind)
-        : new ProviderError(
-            `${this.kind}: no answer within ${this.settings.requestTimeoutMs} ms`,
-            'timeout',
-            this.kind,
-          );
+        : new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind);
     }
     return error;
   }
 
   private build(): void {
-    const { breaker, retry: retrySettings, requestTimeoutMs } = this.settings;
+    const { breaker, retry: retrySettings } = this.settings;
     this.counts.successes = this.counts.failures = this.counts.rejected = 0;
     this.breaker = circuitBreaker(endpointFailure, {
       breaker: new ConsecutiveBreaker(breaker.failureThreshold),
@@ -157,9 +176,6 @@ export class ResilientEndpoint {
         retrySettings.maxDelayMs,
       ),
     });
-    // Cooperative: the attempt's signal fires, and the provider's own abort ends the call; an
-    // aggressive timeout would leave the HTTP request running behind our back.
-    const attemptTimeout = timeout(requestTimeoutMs, TimeoutStrategy.Cooperative);
-    this.policy = wrap(retryPolicy, this.breaker, attemptTimeout);
+    this.policy = wrap(retryPolicy, this.breaker);
   }
 }

@@ -127,6 +127,10 @@ export const ConfigSchema = Type.Object({
     }),
     /** Per provider call (one attempt), ms. */
     requestTimeoutMs: Ms({ minimum: 100 }),
+    /** A stream's first delta, per attempt, ms: long enough for a cold model load. */
+    firstByteTimeoutMs: Ms({ minimum: 100 }),
+    /** A whole stream, ms; it is ended with an error event past this. */
+    streamTimeoutMs: Ms({ minimum: 1000 }),
     breaker: Type.Object({
       failureThreshold: Type.Integer({ minimum: 1 }),
       /** How long an open breaker waits before letting a trial call through (half-open), ms. */
@@ -180,6 +184,12 @@ export const ConfigSchema = Type.Object({
     logSize: Type.Integer({ minimum: 1 }),
   }),
   platforms: PlatformsSchema,
+  openaiApi: Type.Object({
+    /** Requests per minute per API key (or per client address without auth) on the OpenAI routes. */
+    rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+    /** How long provider model lists are cached for `/v1/models` and model lookup, ms. */
+    modelsCacheMs: Ms(),
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

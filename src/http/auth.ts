@@ -5,28 +5,45 @@ import { sendError } from './errors.js';
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** The Bearer token of a request, or undefined. */
-function bearer(request: FastifyRequest): string | undefined {
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
 }
 
+const digestCache = new WeakMap<readonly string[], Buffer[]>();
+
 /**
- * A preHandler that admits requests whose `Authorization: Bearer <key>` is one of `keys`. Keys are
- * compared as SHA-256 digests in constant time. With no keys, every request is admitted (the
- * service warns about it at start).
+ * Whether `token` is one of `keys` (any token, or none, when there are no keys). Compared as
+ * SHA-256 digests in constant time, so neither a key nor its length leaks through timing.
+ */
+export function bearerAllowed(keys: readonly string[], token: string | undefined): boolean {
+  if (keys.length === 0) return true;
+  if (!token) return false;
+  let digests = digestCache.get(keys);
+  if (!digests) {
+    digests = keys.map(digest);
+    digestCache.set(keys, digests);
+  }
+  const candidate = digest(token);
+  return digests.some((known) => timingSafeEqual(known, candidate));
+}
+
+/**
+ * A preHandler that admits requests whose `Authorization: Bearer <key>` is one of `keys`. With no
+ * keys, every request is admitted (the service warns about it at start).
  */
 export function requireBearer(keys: readonly string[]) {
-  const digests = keys.map(digest);
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (digests.length === 0) return;
-    const token = bearer(request);
-    if (!token)
-      return sendError(request, reply, 401, 'unauthorized', 'missing Authorization: Bearer <api key>');
-    const candidate = digest(token);
-    if (!digests.some((known) => timingSafeEqual(known, candidate))) {
-      return sendError(request, reply, 401, 'unauthorized', 'invalid API key');
-    }
+    const token = bearerToken(request);
+    if (bearerAllowed(keys, token)) return;
+    return sendError(
+      request,
+      reply,
+      401,
+      'unauthorized',
+      token ? 'invalid API key' : 'missing Authorization: Bearer <api key>',
+    );
   };
 }
 

@@ -80,6 +80,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'chatgate_rate_limited_total',
+    help: 'Requests refused by a rate limit, by API surface',
+    labelNames: ['api'] as const,
+    registers: [this.registry],
+  });
+
   readonly interactions = new Counter({
     name: 'chatgate_interactions_total',
     help: 'Finished interactions, by outcome (done, failed) and the mode and provider that answered',

@@ -50,11 +50,12 @@ export class CallbackSender {
    */
   async send(url: string, body: CallbackBody, signal?: AbortSignal): Promise<void> {
     await this.policy.execute(async ({ signal: attemptSignal }) => {
+      const deadline = AbortSignal.timeout(this.options.timeoutMs);
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'chatgate' },
         body: JSON.stringify(body),
-        signal: AbortSignal.any([attemptSignal, AbortSignal.timeout(this.options.timeoutMs)]),
+        signal: AbortSignal.any([attemptSignal, deadline]),
       });
       await response.body?.cancel();
       if (!response.ok) throw new CallbackStatusError(response.status);

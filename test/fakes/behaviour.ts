@@ -16,12 +16,34 @@ export interface RecordedCall {
   body: unknown;
   /** When it arrived, in ms since epoch. */
   at: number;
+  /** Set when the client went away before the answer was complete (an aborted request). */
+  closedEarly?: boolean;
+}
+
+/** A tool call the fake answers with; each protocol sends it in its own shape. */
+export interface FakeToolCall {
+  /** The function's name. */
+  name: string;
+  /** The arguments: an object on Ollama's wire, a JSON string (this, serialized) on OpenAI's. */
+  arguments: Record<string, unknown>;
+  /** The call id on OpenAI's wire (default `call_fake<n>_<i>`). Ollama sends none. */
+  id?: string;
 }
 
 /** How the fake behaves. Every field can be changed between calls with `behave`. */
 export interface FakeBehaviour {
   /** The answer text, or a function of the parsed request body. Default `'Hello from the fake'`. */
   reply: string | ((body: unknown) => string);
+  /**
+   * Answer by calling these tools, when the request offers tools (a non-empty `tools`, and
+   * `tool_choice` not `none`); otherwise answer with `reply`. The answer then has no text (see
+   * `replyWithToolCalls`) and, on OpenAI's wire, `finish_reason` `tool_calls` (Ollama says `stop`).
+   * Streaming: Ollama sends each call whole in its own part before the `done` part; OpenAI sends
+   * index-numbered pieces (id and name first, then the arguments in fragments).
+   */
+  toolCalls?: FakeToolCall[];
+  /** With `toolCalls`: send the `reply` text too, before the calls. Default false. */
+  replyWithToolCalls: boolean;
   /** Reasoning text returned beside the answer (Ollama `thinking`, OpenAI-style `reasoning_content`). */
   thinking?: string;
   /** `stop` (default) or `length` (answer cut by the token limit). */
@@ -56,6 +78,7 @@ export const DEFAULT_MODELS = ['llama3.2', 'qwen3:0.6b'];
 export function defaultBehaviour(): FakeBehaviour {
   return {
     reply: 'Hello from the fake',
+    replyWithToolCalls: false,
     finishReason: 'stop',
     models: [...DEFAULT_MODELS],
     latencyMs: 0,
@@ -118,11 +141,14 @@ export async function startFakeServer(protocol: FakeProtocol): Promise<FakeServe
     const call = await record(req);
     calls.push(call);
     const b = behaviour;
-    if (b.drop) return void req.socket.destroy();
-    if (b.hang) return;
     // Timers stop when the client goes away, so a slow answer never outlives its test.
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    res.on('close', () => {
+      if (!res.writableFinished) call.closedEarly = true;
+      gone.abort();
+    });
+    if (b.drop) return void req.socket.destroy();
+    if (b.hang) return;
     if (b.latencyMs > 0) await sleep(b.latencyMs, undefined, { signal: gone.signal });
     if (b.fail && failuresLeft > 0) {
       failuresLeft--;
@@ -220,6 +246,16 @@ function sliceBytes(bytes: Buffer, size: number): Buffer[] {
 /** The reply text for a request body, per the behaviour. */
 export function replyFor(b: FakeBehaviour, body: unknown): string {
   return typeof b.reply === 'function' ? b.reply(body) : b.reply;
+}
+
+/**
+ * The tool calls to answer `body` with: the behaviour's `toolCalls` when the request offers tools
+ * and does not say `tool_choice: 'none'`, else none (`[]`).
+ */
+export function toolCallsFor(b: FakeBehaviour, body: unknown): FakeToolCall[] {
+  const request = body as { tools?: unknown; tool_choice?: unknown } | undefined;
+  const offered = Array.isArray(request?.tools) && request.tools.length > 0;
+  return b.toolCalls && offered && request?.tool_choice !== 'none' ? b.toolCalls : [];
 }
 
 /** Splits text into stream pieces: words with their leading space (`'a b'` → `['a', ' b']`). */

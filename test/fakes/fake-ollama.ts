@@ -4,6 +4,12 @@
  * `done:true` with `done_reason` and the counts), `GET /api/tags`, `GET /api/version`, and errors as
  * `{"error": "..."}` with their status. Controls and call recording come from behaviour.ts.
  *
+ * Tools as Ollama answers them: with `toolCalls` set and `tools` in the request, `message.tool_calls`
+ * holds `{ function: { name, arguments } }` with `arguments` an object and no id, `done_reason`
+ * stays `stop`; streaming, each call comes whole in its own `done:false` part before the `done`
+ * part. Like Ollama, it answers 400 to a `format` that is neither `"json"` nor a schema object, and
+ * to message `tool_calls` whose `arguments` are not an object.
+ *
  * @example
  * const fake = await startFakeOllama();
  * fake.behave({ reply: 'hi', fail: { status: 503, times: 1 } });
@@ -19,6 +25,7 @@ import {
   type RecordedCall,
   replyFor,
   startFakeServer,
+  toolCallsFor,
   usageFor,
 } from './behaviour.js';
 
@@ -51,6 +58,8 @@ function chat(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
   if (!b.models.includes(model)) {
     return json(404, { error: `model "${model}" not found, try pulling it first` });
   }
+  const invalid = invalidRequest(body);
+  if (invalid) return json(400, { error: invalid });
   const stream = body?.stream !== false; // Ollama streams unless told otherwise
   if (b.garbage) {
     return stream
@@ -61,9 +70,14 @@ function chat(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
         }
       : { ...json(200, {}), parts: ['{"model": "oops", "message": {'] };
   }
-  const text = replyFor(b, body);
+  const calls = toolCallsFor(b, body).map((c) => ({ function: { name: c.name, arguments: c.arguments } }));
+  const text = calls.length === 0 || b.replyWithToolCalls ? replyFor(b, body) : '';
   const thinking = body?.think !== false ? b.thinking : undefined;
-  const usage = usageFor(b, body, text);
+  const usage = usageFor(
+    b,
+    body,
+    [text, ...calls.map((c) => JSON.stringify(c.function.arguments))].join(' '),
+  );
   const created_at = new Date().toISOString();
   const final = {
     done: true,
@@ -76,7 +90,12 @@ function chat(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
     eval_duration: 98_765_432,
   };
   if (!stream) {
-    const message = { role: 'assistant', content: text, ...(thinking ? { thinking } : {}) };
+    const message = {
+      role: 'assistant',
+      content: text,
+      ...(thinking ? { thinking } : {}),
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+    };
     return json(200, { model, created_at, message, ...final });
   }
   const line = (message: object, rest: object = { done: false }) =>
@@ -84,9 +103,31 @@ function chat(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
   const parts = [
     ...pieces(thinking ?? '').map((t) => line({ content: '', thinking: t })),
     ...pieces(text).map((t) => line({ content: t })),
+    ...calls.map((call) => line({ content: '', tool_calls: [call] })),
     line({ content: '' }, final),
   ];
   return { status: 200, headers: { 'content-type': 'application/x-ndjson' }, parts, stream: true };
+}
+
+/** What Ollama would refuse with a 400: a bad `format`, or message tool-call arguments that are not objects. */
+function invalidRequest(body: unknown): string | undefined {
+  const b = body as { format?: unknown; messages?: unknown } | undefined;
+  const format = b?.format;
+  const schema = typeof format === 'object' && format !== null && !Array.isArray(format);
+  if (format !== undefined && format !== '' && format !== 'json' && !schema) {
+    return `invalid format: ${JSON.stringify(format)}; expected "json" or a JSON schema`;
+  }
+  const messages = Array.isArray(b?.messages) ? (b.messages as unknown[]) : [];
+  for (const message of messages) {
+    const calls = (message as { tool_calls?: unknown } | null)?.tool_calls;
+    for (const call of Array.isArray(calls) ? (calls as unknown[]) : []) {
+      const args = (call as { function?: { arguments?: unknown } } | null)?.function?.arguments;
+      if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+        return `json: cannot unmarshal ${typeof args} into Go struct field ToolCallFunction.messages.tool_calls.function.arguments of type api.ToolCallFunctionArguments`;
+      }
+    }
+  }
+  return undefined;
 }
 
 function tag(name: string) {

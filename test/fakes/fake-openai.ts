@@ -5,6 +5,13 @@
  * `{ error: { message, type, param, code } }`. With `apiKey` set, calls without
  * `Authorization: Bearer <apiKey>` get 401. Controls and call recording come from behaviour.ts.
  *
+ * Tools as OpenAI answers them: with `toolCalls` set, `tools` in the request and `tool_choice` not
+ * `none`, `message.tool_calls` holds `{ id, type: 'function', function: { name, arguments } }` with
+ * `arguments` a JSON string, `content` null and `finish_reason` `tool_calls`; streaming, each call
+ * comes as index-numbered pieces: id, type and name with empty arguments first, then the arguments
+ * in fragments. Like OpenAI, it answers 400 to a `tool` message without `tool_call_id` and to
+ * message tool calls whose `arguments` are not a string.
+ *
  * @example
  * const fake = await startFakeOpenAI({ apiKey: 'sk-test' });
  * fake.behave({ fail: { status: 429, times: 1, retryAfter: 2 } });
@@ -19,6 +26,7 @@ import {
   type RecordedCall,
   replyFor,
   startFakeServer,
+  toolCallsFor,
   usageFor,
 } from './behaviour.js';
 
@@ -85,24 +93,38 @@ function completion(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
   if (!b.models.includes(model)) {
     return openAIError(404, `The model \`${model}\` does not exist or you do not have access to it.`);
   }
+  const invalid = invalidMessages(body);
+  if (invalid) return openAIError(400, invalid);
   const stream = body?.stream === true;
   if (b.garbage) {
     return stream
       ? { status: 200, headers: { 'content-type': 'text/event-stream' }, parts: ['data: {"id": oops\n\n'] }
       : { ...json(200, {}), parts: ['{"id": "chatcmpl-x", "choices": ['] };
   }
-  const text = replyFor(b, body);
-  const u = usageFor(b, body, text);
+  const head = { id: `chatcmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model };
+  const calls = toolCallsFor(b, body).map((c, i) => ({
+    id: c.id ?? `call_fake${sequence}_${i}`,
+    type: 'function',
+    function: { name: c.name, arguments: JSON.stringify(c.arguments) },
+  }));
+  const text = calls.length === 0 || b.replyWithToolCalls ? replyFor(b, body) : '';
+  const finishReason = calls.length > 0 ? 'tool_calls' : b.finishReason;
+  const u = usageFor(b, body, [text, ...calls.map((c) => c.function.arguments)].join(' '));
   const usage = {
     prompt_tokens: u.prompt,
     completion_tokens: u.completion,
     total_tokens: u.prompt + u.completion,
   };
-  const head = { id: `chatcmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model };
   const reasoning = b.thinking ? { reasoning_content: b.thinking } : {};
   if (!stream) {
-    const message = { role: 'assistant', content: text, refusal: null, ...reasoning };
-    const choice = { index: 0, message, logprobs: null, finish_reason: b.finishReason };
+    const message = {
+      role: 'assistant',
+      content: calls.length > 0 && text === '' ? null : text,
+      refusal: null,
+      ...reasoning,
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+    };
+    const choice = { index: 0, message, logprobs: null, finish_reason: finishReason };
     return json(200, {
       ...head,
       object: 'chat.completion',
@@ -119,11 +141,49 @@ function completion(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
     event([delta({ role: 'assistant', content: '' })]),
     ...pieces(b.thinking ?? '').map((t) => event([delta({ reasoning_content: t })])),
     ...pieces(text).map((t) => event([delta({ content: t })])),
-    event([delta({}, b.finishReason)]),
+    ...calls.flatMap((call, index) => [
+      event([
+        delta({
+          tool_calls: [
+            { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+          ],
+        }),
+      ]),
+      ...fragments(call.function.arguments).map((a) =>
+        event([delta({ tool_calls: [{ index, function: { arguments: a } }] })]),
+      ),
+    ]),
+    event([delta({}, finishReason)]),
     ...(withUsage ? [event([], { usage })] : []),
     'data: [DONE]\n\n',
   ];
   return { status: 200, headers: { 'content-type': 'text/event-stream' }, parts, stream: true };
+}
+
+/** Splits a JSON text into about three fragments, so that no fragment is valid JSON on its own. */
+function fragments(text: string): string[] {
+  const size = Math.max(1, Math.ceil(text.length / 3));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+/** What OpenAI refuses with a 400: a `tool` message without `tool_call_id`, or non-string call arguments. */
+function invalidMessages(body: unknown): string | undefined {
+  const messages = (body as { messages?: unknown } | undefined)?.messages;
+  for (const [i, message] of (Array.isArray(messages) ? (messages as unknown[]) : []).entries()) {
+    const m = (message ?? {}) as { role?: unknown; tool_call_id?: unknown; tool_calls?: unknown };
+    if (m.role === 'tool' && typeof m.tool_call_id !== 'string') {
+      return `Missing parameter 'tool_call_id': messages with role 'tool' must have a 'tool_call_id'. (messages[${i}])`;
+    }
+    for (const call of Array.isArray(m.tool_calls) ? (m.tool_calls as unknown[]) : []) {
+      const args = (call as { function?: { arguments?: unknown } } | null)?.function?.arguments;
+      if (typeof args !== 'string') {
+        return `Invalid type for 'messages[${i}].tool_calls[].function.arguments': expected a string.`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Starts a fake OpenAI-compatible server on 127.0.0.1 at a random port; base URL is `${fake.url}/v1`. */

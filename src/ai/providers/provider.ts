@@ -6,10 +6,47 @@
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
+/** A function the model may call, as OpenAI's `tools[]` describes it. */
+export interface ToolDefinition {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+/** A call the model made. `arguments` is a JSON string (Ollama's objects are serialized). */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** A streamed piece of a tool call; pieces with the same `index` concatenate. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
+
+/** `json_object` or a JSON schema (Ollama `format`: `'json'` or the schema object). */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
+    };
+
 export interface ChatMessage {
   role: ChatRole;
+  /** Text; '' for an assistant message that only calls tools. Content parts are joined into text. */
   content: string;
   name?: string;
+  /** Calls an assistant message made (sent back in later turns). */
+  tool_calls?: ToolCall[];
+  /** On a `tool` message: the call it answers. */
+  tool_call_id?: string;
 }
 
 export interface ChatRequest {
@@ -22,6 +59,12 @@ export interface ChatRequest {
   max_tokens?: number;
   stop?: string[];
   seed?: number;
+  tools?: ToolDefinition[];
+  /** Ollama honours only `auto` (and `none`, by omitting tools); see each provider's docs. */
+  tool_choice?: ToolChoice;
+  response_format?: ResponseFormat;
+  /** End-user id for abuse monitoring (OpenAI `user`); not sent to Ollama. */
+  user?: string;
   /**
    * The plain text of the chat message being answered, unfenced, for providers that do not read
    * prompts (the local responder). Remote providers ignore it.
@@ -48,6 +91,8 @@ export interface ChatResult {
   content: string;
   /** The model's separate reasoning, when the provider returns one (Ollama `thinking`); never shown. */
   reasoning?: string;
+  /** Calls the model made; `finish_reason` is then `tool_calls`. */
+  tool_calls?: ToolCall[];
   finish_reason: FinishReason;
   usage?: Usage;
   /** The model that answered, as the provider names it. */
@@ -57,6 +102,7 @@ export interface ChatResult {
 /** One piece of a streamed answer. The last piece carries `finish_reason` (and `usage` if known). */
 export interface ChatDelta {
   content?: string;
+  tool_calls?: ToolCallDelta[];
   finish_reason?: FinishReason;
   usage?: Usage;
 }

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOllamaProvider } from '../../../src/ai/providers/ollama/ollama-provider.js';
-import type { ChatDelta, ChatProvider, ChatRequest } from '../../../src/ai/providers/provider.js';
+import {
+  type ChatDelta,
+  type ChatProvider,
+  type ChatRequest,
+  ProviderError,
+  type ToolDefinition,
+} from '../../../src/ai/providers/provider.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { failure } from '../../support/provider-error.js';
 
@@ -222,5 +228,180 @@ describe('ollama provider: models and health', () => {
     const down = await provider.health();
     expect(down.ok).toBe(false);
     expect(down.detail).toContain('down for maintenance');
+  });
+});
+
+const weatherTool: ToolDefinition = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    strict: true,
+  },
+};
+const withTools: ChatRequest = { ...request, tools: [weatherTool] };
+const twoCalls = [
+  { name: 'get_weather', arguments: { city: 'Paris', units: { temp: 'C' } } },
+  { name: 'get_weather', arguments: { city: 'Oslo' } },
+];
+
+describe('ollama provider: tools', () => {
+  it('sends the tools as Ollama expects them, without strict', async () => {
+    await provider.chat({ ...withTools, tool_choice: 'auto' });
+    const body = fake.calls[0]?.body as Record<string, unknown>;
+    expect(body.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'The weather in a city',
+          parameters: weatherTool.function.parameters,
+        },
+      },
+    ]);
+    expect(body).not.toHaveProperty('tool_choice');
+  });
+
+  it('returns tool calls with JSON-string arguments, ids and finish_reason tool_calls', async () => {
+    fake.behave({ toolCalls: twoCalls });
+    const result = await provider.chat(withTools);
+    expect(result.content).toBe('');
+    expect(result.finish_reason).toBe('tool_calls'); // Ollama itself says done_reason "stop"
+    expect(result.tool_calls).toHaveLength(2);
+    const [first, second] = result.tool_calls ?? [];
+    expect(first).toMatchObject({ type: 'function', function: { name: 'get_weather' } });
+    expect(first?.function.arguments).toBe('{"city":"Paris","units":{"temp":"C"}}');
+    expect(JSON.parse(second?.function.arguments ?? '')).toEqual({ city: 'Oslo' });
+    expect(first?.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(second?.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(first?.id).not.toBe(second?.id);
+  });
+
+  it('streams tool calls that arrive before the done part, and ends with finish_reason tool_calls', async () => {
+    fake.behave({ toolCalls: twoCalls, usage: { prompt: 9, completion: 4 } });
+    const deltas = await collect(provider.stream(withTools));
+    const calls = deltas.flatMap((d) => d.tool_calls ?? []);
+    expect(deltas.filter((d) => d.tool_calls)).toHaveLength(2); // each call in its own part
+    expect(calls.map((c) => c.index)).toEqual([0, 1]);
+    expect(calls[0]).toMatchObject({
+      index: 0,
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris","units":{"temp":"C"}}' },
+    });
+    expect(calls[1]?.function?.arguments).toBe('{"city":"Oslo"}');
+    for (const c of calls) expect(c.id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(deltas.at(-1)).toEqual({
+      finish_reason: 'tool_calls',
+      usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+    });
+    expect(deltas.filter((d) => d.finish_reason)).toHaveLength(1);
+  });
+
+  it('streams text before the tool calls when the model writes both', async () => {
+    fake.behave({ toolCalls: twoCalls.slice(0, 1), reply: 'Let me look.', replyWithToolCalls: true });
+    const deltas = await collect(provider.stream(withTools));
+    expect(deltas.map((d) => d.content ?? '').join('')).toBe('Let me look.');
+    expect(deltas.findIndex((d) => d.tool_calls)).toBe(deltas.length - 2);
+    expect(deltas.at(-1)?.finish_reason).toBe('tool_calls');
+  });
+
+  it('sends tool-call turns back: arguments as objects, tool results with tool_name', async () => {
+    const callId = 'call_abc123';
+    await provider.chat({
+      ...withTools,
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [
+            {
+              id: callId,
+              type: 'function',
+              function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+            },
+          ],
+        },
+        { role: 'tool', content: '{"temp":21}', tool_call_id: callId },
+      ],
+    });
+    expect(fake.calls[0]?.body).toMatchObject({
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ function: { name: 'get_weather', arguments: { city: 'Paris' } } }],
+        },
+        { role: 'tool', content: '{"temp":21}', tool_name: 'get_weather' },
+      ],
+    });
+    // The fake, like Ollama, answers 400 to arguments that are not an object; one call, answered.
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('refuses tool-call arguments that are not a JSON object, without calling', async () => {
+    const error = await failure(
+      provider.chat({
+        ...request,
+        messages: [
+          {
+            role: 'assistant',
+            content: '',
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '[1, 2]' } }],
+          },
+        ],
+      }),
+    );
+    expect(error).toMatchObject({ code: 'http', status: 400, retryable: false });
+    expect(error.message).toContain('messages[0].tool_calls[0].function.arguments');
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['required', 'required' as const],
+    ['a named function', { type: 'function' as const, function: { name: 'get_weather' } }],
+  ])('refuses tool_choice %s with a 400 naming tool_choice, in chat and stream', async (_, choice) => {
+    fake.behave({ toolCalls: twoCalls });
+    const error = await failure(provider.chat({ ...withTools, tool_choice: choice }));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ code: 'http', status: 400, retryable: false, provider: 'ollama' });
+    expect(error.message).toContain('tool_choice');
+    const streamed = await failure(collect(provider.stream({ ...withTools, tool_choice: choice })));
+    expect(streamed).toMatchObject({ code: 'http', status: 400, retryable: false });
+    expect(streamed.message).toContain('tool_choice');
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('honours tool_choice none by sending no tools', async () => {
+    fake.behave({ toolCalls: twoCalls, reply: 'No tools today.' });
+    const result = await provider.chat({ ...withTools, tool_choice: 'none' });
+    expect(fake.calls[0]?.body).not.toHaveProperty('tools');
+    expect(result).toMatchObject({ content: 'No tools today.', finish_reason: 'stop' });
+    expect(result.tool_calls).toBeUndefined();
+  });
+});
+
+describe('ollama provider: response_format and user', () => {
+  it('maps json_object to format "json"', async () => {
+    await provider.chat({ ...request, response_format: { type: 'json_object' } });
+    expect(fake.calls[0]?.body).toMatchObject({ format: 'json' });
+  });
+
+  it('maps json_schema to format with the schema object', async () => {
+    const schema = { type: 'object', properties: { age: { type: 'integer' } }, required: ['age'] };
+    await provider.chat({
+      ...request,
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+    });
+    expect((fake.calls[0]?.body as { format?: unknown } | undefined)?.format).toEqual(schema);
+  });
+
+  it('sends no format for text, and never sends user', async () => {
+    await provider.chat({ ...request, response_format: { type: 'text' }, user: 'user-42' });
+    const body = fake.calls[0]?.body as Record<string, unknown>;
+    expect(body).not.toHaveProperty('format');
+    expect(JSON.stringify(body)).not.toContain('user-42');
   });
 });

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAIProvider } from '../../../src/ai/providers/openai-compatible/openai-provider.js';
-import type { ChatDelta, ChatProvider, ChatRequest } from '../../../src/ai/providers/provider.js';
+import type {
+  ChatDelta,
+  ChatProvider,
+  ChatRequest,
+  ToolDefinition,
+} from '../../../src/ai/providers/provider.js';
 import { type FakeServer, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { failure } from '../../support/provider-error.js';
 
@@ -234,5 +239,127 @@ describe('openai provider: models and health', () => {
     const down = await provider.health();
     expect(down.ok).toBe(false);
     expect(down.detail).toContain('overloaded');
+  });
+});
+
+const weatherTool: ToolDefinition = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'The weather in a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    strict: true,
+  },
+};
+const withTools: ChatRequest = { ...request, tools: [weatherTool] };
+const twoCalls = [
+  { name: 'get_weather', arguments: { city: 'Paris', units: { temp: 'C' } }, id: 'call_paris' },
+  { name: 'get_weather', arguments: { city: 'Oslo' } },
+];
+
+describe('openai provider: tools', () => {
+  it('passes tools, tool_choice, response_format and user through one to one', async () => {
+    const response_format = {
+      type: 'json_schema' as const,
+      json_schema: { name: 'weather', schema: { type: 'object' }, strict: true },
+    };
+    const tool_choice = { type: 'function' as const, function: { name: 'get_weather' } };
+    await provider.chat({ ...withTools, tool_choice, response_format, user: 'user-42' });
+    expect(fake.calls[0]?.body).toEqual({
+      model: 'llama3.2',
+      messages: request.messages,
+      tools: [weatherTool],
+      tool_choice,
+      response_format,
+      user: 'user-42',
+    });
+  });
+
+  it('passes tool_choice required and json_object as they are', async () => {
+    await provider.chat({ ...withTools, tool_choice: 'required', response_format: { type: 'json_object' } });
+    expect(fake.calls[0]?.body).toMatchObject({
+      tool_choice: 'required',
+      response_format: { type: 'json_object' },
+    });
+  });
+
+  it('sends tool-call turns back with tool_calls and tool_call_id', async () => {
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', content: 'Weather in Paris?' },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [
+          {
+            id: 'call_abc',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+      { role: 'tool', content: '{"temp":21}', tool_call_id: 'call_abc', name: 'get_weather' },
+    ];
+    await expect(provider.chat({ ...withTools, messages })).resolves.toMatchObject({ finish_reason: 'stop' });
+    expect((fake.calls[0]?.body as { messages?: unknown } | undefined)?.messages).toEqual([
+      messages[0],
+      messages[1],
+      { role: 'tool', content: '{"temp":21}', tool_call_id: 'call_abc' },
+    ]);
+  });
+
+  it('returns tool calls with their ids, JSON-string arguments and finish_reason tool_calls', async () => {
+    fake.behave({ toolCalls: twoCalls });
+    const result = await provider.chat(withTools);
+    expect(result.content).toBe(''); // the server sent content: null
+    expect(result.finish_reason).toBe('tool_calls');
+    expect(result.tool_calls).toEqual([
+      {
+        id: 'call_paris',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city":"Paris","units":{"temp":"C"}}' },
+      },
+      {
+        id: expect.stringMatching(/^call_/),
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city":"Oslo"}' },
+      },
+    ]);
+  });
+
+  it('gives a tool call the server sent without an id a generated one', async () => {
+    fake.behave({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' }, id: '' }] });
+    const result = await provider.chat(withTools);
+    expect(result.tool_calls?.[0]?.id).toMatch(/^call_[0-9a-f]{24}$/);
+  });
+
+  it('streams tool call pieces by index, then finish_reason tool_calls', async () => {
+    fake.behave({ toolCalls: twoCalls });
+    const deltas = await collect(provider.stream(withTools));
+    const pieces = deltas.flatMap((d) => d.tool_calls ?? []);
+    expect(pieces.length).toBeGreaterThan(4); // the arguments came in fragments
+    expect(pieces[0]).toEqual({
+      index: 0,
+      id: 'call_paris',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '' },
+    });
+    const joined = (index: number) =>
+      pieces
+        .filter((p) => p.index === index)
+        .map((p) => p.function?.arguments ?? '')
+        .join('');
+    expect(joined(0)).toBe('{"city":"Paris","units":{"temp":"C"}}');
+    expect(JSON.parse(joined(1))).toEqual({ city: 'Oslo' });
+    expect(pieces.find((p) => p.index === 1)?.id).toMatch(/^call_/);
+    expect(deltas.at(-1)?.finish_reason).toBe('tool_calls');
+    expect(deltas.filter((d) => d.finish_reason)).toHaveLength(1);
+  });
+
+  it('answers with text, not calls, when tool_choice is none', async () => {
+    fake.behave({ toolCalls: twoCalls, reply: 'No tools today.' });
+    const result = await provider.chat({ ...withTools, tool_choice: 'none' });
+    expect(fake.calls[0]?.body).toMatchObject({ tool_choice: 'none', tools: [weatherTool] });
+    expect(result).toMatchObject({ content: 'No tools today.', finish_reason: 'stop' });
+    expect(result.tool_calls).toBeUndefined();
   });
 });

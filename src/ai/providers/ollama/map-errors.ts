@@ -8,6 +8,7 @@
  * fetch `AbortError` when the signal fires.
  */
 import { ProviderError } from '../provider.js';
+import { retryAfterMs } from '../retry-after.js';
 
 /** What the call knew when it failed: the caller's signal and the last HTTP response seen. */
 export interface FailureContext {
@@ -17,8 +18,9 @@ export interface FailureContext {
 
 /**
  * The ProviderError for `error`: the caller's abort first (`timeout` when the signal's reason is a
- * `TimeoutError`, else `aborted`), then `http` with status (and `retryAfterMs` from `Retry-After`),
- * `connection`, and `bad_response` for answers we cannot read. Returns ProviderErrors unchanged.
+ * `TimeoutError`, else `aborted`), then `http` with status (and `retryAfterMs` from the response's
+ * `Retry-After` or `retry-after-ms`), `connection`, and `bad_response` for answers we cannot read.
+ * Returns ProviderErrors unchanged.
  */
 export function toProviderError(error: unknown, context: FailureContext = {}): ProviderError {
   if (error instanceof ProviderError) return error;
@@ -37,7 +39,7 @@ export function toProviderError(error: unknown, context: FailureContext = {}): P
   };
   const message = typeof e.message === 'string' ? e.message : String(error);
   if (e.name === 'ResponseError' && typeof e.status_code === 'number') {
-    const retryAfterMs = parseRetryAfter(response?.headers.get('retry-after'));
+    const wait = retryAfterMs(response?.headers);
     return new ProviderError(
       `Ollama answered ${e.status_code}: ${message}`,
       'http',
@@ -45,7 +47,7 @@ export function toProviderError(error: unknown, context: FailureContext = {}): P
       e.status_code,
       {
         ...cause,
-        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        ...(wait !== undefined ? { retryAfterMs: wait } : {}),
       },
     );
   }
@@ -67,15 +69,6 @@ export function toProviderError(error: unknown, context: FailureContext = {}): P
     undefined,
     cause,
   );
-}
-
-/** `Retry-After` (delay seconds or an HTTP date) in ms, or undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined): number | undefined {
-  if (value === null || value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** fetch's message plus its cause's code, e.g. `fetch failed (ECONNREFUSED)`. */

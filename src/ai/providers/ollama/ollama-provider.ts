@@ -6,7 +6,7 @@ import { type AbortableAsyncIterator, type ChatResponse, Ollama } from 'ollama';
 import type { ChatDelta, ChatProvider, ChatRequest, ChatResult, ProviderHealth } from '../provider.js';
 import { ProviderError } from '../provider.js';
 import { type FailureContext, toProviderError } from './map-errors.js';
-import { fromOllamaResponse, toDelta, toOllamaRequest } from './map-request.js';
+import { createDeltaMapper, fromOllamaResponse, toOllamaRequest } from './map-request.js';
 
 /** Options of `createOllamaProvider`. */
 export interface OllamaProviderOptions {
@@ -20,7 +20,16 @@ export interface OllamaProviderOptions {
  * Creates a ChatProvider (kind `ollama`, endpoint `host`) for an Ollama server.
  *
  * `chat` sends `stream:false` and maps `temperature`, `top_p`, `max_tokens` (→ `num_predict`),
- * `stop` and `seed` into `options`; the answer's `thinking` becomes `reasoning`. Every method
+ * `stop` and `seed` into `options`; the answer's `thinking` becomes `reasoning`.
+ *
+ * Tools: `tools` are sent as Ollama expects them, and the model's calls come back as OpenAI-style
+ * `tool_calls` (arguments as JSON strings, generated `call_…` ids, `finish_reason` `tool_calls`,
+ * in `stream` too, where each call arrives whole in one delta). `response_format` becomes `format`
+ * (`'json'` or the JSON schema); `user` is not sent. Ollama cannot force a tool call: `tool_choice`
+ * `none` sends no tools, and `required` or a named function fail at once, without a call, with
+ * ProviderError `http` 400 naming `tool_choice` (not retryable).
+ *
+ * Every method
  * throws ProviderError only (except `health`, which never throws), and honours `signal`: the
  * package has no per-call signal, so each call gets its own client whose fetch carries the signal.
  *
@@ -65,6 +74,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): ChatProvid
       let finished = false;
       try {
         parts = await client.chat({ ...toOllamaRequest(request), stream: true });
+        const toDelta = createDeltaMapper();
         for await (const part of parts) {
           const delta = toDelta(part);
           if (delta) yield delta;

@@ -10,6 +10,7 @@ import {
   OpenAIError,
 } from 'openai';
 import { ProviderError } from '../provider.js';
+import { retryAfterMs } from '../retry-after.js';
 
 /**
  * The ProviderError for `error`. In order: the caller's `signal` fired (`timeout` when its reason is
@@ -22,10 +23,10 @@ export function toProviderError(error: unknown, signal?: AbortSignal, secret?: s
   if (error instanceof ProviderError) return error;
   const scrub = (text: string) => (secret ? text.split(secret).join('[redacted]') : text);
   const cause = { cause: safeCause(error, secret) };
-  const make = (message: string, code: ProviderError['code'], status?: number, retryAfterMs?: number) =>
+  const make = (message: string, code: ProviderError['code'], status?: number, waitMs?: number) =>
     new ProviderError(scrub(message), code, 'openai', status, {
       ...cause,
-      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
     });
   const message = error instanceof Error ? error.message : String(error);
 
@@ -39,26 +40,18 @@ export function toProviderError(error: unknown, signal?: AbortSignal, secret?: s
     return make(`OpenAI-compatible server unreachable: ${describeCause(error)}`, 'connection');
   }
   if (error instanceof APIError && typeof error.status === 'number') {
-    const retryAfterMs = retryAfter(error.headers);
-    return make(`OpenAI-compatible server answered ${message}`, 'http', error.status, retryAfterMs);
+    return make(
+      `OpenAI-compatible server answered ${message}`,
+      'http',
+      error.status,
+      retryAfterMs(error.headers),
+    );
   }
   if (error instanceof Error && error.name === 'AbortError') return make('OpenAI call aborted', 'aborted');
   if (error instanceof TypeError)
     return make(`OpenAI-compatible server unreachable: ${describeCause(error)}`, 'connection');
   const kind = error instanceof OpenAIError || error instanceof SyntaxError ? '' : ' (unexpected)';
   return make(`OpenAI-compatible server answered unreadably${kind}: ${message}`, 'bad_response');
-}
-
-/** `retry-after-ms`, else `Retry-After` (seconds or an HTTP date), in ms; undefined when absent. */
-export function retryAfter(headers: Headers | undefined): number | undefined {
-  const ms = Number(headers?.get('retry-after-ms') ?? Number.NaN);
-  if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
-  const value = headers?.get('retry-after');
-  if (!value || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 /** The error itself, or, when it mentions `secret` anywhere we could log, a plain copy without it. */

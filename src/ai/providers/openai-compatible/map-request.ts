@@ -2,33 +2,53 @@
  * Mapping between our request/result and the OpenAI chat completions wire shapes. The names are the
  * same on both sides; this file only copies what is set and checks what comes back.
  */
+import { randomUUID } from 'node:crypto';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import type { ChatRequest, ChatResult, FinishReason, Usage } from '../provider.js';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ChatResult,
+  FinishReason,
+  ToolCall,
+  ToolCallDelta,
+  Usage,
+} from '../provider.js';
 import { ProviderError } from '../provider.js';
 
-/** Our request as a non-streaming chat completions body; unset settings are left out. */
+/**
+ * Our request as a non-streaming chat completions body; unset settings are left out. `tools`,
+ * `tool_choice`, `response_format` and `user` go through as they are, and so do messages' `name`,
+ * `tool_calls` and `tool_call_id` (a `tool` message sends no `name`: OpenAI's has none).
+ */
 export function toOpenAIRequest(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
   const body: ChatCompletionCreateParamsNonStreaming = {
     model: request.model,
-    messages: request.messages.map(
-      (m) =>
-        ({
-          role: m.role,
-          content: m.content,
-          ...(m.name ? { name: m.name } : {}),
-        }) as ChatCompletionMessageParam,
-    ),
+    messages: request.messages.map(toOpenAIMessage),
   };
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.top_p !== undefined) body.top_p = request.top_p;
   if (request.max_tokens !== undefined) body.max_tokens = request.max_tokens;
   if (request.stop !== undefined) body.stop = request.stop;
   if (request.seed !== undefined) body.seed = request.seed;
+  if (request.tools !== undefined) body.tools = request.tools;
+  if (request.tool_choice !== undefined) body.tool_choice = request.tool_choice;
+  if (request.response_format !== undefined) body.response_format = request.response_format;
+  if (request.user !== undefined) body.user = request.user;
   return body;
+}
+
+function toOpenAIMessage(m: ChatMessage): ChatCompletionMessageParam {
+  return {
+    role: m.role,
+    content: m.content,
+    ...(m.name && m.role !== 'tool' ? { name: m.name } : {}),
+    ...(m.tool_calls?.length ? { tool_calls: m.tool_calls } : {}),
+    ...(m.tool_call_id !== undefined ? { tool_call_id: m.tool_call_id } : {}),
+  } as ChatCompletionMessageParam;
 }
 
 /** OpenAI's `finish_reason` as ours: `function_call` → `tool_calls`; null or unknown → `stop`. */
@@ -46,9 +66,10 @@ export function toUsage(usage: unknown): Usage | undefined {
 }
 
 /**
- * A `chat.completion` as our ChatResult: the first choice's content (null → ''), its finish reason,
- * the usage, and the non-standard `reasoning_content` / `reasoning` some servers add (vLLM, Ollama).
- * Throws ProviderError `bad_response` when there is no first choice with a message.
+ * A `chat.completion` as our ChatResult: the first choice's content (null → ''), its function
+ * `tool_calls`, its finish reason (as the server says it), the usage, and the non-standard
+ * `reasoning_content` / `reasoning` some servers add (vLLM, Ollama). Throws ProviderError
+ * `bad_response` when there is no first choice with a message, or a tool call has no name.
  */
 export function fromCompletion(completion: unknown, requestedModel: string): ChatResult {
   const c = completion as { model?: unknown; choices?: unknown; usage?: unknown } | null | undefined;
@@ -63,31 +84,95 @@ export function fromCompletion(completion: unknown, requestedModel: string): Cha
   const reasoning = [message.reasoning_content, message.reasoning].find(
     (r) => typeof r === 'string' && r !== '',
   );
+  const toolCalls = fromToolCalls(message.tool_calls);
   const usage = toUsage(c?.usage);
   return {
     content,
     ...(typeof reasoning === 'string' ? { reasoning } : {}),
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
     finish_reason: toFinishReason(choice?.finish_reason),
     ...(usage ? { usage } : {}),
     model: typeof c?.model === 'string' ? c.model : requestedModel,
   };
 }
 
-/** What one stream chunk carries: content text, a finish reason, usage; each may be absent. */
+/**
+ * A message's `tool_calls` as our ToolCalls (function calls only; other kinds, such as `custom`,
+ * are not ours to pass on). Absent → `[]`. A call without an id (some small servers) gets a
+ * generated `call_<hex>`. Throws ProviderError `bad_response` for a function call without a name,
+ * or arguments that are not a string.
+ */
+function fromToolCalls(calls: unknown): ToolCall[] {
+  if (calls === undefined || calls === null) return [];
+  if (!Array.isArray(calls)) throw badToolCall('tool_calls that are not a list');
+  return calls
+    .map(
+      (call: unknown) => (typeof call === 'object' && call !== null ? call : {}) as Record<string, unknown>,
+    )
+    .filter((call) => call.type === undefined || call.type === 'function')
+    .map((call) => {
+      const f = call.function as { name?: unknown; arguments?: unknown } | undefined;
+      if (typeof f?.name !== 'string') throw badToolCall('a tool call without a function name');
+      const args = f.arguments ?? '';
+      if (typeof args !== 'string') throw badToolCall('tool call arguments that are not a string');
+      const id = typeof call.id === 'string' && call.id !== '' ? call.id : newToolCallId();
+      return { id, type: 'function', function: { name: f.name, arguments: args } };
+    });
+}
+
+/** An OpenAI-style call id, `call_` and 24 hex digits, for a server that sent none. */
+function newToolCallId(): string {
+  return `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}
+
+function badToolCall(what: string): ProviderError {
+  return new ProviderError(`OpenAI-compatible server answered ${what}`, 'bad_response', 'openai');
+}
+
+/** What one stream chunk carries: content text, tool call pieces, a finish reason, usage; each may be absent. */
 export interface ChunkParts {
   content?: string;
+  tool_calls?: ToolCallDelta[];
   finish_reason?: FinishReason;
   usage?: Usage;
 }
 
-/** The parts of a `chat.completion.chunk` (the first choice's delta, `finish_reason`, `usage`). */
+/**
+ * The parts of a `chat.completion.chunk`: the first choice's delta (content, and its function
+ * `tool_calls` pieces as they come: `index`, and whichever of id, type, name and an arguments
+ * fragment the piece has), `finish_reason`, `usage`.
+ */
 export function fromChunk(chunk: ChatCompletionChunk): ChunkParts {
   const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
   const parts: ChunkParts = {};
   const content = choice?.delta?.content;
   if (typeof content === 'string' && content !== '') parts.content = content;
+  const toolCalls = fromToolCallPieces(choice?.delta?.tool_calls);
+  if (toolCalls.length > 0) parts.tool_calls = toolCalls;
   if (choice?.finish_reason) parts.finish_reason = toFinishReason(choice.finish_reason);
   const usage = toUsage(chunk.usage);
   if (usage) parts.usage = usage;
   return parts;
+}
+
+/** Streamed tool call pieces, copied field by field (only those present); pieces without an index are skipped. */
+function fromToolCallPieces(pieces: unknown): ToolCallDelta[] {
+  if (!Array.isArray(pieces)) return [];
+  const out: ToolCallDelta[] = [];
+  for (const piece of pieces as unknown[]) {
+    const p = (typeof piece === 'object' && piece !== null ? piece : {}) as Record<string, unknown>;
+    if (typeof p.index !== 'number' || (p.type !== undefined && p.type !== 'function')) continue;
+    const f = (p.function ?? {}) as { name?: unknown; arguments?: unknown };
+    const fn = {
+      ...(typeof f.name === 'string' ? { name: f.name } : {}),
+      ...(typeof f.arguments === 'string' ? { arguments: f.arguments } : {}),
+    };
+    out.push({
+      index: p.index,
+      ...(typeof p.id === 'string' ? { id: p.id } : {}),
+      ...(p.type === 'function' ? { type: 'function' as const } : {}),
+      ...(Object.keys(fn).length > 0 ? { function: fn } : {}),
+    });
+  }
+  return out;
 }

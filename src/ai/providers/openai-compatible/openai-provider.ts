@@ -34,8 +34,10 @@ const PLACEHOLDER_KEY = 'no-key';
  *
  * The package's own retries are off (`maxRetries: 0`): retry, timeout and breaker live in the AI
  * service. `stream` asks for `stream_options.include_usage` and yields the finish reason and usage
- * together as the last delta. Methods throw ProviderError only (`health` never throws); messages
- * never contain the API key.
+ * together as the last delta. `tools`, `tool_choice`, `response_format`, `user` and tool-call
+ * messages go through one to one; the model's `tool_calls` come back as the server sends them (in
+ * `stream`, as index-numbered pieces whose arguments concatenate), with its `finish_reason`.
+ * Methods throw ProviderError only (`health` never throws); messages never contain the API key.
  *
  * @example
  * const p = createOpenAIProvider({ baseUrl: 'http://127.0.0.1:4000/v1', apiKey: process.env.KEY });
@@ -97,10 +99,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
         };
         const chunks = await client.chat.completions.create(body, { signal });
         for await (const chunk of chunks) {
-          const parts = fromChunk(chunk);
-          if (parts.content !== undefined) yield { content: parts.content };
-          finish = parts.finish_reason ?? finish;
-          usage = parts.usage ?? usage;
+          const { content, tool_calls, ...rest } = fromChunk(chunk);
+          if (content !== undefined || tool_calls !== undefined) {
+            yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };
+          }
+          finish = rest.finish_reason ?? finish;
+          usage = rest.usage ?? usage;
         }
       } catch (error) {
         throw fail(error, signal);

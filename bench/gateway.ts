@@ -1,0 +1,93 @@
+/**
+ * Gateway overhead: `POST /v1/chat/completions` through chatgate (provider `openai` pointing at a
+ * fake OpenAI-compatible server in another process) against the same request sent straight to
+ * that fake, in the same run. Non-streaming: throughput and p50/p99 latency with autocannon; streaming: time to first
+ * token and to the last byte, sequential requests with fetch. Run: `npm run bench:gateway`.
+ */
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/load.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createServices } from '../src/services.js';
+import { runLoad } from './lib/autocannon.js';
+import { spawnFakeUpstream } from './lib/spawn-upstream.js';
+import { percentile, printTable, ratio } from './lib/stats.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const streamRequests = Number(process.env.BENCH_STREAM_REQUESTS ?? 300);
+
+// The upstream runs in its own process: its work must not be charged to the gateway.
+const upstream = await spawnFakeUpstream();
+const config = loadConfig({
+  env: {},
+  overrides: {
+    log: { level: 'silent' },
+    ai: { provider: 'openai', openai: { baseUrl: `${upstream.url}/v1`, model: 'bench-model' } },
+    openaiApi: { rateLimitPerMinute: 10_000_000 },
+  },
+});
+const services = createServices(config, { logger: createLogger('silent') });
+const app = await buildApp(services);
+const gateway = `${await app.listen({ port: 0, host: '127.0.0.1' })}/v1/chat/completions`;
+const direct = `${upstream.url}/v1/chat/completions`;
+
+const request = { model: 'bench-model', messages: [{ role: 'user', content: 'Say something short.' }] };
+const body = JSON.stringify(request);
+const streamBody = JSON.stringify({ ...request, stream: true });
+
+/** Time to the first content chunk and to the end of one streamed answer, ms. */
+async function timeStream(url: string): Promise<{ first: number; last: number }> {
+  const started = performance.now();
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamBody });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let first = 0;
+  let seen = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    seen += decoder.decode(value, { stream: true });
+    // The first chunk with text (chatgate's first chunk carries only the role and "").
+    if (!first && /"content":"[^"]/.test(seen)) first = performance.now() - started;
+  }
+  return { first, last: performance.now() - started };
+}
+
+async function streams(url: string) {
+  const firsts: number[] = [];
+  const lasts: number[] = [];
+  for (let i = 0; i < streamRequests; i++) {
+    const { first, last } = await timeStream(url);
+    firsts.push(first);
+    lasts.push(last);
+  }
+  return { firsts, lasts };
+}
+
+const load = (url: string) => runLoad({ url, body, connections, durationSeconds: seconds });
+await load(direct);
+await load(gateway);
+const directRun = await load(direct);
+const gatewayRun = await load(gateway);
+await streams(direct);
+const directStreams = await streams(direct);
+const gatewayStreams = await streams(gateway);
+
+const p = (values: number[], q: number) => percentile(values, q).toFixed(2);
+printTable(`non-streaming, ${connections} connections, ${seconds} s each`, [
+  ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
+  ['req/s', directRun.requestsPerSecond.toFixed(0), gatewayRun.requestsPerSecond.toFixed(0), ratio(gatewayRun.requestsPerSecond, directRun.requestsPerSecond), ''],
+  ['p50 ms', directRun.p50.toFixed(2), gatewayRun.p50.toFixed(2), ratio(gatewayRun.p50, directRun.p50), (gatewayRun.p50 - directRun.p50).toFixed(2)],
+  ['p99 ms', directRun.p99.toFixed(2), gatewayRun.p99.toFixed(2), ratio(gatewayRun.p99, directRun.p99), (gatewayRun.p99 - directRun.p99).toFixed(2)],
+  ['errors', String(directRun.non2xx + directRun.errors), String(gatewayRun.non2xx + gatewayRun.errors), '', ''],
+]);
+printTable(`streaming, ${streamRequests} sequential requests each`, [
+  ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
+  ...[50, 99].flatMap((q) => [
+    [`TTFT p${q} ms`, p(directStreams.firsts, q), p(gatewayStreams.firsts, q), ratio(percentile(gatewayStreams.firsts, q), percentile(directStreams.firsts, q)), (percentile(gatewayStreams.firsts, q) - percentile(directStreams.firsts, q)).toFixed(2)],
+    [`last byte p${q} ms`, p(directStreams.lasts, q), p(gatewayStreams.lasts, q), ratio(percentile(gatewayStreams.lasts, q), percentile(directStreams.lasts, q)), (percentile(gatewayStreams.lasts, q) - percentile(directStreams.lasts, q)).toFixed(2)],
+  ]),
+]);
+upstream.stop();
+await app.close();
+process.exit(0);

@@ -1,0 +1,170 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AiUnavailableError } from '../../ai/ai-service.js';
+import { ModelCatalog } from '../../ai/model-catalog.js';
+import { ValidationError } from '../../core/errors.js';
+import type { Services } from '../../services.js';
+import { bearerAllowed, bearerToken } from '../auth.js';
+import { parseChatRequest } from '../openai/chat-request.js';
+import { completionBody, nowSeconds } from '../openai/completion.js';
+import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
+import { sseHeaders, writeStream } from '../openai/sse.js';
+
+const COMMUNITY_HEADER = 'x-community-id';
+const PREFIXES = ['/v1', '/api/v1/ai'] as const;
+
+/**
+ * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` (with SSE
+ * streaming) and `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error
+ * shape. `X-Community-Id` picks the community whose provider chain answers.
+ */
+export const openAIRoutes = (services: Services): FastifyPluginAsync =>
+  async function openAI(app) {
+    const catalog = new ModelCatalog(services.providers, services.config.openaiApi.modelsCacheMs);
+    const started = nowSeconds();
+
+    app.setErrorHandler((error, request, reply) => {
+      if (error instanceof OpenAIError) return sendOpenAIError(reply, error);
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 429) {
+        return sendOpenAIError(
+          reply,
+          new OpenAIError(
+            429,
+            'Rate limit reached for requests',
+            'rate_limit_error',
+            null,
+            'rate_limit_exceeded',
+          ),
+        );
+      }
+      if (error instanceof ValidationError || (status !== undefined && status >= 400 && status < 500)) {
+        return sendOpenAIError(reply, invalidParam('body', (error as Error).message, 'invalid_body'));
+      }
+      request.log.error({ err: error }, 'unhandled error on the OpenAI API');
+      return sendOpenAIError(
+        reply,
+        new OpenAIError(500, 'internal error', 'server_error', null, 'internal_error'),
+      );
+    });
+
+    const { apiKeys } = services.config.auth;
+    app.addHook('onRequest', async (request, reply) => {
+      if (bearerAllowed(apiKeys, bearerToken(request))) return;
+      return sendOpenAIError(
+        reply,
+        new OpenAIError(
+          401,
+          'Incorrect or missing API key. Send it as Authorization: Bearer <key>.',
+          'invalid_request_error',
+          null,
+          'invalid_api_key',
+        ),
+      );
+    });
+    await app.register(rateLimit, {
+      max: services.config.openaiApi.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // One budget per API key (hashed), or per client address when the API is open.
+      keyGenerator: (request) => bearerToken(request) ?? request.ip,
+      onExceeded: () => services.metrics.rateLimited.labels('openai').inc(),
+    });
+
+    for (const prefix of PREFIXES) {
+      app.get(`${prefix}/models`, async (request) => {
+        const community = await services.communities.get(communityOf(request));
+        const models = await catalog.list(community);
+        return {
+          object: 'list',
+          data: models.map((model) => ({
+            id: model.id,
+            object: 'model',
+            created: started,
+            owned_by: model.ownedBy,
+          })),
+        };
+      });
+      app.post(`${prefix}/chat/completions`, (request, reply) => chatCompletion(request, reply));
+    }
+
+    async function chatCompletion(request: FastifyRequest, reply: FastifyReply) {
+      const parsed = parseChatRequest(request.body);
+      const community = await services.communities.get(communityOf(request));
+      const choice = await catalog.resolve(parsed.model, community);
+      if (choice.kind === 'unknown') {
+        throw new OpenAIError(
+          404,
+          `The model '${parsed.model}' does not exist or you do not have access to it.`,
+          'invalid_request_error',
+          'model',
+          'model_not_found',
+        );
+      }
+      const pin = choice.kind === 'pinned' ? { kind: choice.provider, model: choice.model } : undefined;
+      const promptChars = parsed.messages.reduce((sum, message) => sum + message.content.length, 0);
+      // A client that goes away aborts the upstream call; a stream also has a total time limit.
+      const cancel = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) cancel.abort(new Error('client disconnected'));
+      });
+      const aiRequest = {
+        community,
+        messages: parsed.messages,
+        options: parsed.options,
+        pin,
+        signal: cancel.signal,
+      };
+
+      if (!parsed.stream) {
+        const result = await services.ai.complete(aiRequest).catch((error: unknown) => rethrow(error));
+        void reply.headers(originHeaders(result));
+        return completionBody(result, promptChars);
+      }
+
+      // One controller for both ends: the client leaving, or the stream running out of time.
+      const timer = setTimeout(
+        () => cancel.abort(new Error('stream timeout')),
+        services.config.ai.streamTimeoutMs,
+      );
+      try {
+        const stream = await services.ai.stream(aiRequest).catch((error: unknown) => rethrow(error));
+        reply.hijack();
+        reply.raw.writeHead(
+          200,
+          sseHeaders({ ...originHeaders(stream), 'x-request-id': String(request.id) }),
+        );
+        reply.raw.flushHeaders();
+        await writeStream(reply.raw, stream, {
+          includeUsage: parsed.includeUsage,
+          promptChars,
+          signal: cancel.signal,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  };
+
+function communityOf(request: FastifyRequest): string {
+  const header = request.headers[COMMUNITY_HEADER];
+  if (header === undefined) return 'api:default';
+  if (typeof header !== 'string' || header.length === 0 || header.length > 256) {
+    throw invalidParam(COMMUNITY_HEADER, 'X-Community-Id must be one community id.', 'invalid_header');
+  }
+  return header;
+}
+
+/** Who answered, as headers. A local fallback answer is final: retrying will not reach a model sooner. */
+function originHeaders(origin: { provider: string; model: string; fallbackReason?: string; mode: string }) {
+  const headers: Record<string, string> = {
+    'x-chatgate-provider': origin.provider,
+    'x-chatgate-mode': origin.mode,
+  };
+  if (origin.fallbackReason) headers['x-chatgate-fallback'] = origin.fallbackReason;
+  if (origin.mode === 'local' && origin.fallbackReason) headers['x-should-retry'] = 'false';
+  return headers;
+}
+
+function rethrow(error: unknown): never {
+  throw error instanceof AiUnavailableError ? fromUnavailable(error) : error;
+}
