@@ -3,6 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
+import { startPlatforms, stopPlatforms } from './platforms.js';
 import { createServices } from './services.js';
 
 /**
@@ -31,14 +32,19 @@ async function main(): Promise<void> {
     );
   }
 
+  let adapters: Awaited<ReturnType<typeof startPlatforms>> = [];
   closeWithGrace({ delay: config.queue.interactionTimeoutMs + 5000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'closing after an error');
     else logger.info({ signal }, 'closing');
+    // Stop taking HTTP work, let queued interactions finish (their replies still need the
+    // adapters), then disconnect from the platforms.
     await app.close();
     await services.close();
+    await stopPlatforms(adapters, services);
   });
 
   await app.listen({ port: config.server.port, host: config.server.host });
+  adapters = await startPlatforms(services);
   logger.info(
     {
       action: 'start',
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
       model: config.ai.model,
       queue: 'memory',
       stores: 'memory',
+      platforms: adapters.map((adapter) => adapter.platform),
     },
     `chatgate listening on http://${config.server.host}:${config.server.port}`,
   );

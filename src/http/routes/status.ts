@@ -27,6 +27,15 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
         concurrency: config.queue.maxConcurrent,
       },
       stores: { context: 'memory', interactions: 'memory' },
+      platforms: services.delivery.platformAdapters().map((adapter) => {
+        const state = adapter.state();
+        return {
+          platform: state.platform,
+          status: state.status,
+          last_event_at: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
+          error: state.error ?? null,
+        };
+      }),
       uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
     }));
   };

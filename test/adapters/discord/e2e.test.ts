@@ -1,0 +1,92 @@
+/**
+ * Discord end to end: a mention dispatched by the fake gateway goes through discord.js, the
+ * router, the queue, the worker and a fake Ollama, and comes back as a reply posted to the fake's
+ * REST API; every event shows in `GET /api/v1/ai/interactions`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlatformAdapter } from '../../../src/core/adapter.js';
+import { startPlatforms, stopPlatforms } from '../../../src/platforms.js';
+import type { Services } from '../../../src/services.js';
+import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
+import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
+import { testApp, testConfig, waitFor } from '../../support/services.js';
+import { messageCreate, SCENE, TOKEN, user } from './support.js';
+
+describe('Discord through the whole pipeline', () => {
+  let discord: FakeDiscord;
+  let ollama: FakeServer;
+  let services: Services;
+  let app: FastifyInstance;
+  let adapters: PlatformAdapter[];
+
+  beforeAll(async () => {
+    ollama = await startFakeOllama();
+    ollama.behave({ reply: 'Hi Alice, welcome!' });
+    discord = await startFakeDiscord({
+      token: TOKEN,
+      user: { id: SCENE.bot, username: 'chatgate', bot: true },
+      guilds: [{ id: SCENE.guild, channels: [{ id: SCENE.channel, name: 'general' }] }],
+    });
+    const config = testConfig({
+      ai: { ollama: { host: ollama.url } },
+      platforms: { discord: { token: TOKEN, apiUrl: discord.apiUrl } },
+    });
+    ({ services, app } = await testApp(config));
+    adapters = await startPlatforms(services);
+    await waitFor(() => (adapters[0]?.state().status === 'online' ? true : undefined));
+  });
+  afterAll(async () => {
+    await app.close();
+    await services.close();
+    await stopPlatforms(adapters, services);
+    await discord.close();
+    await ollama.close();
+  });
+
+  it('answers a mention as a reply in the channel, and logs every event', async () => {
+    const alice = user('500000000000000301', 'alice');
+    const mention = messageCreate({
+      guild_id: SCENE.guild,
+      channel_id: SCENE.channel,
+      author: alice,
+      content: `<@${SCENE.bot}> hello there`,
+      mentions: [user(SCENE.bot, 'chatgate', { bot: true })],
+    });
+    discord.dispatch('MESSAGE_CREATE', mention);
+    discord.dispatch(
+      'MESSAGE_CREATE',
+      messageCreate({
+        guild_id: SCENE.guild,
+        channel_id: SCENE.channel,
+        author: alice,
+        content: 'just chatting',
+      }),
+    );
+    const reply = await waitFor(() =>
+      discord.requests.find(
+        (request) =>
+          request.method === 'POST' && request.path.endsWith(`/channels/${SCENE.channel}/messages`),
+      ),
+    );
+    expect(reply.body).toMatchObject({
+      content: 'Hi Alice, welcome!',
+      allowed_mentions: { parse: [], replied_user: true },
+      message_reference: { message_id: mention.id },
+    });
+    const listed = (
+      await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=discord' })
+    ).json();
+    const byText = Object.fromEntries(
+      listed.interactions.map((item: { event: { text: string }; status: string; reason: string | null }) => [
+        item.event.text,
+        item.reason ?? item.status,
+      ]),
+    );
+    expect(byText).toMatchObject({ 'hello there': 'done', 'just chatting': 'no_trigger' });
+    const status = (await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+    expect(status.platforms).toEqual([
+      expect.objectContaining({ platform: 'discord', status: 'online', error: null }),
+    ]);
+  });
+});
