@@ -8,6 +8,7 @@ import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
 import { statusRoutes } from './http/routes/status.js';
+import { type TelegramWebhookHandler, telegramWebhookRoute } from './http/routes/telegram-webhook.js';
 import type { Services } from './services.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -17,7 +18,12 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * with `app.inject`. Routes: interactions and status behind the API keys, admin behind the admin
  * key, health and metrics open.
  */
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+export interface AppOptions {
+  /** Platform webhooks to mount (Telegram); they authenticate with their own secret. */
+  webhooks?: TelegramWebhookHandler[];
+}
+
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
     // One line per request, our own (onResponse below), instead of fastify's two.
@@ -62,5 +68,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
   await app.register(adminRoutes(services));
   await app.register(openAIRoutes(services));
+  for (const webhook of options.webhooks ?? []) await app.register(telegramWebhookRoute(webhook));
   return app;
 }

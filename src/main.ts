@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
-import { startPlatforms, stopPlatforms } from './platforms.js';
+import { createPlatforms, startPlatforms, stopPlatforms } from './platforms.js';
 import { createServices } from './services.js';
 
 /**
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log.level);
   const services = createServices(config, { logger });
-  const app = await buildApp(services);
+  const platforms = createPlatforms(services);
+  const app = await buildApp(services, { webhooks: platforms.webhooks });
 
   if (config.auth.apiKeys.length === 0) {
     logger.warn(
@@ -32,7 +33,6 @@ async function main(): Promise<void> {
     );
   }
 
-  let adapters: Awaited<ReturnType<typeof startPlatforms>> = [];
   closeWithGrace({ delay: config.queue.interactionTimeoutMs + 5000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'closing after an error');
     else logger.info({ signal }, 'closing');
@@ -40,11 +40,11 @@ async function main(): Promise<void> {
     // adapters), then disconnect from the platforms.
     await app.close();
     await services.close();
-    await stopPlatforms(adapters, services);
+    await stopPlatforms(platforms, services);
   });
 
   await app.listen({ port: config.server.port, host: config.server.host });
-  adapters = await startPlatforms(services);
+  await startPlatforms(platforms, services);
   logger.info(
     {
       action: 'start',
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       model: config.ai.model,
       queue: 'memory',
       stores: 'memory',
-      platforms: adapters.map((adapter) => adapter.platform),
+      platforms: platforms.adapters.map((adapter) => adapter.platform),
     },
     `chatgate listening on http://${config.server.host}:${config.server.port}`,
   );

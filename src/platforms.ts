@@ -1,36 +1,51 @@
 import { createDiscordAdapter } from '../adapters/discord/index.js';
+import { createTelegramAdapter } from '../adapters/telegram/index.js';
 import type { AdapterHost, PlatformAdapter } from './core/adapter.js';
 import { conversationKey } from './core/chat-event.js';
+import type { TelegramWebhookHandler } from './http/routes/telegram-webhook.js';
 import type { Services } from './services.js';
 
+/** The platform adapters whose credentials are set, and the webhooks they need mounted. */
+export interface Platforms {
+  adapters: PlatformAdapter[];
+  webhooks: TelegramWebhookHandler[];
+}
+
 /**
- * The edge that wires platform adapters to the core: builds each adapter whose credentials are
- * set, registers it for reply delivery, and starts it with a host that feeds the router. Adapters
- * catch their own connection errors; their state shows in `/api/v1/ai/status`.
+ * The edge that wires platform adapters to the core. `createPlatforms` builds each adapter whose
+ * credentials are set and registers it for reply delivery; the HTTP app mounts their webhooks;
+ * `startPlatforms` connects them once the app listens. Adapters catch their own connection
+ * errors; their state shows in `/api/v1/ai/status`.
  */
-export async function startPlatforms(services: Services): Promise<PlatformAdapter[]> {
+export function createPlatforms(services: Services): Platforms {
   const { config, metrics } = services;
+  const telegram = createTelegramAdapter(config.platforms.telegram);
   const adapters = [
     createDiscordAdapter(config.platforms.discord, {
       onRateLimited: () => metrics.rateLimited.labels('discord').inc(),
     }),
+    telegram,
   ].filter((adapter): adapter is PlatformAdapter => adapter !== undefined);
+  for (const adapter of adapters) services.delivery.addAdapter(adapter);
+  const webhook = telegram?.webhook();
+  return { adapters, webhooks: webhook ? [webhook] : [] };
+}
 
-  for (const adapter of adapters) {
-    services.delivery.addAdapter(adapter);
+/** Connects every adapter with a host that feeds the router. */
+export async function startPlatforms(platforms: Platforms, services: Services): Promise<void> {
+  for (const adapter of platforms.adapters) {
     await adapter.start(hostFor(services, adapter));
     services.logger.info(
       { action: 'platform_start', platform: adapter.platform, status: adapter.state().status },
       'platform adapter started',
     );
   }
-  return adapters;
 }
 
 /** Stops every adapter, each within its own grace period; one failing does not stop the others. */
-export async function stopPlatforms(adapters: PlatformAdapter[], services: Services): Promise<void> {
+export async function stopPlatforms(platforms: Platforms, services: Services): Promise<void> {
   await Promise.all(
-    adapters.map((adapter) =>
+    platforms.adapters.map((adapter) =>
       adapter
         .stop()
         .catch((error: unknown) =>

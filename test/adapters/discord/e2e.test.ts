@@ -5,8 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PlatformAdapter } from '../../../src/core/adapter.js';
-import { startPlatforms, stopPlatforms } from '../../../src/platforms.js';
+import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from '../../../src/platforms.js';
 import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
@@ -18,7 +17,7 @@ describe('Discord through the whole pipeline', () => {
   let ollama: FakeServer;
   let services: Services;
   let app: FastifyInstance;
-  let adapters: PlatformAdapter[];
+  let platforms: Platforms;
 
   beforeAll(async () => {
     ollama = await startFakeOllama();
@@ -33,13 +32,14 @@ describe('Discord through the whole pipeline', () => {
       platforms: { discord: { token: TOKEN, apiUrl: discord.apiUrl } },
     });
     ({ services, app } = await testApp(config));
-    adapters = await startPlatforms(services);
-    await waitFor(() => (adapters[0]?.state().status === 'online' ? true : undefined));
+    platforms = createPlatforms(services);
+    await startPlatforms(platforms, services);
+    await waitFor(() => (platforms.adapters[0]?.state().status === 'online' ? true : undefined));
   });
   afterAll(async () => {
     await app.close();
     await services.close();
-    await stopPlatforms(adapters, services);
+    await stopPlatforms(platforms, services);
     await discord.close();
     await ollama.close();
   });

@@ -1,0 +1,164 @@
+/**
+ * Delivery to Telegram: a reply is split into parts of at most 4096 characters (split.ts), sent as
+ * MarkdownV2 (markdown.ts) replying to the triggering message in its forum topic, spaced by the
+ * outbound scheduler (throttle.ts). A part Telegram cannot parse is re-sent as plain text; a 429
+ * waits `parameters.retry_after` seconds and tries again; nothing is dropped silently: a part that
+ * still fails rejects `send` with a `TelegramApiError`.
+ * Methods: https://core.telegram.org/bots/api#sendmessage, https://core.telegram.org/bots/api#sendchataction
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Telegram } from 'telegraf';
+import type { ChatEvent } from '../../src/core/chat-event.js';
+import { isParseFailure, isRetryable, readFailure, TelegramApiError } from './api-error.js';
+import { toMarkdownV2 } from './markdown.js';
+import { splitMessage } from './split.js';
+import { OutboundThrottle, type ThrottleLimits } from './throttle.js';
+
+/** How the sender behaves. */
+export interface SenderOptions {
+  /** The bot token, only to keep it out of error text. */
+  token: string;
+  limits: ThrottleLimits;
+  /** Tries per message part, counting the first, for 429 and 5xx answers. Default 5. */
+  maxAttempts: number;
+  /** A `retry_after` longer than this (ms) is not waited out: the send fails. Default 60 000. */
+  maxRetryAfterMs: number;
+  /** How often `typing` is re-sent, ms; Telegram shows it for 5 s or until a message arrives. Default 4000. */
+  typingIntervalMs: number;
+}
+
+/** Where a reply to `event` goes. */
+interface Target {
+  key: string;
+  chatId: number | string;
+  isGroup: boolean;
+  threadId?: number;
+  replyTo?: number;
+}
+
+/** A numeric id as a number (chat ids fit in 52 bits), else the string as given. */
+function idOf(value: string): number | string {
+  return /^-?\d{1,16}$/.test(value) ? Number(value) : value;
+}
+
+function targetOf(event: ChatEvent): Target {
+  const chatType = event.meta.chatType;
+  const isGroup =
+    chatType === 'group' || chatType === 'supergroup' || (chatType === undefined && !event.isDirect);
+  const threadId = event.threadId !== undefined ? Number(event.threadId) : Number.NaN;
+  const replyTo = event.messageId !== undefined ? Number(event.messageId) : Number.NaN;
+  return {
+    key: event.channelId,
+    chatId: idOf(event.channelId),
+    isGroup,
+    ...(Number.isSafeInteger(threadId) ? { threadId } : {}),
+    ...(Number.isSafeInteger(replyTo) ? { replyTo } : {}),
+  };
+}
+
+/** Sends replies and typing actions through a telegraf `Telegram` client. */
+export class TelegramSender {
+  private readonly throttle: OutboundThrottle;
+  private readonly typers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly telegram: Telegram,
+    private readonly options: SenderOptions,
+    private readonly logger: () => Logger | undefined,
+  ) {
+    this.throttle = new OutboundThrottle(options.limits);
+  }
+
+  /**
+   * Sends `text` as the reply to `event`: every part replies to the event's message (the original
+   * may be gone: `allow_sending_without_reply`) in the event's topic. Parts of one reply stay
+   * together and in order. Rejects with `TelegramApiError` when a part cannot be delivered.
+   */
+  async send(event: ChatEvent, text: string): Promise<void> {
+    const parts = splitMessage(text);
+    if (parts.length === 0) {
+      this.logger()?.warn({ event: event.id }, 'telegram: empty reply not sent');
+      return;
+    }
+    const target = targetOf(event);
+    await this.throttle.serial(target.key, async () => {
+      for (const part of parts) await this.deliver(target, part);
+    });
+  }
+
+  private async deliver(target: Target, part: string): Promise<void> {
+    const { maxAttempts, maxRetryAfterMs, token } = this.options;
+    let markdown = true;
+    for (let attempt = 1; ; attempt++) {
+      await this.throttle.slot(target.key, target.isGroup);
+      try {
+        await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
+          ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
+          ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
+          ...(target.replyTo !== undefined
+            ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
+            : {}),
+        });
+        return;
+      } catch (error) {
+        const failure = readFailure(error, token);
+        if (markdown && isParseFailure(failure)) {
+          this.logger()?.warn({ chat: target.key }, 'telegram: MarkdownV2 refused, re-sending as plain text');
+          markdown = false;
+          attempt--;
+          continue;
+        }
+        const waitMs = failure.code === 429 ? (failure.retryAfterSeconds ?? 1) * 1000 : 250 * 2 ** attempt;
+        if (!isRetryable(failure) || attempt >= maxAttempts || waitMs > maxRetryAfterMs) {
+          throw new TelegramApiError(
+            'sendMessage',
+            failure.code,
+            failure.description,
+            failure.retryAfterSeconds,
+            { cause: error },
+          );
+        }
+        this.logger()?.warn(
+          { chat: target.key, code: failure.code, waitMs },
+          'telegram: send refused, retrying',
+        );
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  /**
+   * Shows "typing…" in the event's chat (and topic) now and every `typingIntervalMs` until the
+   * returned function is called. Failures are logged at debug level and otherwise ignored.
+   */
+  typing(event: ChatEvent): () => void {
+    const target = targetOf(event);
+    const extra = target.threadId !== undefined ? { message_thread_id: target.threadId } : {};
+    const send = () => {
+      this.telegram.sendChatAction(target.chatId, 'typing', extra).catch((error: unknown) => {
+        const failure = readFailure(error, this.options.token);
+        this.logger()?.debug({ chat: target.key, code: failure.code }, 'telegram: typing action failed');
+      });
+    };
+    send();
+    const timer = setInterval(send, this.options.typingIntervalMs);
+    this.typers.add(timer);
+    return () => {
+      clearInterval(timer);
+      this.typers.delete(timer);
+    };
+  }
+
+  /** Stops every typing refresh, then waits for queued sends, at most `graceMs`. */
+  async drain(graceMs: number): Promise<void> {
+    for (const timer of this.typers) clearInterval(timer);
+    this.typers.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([this.throttle.idle(), timeout]);
+    clearTimeout(timer);
+  }
+}
