@@ -22,6 +22,7 @@ export function createPlatforms(services: Services): Platforms {
   const telegram = createTelegramAdapter(config.platforms.telegram);
   const adapters = [
     createDiscordAdapter(config.platforms.discord, {
+      sharding: config.platforms.discord.shards,
       onRateLimited: () => metrics.rateLimited.labels('discord').inc(),
     }),
     telegram,

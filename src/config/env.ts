@@ -69,6 +69,8 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, Parser, boole
   ['DISCORD_API_URL', 'platforms.discord.apiUrl', text],
   ['DISCORD_ALLOWED_CHANNELS', 'platforms.discord.allowedChannels', list],
   ['DISCORD_ALLOWED_ROLES', 'platforms.discord.allowedRoles', list],
+  ['DISCORD_SHARDS', 'platforms.discord.shards', text],
+  ['DISCORD_MEMBER_JOIN_GREETINGS', 'platforms.discord.memberJoinGreetings', boolean],
 ];
 
 /** The env variable that sets a dotted config key, for error messages. */

@@ -94,6 +94,8 @@ export const PlatformsSchema = Type.Object({
     allowedRoles: Type.Array(Type.String({ minLength: 1 })),
     /** Greet new members (needs the privileged GuildMembers intent). */
     memberJoinGreetings: Type.Boolean(),
+    /** `single` (one gateway connection) or `auto` (Discord's recommended shard count, for many servers). */
+    shards: Type.Enum(['single', 'auto']),
   }),
 });
 export type PlatformsConfig = Static<typeof PlatformsSchema>;
@@ -160,7 +162,9 @@ export const ConfigSchema = Type.Object({
     maxConversations: Type.Integer({ minimum: 1 }),
   }),
   limits: Type.Object({
-    /** Longest reply per platform, chars (Twitch 500, Telegram 4096, Discord 2000). */
+    /** One platform message's limit, chars (Twitch 500, Telegram 4096, Discord 2000); the prompt asks for less. */
+    messageMaxChars: Type.Record(Type.String(), Type.Integer({ minimum: 1 })),
+    /** A whole reply per platform, chars: cut there by the worker, split into messages by the adapter. */
     replyMaxChars: Type.Record(Type.String(), Type.Integer({ minimum: 1 })),
     /** Longest incoming text we accept, chars. */
     eventTextMaxChars: Type.Integer({ minimum: 1 }),

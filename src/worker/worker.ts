@@ -90,7 +90,9 @@ async function produceReply(
   const community = await deps.communities.get(event.communityId);
   const key = conversationKey(event);
   const context = await deps.context.get(key);
-  const replyMaxChars = deps.config.limits.replyMaxChars[event.platform] ?? FALLBACK_REPLY_MAX_CHARS;
+  const { limits } = deps.config;
+  const messageMaxChars = limits.messageMaxChars[event.platform] ?? FALLBACK_REPLY_MAX_CHARS;
+  const replyMaxChars = limits.replyMaxChars[event.platform] ?? messageMaxChars;
   const persona =
     community.systemPrompt ??
     deps.config.personalities[community.personality] ??
@@ -103,7 +105,8 @@ async function produceReply(
     trigger: job.trigger,
     text: job.text,
     context,
-    replyMaxChars,
+    // The model is asked to fit one message; a longer answer is split by the adapter.
+    replyMaxChars: messageMaxChars,
   });
   const result = await deps.ai.complete({
     community,

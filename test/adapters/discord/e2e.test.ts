@@ -89,4 +89,22 @@ describe('Discord through the whole pipeline', () => {
       expect.objectContaining({ platform: 'discord', status: 'online', error: null }),
     ]);
   });
+
+  it('answers a DM, and splits a 2,500-character answer into two messages', async () => {
+    const bob = user('500000000000000302', 'bob');
+    ollama.behave({ reply: 'word '.repeat(500).trim() });
+    discord.dispatch(
+      'MESSAGE_CREATE',
+      messageCreate({ channel_id: SCENE.dm, channel_type: 1, author: bob, content: 'tell me everything' }),
+    );
+    const posts = () =>
+      discord.requests.filter(
+        (request) => request.method === 'POST' && request.path.endsWith(`/channels/${SCENE.dm}/messages`),
+      );
+    await waitFor(() => (posts().length >= 2 ? true : undefined));
+    const parts = posts().map((request) => (request.body as { content: string }).content);
+    expect(parts).toHaveLength(2);
+    expect(parts.every((part) => part.length <= 2000)).toBe(true);
+    expect(parts.join(' ')).toBe('word '.repeat(500).trim());
+  });
 });

@@ -53,7 +53,7 @@ const statuses = (host: RecordingHost): string[] =>
 describe('Discord connection', () => {
   it('is not created without a token', () => {
     const config = { apiUrl: 'https://discord.com/api', allowedChannels: [], allowedRoles: [] };
-    expect(createDiscordAdapter({ ...config, memberJoinGreetings: false })).toBeUndefined();
+    expect(createDiscordAdapter({ ...config, memberJoinGreetings: false, shards: 'single' })).toBeUndefined();
   });
 
   it('logs in over plain JSON v10 with the intents of the config, then is online', async () => {

@@ -51,6 +51,7 @@ export function configFor(fake: FakeDiscord, overrides: Partial<DiscordConfig> =
     allowedChannels: [],
     allowedRoles: [],
     memberJoinGreetings: false,
+    shards: 'single',
     ...overrides,
   };
 }
