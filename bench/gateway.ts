@@ -38,7 +38,11 @@ const streamBody = JSON.stringify({ ...request, stream: true });
 /** Time to the first content chunk and to the end of one streamed answer, ms. */
 async function timeStream(url: string): Promise<{ first: number; last: number }> {
   const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamBody });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: streamBody,
+  });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let first = 0;
@@ -76,16 +80,52 @@ const gatewayStreams = await streams(gateway);
 const p = (values: number[], q: number) => percentile(values, q).toFixed(2);
 printTable(`non-streaming, ${connections} connections, ${seconds} s each`, [
   ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
-  ['req/s', directRun.requestsPerSecond.toFixed(0), gatewayRun.requestsPerSecond.toFixed(0), ratio(gatewayRun.requestsPerSecond, directRun.requestsPerSecond), ''],
-  ['p50 ms', directRun.p50.toFixed(2), gatewayRun.p50.toFixed(2), ratio(gatewayRun.p50, directRun.p50), (gatewayRun.p50 - directRun.p50).toFixed(2)],
-  ['p99 ms', directRun.p99.toFixed(2), gatewayRun.p99.toFixed(2), ratio(gatewayRun.p99, directRun.p99), (gatewayRun.p99 - directRun.p99).toFixed(2)],
-  ['errors', String(directRun.non2xx + directRun.errors), String(gatewayRun.non2xx + gatewayRun.errors), '', ''],
+  [
+    'req/s',
+    directRun.requestsPerSecond.toFixed(0),
+    gatewayRun.requestsPerSecond.toFixed(0),
+    ratio(gatewayRun.requestsPerSecond, directRun.requestsPerSecond),
+    '',
+  ],
+  [
+    'p50 ms',
+    directRun.p50.toFixed(2),
+    gatewayRun.p50.toFixed(2),
+    ratio(gatewayRun.p50, directRun.p50),
+    (gatewayRun.p50 - directRun.p50).toFixed(2),
+  ],
+  [
+    'p99 ms',
+    directRun.p99.toFixed(2),
+    gatewayRun.p99.toFixed(2),
+    ratio(gatewayRun.p99, directRun.p99),
+    (gatewayRun.p99 - directRun.p99).toFixed(2),
+  ],
+  [
+    'errors',
+    String(directRun.non2xx + directRun.errors),
+    String(gatewayRun.non2xx + gatewayRun.errors),
+    '',
+    '',
+  ],
 ]);
 printTable(`streaming, ${streamRequests} sequential requests each`, [
   ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
   ...[50, 99].flatMap((q) => [
-    [`TTFT p${q} ms`, p(directStreams.firsts, q), p(gatewayStreams.firsts, q), ratio(percentile(gatewayStreams.firsts, q), percentile(directStreams.firsts, q)), (percentile(gatewayStreams.firsts, q) - percentile(directStreams.firsts, q)).toFixed(2)],
-    [`last byte p${q} ms`, p(directStreams.lasts, q), p(gatewayStreams.lasts, q), ratio(percentile(gatewayStreams.lasts, q), percentile(directStreams.lasts, q)), (percentile(gatewayStreams.lasts, q) - percentile(directStreams.lasts, q)).toFixed(2)],
+    [
+      `TTFT p${q} ms`,
+      p(directStreams.firsts, q),
+      p(gatewayStreams.firsts, q),
+      ratio(percentile(gatewayStreams.firsts, q), percentile(directStreams.firsts, q)),
+      (percentile(gatewayStreams.firsts, q) - percentile(directStreams.firsts, q)).toFixed(2),
+    ],
+    [
+      `last byte p${q} ms`,
+      p(directStreams.lasts, q),
+      p(gatewayStreams.lasts, q),
+      ratio(percentile(gatewayStreams.lasts, q), percentile(directStreams.lasts, q)),
+      (percentile(gatewayStreams.lasts, q) - percentile(directStreams.lasts, q)).toFixed(2),
+    ],
   ]),
 ]);
 upstream.stop();

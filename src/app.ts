@@ -9,6 +9,7 @@ import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
 import { statusRoutes } from './http/routes/status.js';
 import { type TelegramWebhookHandler, telegramWebhookRoute } from './http/routes/telegram-webhook.js';
+import { type TwitchChannelControl, twitchChannelRoutes } from './http/routes/twitch-channels.js';
 import type { Services } from './services.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -21,6 +22,8 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface AppOptions {
   /** Platform webhooks to mount (Telegram); they authenticate with their own secret. */
   webhooks?: TelegramWebhookHandler[];
+  /** The Twitch adapter's channel control, for the join/part admin routes. */
+  twitch?: TwitchChannelControl;
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -68,6 +71,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   await app.register(adminRoutes(services));
   await app.register(openAIRoutes(services));
+  await app.register(twitchChannelRoutes(services, options.twitch));
   for (const webhook of options.webhooks ?? []) await app.register(telegramWebhookRoute(webhook));
   return app;
 }

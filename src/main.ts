@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log.level);
   const services = createServices(config, { logger });
   const platforms = createPlatforms(services);
-  const app = await buildApp(services, { webhooks: platforms.webhooks });
+  const app = await buildApp(services, { webhooks: platforms.webhooks, twitch: platforms.twitch });
 
   if (config.auth.apiKeys.length === 0) {
     logger.warn(

@@ -1,5 +1,6 @@
 import { createDiscordAdapter } from '../adapters/discord/index.js';
 import { createTelegramAdapter } from '../adapters/telegram/index.js';
+import { createTwitchAdapter, type TwitchAdapter } from '../adapters/twitch/index.js';
 import type { AdapterHost, PlatformAdapter } from './core/adapter.js';
 import { conversationKey } from './core/chat-event.js';
 import type { TelegramWebhookHandler } from './http/routes/telegram-webhook.js';
@@ -9,6 +10,8 @@ import type { Services } from './services.js';
 export interface Platforms {
   adapters: PlatformAdapter[];
   webhooks: TelegramWebhookHandler[];
+  /** The Twitch adapter, for the channel join/part routes. */
+  twitch?: TwitchAdapter;
 }
 
 /**
@@ -20,7 +23,9 @@ export interface Platforms {
 export function createPlatforms(services: Services): Platforms {
   const { config, metrics } = services;
   const telegram = createTelegramAdapter(config.platforms.telegram);
+  const twitch = createTwitchAdapter(config.platforms.twitch);
   const adapters = [
+    twitch,
     createDiscordAdapter(config.platforms.discord, {
       sharding: config.platforms.discord.shards,
       onRateLimited: () => metrics.rateLimited.labels('discord').inc(),
@@ -29,7 +34,7 @@ export function createPlatforms(services: Services): Platforms {
   ].filter((adapter): adapter is PlatformAdapter => adapter !== undefined);
   for (const adapter of adapters) services.delivery.addAdapter(adapter);
   const webhook = telegram?.webhook();
-  return { adapters, webhooks: webhook ? [webhook] : [] };
+  return { adapters, webhooks: webhook ? [webhook] : [], twitch };
 }
 
 /** Connects every adapter with a host that feeds the router. */

@@ -12,4 +12,5 @@ export function printTable(title: string, rows: string[][]): void {
   for (const row of rows) console.log(row.map((cell) => cell.padEnd(18)).join(''));
 }
 
-export const ratio = (value: number, baseline: number) => (baseline > 0 ? (value / baseline).toFixed(2) : 'n/a');
+export const ratio = (value: number, baseline: number) =>
+  baseline > 0 ? (value / baseline).toFixed(2) : 'n/a';

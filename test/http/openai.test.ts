@@ -316,9 +316,10 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
       messages: [{ role: 'user', content: 'json please' }],
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema } },
     });
-    expect(
-      (ollama.calls.find((call) => call.path === '/api/chat')?.body as { format: unknown }).format,
-    ).toEqual(schema);
+    const sent = ollama.calls.find((call) => call.path === '/api/chat')?.body as
+      | { format: unknown }
+      | undefined;
+    expect(sent?.format).toEqual(schema);
     const refused = await client.chat.completions
       .create({
         model: 'llama3.2',

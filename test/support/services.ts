@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { type AppOptions, buildApp } from '../../src/app.js';
 import { type DeepPartial, deepMerge, loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
@@ -15,17 +15,22 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   return loadConfig({ env: {}, overrides: deepMerge(testDefaults, overrides) as DeepPartial<Config> });
 }
 
-/** Services and the fastify app on `config`, silent, with a fixed random source. */
-export async function testApp(
-  config: Config,
-  options: { random?: () => number } = {},
-): Promise<{ services: Services; app: FastifyInstance }> {
-  const services = createServices(config, {
+/** Services on `config`, silent, with a fixed random source (every probability draw is 0). */
+export function testServices(config: Config, options: { random?: () => number } = {}): Services {
+  return createServices(config, {
     logger: createLogger('silent'),
     random: options.random ?? (() => 0),
     callbackInitialDelayMs: 5,
   });
-  const app = await buildApp(services);
+}
+
+/** Services and the fastify app on `config` (see `testServices`). */
+export async function testApp(
+  config: Config,
+  options: { random?: () => number; app?: AppOptions } = {},
+): Promise<{ services: Services; app: FastifyInstance }> {
+  const services = testServices(config, options);
+  const app = await buildApp(services, options.app);
   return { services, app };
 }
 

@@ -1,0 +1,165 @@
+/**
+ * Test wiring for the Twitch adapter: a config pointing at the fake server, a host that records
+ * what the adapter ingests, and a helper that starts the adapter and waits until it is in its
+ * channels. Shared by the adapter's end-to-end test files.
+ */
+import pino from 'pino';
+import {
+  createTwitchAdapter,
+  type TwitchAdapter,
+  type TwitchAdapterOptions,
+  type TwitchConfig,
+} from '../../../adapters/twitch/index.js';
+import type { Clock } from '../../../adapters/twitch/limits.js';
+import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
+import type { ChatEvent } from '../../../src/core/chat-event.js';
+import type { FakeTwitch } from '../../fakes/fake-twitch.js';
+
+/** The bot's login in these tests. */
+export const BOT = 'chatgatebot';
+/** The token the fake accepts by default. */
+export const GOOD_TOKEN = 'oauth:faketoken';
+
+/** A Twitch config that points at `fake` over plain ws. */
+export function fakeConfig(fake: FakeTwitch, overrides: Partial<TwitchConfig> = {}): TwitchConfig {
+  return {
+    username: BOT,
+    oauthToken: GOOD_TOKEN,
+    channels: ['mychan'],
+    server: '127.0.0.1',
+    port: fake.port,
+    secure: false,
+    knownBots: ['nightbot', 'streamelements', 'moobot', 'streamlabs', 'fossabot'],
+    maxReplyParts: 2,
+    watchdogMs: 600_000,
+    ...overrides,
+  };
+}
+
+/** An AdapterHost that records events, bot names and every status change. */
+export interface RecordingHost extends AdapterHost {
+  events: ChatEvent[];
+  botNames: string[];
+}
+
+export function recordingHost(): RecordingHost {
+  const events: ChatEvent[] = [];
+  const botNames: string[] = [];
+  return {
+    events,
+    botNames,
+    ingest: async (event): Promise<IngestAck> => {
+      events.push(event);
+      return { status: 'queued', interactionId: event.id };
+    },
+    resetContext: async () => {},
+    addBotName: (name) => void botNames.push(name),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  };
+}
+
+/** A started adapter, its host and the statuses it went through. */
+export interface Running {
+  adapter: TwitchAdapter;
+  host: RecordingHost;
+  statuses: AdapterStatus[];
+}
+
+/**
+ * Creates the adapter on `config`, starts it and waits until the fake sees it in every configured
+ * channel (unless the login is expected to fail).
+ */
+export async function startAdapter(
+  fake: FakeTwitch,
+  config: TwitchConfig,
+  options: TwitchAdapterOptions = {},
+  expectJoined = true,
+): Promise<Running> {
+  const statuses: AdapterStatus[] = [];
+  const adapter = createTwitchAdapter(config, {
+    reconnectIntervalMs: 50,
+    stopGraceMs: 200,
+    ...options,
+    onStatus: (state) => {
+      statuses.push(state.status);
+      options.onStatus?.(state);
+    },
+  });
+  if (!adapter) throw new Error('createTwitchAdapter returned undefined');
+  const host = recordingHost();
+  await adapter.start(host);
+  if (expectJoined) await waitJoined(fake, config.channels);
+  return { adapter, host, statuses };
+}
+
+/** Waits until the fake has every channel joined on a live connection. */
+export async function waitJoined(
+  fake: FakeTwitch,
+  channels: readonly string[],
+  timeoutMs = 5_000,
+): Promise<void> {
+  const logins = channels.map((channel) => channel.replace(/^#/, '').toLowerCase());
+  await eventually(() => logins.every((login) => fake.joinedChannels().includes(login)), timeoutMs);
+}
+
+/** A viewer's PRIVMSG line in `channel`, threaded under nothing. */
+export function viewerLine(channel: string, id: string, text: string, extraTags = ''): string {
+  const tags = `@badge-info=;badges=;color=;display-name=Viewer;emotes=;id=${id};mod=0;room-id=${roomIdFor(channel)};subscriber=0;tmi-sent-ts=1700000000000;user-id=4242;user-type=${extraTags}`;
+  return `${tags} :viewer!viewer@viewer.tmi.twitch.tv PRIVMSG #${channel} :${text}`;
+}
+
+/** The room id the tests use for a channel in hand-written lines. */
+export function roomIdFor(channel: string): string {
+  return `7${channel.length}0${channel.charCodeAt(0)}`;
+}
+
+/** Resolves when `check()` holds; rejects after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => T | undefined | null | false,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * A virtual clock for the adapter (scheduler, join throttle, watchdog) and the fake: time moves only
+ * when the test calls `advanceToNext`, so Twitch's 30 s windows pass in no real time, and the fake,
+ * stamping arrivals with the same clock, judges the real 30 s / 1.2 s figures exactly.
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private timers: { at: number; order: number; run: () => void }[] = [];
+  private order = 0;
+
+  constructor(start = 1_700_000_000_000) {
+    this.current = start;
+  }
+
+  now = (): number => this.current;
+
+  schedule(run: () => void, ms: number): () => void {
+    const timer = { at: this.current + Math.max(0, ms), order: this.order++, run };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((other) => other !== timer);
+    };
+  }
+
+  /** Moves time to the earliest timer and runs every timer due then. False when none is pending. */
+  advanceToNext(): boolean {
+    if (this.timers.length === 0) return false;
+    this.current = Math.max(this.current, Math.min(...this.timers.map((timer) => timer.at)));
+    const due = this.timers
+      .filter((timer) => timer.at <= this.current)
+      .sort((a, b) => a.at - b.at || a.order - b.order);
+    this.timers = this.timers.filter((timer) => !due.includes(timer));
+    for (const timer of due) timer.run();
+    return true;
+  }
+}
