@@ -68,11 +68,16 @@ async function streams(url: string) {
   return { firsts, lasts };
 }
 
-const load = (url: string) => runLoad({ url, body, connections, durationSeconds: seconds });
+const load = (url: string, rate?: number) =>
+  runLoad({ url, body, connections, durationSeconds: seconds, rate });
 await load(direct);
 await load(gateway);
 const directRun = await load(direct);
 const gatewayRun = await load(gateway);
+// Added latency at a fixed, moderate load (issue: 100 req/s), where neither side is saturated.
+const fixedRate = Number(process.env.BENCH_RATE ?? 100);
+const directFixed = await load(direct, fixedRate);
+const gatewayFixed = await load(gateway, fixedRate);
 await streams(direct);
 const directStreams = await streams(direct);
 const gatewayStreams = await streams(gateway);
@@ -105,6 +110,30 @@ printTable(`non-streaming, ${connections} connections, ${seconds} s each`, [
     'errors',
     String(directRun.non2xx + directRun.errors),
     String(gatewayRun.non2xx + gatewayRun.errors),
+    '',
+    '',
+  ],
+]);
+printTable(`non-streaming at ${fixedRate} req/s`, [
+  ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
+  [
+    'p50 ms',
+    directFixed.p50.toFixed(2),
+    gatewayFixed.p50.toFixed(2),
+    ratio(gatewayFixed.p50, directFixed.p50),
+    (gatewayFixed.p50 - directFixed.p50).toFixed(2),
+  ],
+  [
+    'p99 ms',
+    directFixed.p99.toFixed(2),
+    gatewayFixed.p99.toFixed(2),
+    ratio(gatewayFixed.p99, directFixed.p99),
+    (gatewayFixed.p99 - directFixed.p99).toFixed(2),
+  ],
+  [
+    'errors',
+    String(directFixed.non2xx + directFixed.errors),
+    String(gatewayFixed.non2xx + gatewayFixed.errors),
     '',
     '',
   ],

@@ -22,6 +22,8 @@ export async function runLoad(options: {
   body: string;
   connections: number;
   durationSeconds: number;
+  /** Requests per second across all connections; unset = as fast as the server answers. */
+  rate?: number;
 }): Promise<LoadResult> {
   const args = [
     autocannonBin,
@@ -36,6 +38,7 @@ export async function runLoad(options: {
     'content-type=application/json',
     '-b',
     options.body,
+    ...(options.rate ? ['--overallRate', String(options.rate)] : []),
     options.url,
   ];
   const output = await new Promise<string>((resolve, reject) => {
