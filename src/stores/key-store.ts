@@ -7,4 +7,9 @@ export interface KeyStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Frees `key` (an interaction that could not be queued gives back its dedupe key). */
   release(key: string): Promise<void>;
+  /**
+   * Counts one more hit in the window that started with the first hit (Redis `INCR` + `PEXPIRE`
+   * on the first, atomic); returns the count so far. For reply caps per window.
+   */
+  increment(key: string, windowMs: number): Promise<number>;
 }

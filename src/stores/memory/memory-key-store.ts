@@ -7,9 +7,11 @@ import type { KeyStore } from '../key-store.js';
  */
 export class MemoryKeyStore implements KeyStore {
   private readonly keys: LRUCache<string, true>;
+  private readonly counters: LRUCache<string, number>;
 
   constructor(options: { maxKeys?: number } = {}) {
     this.keys = new LRUCache({ max: options.maxKeys ?? 100_000, ttlAutopurge: false, ttl: 1 });
+    this.counters = new LRUCache({ max: options.maxKeys ?? 100_000, ttlAutopurge: false, ttl: 1 });
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {
@@ -21,5 +23,13 @@ export class MemoryKeyStore implements KeyStore {
 
   async release(key: string): Promise<void> {
     this.keys.delete(key);
+  }
+
+  async increment(key: string, windowMs: number): Promise<number> {
+    const count = (this.counters.get(key) ?? 0) + 1;
+    // The window starts with the first hit: later hits keep its remaining time.
+    const remaining = count === 1 ? windowMs : this.counters.getRemainingTTL(key);
+    this.counters.set(key, count, { ttl: Math.max(1, remaining) });
+    return count;
   }
 }

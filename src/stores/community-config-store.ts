@@ -1,0 +1,74 @@
+import type { ProviderKind } from '../ai/providers/provider.js';
+import type { TriggerKind, TriggerSettings } from '../config/schema.js';
+
+/** Whose context a reply sees: the user's own turns, or the whole channel's (with speaker labels). */
+export type ContextScope = 'user' | 'channel';
+
+/**
+ * What a community has chosen, field by field; anything unset falls back to the service defaults
+ * (`config/default.yaml` and env). Wire names (HTTP, SQL) are the snake_case of these.
+ */
+export interface CommunityOverrides {
+  provider?: ProviderKind;
+  model?: string;
+  /** Base URL of the community's own provider endpoint (Ollama host or OpenAI-compatible base). */
+  baseUrl?: string;
+  /** 0–2. */
+  temperature?: number;
+  /** 1–4096 tokens. */
+  maxTokens?: number;
+  /** ≤ 4000 chars; wins over `personality`. */
+  systemPrompt?: string;
+  /** One of the configured personalities, or `random` (picked once per conversation). */
+  personality?: string;
+  fallbackProvider?: ProviderKind;
+  triggers?: Partial<Record<TriggerKind, Partial<Pick<TriggerSettings, 'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs'>>>>;
+  contextScope?: ContextScope;
+  enabled?: boolean;
+}
+
+/** A stored community configuration as it may be shown: the API key never, only whether there is one. */
+export interface StoredCommunityConfig extends CommunityOverrides {
+  communityId: string;
+  hasApiKey: boolean;
+  /** The key's last 4 characters, to tell keys apart; undefined without a key. */
+  apiKeyLast4?: string;
+  /** ms since the epoch. */
+  updatedAt: number;
+}
+
+/** A write: the overrides, plus the API key in clear (`null` removes it, `undefined` keeps it). */
+export interface CommunityConfigWrite extends CommunityOverrides {
+  apiKey?: string | null;
+}
+
+/**
+ * Community configuration, persisted (PostgreSQL, or PGlite when `DATABASE_URL` is unset). The API
+ * key is stored encrypted (AES-256-GCM under `CHATGATE_SECRET_KEY`) and only `secret()` returns it.
+ * Every method throws StoreUnavailableError when the database cannot be reached.
+ */
+export interface CommunityConfigStore {
+  get(communityId: string): Promise<StoredCommunityConfig | undefined>;
+  /** The decrypted API key, for the provider call only; never for a response or a log. */
+  secret(communityId: string): Promise<string | undefined>;
+  /** Replaces the whole configuration (PUT). */
+  put(communityId: string, config: CommunityConfigWrite): Promise<StoredCommunityConfig>;
+  /** Merges into the stored configuration (PATCH); creates it when absent. */
+  patch(communityId: string, config: CommunityConfigWrite): Promise<StoredCommunityConfig>;
+  /** True when something was deleted. */
+  delete(communityId: string): Promise<boolean>;
+  /** Newest first by `updatedAt`. */
+  list(page: { limit: number; offset: number }): Promise<{ items: StoredCommunityConfig[]; total: number }>;
+  close(): Promise<void>;
+}
+
+/** A store's backend is down (Redis, PostgreSQL); callers fall back or report degraded. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(
+    readonly store: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${store} is unavailable`, options);
+  }
+}
