@@ -9,6 +9,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services.js';
+import { memoryStores } from '../src/stores/store-set.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { type LoadResult, runLoad } from './lib/autocannon.js';
 
@@ -39,7 +40,10 @@ const config = loadConfig({
     },
   },
 });
-const services = createServices(config, { logger: createLogger('silent') });
+const services = await createServices(config, {
+  logger: createLogger('silent'),
+  stores: memoryStores(config),
+});
 const app = await buildApp(services);
 const chatgateUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1/ai/interaction`;
 

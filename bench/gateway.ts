@@ -8,6 +8,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services.js';
+import { memoryStores } from '../src/stores/store-set.js';
 import { runLoad } from './lib/autocannon.js';
 import { spawnFakeUpstream } from './lib/spawn-upstream.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
@@ -26,7 +27,10 @@ const config = loadConfig({
     openaiApi: { rateLimitPerMinute: 10_000_000 },
   },
 });
-const services = createServices(config, { logger: createLogger('silent') });
+const services = await createServices(config, {
+  logger: createLogger('silent'),
+  stores: memoryStores(config),
+});
 const app = await buildApp(services);
 const gateway = `${await app.listen({ port: 0, host: '127.0.0.1' })}/v1/chat/completions`;
 const direct = `${upstream.url}/v1/chat/completions`;

@@ -3,10 +3,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { requireBearer } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { communityRoutes } from './http/routes/communities.js';
 import { healthRoutes } from './http/routes/health.js';
+import { interactionLogRoutes } from './http/routes/interaction-log.js';
 import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
+import { sessionRoutes } from './http/routes/sessions.js';
 import { statusRoutes } from './http/routes/status.js';
 import { type TelegramWebhookHandler, telegramWebhookRoute } from './http/routes/telegram-webhook.js';
 import { type TwitchChannelControl, twitchChannelRoutes } from './http/routes/twitch-channels.js';
@@ -65,11 +68,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(healthRoutes(services));
   await app.register(metricsRoutes(services));
   await app.register(async (api) => {
-    api.addHook('preHandler', requireBearer(services.config.auth.apiKeys));
+    api.addHook('onRequest', requireBearer(services.config.auth.apiKeys));
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
   });
   await app.register(adminRoutes(services));
+  await app.register(communityRoutes(services));
+  await app.register(interactionLogRoutes(services));
+  await app.register(sessionRoutes(services));
   await app.register(openAIRoutes(services));
   await app.register(twitchChannelRoutes(services, options.twitch));
   for (const webhook of options.webhooks ?? []) await app.register(telegramWebhookRoute(webhook));

@@ -22,14 +22,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log.level);
-  const services = createServices(config, { logger });
+  const services = await createServices(config, { logger });
   const platforms = createPlatforms(services);
   const app = await buildApp(services, { webhooks: platforms.webhooks, twitch: platforms.twitch });
 
-  if (config.auth.apiKeys.length === 0) {
+  // Without any key the API is open: then it listens on the loopback interface only.
+  let host = config.server.host;
+  if (config.auth.apiKeys.length === 0 && !config.auth.adminKey) {
+    host = '127.0.0.1';
     logger.warn(
       { action: 'start' },
-      'CHATGATE_API_KEYS is not set: the API accepts requests WITHOUT authentication. Set it before exposing chatgate.',
+      'CHATGATE_API_KEYS and CHATGATE_ADMIN_KEY are not set: the API accepts requests WITHOUT authentication, so chatgate listens on 127.0.0.1 only. Set keys to listen on HOST.',
     );
   }
 
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
     await stopPlatforms(platforms, services);
   });
 
-  await app.listen({ port: config.server.port, host: config.server.host });
+  await app.listen({ port: config.server.port, host });
   await startPlatforms(platforms, services);
   logger.info(
     {
@@ -52,10 +55,10 @@ async function main(): Promise<void> {
       provider: config.ai.provider,
       model: config.ai.model,
       queue: 'memory',
-      stores: 'memory',
+      stores: services.storeStatus(),
       platforms: platforms.adapters.map((adapter) => adapter.platform),
     },
-    `chatgate listening on http://${config.server.host}:${config.server.port}`,
+    `chatgate listening on http://${host}:${config.server.port}`,
   );
 }
 

@@ -1,18 +1,18 @@
 import { AiService } from './ai/ai-service.js';
 import { ProviderRegistry } from './ai/provider-registry.js';
-import { type CommunitySettingsSource, DefaultCommunitySettings } from './community/community-settings.js';
+import type { CommunitySettingsSource } from './community/community-settings.js';
+import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue } from './queue/interaction-queue.js';
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { Router } from './router/router.js';
+import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
 import type { InteractionLog } from './stores/interaction-log.js';
 import type { KeyStore } from './stores/key-store.js';
-import { MemoryContextStore } from './stores/memory/memory-context-store.js';
-import { MemoryInteractionLog } from './stores/memory/memory-interaction-log.js';
-import { MemoryKeyStore } from './stores/memory/memory-key-store.js';
+import { buildStores, type StoreSet, type StoreStatus } from './stores/store-set.js';
 import { CallbackSender } from './worker/callback.js';
 import { ReplyDelivery } from './worker/delivery.js';
 import { createInteractionRunner } from './worker/worker.js';
@@ -22,7 +22,11 @@ export interface Services {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  communities: CommunitySettingsSource;
+  communities: CommunitySettingsSource & {
+    invalidate?(communityId: string): void;
+    readonly status?: 'ok' | 'degraded';
+  };
+  communityConfigs: CommunityConfigStore;
   context: ContextStore;
   keys: KeyStore;
   interactions: InteractionLog;
@@ -33,6 +37,8 @@ export interface Services {
   router: Router;
   /** ms since the epoch when the services were built. */
   startedAt: number;
+  /** The stores' backends and health, for status and readiness. */
+  storeStatus(): StoreStatus;
   /** Stops taking work and drains the queue (running interactions finish). */
   close(): Promise<void>;
 }
@@ -43,19 +49,27 @@ export interface ServiceOptions {
   random?: () => number;
   /** First delay between callback attempts, ms (short in tests). */
   callbackInitialDelayMs?: number;
+  /** Stores to use instead of those the config asks for (tests: in-process ones). */
+  stores?: StoreSet;
 }
 
 /**
- * Builds chatgate's services from a validated config, with plain constructor arguments: the
- * embedded defaults (in-process stores, p-queue) for now. Nothing listens or connects here.
+ * Builds chatgate's services from a validated config, with plain constructor arguments: stores
+ * (Redis/PostgreSQL, or the embedded PGlite and in-process ones), providers, the queue and the
+ * router. Opens the stores (and runs migrations); nothing listens here.
+ * @throws StoreUnavailableError when the database cannot be opened.
  */
-export function createServices(config: Config, options: ServiceOptions = {}): Services {
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new Metrics();
-  const communities = new DefaultCommunitySettings(config);
-  const context = new MemoryContextStore(config.context);
-  const keys = new MemoryKeyStore();
-  const interactions = new MemoryInteractionLog(config.interactions.logSize);
+  const stores = options.stores ?? (await buildStores(config, logger));
+  const { context, keys, interactions, communityConfigs } = stores;
+  const communities = new StoredCommunitySettings(
+    config,
+    communityConfigs,
+    config.stores.communityCacheMs,
+    logger,
+  );
   const providers = new ProviderRegistry(
     {
       ollamaHost: config.ai.ollama.host,
@@ -123,6 +137,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     logger,
     metrics,
     communities,
+    communityConfigs,
     context,
     keys,
     interactions,
@@ -132,6 +147,10 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     queue,
     router,
     startedAt: Date.now(),
-    close: () => queue.close(),
+    storeStatus: () => stores.status(),
+    close: async () => {
+      await queue.close();
+      await stores.close();
+    },
   };
 }

@@ -16,7 +16,8 @@ export interface AiRequest {
   community: Pick<
     CommunitySettings,
     'provider' | 'model' | 'fallbackProvider' | 'fallbackModel' | 'temperature' | 'maxTokens'
-  >;
+  > &
+    Partial<Pick<CommunitySettings, 'baseUrl' | 'apiKey'>>;
   messages: ChatMessage[];
   /** OpenAI request fields passed to the provider as they are (they win over the community's). */
   options?: Omit<ChatRequest, 'model' | 'messages' | 'hint'>;
@@ -187,7 +188,9 @@ export class AiService {
     const add = (kind: ProviderKind | undefined, model: string | undefined) => {
       if (!kind || links.some((link) => link.kind === kind)) return;
       const resolved = kind === 'local' ? 'local-responder' : (model ?? community.model);
-      links.push({ kind, model: resolved, link: this.registry.get(kind) });
+      // The community's own endpoint and key serve its own provider, not the fallback.
+      const own = kind === community.provider ? { baseUrl: community.baseUrl, apiKey: community.apiKey } : {};
+      links.push({ kind, model: resolved, link: this.registry.get(kind, own) });
     };
     if (pin) add(pin.kind, pin.model);
     else if (this.modeSetting !== 'local') {

@@ -2,6 +2,9 @@ import type { CommunitySettings } from '../community/community-settings.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import type { ProviderKind } from './providers/provider.js';
 
+type Community = Pick<CommunitySettings, 'provider' | 'fallbackProvider'> &
+  Partial<Pick<CommunitySettings, 'baseUrl' | 'apiKey'>>;
+
 /** The model that stands for "the community's default chain". */
 export const AUTO_MODEL = 'chatgate/auto';
 export const LOCAL_MODEL = 'local-responder';
@@ -24,7 +27,7 @@ export type ModelChoice =
  * listed contributes nothing, and lookups then trust the name (the provider says 404 if it is wrong).
  */
 export class ModelCatalog {
-  private readonly cache = new Map<ProviderKind, { at: number; models: string[] | undefined }>();
+  private readonly cache = new Map<string, { at: number; models: string[] | undefined }>();
 
   constructor(
     private readonly registry: ProviderRegistry,
@@ -32,10 +35,10 @@ export class ModelCatalog {
   ) {}
 
   /** Every model of the community's providers, then `chatgate/auto` and `local-responder`. */
-  async list(community: Pick<CommunitySettings, 'provider' | 'fallbackProvider'>): Promise<CatalogModel[]> {
+  async list(community: Community): Promise<CatalogModel[]> {
     const models: CatalogModel[] = [];
     for (const kind of remoteKinds(community)) {
-      for (const id of (await this.modelsOf(kind)) ?? []) models.push({ id, ownedBy: kind });
+      for (const id of (await this.modelsOf(kind, community)) ?? []) models.push({ id, ownedBy: kind });
     }
     models.push({ id: AUTO_MODEL, ownedBy: 'chatgate' }, { id: LOCAL_MODEL, ownedBy: 'chatgate' });
     return models;
@@ -45,15 +48,12 @@ export class ModelCatalog {
    * Which provider serves `model` for this community. Ollama names match with or without
    * `:latest`. When a provider cannot be listed, the model is pinned to the community's provider.
    */
-  async resolve(
-    model: string,
-    community: Pick<CommunitySettings, 'provider' | 'fallbackProvider'>,
-  ): Promise<ModelChoice> {
+  async resolve(model: string, community: Community): Promise<ModelChoice> {
     if (model === AUTO_MODEL) return { kind: 'auto' };
     if (model === LOCAL_MODEL) return { kind: 'pinned', provider: 'local', model };
     let unlisted: ProviderKind | undefined;
     for (const kind of remoteKinds(community)) {
-      const models = await this.modelsOf(kind);
+      const models = await this.modelsOf(kind, community);
       if (!models) {
         unlisted ??= kind;
         continue;
@@ -66,23 +66,26 @@ export class ModelCatalog {
     return unlisted ? { kind: 'pinned', provider: unlisted, model } : { kind: 'unknown' };
   }
 
-  private async modelsOf(kind: ProviderKind): Promise<string[] | undefined> {
-    const cached = this.cache.get(kind);
+  private async modelsOf(kind: ProviderKind, community: Community): Promise<string[] | undefined> {
+    // A community's own endpoint serves its own provider (as in the AI service's chain).
+    const own = kind === community.provider ? { baseUrl: community.baseUrl, apiKey: community.apiKey } : {};
+    const cacheKey = `${kind} ${own.baseUrl ?? ''}`;
+    const cached = this.cache.get(cacheKey);
     // A failed listing is retried sooner than a good one is refreshed.
     const ttl = cached?.models ? this.cacheMs : Math.min(this.cacheMs, 5000);
     if (cached && Date.now() - cached.at < ttl) return cached.models;
     let models: string[] | undefined;
     try {
-      models = await this.registry.get(kind).provider.models(AbortSignal.timeout(5000));
+      models = await this.registry.get(kind, own).provider.models(AbortSignal.timeout(5000));
     } catch {
       models = undefined;
     }
-    this.cache.set(kind, { at: Date.now(), models });
+    this.cache.set(cacheKey, { at: Date.now(), models });
     return models;
   }
 }
 
-function remoteKinds(community: Pick<CommunitySettings, 'provider' | 'fallbackProvider'>): ProviderKind[] {
+function remoteKinds(community: Community): ProviderKind[] {
   return [...new Set([community.provider, community.fallbackProvider])].filter(
     (kind): kind is ProviderKind => kind !== undefined && kind !== 'local',
   );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Metrics } from '../observability/metrics.js';
 import { createLocalProvider } from './providers/local/local-provider.js';
 import { createOllamaProvider } from './providers/ollama/ollama-provider.js';
@@ -38,20 +39,27 @@ export class ProviderRegistry {
     this.local = { provider: createLocalProvider({ botName }) };
   }
 
-  /** The link for a provider kind at the service's configured endpoint. */
-  get(kind: ProviderKind): ProviderLink {
+  /**
+   * The link for a provider kind: at the service's configured endpoint, or at a community's own
+   * (`baseUrl`, `apiKey`). One client and one breaker per endpoint and key.
+   */
+  get(kind: ProviderKind, own: { baseUrl?: string; apiKey?: string } = {}): ProviderLink {
     if (kind === 'local') return this.local;
     const endpoint =
-      kind === 'ollama'
+      own.baseUrl ??
+      (kind === 'ollama'
         ? this.endpoints.ollamaHost
-        : (this.endpoints.openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL);
-    const key = `${kind} ${endpoint}`;
+        : (this.endpoints.openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL));
+    const apiKey = own.baseUrl || own.apiKey ? own.apiKey : this.endpoints.openaiApiKey;
+    // The key is part of the identity (two communities, one proxy, two accounts), hashed so that
+    // the map never holds it in clear.
+    const key = `${kind} ${endpoint} ${apiKey ? createHash('sha256').update(apiKey).digest('hex').slice(0, 16) : ''}`;
     let link = this.links.get(key);
     if (!link) {
       const provider =
         kind === 'ollama'
           ? createOllamaProvider({ host: endpoint })
-          : createOpenAIProvider({ baseUrl: endpoint, apiKey: this.endpoints.openaiApiKey });
+          : createOpenAIProvider({ baseUrl: endpoint, apiKey });
       const gauge = this.metrics.breakerState.labels(kind, endpoint);
       gauge.set(0);
       const guard = new ResilientEndpoint(kind, endpoint, this.resilience, (state) =>

@@ -1,5 +1,6 @@
 import type { ProviderKind } from '../ai/providers/provider.js';
 import type { Config, TriggersConfig } from '../config/schema.js';
+import type { CommunityOverrides, ContextScope } from '../stores/community-config-store.js';
 
 /**
  * What one community (a Twitch channel, a Telegram chat, a Discord guild) has chosen: its provider
@@ -11,6 +12,10 @@ export interface CommunitySettings {
   enabled: boolean;
   provider: ProviderKind;
   model: string;
+  /** The community's own endpoint for its provider; the service's when unset. */
+  baseUrl?: string;
+  /** The community's own API key for that endpoint (decrypted; never shown or logged). */
+  apiKey?: string;
   fallbackProvider?: ProviderKind;
   /** Model for the fallback link; the provider's default model when unset. */
   fallbackModel?: string;
@@ -20,11 +25,13 @@ export interface CommunitySettings {
   maxTokens: number;
   /** Overrides the personality when set, ≤ 4000 chars. */
   systemPrompt?: string;
+  /** A configured personality, or `random` (one per conversation, kept). */
   personality: string;
   triggers: TriggersConfig;
+  contextScope: ContextScope;
 }
 
-/** Reads a community's settings. A store-backed source (PostgreSQL) comes with the state issue. */
+/** Reads a community's settings. */
 export interface CommunitySettingsSource {
   get(communityId: string): Promise<CommunitySettings>;
 }
@@ -36,24 +43,65 @@ export function defaultModelFor(config: Config, kind: ProviderKind): string {
   return config.ai.model;
 }
 
-/** Every community gets the service defaults: the source used until per-community config lands. */
+/** The service defaults as one community's settings. */
+export function defaultSettings(config: Config, communityId: string): CommunitySettings {
+  const { ai, triggers } = config;
+  return {
+    communityId,
+    enabled: true,
+    provider: ai.provider,
+    model: defaultModelFor(config, ai.provider),
+    fallbackProvider: ai.fallbackProvider,
+    fallbackModel: ai.fallbackProvider ? defaultModelFor(config, ai.fallbackProvider) : undefined,
+    temperature: ai.temperature,
+    maxTokens: ai.maxTokens,
+    systemPrompt: ai.systemPrompt,
+    personality: ai.personality,
+    triggers,
+    contextScope: 'user',
+  };
+}
+
+/**
+ * A community's overrides over the service defaults: each set field wins; trigger settings merge
+ * per kind; a new provider without a model gets that provider's default model.
+ */
+export function applyOverrides(
+  config: Config,
+  base: CommunitySettings,
+  overrides: CommunityOverrides,
+  apiKey: string | undefined,
+): CommunitySettings {
+  const kinds = { ...base.triggers.kinds };
+  for (const [kind, patch] of Object.entries(overrides.triggers ?? {})) {
+    const key = kind as keyof typeof kinds;
+    if (kinds[key] && patch) kinds[key] = { ...kinds[key], ...patch };
+  }
+  const provider = overrides.provider ?? base.provider;
+  const fallbackProvider = overrides.fallbackProvider ?? base.fallbackProvider;
+  return {
+    ...base,
+    enabled: overrides.enabled ?? base.enabled,
+    provider,
+    model: overrides.model ?? (overrides.provider ? defaultModelFor(config, provider) : base.model),
+    baseUrl: overrides.baseUrl,
+    apiKey,
+    fallbackProvider,
+    fallbackModel: fallbackProvider ? defaultModelFor(config, fallbackProvider) : undefined,
+    temperature: overrides.temperature ?? base.temperature,
+    maxTokens: overrides.maxTokens ?? base.maxTokens,
+    systemPrompt: overrides.systemPrompt ?? (overrides.personality ? undefined : base.systemPrompt),
+    personality: overrides.personality ?? base.personality,
+    triggers: { ...base.triggers, kinds },
+    contextScope: overrides.contextScope ?? base.contextScope,
+  };
+}
+
+/** Every community gets the service defaults (no store). */
 export class DefaultCommunitySettings implements CommunitySettingsSource {
   constructor(private readonly config: Config) {}
 
   async get(communityId: string): Promise<CommunitySettings> {
-    const { ai, triggers } = this.config;
-    return {
-      communityId,
-      enabled: true,
-      provider: ai.provider,
-      model: defaultModelFor(this.config, ai.provider),
-      fallbackProvider: ai.fallbackProvider,
-      fallbackModel: ai.fallbackProvider ? defaultModelFor(this.config, ai.fallbackProvider) : undefined,
-      temperature: ai.temperature,
-      maxTokens: ai.maxTokens,
-      systemPrompt: ai.systemPrompt,
-      personality: ai.personality,
-      triggers,
-    };
+    return defaultSettings(this.config, communityId);
   }
 }

@@ -111,11 +111,15 @@ function describe(keyword: string, message: string, params: Record<string, unkno
 function crossFieldIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const personalities = Object.keys(config.personalities);
-  if (!config.ai.systemPrompt && !personalities.includes(config.ai.personality)) {
+  if (
+    !config.ai.systemPrompt &&
+    config.ai.personality !== 'random' &&
+    !personalities.includes(config.ai.personality)
+  ) {
     issues.push({
       key: 'ai.personality',
       env: envNameOf('ai.personality'),
-      message: `unknown personality "${config.ai.personality}"; one of ${personalities.join('|')}`,
+      message: `unknown personality "${config.ai.personality}"; one of ${[...personalities, 'random'].join('|')}`,
     });
   }
   if (config.ai.retry.initialDelayMs > config.ai.retry.maxDelayMs) {

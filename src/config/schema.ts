@@ -184,9 +184,25 @@ export const ConfigSchema = Type.Object({
     timeoutMs: Ms({ minimum: 100 }),
   }),
   interactions: Type.Object({
-    /** Interactions kept in the in-process log for `GET /api/v1/ai/interactions`. */
+    /** Interactions kept for `GET /api/v1/ai/interactions` (rows in the database, or in memory). */
     logSize: Type.Integer({ minimum: 1 }),
+    /** Rows older than this are pruned from the database, days. */
+    retentionDays: Type.Integer({ minimum: 1 }),
   }),
+  stores: Type.Object({
+    /** Redis for context, dedupe, cooldowns (`REDIS_URL`); in-process stores when unset. */
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    /** PostgreSQL for community config and the interaction log (`DATABASE_URL`); PGlite when unset. */
+    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    /** Where PGlite keeps its files when `DATABASE_URL` is unset (`CHATGATE_DATA_DIR`). */
+    dataDir: Type.String({ minLength: 1 }),
+    /** Encrypts stored provider API keys (AES-256-GCM); a secret. */
+    secretKey: Type.Optional(Type.String({ minLength: 16 })),
+    /** How long a community's config is cached before it is read again, ms. */
+    communityCacheMs: Ms(),
+  }),
+  /** Bearer token for `GET /metrics`; open when unset. */
+  metricsToken: Type.Optional(Type.String({ minLength: 8 })),
   platforms: PlatformsSchema,
   openaiApi: Type.Object({
     /** Requests per minute per API key (or per client address without auth) on the OpenAI routes. */

@@ -47,7 +47,31 @@ export function requireBearer(keys: readonly string[]) {
   };
 }
 
-/** The admin rule: the admin key when one is set, else the API keys rule. */
+/**
+ * The admin rule: `Authorization: Bearer <CHATGATE_ADMIN_KEY>`. A caller's API key gets 403 (known,
+ * but not allowed here); no or an unknown key gets 401. With no keys configured at all, everything
+ * is open (chatgate then listens on 127.0.0.1 only); with API keys but no admin key, admin routes
+ * are closed to everyone until CHATGATE_ADMIN_KEY is set.
+ */
 export function requireAdmin(adminKey: string | undefined, apiKeys: readonly string[]) {
-  return requireBearer(adminKey ? [adminKey] : apiKeys);
+  const adminKeys = adminKey ? [adminKey] : [];
+  const open = adminKeys.length === 0 && apiKeys.length === 0;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (open) return;
+    const token = bearerToken(request);
+    if (token && adminKeys.length > 0 && bearerAllowed(adminKeys, token)) return;
+    if (token && apiKeys.length > 0 && bearerAllowed(apiKeys, token)) {
+      const detail = adminKey
+        ? 'this key may not use admin routes'
+        : 'admin routes need CHATGATE_ADMIN_KEY to be set';
+      return sendError(request, reply, 403, 'forbidden', detail);
+    }
+    return sendError(
+      request,
+      reply,
+      401,
+      'unauthorized',
+      token ? 'invalid admin key' : 'missing Authorization: Bearer <admin key>',
+    );
+  };
 }

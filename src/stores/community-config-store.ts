@@ -22,7 +22,12 @@ export interface CommunityOverrides {
   /** One of the configured personalities, or `random` (picked once per conversation). */
   personality?: string;
   fallbackProvider?: ProviderKind;
-  triggers?: Partial<Record<TriggerKind, Partial<Pick<TriggerSettings, 'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs'>>>>;
+  triggers?: Partial<
+    Record<
+      TriggerKind,
+      Partial<Pick<TriggerSettings, 'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs'>>
+    >
+  >;
   contextScope?: ContextScope;
   enabled?: boolean;
 }

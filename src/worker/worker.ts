@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type AiService, AiUnavailableError } from '../ai/ai-service.js';
 import { buildPrompt, userTurn } from '../ai/prompt.js';
 import type { CommunitySettingsSource } from '../community/community-settings.js';
@@ -88,16 +89,18 @@ async function produceReply(
 ): Promise<InteractionReply> {
   const { event } = job;
   const community = await deps.communities.get(event.communityId);
-  const key = conversationKey(event);
+  // Shared scope: the channel's turns, each user turn labelled with its speaker by the fence.
+  const key =
+    community.contextScope === 'channel'
+      ? `${event.communityId}|${event.channelId}|*`
+      : conversationKey(event);
   const context = await deps.context.get(key);
   const { limits } = deps.config;
   const messageMaxChars = limits.messageMaxChars[event.platform] ?? FALLBACK_REPLY_MAX_CHARS;
   const replyMaxChars = limits.replyMaxChars[event.platform] ?? messageMaxChars;
   const persona =
     community.systemPrompt ??
-    deps.config.personalities[community.personality] ??
-    Object.values(deps.config.personalities)[0] ??
-    '';
+    personaFor(deps.config.personalities, community.personality, conversationKey(event));
   const messages = buildPrompt({
     botName: deps.config.bot.name,
     persona,
@@ -134,6 +137,23 @@ async function produceReply(
     fallbackReason: result.fallbackReason,
     processingTimeMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * The persona text of a personality. `random` picks one per conversation from a hash of its key,
+ * so a conversation keeps its persona (as a person stays the same person) without storing a pick.
+ */
+export function personaFor(
+  personalities: Record<string, string>,
+  personality: string,
+  conversation: string,
+): string {
+  const names = Object.keys(personalities);
+  if (personality === 'random' && names.length > 0) {
+    const hash = createHash('sha256').update(conversation).digest().readUInt32BE(0);
+    return personalities[names[hash % names.length] as string] as string;
+  }
+  return personalities[personality] ?? personalities[names[0] as string] ?? '';
 }
 
 function failureReason(error: unknown, signal: AbortSignal): string {

@@ -76,7 +76,7 @@ describe('status, admin, auth, health and metrics', () => {
       headers: bearer(API_KEY),
       payload: { mode: 'local' },
     });
-    expect(asUser.statusCode).toBe(401);
+    expect(asUser.statusCode).toBe(403);
     const asAdmin = await app.inject({
       method: 'POST',
       url: '/api/v1/ai/admin/mode',

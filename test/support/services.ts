@@ -5,6 +5,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices, type Services } from '../../src/services.js';
+import { memoryStores } from '../../src/stores/store-set.js';
 
 /**
  * The committed defaults with `overrides` on top, as the service would load them with an empty
@@ -16,11 +17,12 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
 }
 
 /** Services on `config`, silent, with a fixed random source (every probability draw is 0). */
-export function testServices(config: Config, options: { random?: () => number } = {}): Services {
+export function testServices(config: Config, options: { random?: () => number } = {}): Promise<Services> {
   return createServices(config, {
     logger: createLogger('silent'),
     random: options.random ?? (() => 0),
     callbackInitialDelayMs: 5,
+    stores: memoryStores(config),
   });
 }
 
@@ -29,7 +31,7 @@ export async function testApp(
   config: Config,
   options: { random?: () => number; app?: AppOptions } = {},
 ): Promise<{ services: Services; app: FastifyInstance }> {
-  const services = testServices(config, options);
+  const services = await testServices(config, options);
   const app = await buildApp(services, options.app);
   return { services, app };
 }

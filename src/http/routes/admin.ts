@@ -15,7 +15,7 @@ export const adminRoutes = (services: Services): FastifyPluginAsync =>
   async function admin(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { config, ai, providers } = services;
-    app.addHook('preHandler', requireAdmin(config.auth.adminKey, config.auth.apiKeys));
+    app.addHook('onRequest', requireAdmin(config.auth.adminKey, config.auth.apiKeys));
     app.post(
       '/api/v1/ai/admin/mode',
       { schema: { body: Type.Object({ mode: Type.Enum(CHAT_MODES) }) } },

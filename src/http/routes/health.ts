@@ -18,14 +18,18 @@ export const healthRoutes = (services: Services): FastifyPluginAsync =>
           .remoteLinks()
           .map(({ provider, guard }) => [`${provider.kind} ${provider.endpoint}`, guard?.state]),
       );
-      const ready = queueOk;
-      return reply.code(ready ? 200 : 503).send({
-        status: ready ? 'ready' : 'not_ready',
+      const stores = services.storeStatus();
+      const degraded = stores.redis === 'down' || services.communities.status === 'degraded';
+      return reply.code(queueOk ? 200 : 503).send({
+        status: queueOk ? (degraded ? 'degraded' : 'ready') : 'not_ready',
         checks: {
           queue: queueOk ? 'ok' : 'full',
-          context_store: 'memory',
-          config_store: 'embedded',
+          // Degraded stores do not make chatgate unready: it answers from in-process state.
+          stores: { ...stores, community_config: services.communities.status ?? 'ok' },
           providers: breakers,
+          platforms: Object.fromEntries(
+            services.delivery.platformAdapters().map((adapter) => [adapter.platform, adapter.state().status]),
+          ),
         },
       });
     });

@@ -7,15 +7,12 @@ import { sendError } from '../errors.js';
 import { parseInteractionBody } from '../schemas/interaction-body.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
-const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] as const;
-
 /**
  * The interaction endpoint for external collectors:
  * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
  *   at once, 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
  *   queue is full;
- * - `GET /api/v1/ai/interaction/:id`: its state and reply;
- * - `GET /api/v1/ai/interactions`: recent interactions, newest first, filtered.
+ * - `GET /api/v1/ai/interaction/:id`: its state and reply.
  */
 export const interactionRoutes = (services: Services): FastifyPluginAsync =>
   async function interactions(plain) {
@@ -61,30 +58,6 @@ export const interactionRoutes = (services: Services): FastifyPluginAsync =>
         const interaction = await services.interactions.get(id);
         if (!interaction) throw new NotFoundError(`no interaction ${id}`);
         return interactionJson(interaction);
-      },
-    );
-
-    app.get(
-      '/api/v1/ai/interactions',
-      {
-        schema: {
-          querystring: Type.Object({
-            platform: Type.Optional(Type.String({ maxLength: 32 })),
-            community_id: Type.Optional(Type.String({ maxLength: 256 })),
-            status: Type.Optional(Type.Enum(STATUSES)),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-          }),
-        },
-      },
-      async (request) => {
-        const { query } = request;
-        const found = await services.interactions.list({
-          platform: query.platform,
-          communityId: query.community_id,
-          status: query.status,
-          limit: query.limit,
-        });
-        return { interactions: found.map((interaction) => interactionJson(interaction, true)) };
       },
     );
   };

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services.js';
+import { requireBearer } from '../auth.js';
 
-/** `GET /metrics`: Prometheus text exposition of chatgate's registry. */
+/** `GET /metrics`: Prometheus text exposition of chatgate's registry; behind `METRICS_TOKEN` when set. */
 export const metricsRoutes = (services: Services): FastifyPluginAsync =>
   async function metrics(app) {
     const { registry } = services.metrics;
-    app.get('/metrics', async (_request, reply) => {
+    const token = services.config.metricsToken;
+    const guard = token ? { onRequest: requireBearer([token]) } : {};
+    app.get('/metrics', guard, async (_request, reply) => {
       const body = await registry.metrics();
       return reply.type(registry.contentType).send(body);
     });

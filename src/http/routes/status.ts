@@ -26,7 +26,7 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
         max_size: config.queue.maxSize,
         concurrency: config.queue.maxConcurrent,
       },
-      stores: { context: 'memory', interactions: 'memory' },
+      stores: { ...services.storeStatus(), community_config: services.communities.status ?? 'ok' },
       platforms: services.delivery.platformAdapters().map((adapter) => {
         const state = adapter.state();
         return {

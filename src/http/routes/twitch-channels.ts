@@ -27,7 +27,7 @@ export const twitchChannelRoutes = (
 ): FastifyPluginAsync =>
   async function twitchChannels(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('preHandler', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
+    app.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
     const schema = { params: Type.Object({ login: Login }) };
     const path = '/api/v1/platforms/twitch/channels/:login';
 

@@ -41,7 +41,7 @@ describe('Twitch through the whole pipeline', () => {
         },
       },
     } as Parameters<typeof testConfig>[0]);
-    services = testServices(config);
+    services = await testServices(config);
     platforms = createPlatforms(services);
     app = await buildApp(services, { twitch: platforms.twitch });
     await startPlatforms(platforms, services);

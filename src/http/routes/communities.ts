@@ -1,0 +1,88 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import type { Services } from '../../services.js';
+import { requireAdmin } from '../auth.js';
+import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
+
+const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, maxLength: 256 }) });
+
+/**
+ * Community configuration (admin key):
+ * - `GET /api/v1/communities?limit=&offset=`: stored configurations, newest first;
+ * - `GET|PUT|PATCH|DELETE /api/v1/communities/:communityId/config`: read, replace, merge, remove.
+ * PUT and PATCH name every bad field in one 400. The API key is stored encrypted and never
+ * returned: `has_api_key` and `api_key_last4` tell it is there. A write applies at once on this
+ * instance and within `stores.communityCacheMs` on the others.
+ */
+export const communityRoutes = (services: Services): FastifyPluginAsync =>
+  async function communities(plain) {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const { communityConfigs, config } = services;
+    app.addHook('onRequest', requireAdmin(config.auth.adminKey, config.auth.apiKeys));
+    const personalities = Object.keys(config.personalities);
+    const path = '/api/v1/communities/:communityId/config';
+    const written = (communityId: string) => services.communities.invalidate?.(communityId);
+
+    app.get(
+      '/api/v1/communities',
+      {
+        schema: {
+          querystring: Type.Object({
+            limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+            offset: Type.Integer({ minimum: 0, default: 0 }),
+          }),
+        },
+      },
+      async (request) => {
+        const page = await communityConfigs.list(request.query);
+        return {
+          communities: page.items.map((item) => communityConfigJson(item.communityId, item)),
+          total: page.total,
+          limit: request.query.limit,
+          offset: request.query.offset,
+        };
+      },
+    );
+
+    app.get(path, { schema: { params: CommunityParams } }, async (request) =>
+      communityConfigJson(request.params.communityId, await communityConfigs.get(request.params.communityId)),
+    );
+
+    app.put(path, { schema: { params: CommunityParams } }, async (request) => {
+      const { communityId } = request.params;
+      const stored = await communityConfigs.put(
+        communityId,
+        parseCommunityConfig(request.body, personalities),
+      );
+      written(communityId);
+      request.log.info(
+        { action: 'community_config', community: communityId, result: 'replaced' },
+        'community config replaced',
+      );
+      return communityConfigJson(communityId, stored);
+    });
+
+    app.patch(path, { schema: { params: CommunityParams } }, async (request) => {
+      const { communityId } = request.params;
+      const stored = await communityConfigs.patch(
+        communityId,
+        parseCommunityConfig(request.body, personalities),
+      );
+      written(communityId);
+      request.log.info(
+        { action: 'community_config', community: communityId, result: 'patched' },
+        'community config patched',
+      );
+      return communityConfigJson(communityId, stored);
+    });
+
+    app.delete(path, { schema: { params: CommunityParams } }, async (request, reply) => {
+      const { communityId } = request.params;
+      const deleted = await communityConfigs.delete(communityId);
+      written(communityId);
+      return reply
+        .code(deleted ? 204 : 404)
+        .send(deleted ? undefined : { detail: `no stored config for ${communityId}` });
+    });
+  };

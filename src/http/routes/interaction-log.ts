@@ -1,0 +1,42 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import type { Services } from '../../services.js';
+import { requireAdmin } from '../auth.js';
+import { interactionJson } from '../schemas/interaction-json.js';
+
+const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] as const;
+
+/**
+ * `GET /api/v1/ai/interactions?platform=&community_id=&status=&limit=` (admin key): recent
+ * interactions, newest first: every ingested event (without `raw`), ignored ones with their reason,
+ * and replies.
+ */
+export const interactionLogRoutes = (services: Services): FastifyPluginAsync =>
+  async function interactionLog(plain) {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    app.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
+    app.get(
+      '/api/v1/ai/interactions',
+      {
+        schema: {
+          querystring: Type.Object({
+            platform: Type.Optional(Type.String({ maxLength: 32 })),
+            community_id: Type.Optional(Type.String({ maxLength: 256 })),
+            status: Type.Optional(Type.Enum(STATUSES)),
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          }),
+        },
+      },
+      async (request) => {
+        const { query } = request;
+        const found = await services.interactions.list({
+          platform: query.platform,
+          communityId: query.community_id,
+          status: query.status,
+          limit: query.limit,
+        });
+        return { interactions: found.map((interaction) => interactionJson(interaction, true)) };
+      },
+    );
+  };

@@ -1,0 +1,40 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import type { Services } from '../../services.js';
+import { requireAdmin } from '../auth.js';
+
+/**
+ * Conversation sessions (admin key). A session id is the conversation key
+ * `<community_id>|<channel_id>|<user_id>` (URL-encode the `|` as `%7C`), or
+ * `<community_id>|<channel_id>|*` for a channel-scoped context.
+ * - `GET /api/v1/sessions/:sessionId`: its stored turns, oldest first;
+ * - `DELETE /api/v1/sessions/:sessionId`: forgets them (the next reply starts fresh).
+ */
+export const sessionRoutes = (services: Services): FastifyPluginAsync =>
+  async function sessions(plain) {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    app.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
+    const schema = {
+      params: Type.Object({
+        sessionId: Type.String({ minLength: 3, maxLength: 800, pattern: '^[^|]+\\|[^|]+\\|[^|]+$' }),
+      }),
+    };
+
+    app.get('/api/v1/sessions/:sessionId', { schema }, async (request) => {
+      const messages = await services.context.get(request.params.sessionId);
+      return {
+        session_id: request.params.sessionId,
+        messages: messages.map((message) => ({
+          role: message.role,
+          content: message.content,
+          at: new Date(message.at).toISOString(),
+        })),
+      };
+    });
+
+    app.delete('/api/v1/sessions/:sessionId', { schema }, async (request, reply) => {
+      await services.context.clear(request.params.sessionId);
+      return reply.code(204).send();
+    });
+  };

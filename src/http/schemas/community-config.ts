@@ -1,0 +1,140 @@
+import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { PROVIDER_KINDS, TRIGGER_KINDS } from '../../config/schema.js';
+import { ValidationError } from '../../core/errors.js';
+import type { CommunityConfigWrite, StoredCommunityConfig } from '../../stores/community-config-store.js';
+
+const TriggerPatch = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    user_cooldown_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+    channel_cooldown_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The body of `PUT|PATCH /api/v1/communities/:communityId/config` (snake_case). */
+export const CommunityConfigBody = Type.Object(
+  {
+    provider: Type.Optional(Type.Enum(PROVIDER_KINDS)),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    base_url: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 })),
+    /** Stored encrypted; `null` removes it. Never returned. */
+    api_key: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+    system_prompt: Type.Optional(Type.String({ maxLength: 4000 })),
+    personality: Type.Optional(Type.String({ minLength: 1 })),
+    fallback_provider: Type.Optional(Type.Enum(PROVIDER_KINDS)),
+    triggers: Type.Optional(
+      Type.Object(Object.fromEntries(TRIGGER_KINDS.map((kind) => [kind, Type.Optional(TriggerPatch)])), {
+        additionalProperties: false,
+      }),
+    ),
+    context_scope: Type.Optional(Type.Enum(['user', 'channel'])),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+type Body = Static<typeof CommunityConfigBody>;
+
+const checker = Compile(CommunityConfigBody);
+
+/**
+ * Reads a config body, naming every bad field at once (`temperature: must be <= 2; …`).
+ * @param personalities the configured personality names (`random` is allowed too).
+ * @throws ValidationError with all the bad fields in its message; `field` is the first.
+ */
+export function parseCommunityConfig(body: unknown, personalities: string[]): CommunityConfigWrite {
+  const issues: string[] = [];
+  if (!checker.Check(body)) {
+    const seen = new Set<string>();
+    for (const error of checker.Errors(body)) {
+      const params = error.params as Record<string, unknown>;
+      const base = error.instancePath.slice(1).replaceAll('/', '.');
+      const extra = Array.isArray(params.additionalProperties) ? params.additionalProperties[0] : undefined;
+      const field = [base, extra].filter(Boolean).join('.') || 'body';
+      if (seen.has(field)) continue;
+      seen.add(field);
+      const message =
+        error.keyword === 'additionalProperties'
+          ? 'is not a configuration field'
+          : Array.isArray(params.allowedValues)
+            ? `must be one of ${params.allowedValues.join('|')}`
+            : error.message;
+      issues.push(`${field}: ${message}`);
+    }
+  } else {
+    const personality = (body as Body).personality;
+    if (personality && personality !== 'random' && !personalities.includes(personality)) {
+      issues.push(`personality: must be one of ${[...personalities, 'random'].join('|')}`);
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues.join('; '), issues[0]?.split(':')[0] ?? 'body');
+  const input = body as Body;
+  return {
+    provider: input.provider,
+    model: input.model,
+    baseUrl: input.base_url,
+    apiKey: input.api_key,
+    temperature: input.temperature,
+    maxTokens: input.max_tokens,
+    systemPrompt: input.system_prompt,
+    personality: input.personality,
+    fallbackProvider: input.fallback_provider,
+    triggers: input.triggers
+      ? Object.fromEntries(
+          Object.entries(input.triggers).map(([kind, patch]) => [
+            kind,
+            dropUndefined({
+              enabled: patch?.enabled,
+              probability: patch?.probability,
+              userCooldownMs: patch?.user_cooldown_ms,
+              channelCooldownMs: patch?.channel_cooldown_ms,
+            }),
+          ]),
+        )
+      : undefined,
+    contextScope: input.context_scope,
+    enabled: input.enabled,
+  };
+}
+
+/** A stored configuration as JSON: unset fields are `null` (the default applies); never the key. */
+export function communityConfigJson(communityId: string, stored: StoredCommunityConfig | undefined) {
+  return {
+    community_id: communityId,
+    stored: stored !== undefined,
+    provider: stored?.provider ?? null,
+    model: stored?.model ?? null,
+    base_url: stored?.baseUrl ?? null,
+    has_api_key: stored?.hasApiKey ?? false,
+    api_key_last4: stored?.apiKeyLast4 ?? null,
+    temperature: stored?.temperature ?? null,
+    max_tokens: stored?.maxTokens ?? null,
+    system_prompt: stored?.systemPrompt ?? null,
+    personality: stored?.personality ?? null,
+    fallback_provider: stored?.fallbackProvider ?? null,
+    triggers: stored?.triggers
+      ? Object.fromEntries(
+          Object.entries(stored.triggers).map(([kind, patch]) => [
+            kind,
+            dropUndefined({
+              enabled: patch?.enabled,
+              probability: patch?.probability,
+              user_cooldown_ms: patch?.userCooldownMs,
+              channel_cooldown_ms: patch?.channelCooldownMs,
+            }),
+          ]),
+        )
+      : null,
+    context_scope: stored?.contextScope ?? null,
+    enabled: stored?.enabled ?? null,
+    updated_at: stored ? new Date(stored.updatedAt).toISOString() : null,
+  };
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}

@@ -1,0 +1,225 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Services } from '../../src/services.js';
+import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { testApp, testConfig, waitFor } from '../support/services.js';
+
+const CALLER = 'caller-key-0001';
+const ADMIN = 'admin-key-0001';
+const as = (key: string) => ({ authorization: `Bearer ${key}` });
+const CONFIG_URL = '/api/v1/communities/twitch:channel:77/config';
+
+describe('community configuration, sessions and the admin rule', () => {
+  let ollama: FakeServer;
+  let services: Services;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    ollama = await startFakeOllama();
+  });
+  afterAll(async () => {
+    await ollama.close();
+  });
+  afterEach(async () => {
+    await app.close();
+    await services.close();
+    ollama.reset();
+  });
+
+  async function start() {
+    const config = testConfig({
+      ai: { ollama: { host: ollama.url } },
+      auth: { apiKeys: [CALLER], adminKey: ADMIN },
+    });
+    ({ services, app } = await testApp(config));
+  }
+
+  it('answers 401 without a key and 403 with a caller key on every admin route', async () => {
+    await start();
+    const adminRoutes = [
+      ['GET', '/api/v1/communities'],
+      ['GET', CONFIG_URL],
+      ['PUT', CONFIG_URL],
+      ['PATCH', CONFIG_URL],
+      ['DELETE', CONFIG_URL],
+      ['GET', '/api/v1/sessions/a%7Cb%7Cc'],
+      ['DELETE', '/api/v1/sessions/a%7Cb%7Cc'],
+      ['GET', '/api/v1/ai/interactions'],
+      ['POST', '/api/v1/ai/admin/mode'],
+    ] as const;
+    for (const [method, url] of adminRoutes) {
+      expect(
+        (await app.inject({ method, url, payload: {} })).statusCode,
+        `${method} ${url} without key`,
+      ).toBe(401);
+      expect(
+        (await app.inject({ method, url, headers: as(CALLER), payload: {} })).statusCode,
+        `${method} ${url} as caller`,
+      ).toBe(403);
+      expect(
+        (await app.inject({ method, url, headers: as(ADMIN), payload: {} })).statusCode,
+        `${method} ${url} as admin`,
+      ).not.toBe(401);
+    }
+    // The caller's own routes take the caller key, not nothing.
+    expect((await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/ai/status', headers: as(CALLER) })).statusCode,
+    ).toBe(200);
+  });
+
+  it('stores a config with PUT, never returns its API key, and steers the next interaction', async () => {
+    await start();
+    const put = await app.inject({
+      method: 'PUT',
+      url: CONFIG_URL,
+      headers: as(ADMIN),
+      payload: {
+        provider: 'ollama',
+        model: 'qwen3:0.6b',
+        system_prompt: 'You are Captain Chat, a pirate.',
+        temperature: 0.3,
+        api_key: 'sk-community-secret-9876',
+        triggers: { greeting: { enabled: false } },
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({
+      stored: true,
+      model: 'qwen3:0.6b',
+      has_api_key: true,
+      api_key_last4: '9876',
+    });
+    expect(put.body).not.toContain('sk-community-secret');
+    const read = await app.inject({ method: 'GET', url: CONFIG_URL, headers: as(ADMIN) });
+    expect(read.body).not.toContain('sk-community-secret');
+    expect(read.json()).toMatchObject({ temperature: 0.3, triggers: { greeting: { enabled: false } } });
+
+    const event = (text: string) => ({
+      platform: 'twitch',
+      community_id: 'twitch:channel:77',
+      channel_id: 'chan',
+      user: { id: `u-${text.length}`, login: 'viewer' },
+      text,
+    });
+    const ignored = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      headers: as(CALLER),
+      payload: event('hello all'),
+    });
+    expect(ignored.json()).toMatchObject({ status: 'ignored', reason: 'no_trigger' });
+    const ack = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/ai/interaction',
+        headers: as(CALLER),
+        payload: event('@chatgate ahoy there'),
+      })
+    ).json();
+    await waitFor(async () => {
+      const body = (
+        await app.inject({
+          method: 'GET',
+          url: `/api/v1/ai/interaction/${ack.interaction_id}`,
+          headers: as(CALLER),
+        })
+      ).json();
+      return body.status === 'done' ? body : undefined;
+    });
+    const sent = ollama.calls.find((call) => call.path === '/api/chat')?.body as {
+      model: string;
+      options: { temperature: number };
+      messages: { role: string; content: string }[];
+    };
+    expect(sent.model).toBe('qwen3:0.6b');
+    expect(sent.options.temperature).toBe(0.3);
+    expect(sent.messages[0]?.content).toContain('You are Captain Chat, a pirate.');
+  });
+
+  it('names every bad field of a PUT in one 400', async () => {
+    await start();
+    const response = await app.inject({
+      method: 'PUT',
+      url: CONFIG_URL,
+      headers: as(ADMIN),
+      payload: {
+        temperature: 3,
+        max_tokens: 0,
+        provider: 'gpt',
+        colour: 'blue',
+        system_prompt: 'x'.repeat(4001),
+      },
+    });
+    expect(response.statusCode).toBe(400);
+    const { detail } = response.json();
+    for (const field of ['temperature', 'max_tokens', 'provider', 'colour', 'system_prompt'])
+      expect(detail).toContain(`${field}:`);
+    const personality = await app.inject({
+      method: 'PUT',
+      url: CONFIG_URL,
+      headers: as(ADMIN),
+      payload: { personality: 'grumpy' },
+    });
+    expect(personality.json().detail).toContain(
+      'personality: must be one of friendly|general|creative|supportive|fun|random',
+    );
+  });
+
+  it('merges with PATCH, lists communities, and deletes back to the defaults', async () => {
+    await start();
+    await app.inject({
+      method: 'PUT',
+      url: CONFIG_URL,
+      headers: as(ADMIN),
+      payload: { model: 'qwen3:0.6b', temperature: 1.1 },
+    });
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: CONFIG_URL,
+      headers: as(ADMIN),
+      payload: { temperature: 0.5 },
+    });
+    expect(patched.json()).toMatchObject({ model: 'qwen3:0.6b', temperature: 0.5 });
+    const list = (
+      await app.inject({ method: 'GET', url: '/api/v1/communities?limit=10', headers: as(ADMIN) })
+    ).json();
+    expect(list).toMatchObject({ total: 1, communities: [{ community_id: 'twitch:channel:77' }] });
+    expect((await app.inject({ method: 'DELETE', url: CONFIG_URL, headers: as(ADMIN) })).statusCode).toBe(
+      204,
+    );
+    expect((await app.inject({ method: 'GET', url: CONFIG_URL, headers: as(ADMIN) })).json()).toMatchObject({
+      stored: false,
+      model: null,
+    });
+    expect((await app.inject({ method: 'DELETE', url: CONFIG_URL, headers: as(ADMIN) })).statusCode).toBe(
+      404,
+    );
+  });
+
+  it('shows and clears a conversation session', async () => {
+    await start();
+    const ack = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/ai/interaction',
+        headers: as(CALLER),
+        payload: {
+          platform: 'api',
+          community_id: 'api:demo',
+          channel_id: 'demo',
+          user: { id: 'u1' },
+          text: '@chatgate hi',
+        },
+      })
+    ).json();
+    await waitFor(async () =>
+      (await services.interactions.get(ack.interaction_id))?.status === 'done' ? true : undefined,
+    );
+    const url = `/api/v1/sessions/${encodeURIComponent('api:demo|demo|u1')}`;
+    const session = (await app.inject({ method: 'GET', url, headers: as(ADMIN) })).json();
+    expect(session.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
+    expect((await app.inject({ method: 'DELETE', url, headers: as(ADMIN) })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'GET', url, headers: as(ADMIN) })).json().messages).toEqual([]);
+  });
+});
