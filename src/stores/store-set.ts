@@ -2,12 +2,17 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
+import { FailoverContextStore } from './failover/failover-context-store.js';
+import { FailoverKeyStore } from './failover/failover-key-store.js';
 import type { InteractionLog } from './interaction-log.js';
 import type { KeyStore } from './key-store.js';
 import { MemoryCommunityConfigStore } from './memory/memory-community-config-store.js';
 import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
+import { createRedisConnection } from './redis/redis-connection.js';
+import { RedisContextStore } from './redis/redis-context-store.js';
+import { RedisKeyStore } from './redis/redis-key-store.js';
 
 /** Which backend each store runs on now, and whether its server answers. */
 export interface StoreStatus {
@@ -47,6 +52,56 @@ export function memoryStores(config: Config): StoreSet {
  * PGlite under `CHATGATE_DATA_DIR` otherwise. Migrations run here, before anything is served.
  * @throws StoreUnavailableError when the database cannot be opened at start.
  */
-export async function buildStores(config: Config, _logger: Logger): Promise<StoreSet> {
-  return memoryStores(config);
+export async function buildStores(config: Config, logger: Logger): Promise<StoreSet> {
+  const memory = memoryStores(config);
+  const fast = config.stores.redisUrl ? await redisStores(config, logger) : undefined;
+  return {
+    ...memory,
+    context: fast?.context ?? memory.context,
+    keys: fast?.keys ?? memory.keys,
+    status: () => ({
+      context: fast?.context.backend() ?? 'memory',
+      redis: fast ? fast.health() : 'off',
+      database: 'memory',
+    }),
+    close: async () => {
+      await fast?.close();
+      await memory.close();
+    },
+  };
+}
+
+/** Context and keys on Redis, each falling back to its in-process twin while Redis is down. */
+async function redisStores(config: Config, logger: Logger) {
+  const redis = createRedisConnection({ url: config.stores.redisUrl as string });
+  // Give Redis a moment at start, so that the first events do not go to the in-process stores;
+  // if it is down, chatgate starts anyway and moves to Redis when it comes up.
+  await redis.health.waitUntilUp(2000);
+  const log = logger.child({ component: 'stores' });
+  const context = new FailoverContextStore({
+    redis: new RedisContextStore({
+      client: redis.client,
+      maxTurns: config.context.maxTurns,
+      ttlMs: config.context.ttlMs,
+    }),
+    memory: new MemoryContextStore(config.context),
+    health: redis.health,
+    logger: log,
+  });
+  const keys = new FailoverKeyStore({
+    redis: new RedisKeyStore({ client: redis.client }),
+    memory: new MemoryKeyStore(),
+    health: redis.health,
+    logger: log,
+  });
+  return {
+    context,
+    keys,
+    health: () => redis.health.status,
+    close: async () => {
+      context.dispose();
+      keys.dispose();
+      await redis.close();
+    },
+  };
 }

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryKeyStore } from '../../../src/stores/memory/memory-key-store.js';
+import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
+import { RedisKeyStore } from '../../../src/stores/redis/redis-key-store.js';
+import { describeKeyStoreContract } from '../key-store.contract.js';
+import { deleteByPrefix, randomPrefix, redisAnswers, skipWithoutRedis, TEST_REDIS_URL } from './support.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const uniqueKey = (label: string): string => `test:${label}:${randomUUID()}`;
+
+if (!(await redisAnswers(TEST_REDIS_URL))) {
+  skipWithoutRedis('RedisKeyStore', `nothing answers at ${TEST_REDIS_URL}`);
+} else {
+  const connection = createRedisConnection({ url: TEST_REDIS_URL });
+  const { client } = connection;
+  const run = randomPrefix('keys');
+  const make = (): RedisKeyStore => new RedisKeyStore({ client, prefix: run });
+
+  beforeAll(async () => {
+    expect(await connection.health.waitUntilUp(5000)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await deleteByPrefix(client, run);
+    expect(await client.scan('0', 'MATCH', `${run}*`, 'COUNT', 1000)).toEqual(['0', []]);
+    await connection.close();
+  });
+
+  describeKeyStoreContract('redis', make);
+
+  // `increment` is not in the shared contract yet: the same checks run on both backends here.
+  for (const [name, build] of [
+    ['redis', make],
+    ['memory', () => new MemoryKeyStore()],
+  ] as const) {
+    describe(`KeyStore.increment: ${name}`, () => {
+      it('counts hits in a window, per key', async () => {
+        const keys = build();
+        const a = uniqueKey('cap');
+        expect(await keys.increment(a, 60_000)).toBe(1);
+        expect(await keys.increment(a, 60_000)).toBe(2);
+        expect(await keys.increment(uniqueKey('other'), 60_000)).toBe(1);
+        expect(await keys.increment(a, 60_000)).toBe(3);
+      });
+
+      it('starts the window with the first hit: later hits do not extend it', async () => {
+        const keys = build();
+        const key = uniqueKey('window');
+        expect(await keys.increment(key, 500)).toBe(1);
+        await sleep(300);
+        expect(await keys.increment(key, 500)).toBe(2);
+        await sleep(300);
+        expect(await keys.increment(key, 500)).toBe(1);
+      });
+
+      it('counts every one of many concurrent hits exactly once', async () => {
+        const keys = build();
+        const key = uniqueKey('concurrent');
+        const counts = await Promise.all(Array.from({ length: 50 }, () => keys.increment(key, 60_000)));
+        expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+    });
+  }
+
+  describe('RedisKeyStore', () => {
+    it('claims with SET PX NX under the prefix, and release deletes the key', async () => {
+      const keys = make();
+      const key = uniqueKey('claim');
+      expect(await keys.claim(key, 10_000)).toBe(true);
+      expect(keys.claimKey(key).startsWith(`${run}key:`)).toBe(true);
+      expect(await client.get(keys.claimKey(key))).toBe('1');
+      const pttl = await client.pttl(keys.claimKey(key));
+      expect(pttl).toBeGreaterThan(9_000);
+      expect(pttl).toBeLessThanOrEqual(10_000);
+      await keys.release(key);
+      expect(await client.exists(keys.claimKey(key))).toBe(0);
+    });
+
+    it('sets the window on the first hit only, and rounds a fractional window up', async () => {
+      const keys = make();
+      const key = uniqueKey('pttl');
+      await keys.increment(key, 10_000.4);
+      const first = await client.pttl(keys.counterKey(key));
+      expect(first).toBeGreaterThan(9_000);
+      expect(first).toBeLessThanOrEqual(10_001);
+      await sleep(50);
+      await keys.increment(key, 60_000);
+      expect(await client.pttl(keys.counterKey(key))).toBeLessThanOrEqual(first);
+    });
+
+    it('gives a counter found without a TTL one, so that none lives forever', async () => {
+      const keys = make();
+      const key = uniqueKey('no-ttl');
+      await client.set(keys.counterKey(key), '5');
+      expect(await keys.increment(key, 10_000)).toBe(6);
+      expect(await client.pttl(keys.counterKey(key))).toBeGreaterThan(9_000);
+    });
+
+    it('rejects a TTL that is not finite', async () => {
+      const keys = make();
+      await expect(keys.claim(uniqueKey('inf'), Number.POSITIVE_INFINITY)).rejects.toThrow(RangeError);
+      await expect(keys.increment(uniqueKey('nan'), Number.NaN)).rejects.toThrow(RangeError);
+    });
+  });
+}
