@@ -15,6 +15,11 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
+# SQL migrations are read from the source tree at start.
+COPY src/stores/migrations ./src/stores/migrations
+# PGlite keeps its files here when DATABASE_URL is unset.
+RUN mkdir -p /app/data && chown node:node /app/data
+VOLUME ["/app/data"]
 USER node
 EXPOSE 8005
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \

@@ -10,6 +10,10 @@ import { MemoryCommunityConfigStore } from './memory/memory-community-config-sto
 import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
+import { migrate } from './postgres/migrate.js';
+import { openSqlClient } from './postgres/sql-client.js';
+import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
+import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
 import { createRedisConnection } from './redis/redis-connection.js';
 import { RedisContextStore } from './redis/redis-context-store.js';
 import { RedisKeyStore } from './redis/redis-key-store.js';
@@ -54,19 +58,48 @@ export function memoryStores(config: Config): StoreSet {
  */
 export async function buildStores(config: Config, logger: Logger): Promise<StoreSet> {
   const memory = memoryStores(config);
+  const sql = await sqlStores(config, logger);
   const fast = config.stores.redisUrl ? await redisStores(config, logger) : undefined;
   return {
-    ...memory,
     context: fast?.context ?? memory.context,
     keys: fast?.keys ?? memory.keys,
+    interactions: sql.interactions,
+    communityConfigs: sql.communityConfigs,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
       redis: fast ? fast.health() : 'off',
-      database: 'memory',
+      database: sql.backend,
     }),
     close: async () => {
       await fast?.close();
-      await memory.close();
+      await sql.close();
+    },
+  };
+}
+
+/** Community config and the interaction log on PostgreSQL (`DATABASE_URL`) or PGlite, migrated. */
+async function sqlStores(config: Config, logger: Logger) {
+  const log = logger.child({ component: 'stores', store: 'sql' });
+  const onError = (error: unknown) => log.warn({ err: error }, 'database error');
+  const client = await openSqlClient({
+    databaseUrl: config.stores.databaseUrl,
+    dataDir: config.stores.dataDir,
+    onError,
+  });
+  const applied = await migrate(client);
+  if (applied.length > 0) log.info({ action: 'migrate', applied }, 'database migrated');
+  const interactions = new SqlInteractionLog(client, {
+    maxRows: config.interactions.logSize,
+    maxAgeMs: config.interactions.retentionDays * 86_400_000,
+    onError,
+  });
+  return {
+    backend: client.backend,
+    interactions,
+    communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
+    close: async () => {
+      await interactions.close();
+      await client.close();
     },
   };
 }
