@@ -35,6 +35,7 @@ const config = loadConfig({
     log: { level: 'silent' },
     ai: { ollama: { host: ollama.url } },
     queue: { maxSize: 1_000_000, maxConcurrent: 10 },
+    limits: { channelReplyCap: { max: 1_000_000_000, windowMs: 60_000 } },
     triggers: {
       kinds: { mention: { enabled: true, probability: 1, userCooldownMs: 0, channelCooldownMs: 0 } },
     },

@@ -39,6 +39,8 @@ export interface Services {
   startedAt: number;
   /** The stores' backends and health, for status and readiness. */
   storeStatus(): StoreStatus;
+  /** The Redis client when `REDIS_URL` is set (rate limits shared across instances). */
+  redis?: StoreSet['redis'];
   /** Stops taking work and drains the queue (running interactions finish). */
   close(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     logger,
     botNames: [config.bot.name, ...config.bot.aliases].map((name) => name.toLowerCase()),
     dedupeTtlMs: config.limits.dedupeTtlMs,
+    channelReplyCap: config.limits.channelReplyCap,
     random: options.random,
   });
   return {
@@ -148,6 +151,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     router,
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
+    redis: stores.redis,
     close: async () => {
       await queue.close();
       await stores.close();

@@ -170,6 +170,8 @@ export const ConfigSchema = Type.Object({
     eventTextMaxChars: Type.Integer({ minimum: 1 }),
     /** How long an event id is remembered for dedupe, ms. */
     dedupeTtlMs: Ms({ minimum: 1000 }),
+    /** At most `max` replies per channel per `windowMs` (a raid's flood cannot make the bot spam). */
+    channelReplyCap: Type.Object({ max: Type.Integer({ minimum: 1 }), windowMs: Ms({ minimum: 1000 }) }),
   }),
   auth: Type.Object({
     /** Bearer keys accepted on the API; empty = no auth (logged as a warning). */

@@ -14,7 +14,8 @@ import { matchTrigger } from './triggers/index.js';
 
 /**
  * The router's answer to the caller, given at once: `queued` (an interaction will reply),
- * `ignored` (with `reason`: duplicate, self, bot, disabled, no_trigger, probability, cooldown) or
+ * `ignored` (with `reason`: duplicate, self, bot, disabled, no_trigger, probability, cooldown,
+ * reply_cap) or
  * `rejected` (`queue_full` or `shutting_down`; retry after `retryAfterSeconds`).
  */
 export interface Ack {
@@ -42,6 +43,8 @@ export interface RouterDeps {
   botNames: string[];
   /** How long event ids are remembered for dedupe, ms. */
   dedupeTtlMs: number;
+  /** At most `max` queued replies per channel per `windowMs`. */
+  channelReplyCap: { max: number; windowMs: number };
   /** Source of randomness for response probabilities; seeded in tests. */
   random?: () => number;
 }
@@ -95,6 +98,12 @@ export class Router {
     if (this.random() >= settings.probability) return ignore('probability', match.kind);
     const cooldown = await acquireCooldowns(deps.keys, event, match.kind, settings);
     if (!cooldown.acquired) return ignore('cooldown', match.kind);
+    const cap = deps.channelReplyCap;
+    const replies = await deps.keys.increment(`cap:${event.communityId}:${event.channelId}`, cap.windowMs);
+    if (replies > cap.max) {
+      await cooldown.release();
+      return ignore('reply_cap', match.kind);
+    }
 
     await deps.interactions.add({ ...interaction, status: 'queued', trigger: match.kind });
     try {

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { CommunityConfigStore } from './community-config-store.js';
@@ -34,6 +35,8 @@ export interface StoreSet {
   interactions: InteractionLog;
   communityConfigs: CommunityConfigStore;
   status(): StoreStatus;
+  /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
+  redis?: Redis;
   /** Flushes pending writes and closes connections. */
   close(): Promise<void>;
 }
@@ -65,6 +68,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     keys: fast?.keys ?? memory.keys,
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
+    redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
       redis: fast ? fast.health() : 'off',
@@ -130,6 +134,7 @@ async function redisStores(config: Config, logger: Logger) {
   return {
     context,
     keys,
+    client: redis.client,
     health: () => redis.health.status,
     close: async () => {
       context.dispose();

@@ -110,6 +110,24 @@ describe('router', () => {
     await ollama.close();
   });
 
+  it('caps replies per channel per window, whatever the triggers say', async () => {
+    const config = testConfig({
+      ai: { mode: 'local' },
+      limits: { channelReplyCap: { max: 2, windowMs: 60_000 } },
+    });
+    ({ services } = await testApp(config));
+    const mention = (user: string, channelId = 'general') =>
+      chatEvent({ text: '@chatgate hi', channelId, user: { id: user, login: user } });
+    expect(await services.router.ingest(mention('a'))).toMatchObject({ status: 'queued' });
+    expect(await services.router.ingest(mention('b'))).toMatchObject({ status: 'queued' });
+    expect(await services.router.ingest(mention('c'))).toMatchObject({
+      status: 'ignored',
+      reason: 'reply_cap',
+    });
+    // The capped user keeps no cooldown, and another channel has its own budget.
+    expect(await services.router.ingest(mention('c', 'offtopic'))).toMatchObject({ status: 'queued' });
+  });
+
   it('records every event in the interaction log with what became of it', async () => {
     const { router, interactions } = await start();
     const queued = await router.ingest(chatEvent({ text: 'hello' }));

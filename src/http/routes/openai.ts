@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AiUnavailableError } from '../../ai/ai-service.js';
@@ -65,9 +66,19 @@ export const openAIRoutes = (services: Services): FastifyPluginAsync =>
     await app.register(rateLimit, {
       max: services.config.openaiApi.rateLimitPerMinute,
       timeWindow: 60_000,
-      // One budget per API key (hashed), or per client address when the API is open.
-      keyGenerator: (request) => bearerToken(request) ?? request.ip,
+      // One budget per API key, or per client address when the API is open. The key is hashed:
+      // with Redis as the store it would otherwise sit there in clear.
+      keyGenerator: (request) => {
+        const token = bearerToken(request);
+        return token
+          ? `key:${createHash('sha256').update(token).digest('hex').slice(0, 24)}`
+          : `ip:${request.ip}`;
+      },
       onExceeded: () => services.metrics.rateLimited.labels('openai').inc(),
+      // With REDIS_URL the budget is shared by every instance; a Redis outage lets requests through.
+      ...(services.redis
+        ? { redis: services.redis, nameSpace: 'chatgate:ratelimit:', skipOnError: true }
+        : {}),
     });
 
     for (const prefix of PREFIXES) {
