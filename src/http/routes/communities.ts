@@ -49,33 +49,30 @@ export const communityRoutes = (services: Services): FastifyPluginAsync =>
       communityConfigJson(request.params.communityId, await communityConfigs.get(request.params.communityId)),
     );
 
-    app.put(path, { schema: { params: CommunityParams } }, async (request) => {
-      const { communityId } = request.params;
-      const stored = await communityConfigs.put(
-        communityId,
-        parseCommunityConfig(request.body, personalities),
-      );
-      written(communityId);
-      request.log.info(
-        { action: 'community_config', community: communityId, result: 'replaced' },
-        'community config replaced',
-      );
-      return communityConfigJson(communityId, stored);
-    });
-
-    app.patch(path, { schema: { params: CommunityParams } }, async (request) => {
-      const { communityId } = request.params;
-      const stored = await communityConfigs.patch(
-        communityId,
-        parseCommunityConfig(request.body, personalities),
-      );
-      written(communityId);
-      request.log.info(
-        { action: 'community_config', community: communityId, result: 'patched' },
-        'community config patched',
-      );
-      return communityConfigJson(communityId, stored);
-    });
+    // PUT replaces, PATCH merges; both validate the whole body first.
+    for (const [method, write] of [
+      ['PUT', 'put'],
+      ['PATCH', 'patch'],
+    ] as const) {
+      app.route({
+        method,
+        url: path,
+        schema: { params: CommunityParams },
+        handler: async (request) => {
+          const { communityId } = request.params;
+          const stored = await communityConfigs[write](
+            communityId,
+            parseCommunityConfig(request.body, personalities),
+          );
+          written(communityId);
+          request.log.info(
+            { action: 'community_config', community: communityId, result: write },
+            'community config written',
+          );
+          return communityConfigJson(communityId, stored);
+        },
+      });
+    }
 
     app.delete(path, { schema: { params: CommunityParams } }, async (request, reply) => {
       const { communityId } = request.params;

@@ -3,21 +3,17 @@
  * router, the queue, the worker and a fake Ollama, and comes back as a reply posted to the fake's
  * REST API; every event shows in `GET /api/v1/ai/interactions`.
  */
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from '../../../src/platforms.js';
-import type { Services } from '../../../src/services.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
-import { testApp, testConfig, waitFor } from '../../support/services.js';
+import { type Pipeline, startPipeline } from '../../support/pipeline.js';
+import { testConfig, waitFor } from '../../support/services.js';
 import { messageCreate, SCENE, TOKEN, user } from './support.js';
 
 describe('Discord through the whole pipeline', () => {
   let discord: FakeDiscord;
   let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
-  let platforms: Platforms;
+  let pipeline: Pipeline;
 
   beforeAll(async () => {
     ollama = await startFakeOllama();
@@ -31,15 +27,11 @@ describe('Discord through the whole pipeline', () => {
       ai: { ollama: { host: ollama.url } },
       platforms: { discord: { token: TOKEN, apiUrl: discord.apiUrl } },
     });
-    ({ services, app } = await testApp(config));
-    platforms = createPlatforms(services);
-    await startPlatforms(platforms, services);
-    await waitFor(() => (platforms.adapters[0]?.state().status === 'online' ? true : undefined));
+    pipeline = await startPipeline(config);
+    await waitFor(() => (pipeline.platforms.adapters[0]?.state().status === 'online' ? true : undefined));
   });
   afterAll(async () => {
-    await app.close();
-    await services.close();
-    await stopPlatforms(platforms, services);
+    await pipeline.close();
     await discord.close();
     await ollama.close();
   });
@@ -75,7 +67,7 @@ describe('Discord through the whole pipeline', () => {
       message_reference: { message_id: mention.id },
     });
     const listed = (
-      await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=discord' })
+      await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=discord' })
     ).json();
     const byText = Object.fromEntries(
       listed.interactions.map((item: { event: { text: string }; status: string; reason: string | null }) => [
@@ -84,7 +76,7 @@ describe('Discord through the whole pipeline', () => {
       ]),
     );
     expect(byText).toMatchObject({ 'hello there': 'done', 'just chatting': 'no_trigger' });
-    const status = (await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+    const status = (await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
     expect(status.platforms).toEqual([
       expect.objectContaining({ platform: 'discord', status: 'online', error: null }),
     ]);

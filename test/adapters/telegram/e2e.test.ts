@@ -3,20 +3,16 @@
  * queue, the worker and a fake Ollama, and come back as `sendMessage` replies; every event shows
  * in `GET /api/v1/ai/interactions`.
  */
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from '../../../src/platforms.js';
-import type { Services } from '../../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/fake-telegram.js';
-import { testApp, testConfig, waitFor } from '../../support/services.js';
+import { type Pipeline, startPipeline } from '../../support/pipeline.js';
+import { testConfig, waitFor } from '../../support/services.js';
 
 describe('Telegram through the whole pipeline', () => {
   let telegram: FakeTelegram;
   let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
-  let platforms: Platforms;
+  let pipeline: Pipeline;
 
   beforeAll(async () => {
     ollama = await startFakeOllama();
@@ -26,15 +22,11 @@ describe('Telegram through the whole pipeline', () => {
       ai: { ollama: { host: ollama.url } },
       platforms: { telegram: { botToken: telegram.token, apiRoot: telegram.url } },
     });
-    ({ services, app } = await testApp(config));
-    platforms = createPlatforms(services);
-    await startPlatforms(platforms, services);
-    await waitFor(() => (platforms.adapters[0]?.state().status === 'online' ? true : undefined));
+    pipeline = await startPipeline(config);
+    await waitFor(() => (pipeline.platforms.adapters[0]?.state().status === 'online' ? true : undefined));
   });
   afterAll(async () => {
-    await app.close();
-    await services.close();
-    await stopPlatforms(platforms, services);
+    await pipeline.close();
     await telegram.close();
     await ollama.close();
   });
@@ -80,7 +72,7 @@ describe('Telegram through the whole pipeline', () => {
     expect(byReply[10]?.text).toBe('Happy to help!');
 
     const listed = (
-      await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=telegram' })
+      await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=telegram' })
     ).json();
     const outcome = Object.fromEntries(
       listed.interactions.map((item: { event: { id: string }; status: string; reason: string | null }) => [

@@ -3,22 +3,17 @@
  * worker and a fake Ollama, and come back as PRIVMSGs (threaded for chat messages); every event
  * shows in `GET /api/v1/ai/interactions`; channels are joined and parted through the admin routes.
  */
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../src/app.js';
-import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from '../../../src/platforms.js';
-import type { Services } from '../../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTwitch, startFakeTwitch } from '../../fakes/fake-twitch.js';
-import { testConfig, testServices, waitFor } from '../../support/services.js';
+import { type Pipeline, startPipeline } from '../../support/pipeline.js';
+import { testConfig, waitFor } from '../../support/services.js';
 import { BOT, GOOD_TOKEN, roomIdFor, viewerLine } from './harness.js';
 
 describe('Twitch through the whole pipeline', () => {
   let twitch: FakeTwitch;
   let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
-  let platforms: Platforms;
+  let pipeline: Pipeline;
 
   beforeAll(async () => {
     ollama = await startFakeOllama();
@@ -41,16 +36,11 @@ describe('Twitch through the whole pipeline', () => {
         },
       },
     } as Parameters<typeof testConfig>[0]);
-    services = await testServices(config);
-    platforms = createPlatforms(services);
-    app = await buildApp(services, { twitch: platforms.twitch });
-    await startPlatforms(platforms, services);
+    pipeline = await startPipeline(config);
     await waitFor(() => (twitch.joinedChannels().includes('mychan') ? true : undefined));
   });
   afterAll(async () => {
-    await app.close();
-    await services.close();
-    await stopPlatforms(platforms, services);
+    await pipeline.close();
     await twitch.close();
     await ollama.close();
   });
@@ -79,7 +69,7 @@ describe('Twitch through the whole pipeline', () => {
     expect(twitch.ruleNotices).toEqual([]);
 
     const listed = (
-      await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=twitch' })
+      await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=twitch' })
     ).json();
     const outcome = Object.fromEntries(
       listed.interactions.map(
@@ -100,16 +90,22 @@ describe('Twitch through the whole pipeline', () => {
   }, 20_000);
 
   it('joins and parts channels through the admin routes', async () => {
-    const joined = await app.inject({ method: 'POST', url: '/api/v1/platforms/twitch/channels/OtherChan' });
+    const joined = await pipeline.app.inject({
+      method: 'POST',
+      url: '/api/v1/platforms/twitch/channels/OtherChan',
+    });
     expect(joined.statusCode).toBe(200);
     await waitFor(() => (twitch.joinedChannels().includes('otherchan') ? true : undefined));
     expect(joined.json().channels).toContain('otherchan');
-    const bad = await app.inject({
+    const bad = await pipeline.app.inject({
       method: 'POST',
       url: '/api/v1/platforms/twitch/channels/not%20a%20login',
     });
     expect(bad.statusCode).toBe(400);
-    const parted = await app.inject({ method: 'DELETE', url: '/api/v1/platforms/twitch/channels/otherchan' });
+    const parted = await pipeline.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/platforms/twitch/channels/otherchan',
+    });
     expect(parted.statusCode).toBe(200);
     await waitFor(() => (!twitch.joinedChannels().includes('otherchan') ? true : undefined));
   });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type {
   CommunityConfigWrite,
@@ -10,28 +9,11 @@ import {
   SecretKeyMissingError,
 } from '../../../src/stores/crypto.js';
 import { migrate } from '../../../src/stores/postgres/migrate.js';
-import { openSqlClient, type SqlClient } from '../../../src/stores/postgres/sql-client.js';
+import type { SqlClient } from '../../../src/stores/postgres/sql-client.js';
 import { SqlCommunityConfigStore } from '../../../src/stores/postgres/sql-community-config-store.js';
+import { sqlBackends } from './support.js';
 
-/** The shared PostgreSQL of the test machine; `TEST_DATABASE_URL` to point elsewhere. */
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgAnswers = await openSqlClient({ databaseUrl: PG_URL, dataDir: 'unused' }).then(
-  (client) => client.close().then(() => true),
-  () => false,
-);
-if (!pgAnswers) console.warn(`[community config] PostgreSQL suites skipped: nothing answers at ${PG_URL}`);
-
-/** PostgreSQL runs in a schema of its own, dropped afterwards. */
-const schema = `chatgate_test_cfg_${process.pid}_${randomBytes(4).toString('hex')}`;
-const backends = [
-  { name: 'PGlite (memory://)', enabled: true, open: () => openSqlClient({ dataDir: 'memory://' }) },
-  {
-    name: pgAnswers ? 'PostgreSQL' : `PostgreSQL (skipped: nothing answers at ${PG_URL})`,
-    enabled: pgAnswers,
-    schema,
-    open: () => openSqlClient({ databaseUrl: PG_URL, dataDir: 'unused', schema }),
-  },
-];
+const backends = sqlBackends('cfg');
 
 const SECRET = 'a-test-secret-of-32-characters!!';
 const API_KEY = 'sk-live-0123456789abcdefWXYZ';

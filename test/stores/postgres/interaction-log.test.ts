@@ -1,22 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../../src/stores/community-config-store.js';
 import type { Interaction } from '../../../src/stores/interaction-log.js';
 import { migrate } from '../../../src/stores/postgres/migrate.js';
-import { openSqlClient, type SqlClient } from '../../../src/stores/postgres/sql-client.js';
+import type { SqlClient } from '../../../src/stores/postgres/sql-client.js';
 import {
   SqlInteractionLog,
   type SqlInteractionLogOptions,
 } from '../../../src/stores/postgres/sql-interaction-log.js';
 import { describeInteractionLogContract, interaction } from '../interaction-log.contract.js';
-
-/** The shared PostgreSQL of the test machine; `TEST_DATABASE_URL` to point elsewhere. */
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgAnswers = await openSqlClient({ databaseUrl: PG_URL, dataDir: 'unused' }).then(
-  (client) => client.close().then(() => true),
-  () => false,
-);
-if (!pgAnswers) console.warn(`[interaction log] PostgreSQL suites skipped: nothing answers at ${PG_URL}`);
+import { sqlBackends } from './support.js';
 
 const DAY_MS = 86_400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,17 +40,7 @@ function flaky(client: SqlClient): SqlClient & { down: boolean; statements: numb
   return wrapper;
 }
 
-/** PostgreSQL runs in a schema of its own, dropped afterwards. */
-const schema = `chatgate_test_log_${process.pid}_${randomBytes(4).toString('hex')}`;
-const backends = [
-  { name: 'PGlite (memory://)', enabled: true, open: () => openSqlClient({ dataDir: 'memory://' }) },
-  {
-    name: pgAnswers ? 'PostgreSQL' : `PostgreSQL (skipped: nothing answers at ${PG_URL})`,
-    enabled: pgAnswers,
-    schema,
-    open: () => openSqlClient({ databaseUrl: PG_URL, dataDir: 'unused', schema }),
-  },
-];
+const backends = sqlBackends('log');
 
 for (const backend of backends) {
   describe.skipIf(!backend.enabled)(`SqlInteractionLog on ${backend.name}`, () => {

@@ -15,25 +15,9 @@ import { openSqlClient, PgSqlClient, type SqlClient } from '../../../src/stores/
 import { SqlCommunityConfigStore } from '../../../src/stores/postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from '../../../src/stores/postgres/sql-interaction-log.js';
 import { interaction } from '../interaction-log.contract.js';
+import { PG_URL, pgAnswers, sqlBackends } from './support.js';
 
-/** The shared PostgreSQL of the test machine; `TEST_DATABASE_URL` to point elsewhere. */
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgAnswers = await openSqlClient({ databaseUrl: PG_URL, dataDir: 'unused' }).then(
-  (client) => client.close().then(() => true),
-  () => false,
-);
-if (!pgAnswers) console.warn(`[migrations] PostgreSQL suites skipped: nothing answers at ${PG_URL}`);
-
-const schema = `chatgate_test_mig_${process.pid}_${randomBytes(4).toString('hex')}`;
-const backends = [
-  { name: 'PGlite (memory://)', enabled: true, open: () => openSqlClient({ dataDir: 'memory://' }) },
-  {
-    name: pgAnswers ? 'PostgreSQL' : `PostgreSQL (skipped: nothing answers at ${PG_URL})`,
-    enabled: pgAnswers,
-    schema,
-    open: () => openSqlClient({ databaseUrl: PG_URL, dataDir: 'unused', schema }),
-  },
-];
+const backends = sqlBackends('mig');
 
 const tables = async (client: SqlClient) =>
   (
