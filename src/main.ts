@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log.level);
   const services = await createServices(config, { logger });
-  const platforms = createPlatforms(services);
+  const platforms = await createPlatforms(services);
   const app = await buildApp(services, { webhooks: platforms.webhooks, twitch: platforms.twitch });
 
   // Without any key the API is open: then it listens on the loopback interface only.

@@ -20,10 +20,13 @@ export interface Platforms {
  * `startPlatforms` connects them once the app listens. Adapters catch their own connection
  * errors; their state shows in `/api/v1/ai/status`.
  */
-export function createPlatforms(services: Services): Platforms {
+export async function createPlatforms(services: Services): Promise<Platforms> {
   const { config, metrics } = services;
   const telegram = createTelegramAdapter(config.platforms.telegram);
-  const twitch = createTwitchAdapter(config.platforms.twitch);
+  // Channels joined through the admin API join again after a restart.
+  const remembered = config.platforms.twitch.username ? await services.channels.list('twitch') : [];
+  const twitchChannels = [...new Set([...config.platforms.twitch.channels, ...remembered])];
+  const twitch = createTwitchAdapter({ ...config.platforms.twitch, channels: twitchChannels });
   const adapters = [
     twitch,
     createDiscordAdapter(config.platforms.discord, {

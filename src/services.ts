@@ -41,6 +41,8 @@ export interface Services {
   storeStatus(): StoreStatus;
   /** The Redis client when `REDIS_URL` is set (rate limits shared across instances). */
   redis?: StoreSet['redis'];
+  /** Channels joined at run time (Twitch), rejoined after a restart. */
+  channels: StoreSet['channels'];
   /** Stops taking work and drains the queue (running interactions finish). */
   close(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
     redis: stores.redis,
+    channels: stores.channels,
     close: async () => {
       await queue.close();
       await stores.close();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
 import { FailoverContextStore } from './failover/failover-context-store.js';
@@ -12,6 +13,7 @@ import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { migrate } from './postgres/migrate.js';
+import { SqlChannelStore } from './postgres/sql-channel-store.js';
 import { openSqlClient } from './postgres/sql-client.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
@@ -34,6 +36,8 @@ export interface StoreSet {
   keys: KeyStore;
   interactions: InteractionLog;
   communityConfigs: CommunityConfigStore;
+  /** Channels joined at run time, rejoined after a restart. */
+  channels: ChannelStore;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -48,6 +52,7 @@ export function memoryStores(config: Config): StoreSet {
     keys: new MemoryKeyStore(),
     interactions: new MemoryInteractionLog(config.interactions.logSize),
     communityConfigs: new MemoryCommunityConfigStore(),
+    channels: new MemoryChannelStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -68,6 +73,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     keys: fast?.keys ?? memory.keys,
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
+    channels: sql.channels,
     redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
@@ -101,6 +107,7 @@ async function sqlStores(config: Config, logger: Logger) {
     backend: client.backend,
     interactions,
     communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
+    channels: new SqlChannelStore(client),
     close: async () => {
       await interactions.close();
       await client.close();

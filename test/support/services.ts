@@ -5,7 +5,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices, type Services } from '../../src/services.js';
-import { memoryStores } from '../../src/stores/store-set.js';
+import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
 
 /**
  * The committed defaults with `overrides` on top, as the service would load them with an empty
@@ -17,12 +17,15 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
 }
 
 /** Services on `config`, silent, with a fixed random source (every probability draw is 0). */
-export function testServices(config: Config, options: { random?: () => number } = {}): Promise<Services> {
+export function testServices(
+  config: Config,
+  options: { random?: () => number; stores?: StoreSet } = {},
+): Promise<Services> {
   return createServices(config, {
     logger: createLogger('silent'),
     random: options.random ?? (() => 0),
     callbackInitialDelayMs: 5,
-    stores: memoryStores(config),
+    stores: options.stores ?? memoryStores(config),
   });
 }
 

@@ -17,9 +17,8 @@ const Login = Type.String({ pattern: '^[A-Za-z0-9_]{1,25}$' });
 
 /**
  * `POST|DELETE /api/v1/platforms/twitch/channels/:login` (admin): join or leave a channel at run
- * time; answers `{ channels }`. 404 when no Twitch adapter is configured. Channels added here last
- * until the process restarts (`TWITCH_CHANNELS` is read at start); the store keeps them once the
- * state issue lands.
+ * time; answers `{ channels }`. 404 when no Twitch adapter is configured. Channels added here are
+ * remembered in the store and joined again after a restart, besides `TWITCH_CHANNELS`.
  */
 export const twitchChannelRoutes = (
   services: Services,
@@ -34,13 +33,17 @@ export const twitchChannelRoutes = (
     app.post(path, { schema }, async (request, reply) => {
       if (!twitch)
         return sendError(request, reply, 404, 'not_configured', 'the Twitch adapter is not configured');
-      await twitch.joinChannel(request.params.login.toLowerCase());
+      const login = request.params.login.toLowerCase();
+      await twitch.joinChannel(login);
+      await services.channels.add('twitch', login);
       return { channels: twitch.channels() };
     });
     app.delete(path, { schema }, async (request, reply) => {
       if (!twitch)
         return sendError(request, reply, 404, 'not_configured', 'the Twitch adapter is not configured');
-      await twitch.partChannel(request.params.login.toLowerCase());
+      const login = request.params.login.toLowerCase();
+      await twitch.partChannel(login);
+      await services.channels.remove('twitch', login);
       return { channels: twitch.channels() };
     });
   };

@@ -4,11 +4,15 @@
  * shows in `GET /api/v1/ai/interactions`; channels are joined and parted through the admin routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStores } from '../../../src/stores/store-set.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTwitch, startFakeTwitch } from '../../fakes/fake-twitch.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
 import { testConfig, waitFor } from '../../support/services.js';
 import { BOT, GOOD_TOKEN, roomIdFor, viewerLine } from './harness.js';
+
+/** Joins are paced (the join throttle, tmi.js's own interval); a loaded CI machine needs room. */
+const JOIN_WAIT_MS = 20_000;
 
 describe('Twitch through the whole pipeline', () => {
   let twitch: FakeTwitch;
@@ -37,8 +41,8 @@ describe('Twitch through the whole pipeline', () => {
       },
     } as Parameters<typeof testConfig>[0]);
     pipeline = await startPipeline(config);
-    await waitFor(() => (twitch.joinedChannels().includes('mychan') ? true : undefined));
-  });
+    await waitFor(() => (twitch.joinedChannels().includes('mychan') ? true : undefined), JOIN_WAIT_MS);
+  }, 60_000);
   afterAll(async () => {
     await pipeline.close();
     await twitch.close();
@@ -89,14 +93,16 @@ describe('Twitch through the whole pipeline', () => {
     });
   }, 20_000);
 
-  it('joins and parts channels through the admin routes', async () => {
+  it('joins and parts channels through the admin routes', { timeout: 60_000 }, async () => {
     const joined = await pipeline.app.inject({
       method: 'POST',
       url: '/api/v1/platforms/twitch/channels/OtherChan',
     });
     expect(joined.statusCode).toBe(200);
-    await waitFor(() => (twitch.joinedChannels().includes('otherchan') ? true : undefined));
+    await waitFor(() => (twitch.joinedChannels().includes('otherchan') ? true : undefined), JOIN_WAIT_MS);
     expect(joined.json().channels).toContain('otherchan');
+    // Remembered: a restart joins it again.
+    expect(await pipeline.services.channels.list('twitch')).toEqual(['otherchan']);
     const bad = await pipeline.app.inject({
       method: 'POST',
       url: '/api/v1/platforms/twitch/channels/not%20a%20login',
@@ -107,6 +113,22 @@ describe('Twitch through the whole pipeline', () => {
       url: '/api/v1/platforms/twitch/channels/otherchan',
     });
     expect(parted.statusCode).toBe(200);
-    await waitFor(() => (!twitch.joinedChannels().includes('otherchan') ? true : undefined));
+    await waitFor(() => (!twitch.joinedChannels().includes('otherchan') ? true : undefined), JOIN_WAIT_MS);
+    expect(await pipeline.services.channels.list('twitch')).toEqual([]);
+  });
+
+  it('joins the channels remembered in the store when it starts again', { timeout: 60_000 }, async () => {
+    const stores = memoryStores(pipeline.services.config);
+    await stores.channels.add('twitch', 'rememberedchan');
+    const again = await startPipeline(pipeline.services.config, stores);
+    try {
+      await waitFor(
+        () => (twitch.joinedChannels().includes('rememberedchan') ? true : undefined),
+        JOIN_WAIT_MS,
+      );
+      expect(twitch.joinedChannels()).toContain('mychan');
+    } finally {
+      await again.close();
+    }
   });
 });

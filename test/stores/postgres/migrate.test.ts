@@ -55,7 +55,12 @@ for (const backend of backends) {
     it('applies every migration once; running it again applies nothing', async () => {
       expect(await migrate(client)).toEqual(readMigrations().map((m) => m.name));
       expect(await migrate(client)).toEqual([]);
-      expect(await tables(client)).toEqual(['ai_module_config', 'interactions', 'schema_migrations']);
+      expect(await tables(client)).toEqual([
+        'ai_module_config',
+        'interactions',
+        'platform_channels',
+        'schema_migrations',
+      ]);
       const { rows } = await client.query<{ name: string }>('SELECT name FROM schema_migrations');
       expect(rows.map((row) => row.name)).toEqual(readMigrations().map((m) => m.name));
     });
@@ -109,7 +114,7 @@ describe('PGlite on disk', () => {
     const secretKey = 'a-test-secret-of-32-characters!!';
     const first = await openSqlClient({ dataDir: dir });
     expect(existsSync(join(dir, 'pglite'))).toBe(true);
-    expect(await migrate(first)).toEqual(['001_init.sql']);
+    expect(await migrate(first)).toEqual(['001_init.sql', '002_platform_channels.sql']);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
       apiKey: 'sk-persisted-key-1234',
