@@ -125,6 +125,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     },
   });
   metrics.observeQueue(queue);
+  metrics.observePlatforms(() => delivery.platformAdapters().map((adapter) => adapter.state()));
   const router = new Router({
     communities,
     queue,

@@ -1,5 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
+const PLATFORM_STATUS: Record<string, number> = { offline: 0, connecting: 1, online: 2, reconnecting: 3 };
+
 /**
  * chatgate's Prometheus metrics, on a registry of its own (no module-level singletons, so tests
  * can build many services in one process). Served by `GET /metrics`. Durations in seconds, as
@@ -60,6 +62,38 @@ export class Metrics {
     registers: [this.registry],
     collect: (): void => this.queueRunning.set(this.queue.running),
   });
+
+  private platformStates: () => { platform: string; status: string; lastEventAt?: number }[] = () => [];
+
+  readonly platformStatus: Gauge = new Gauge({
+    name: 'chatgate_platform_status',
+    help: 'Platform adapter connection: 0 offline, 1 connecting, 2 online, 3 reconnecting',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      for (const state of this.platformStates()) {
+        this.platformStatus.labels(state.platform).set(PLATFORM_STATUS[state.status] ?? 0);
+      }
+    },
+  });
+
+  readonly platformSilence: Gauge = new Gauge({
+    name: 'chatgate_platform_seconds_since_last_event',
+    help: 'Seconds since a platform adapter last heard anything (event or heartbeat)',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      for (const state of this.platformStates()) {
+        if (state.lastEventAt)
+          this.platformSilence.labels(state.platform).set((Date.now() - state.lastEventAt) / 1000);
+      }
+    },
+  });
+
+  /** Reads the platform adapters' states at each scrape. */
+  observePlatforms(states: () => { platform: string; status: string; lastEventAt?: number }[]): void {
+    this.platformStates = states;
+  }
 
   /** Reads the queue's depth and running count at each scrape. */
   observeQueue(queue: { readonly size: number; readonly running: number }): void {

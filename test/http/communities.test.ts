@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
 import type { Services } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { testApp, testConfig, waitFor } from '../support/services.js';
@@ -26,12 +27,17 @@ describe('community configuration, sessions and the admin rule', () => {
     ollama.reset();
   });
 
+  /** Every log line, at the most verbose level, to check what never reaches the logs. */
+  let logLines: string[] = [];
+
   async function start() {
     const config = testConfig({
       ai: { ollama: { host: ollama.url } },
       auth: { apiKeys: [CALLER], adminKey: ADMIN },
     });
-    ({ services, app } = await testApp(config));
+    logLines = [];
+    const logger = createLogger('trace', { write: (line: string) => void logLines.push(line) });
+    ({ services, app } = await testApp(config, { logger }));
   }
 
   it('answers 401 without a key and 403 with a caller key on every admin route', async () => {
@@ -135,6 +141,8 @@ describe('community configuration, sessions and the admin rule', () => {
     expect(sent.model).toBe('qwen3:0.6b');
     expect(sent.options.temperature).toBe(0.3);
     expect(sent.messages[0]?.content).toContain('You are Captain Chat, a pirate.');
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.join('\n')).not.toContain('sk-community-secret');
   });
 
   it('names every bad field of a PUT in one 400', async () => {

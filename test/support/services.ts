@@ -3,7 +3,7 @@ import { type AppOptions, buildApp } from '../../src/app.js';
 import { type DeepPartial, deepMerge, loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createServices, type Services } from '../../src/services.js';
 import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
 
@@ -19,10 +19,10 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
 /** Services on `config`, silent, with a fixed random source (every probability draw is 0). */
 export function testServices(
   config: Config,
-  options: { random?: () => number; stores?: StoreSet } = {},
+  options: { random?: () => number; stores?: StoreSet; logger?: Logger } = {},
 ): Promise<Services> {
   return createServices(config, {
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     random: options.random ?? (() => 0),
     callbackInitialDelayMs: 5,
     stores: options.stores ?? memoryStores(config),
@@ -32,7 +32,7 @@ export function testServices(
 /** Services and the fastify app on `config` (see `testServices`). */
 export async function testApp(
   config: Config,
-  options: { random?: () => number; app?: AppOptions } = {},
+  options: { random?: () => number; app?: AppOptions; logger?: Logger } = {},
 ): Promise<{ services: Services; app: FastifyInstance }> {
   const services = await testServices(config, options);
   const app = await buildApp(services, options.app);

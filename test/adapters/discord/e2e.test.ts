@@ -80,6 +80,8 @@ describe('Discord through the whole pipeline', () => {
     expect(status.platforms).toEqual([
       expect.objectContaining({ platform: 'discord', status: 'online', error: null }),
     ]);
+    const metrics = (await pipeline.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('chatgate_platform_status{platform="discord"} 2');
   });
 
   it('answers a DM, and splits a 2,500-character answer into two messages', async () => {
