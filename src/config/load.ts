@@ -122,6 +122,9 @@ function crossFieldIssues(config: Config): ConfigIssue[] {
       message: `unknown personality "${config.ai.personality}"; one of ${[...personalities, 'random'].join('|')}`,
     });
   }
+  if (config.queue.backend === 'redis' && !config.stores.redisUrl) {
+    issues.push({ key: 'queue.backend', env: 'QUEUE_BACKEND', message: 'redis needs REDIS_URL' });
+  }
   if (config.ai.retry.initialDelayMs > config.ai.retry.maxDelayMs) {
     issues.push({ key: 'ai.retry.initialDelayMs', message: 'must be <= ai.retry.maxDelayMs' });
   }

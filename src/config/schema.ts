@@ -154,6 +154,12 @@ export const ConfigSchema = Type.Object({
     maxSize: Type.Integer({ minimum: 1 }),
     /** The whole interaction (context, every provider link, delivery), ms. */
     interactionTimeoutMs: Ms({ minimum: 100 }),
+    /** `memory` (p-queue, this process) or `redis` (BullMQ on REDIS_URL: survives restarts, spreads over instances). */
+    backend: Type.Enum(['memory', 'redis']),
+    /** Redis backend: interactions running at once across all instances (BullMQ global concurrency). */
+    globalConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** A chat event older than this when its turn comes is dropped as `stale`, ms. */
+    replyMaxAgeMs: Ms({ minimum: 1000 }),
   }),
   context: Type.Object({
     /** Turns (one user message + one reply each) kept per conversation. */
