@@ -13,7 +13,7 @@ import { cleanReply } from './clean-reply.js';
 import type { ReplyDelivery } from './delivery.js';
 
 export interface WorkerDeps {
-  config: Pick<Config, 'bot' | 'personalities' | 'limits'>;
+  config: Pick<Config, 'bot' | 'personalities' | 'limits' | 'queue'>;
   communities: CommunitySettingsSource;
   context: ContextStore;
   ai: AiService;
@@ -40,6 +40,22 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       community: event.communityId,
       user: hashUserId(event.platform, event.user.id),
     });
+    // An answer to an old message (after a restart, an outage, a long backlog) would only confuse
+    // the chat: drop it, count it, and tell a waiting caller.
+    if (Date.now() - event.receivedAt > deps.config.queue.replyMaxAgeMs) {
+      await deps.interactions.update(job.interactionId, {
+        status: 'ignored',
+        reason: 'stale',
+        completedAt: Date.now(),
+      });
+      deps.metrics.eventsIgnored.labels('stale').inc();
+      log.info(
+        { action: 'interaction', result: 'stale', age_ms: Date.now() - event.receivedAt },
+        'stale interaction dropped',
+      );
+      await deps.delivery.deliver(job, { ok: false, error: 'stale', processingTimeMs: 0 });
+      return;
+    }
     await deps.interactions.update(job.interactionId, { status: 'running' });
     const stopTyping = deps.delivery.typing(event);
     try {

@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Services } from '../../src/services.js';
+import { chatEvent, testApp, testConfig, waitFor } from '../support/services.js';
+
+describe('stale interactions', () => {
+  let services: Services | undefined;
+  afterEach(async () => {
+    await services?.close();
+    services = undefined;
+  });
+
+  it('drops an event older than replyMaxAgeMs when its turn comes, with reason stale', async () => {
+    ({ services } = await testApp(testConfig({ ai: { mode: 'local' }, queue: { replyMaxAgeMs: 60_000 } })));
+    const old = chatEvent({ text: '@chatgate are you there?', receivedAt: Date.now() - 5 * 60_000 });
+    const fresh = chatEvent({ text: '@chatgate are you there?', user: { id: 'u2' } });
+    const oldAck = await services.router.ingest(old);
+    const freshAck = await services.router.ingest(fresh);
+    const dropped = await waitFor(async () => {
+      const found = await services?.interactions.get(oldAck.interactionId);
+      return found?.status === 'ignored' ? found : undefined;
+    });
+    expect(dropped).toMatchObject({ reason: 'stale' });
+    expect(dropped.reply).toBeUndefined();
+    const answered = await waitFor(async () => {
+      const found = await services?.interactions.get(freshAck.interactionId);
+      return found?.status === 'done' ? found : undefined;
+    });
+    expect(answered.reply?.text).toBeTruthy();
+    expect(
+      await services.metrics.registry.getSingleMetricAsString('chatgate_events_ignored_total'),
+    ).toContain('reason="stale"} 1');
+  });
+});
