@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       mode: config.ai.mode,
       provider: config.ai.provider,
       model: config.ai.model,
-      queue: 'memory',
+      queue: config.queue.backend,
       stores: services.storeStatus(),
       platforms: platforms.adapters.map((adapter) => adapter.platform),
     },

@@ -5,8 +5,9 @@ import { StoredCommunitySettings } from './community/stored-community-settings.j
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import type { InteractionQueue } from './queue/interaction-queue.js';
+import type { InteractionJob, InteractionQueue } from './queue/interaction-queue.js';
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
+import { RedisInteractionQueue } from './queue/redis-queue.js';
 import { Router } from './router/router.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
@@ -108,22 +109,30 @@ export async function createServices(config: Config, options: ServiceOptions = {
     metrics,
     logger,
   });
-  const queue = new MemoryInteractionQueue(runner, {
+  const onError = (job: InteractionJob, error: unknown) => {
+    void interactions.update(job.interactionId, {
+      status: 'failed',
+      reason: error instanceof Error ? error.message : 'failed',
+      completedAt: Date.now(),
+    });
+    logger.warn({ action: 'interaction', interaction: job.interactionId, err: error }, 'interaction aborted');
+  };
+  const queueOptions = {
     concurrency: config.queue.maxConcurrent,
     maxSize: config.queue.maxSize,
     jobTimeoutMs: config.queue.interactionTimeoutMs,
-    onError: (job, error) => {
-      void interactions.update(job.interactionId, {
-        status: 'failed',
-        reason: error instanceof Error ? error.message : 'failed',
-        completedAt: Date.now(),
-      });
-      logger.warn(
-        { action: 'interaction', interaction: job.interactionId, err: error },
-        'interaction aborted',
-      );
-    },
-  });
+    onError,
+  };
+  const queue: InteractionQueue =
+    config.queue.backend === 'redis'
+      ? await RedisInteractionQueue.start({
+          ...queueOptions,
+          runner,
+          redisUrl: config.stores.redisUrl as string,
+          globalConcurrency: config.queue.globalConcurrency,
+          logger,
+        })
+      : new MemoryInteractionQueue(runner, queueOptions);
   metrics.observeQueue(queue);
   metrics.observePlatforms(() => delivery.platformAdapters().map((adapter) => adapter.state()));
   const router = new Router({

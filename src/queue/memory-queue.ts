@@ -77,8 +77,10 @@ export class MemoryInteractionQueue implements InteractionQueue {
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = new Error(`interaction timed out after ${this.options.jobTimeoutMs} ms`);
-        controller.abort(error);
+        // Reject first: a runner that resolves as soon as its signal aborts must not win the race
+        // and hide the timeout.
         reject(error);
+        controller.abort(error);
       }, this.options.jobTimeoutMs);
     });
     try {

@@ -20,7 +20,7 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
         counts: guard?.counts ?? { successes: 0, failures: 0, rejected: 0 },
       })),
       queue: {
-        backend: 'memory',
+        backend: config.queue.backend,
         size: queue.size,
         running: queue.running,
         max_size: config.queue.maxSize,

@@ -1,0 +1,276 @@
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { withoutRaw } from '../core/chat-event.js';
+import { QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { jobIdForEvent } from './bullmq/job-id.js';
+import type { InteractionJob, InteractionQueue, JobRunner } from './interaction-queue.js';
+
+/** Options of the `redis` queue backend. Durations are ms unless named otherwise. */
+export interface RedisQueueOptions {
+  /** `REDIS_URL` (redis:// or rediss://). */
+  redisUrl: string;
+  /** Runs one job; the same runner as the memory backend. */
+  runner: JobRunner;
+  /** Jobs this instance runs at once (`MAX_CONCURRENT_REQUESTS`). */
+  concurrency: number;
+  /**
+   * Jobs running at once across every instance (`GLOBAL_MAX_CONCURRENT_REQUESTS`), stored in
+   * Redis by BullMQ: the last instance to start sets it. Unset leaves whatever Redis holds.
+   */
+  globalConcurrency?: number;
+  /** Waiting jobs at most (`MAX_QUEUE_SIZE`), counted over the shared backlog of all instances. */
+  maxSize: number;
+  /** One job's time limit: its signal fires then, its slot is freed, and it fails without retry. */
+  jobTimeoutMs: number;
+  /** Called when a job fails for good (threw on its last attempt, or timed out), or its add failed. */
+  onError: (job: InteractionJob, error: unknown) => void;
+  /** BullMQ key prefix (default `chatgate`); tests use a random one. */
+  prefix?: string;
+  /** Queue name (default `interactions`); no ':' allowed. */
+  queueName?: string;
+  /** Run a worker in this process (default true); false makes an enqueue-only instance. */
+  consume?: boolean;
+  /** Runs of a job whose runner throws, the first included (default 3). */
+  attempts?: number;
+  /** First retry delay, doubled at each attempt (default 1000). */
+  backoffMs?: number;
+  /** How often a worker looks for jobs whose worker died (default 30000); also the lock duration. */
+  stalledIntervalMs?: number;
+  /** `start()` gives up (and disconnects) when Redis is not ready within this (default 10000). */
+  startTimeoutMs?: number;
+  /** How often `size` is re-read from Redis (default 1000). */
+  sizeRefreshMs?: number;
+  logger?: Logger;
+}
+
+/** What a job carries in Redis: the interaction with its event minus `raw` (JSON only). */
+export type StoredInteractionJob = Omit<InteractionJob, 'event'> & {
+  event: Omit<InteractionJob['event'], 'raw'>;
+};
+
+const JOB_NAME = 'interaction';
+/** Completed jobs: kept one hour, 1000 at most (also the dedupe window for a finished event). */
+const KEEP_COMPLETED = { age: 3600, count: 1000 };
+/** Failed jobs: kept seven days, 1000 at most, for inspection. */
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
+
+/**
+ * The `redis` backend: a BullMQ Queue (producer) and Worker (consumer) on their own connections.
+ * The job id is derived from the ChatEvent id, so the same platform event added by two instances
+ * is one job. Jobs survive a restart; a job whose worker died is taken over by another instance
+ * after the stalled interval.
+ *
+ * Approximations: `size` is the shared backlog (waiting + delayed retries, all instances) as last
+ * read from Redis, plus this instance's adds since, minus this instance's starts since; `running`
+ * is exact for this instance only. Order per conversation is NOT serialised (BullMQ OSS has no
+ * per-key groups): jobs start in queue order and may overlap up to the concurrency.
+ * `close()` waits for this instance's running jobs; waiting jobs stay in Redis for the next worker.
+ */
+export class RedisInteractionQueue implements InteractionQueue {
+  /**
+   * Connects, sets the global concurrency when given, and starts the worker (when `consume`).
+   * @throws when Redis does not answer within `startTimeoutMs`, or BullMQ refuses the options.
+   */
+  static async start(options: RedisQueueOptions): Promise<RedisInteractionQueue> {
+    const instance = new RedisInteractionQueue(options);
+    const limitMs = options.startTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the Redis queue did not start within ${limitMs} ms (is Redis up?)`)),
+        limitMs,
+      );
+    });
+    try {
+      await Promise.race([instance.init(), timedOut]);
+    } catch (error) {
+      // BullMQ reconnects forever: disconnect without waiting on a Redis that may not answer.
+      void instance.close().catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return instance;
+  }
+
+  /** The BullMQ queue, for inspection (counts, failed jobs); do not add to it directly. */
+  readonly queue: Queue<StoredInteractionJob>;
+  private worker: Worker<StoredInteractionJob> | undefined;
+  private readonly logger: Logger;
+  private readonly pendingAdds = new Set<Promise<void>>();
+  private backlog = 0;
+  private active = 0;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+  /** Moving average of job duration, ms, for the retry-after estimate. */
+  private averageJobMs = 1000;
+
+  private constructor(private readonly options: RedisQueueOptions) {
+    this.logger = (options.logger ?? createLogger('warn')).child({ component: 'redis-queue' });
+    this.queue = new Queue<StoredInteractionJob>(options.queueName ?? 'interactions', {
+      prefix: options.prefix ?? 'chatgate',
+      // Fail fast while Redis is down: an add rejects (and is reported) instead of piling up.
+      connection: {
+        url: options.redisUrl,
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: false,
+        connectionName: 'chatgate-queue',
+      },
+    });
+    this.queue.on('error', (error) => this.logger.error({ err: error }, 'queue connection error'));
+  }
+
+  get size(): number {
+    return this.backlog;
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  get isFull(): boolean {
+    return this.backlog >= this.options.maxSize;
+  }
+
+  enqueue(job: InteractionJob): void {
+    if (this.closing) throw new ShuttingDownError();
+    if (this.isFull) throw new QueueFullError(this.retryAfterSeconds());
+    this.backlog++;
+    const data: StoredInteractionJob = { ...job, event: withoutRaw(job.event) };
+    const attempts = this.options.attempts ?? 3;
+    const added = this.queue
+      .add(JOB_NAME, data, {
+        jobId: jobIdForEvent(job.event.id),
+        attempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1000 },
+        removeOnComplete: KEEP_COMPLETED,
+        removeOnFail: KEEP_FAILED,
+      })
+      .then(
+        () => {},
+        (error: unknown) => {
+          this.backlog = Math.max(0, this.backlog - 1);
+          this.logger.error(
+            { err: error, interactionId: job.interactionId },
+            'could not add the interaction to Redis',
+          );
+          this.report(job, error);
+        },
+      );
+    this.pendingAdds.add(added);
+    void added.finally(() => this.pendingAdds.delete(added));
+  }
+
+  /** Stops accepting, flushes pending adds, waits for this instance's running jobs, disconnects. */
+  close(): Promise<void> {
+    this.closing = true;
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.refreshTimer);
+    await Promise.allSettled([...this.pendingAdds]);
+    await this.worker?.close();
+    await this.queue.close();
+  }
+
+  private async init(): Promise<void> {
+    await this.queue.waitUntilReady();
+    if (this.options.globalConcurrency !== undefined) {
+      await this.queue.setGlobalConcurrency(this.options.globalConcurrency);
+    }
+    await this.refreshSize();
+    // A `start()` that timed out has closed us meanwhile: create nothing more.
+    if (this.closing) return;
+    this.refreshTimer = setInterval(() => void this.refreshSize(), this.options.sizeRefreshMs ?? 1000);
+    this.refreshTimer.unref();
+    if (this.options.consume === false) return;
+    const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
+    this.worker = new Worker<StoredInteractionJob>(
+      this.queue.name,
+      (job, _token, signal) => this.process(job, signal),
+      {
+        prefix: this.options.prefix ?? 'chatgate',
+        connection: {
+          url: this.options.redisUrl,
+          maxRetriesPerRequest: null,
+          connectionName: 'chatgate-worker',
+        },
+        concurrency: this.options.concurrency,
+        stalledInterval,
+        lockDuration: stalledInterval,
+        maxStalledCount: 1,
+      },
+    );
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
+    await this.worker.waitUntilReady();
+  }
+
+  /** Runs one BullMQ job through the runner under the job time limit. */
+  private async process(job: Job<StoredInteractionJob>, workerSignal?: AbortSignal): Promise<void> {
+    this.active++;
+    this.backlog = Math.max(0, this.backlog - 1);
+    const interaction: InteractionJob = job.data;
+    const started = performance.now();
+    const controller = new AbortController();
+    const signal = workerSignal ? AbortSignal.any([controller.signal, workerSignal]) : controller.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new UnrecoverableError(`interaction timed out after ${this.options.jobTimeoutMs} ms`);
+        // Reject first: a runner that settles on abort must not win the race and hide the timeout.
+        reject(error);
+        controller.abort(error);
+      }, this.options.jobTimeoutMs);
+    });
+    try {
+      await Promise.race([this.options.runner(interaction, signal), timedOut]);
+    } catch (error) {
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (lastAttempt || error instanceof UnrecoverableError) this.report(interaction, error);
+      else
+        this.logger.warn(
+          { err: error, jobId: job.id, attempt: job.attemptsMade + 1 },
+          'job failed, will retry',
+        );
+      throw error instanceof Error ? error : new Error(String(error));
+    } finally {
+      clearTimeout(timer);
+      this.active--;
+      this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
+    }
+  }
+
+  /** Re-reads the shared backlog; a failed read keeps the local estimate and is logged. */
+  private async refreshSize(): Promise<void> {
+    if (this.refreshing || this.closing) return;
+    this.refreshing = true;
+    try {
+      const inFlight = this.pendingAdds.size;
+      const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
+      const stored = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      this.backlog = stored + inFlight;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not read the queue size from Redis');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private report(job: InteractionJob, error: unknown): void {
+    try {
+      this.options.onError(job, error);
+    } catch (hookError) {
+      this.logger.error({ err: hookError }, 'the onError hook threw');
+    }
+  }
+
+  /** Seconds until a slot is likely free: the backlog's work spread over this instance's workers. */
+  private retryAfterSeconds(): number {
+    const estimate = (this.backlog * this.averageJobMs) / this.options.concurrency / 1000;
+    return Math.min(60, Math.max(1, Math.ceil(estimate)));
+  }
+}
