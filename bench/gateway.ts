@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services.js';
 import { memoryStores } from '../src/stores/store-set.js';
-import { runLoad } from './lib/autocannon.js';
+import { type LoadResult, runLoad } from './lib/autocannon.js';
 import { spawnFakeUpstream } from './lib/spawn-upstream.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 
@@ -86,79 +86,33 @@ await streams(direct);
 const directStreams = await streams(direct);
 const gatewayStreams = await streams(gateway);
 
-const p = (values: number[], q: number) => percentile(values, q).toFixed(2);
+/** One row: the baseline, chatgate, their ratio and (for latencies) the ms chatgate adds. */
+const row = (name: string, direct: number, through: number, added = true) => [
+  name,
+  direct.toFixed(2),
+  through.toFixed(2),
+  ratio(through, direct),
+  added ? (through - direct).toFixed(2) : '',
+];
+const HEADER = ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'];
+const errors = (run: LoadResult) => run.non2xx + run.errors;
+const loadRows = (directRun: LoadResult, gatewayRun: LoadResult) => [
+  row('p50 ms', directRun.p50, gatewayRun.p50),
+  row('p99 ms', directRun.p99, gatewayRun.p99),
+  ['errors', String(errors(directRun)), String(errors(gatewayRun)), '', ''],
+];
+
 printTable(`non-streaming, ${connections} connections, ${seconds} s each`, [
-  ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
-  [
-    'req/s',
-    directRun.requestsPerSecond.toFixed(0),
-    gatewayRun.requestsPerSecond.toFixed(0),
-    ratio(gatewayRun.requestsPerSecond, directRun.requestsPerSecond),
-    '',
-  ],
-  [
-    'p50 ms',
-    directRun.p50.toFixed(2),
-    gatewayRun.p50.toFixed(2),
-    ratio(gatewayRun.p50, directRun.p50),
-    (gatewayRun.p50 - directRun.p50).toFixed(2),
-  ],
-  [
-    'p99 ms',
-    directRun.p99.toFixed(2),
-    gatewayRun.p99.toFixed(2),
-    ratio(gatewayRun.p99, directRun.p99),
-    (gatewayRun.p99 - directRun.p99).toFixed(2),
-  ],
-  [
-    'errors',
-    String(directRun.non2xx + directRun.errors),
-    String(gatewayRun.non2xx + gatewayRun.errors),
-    '',
-    '',
-  ],
+  HEADER,
+  row('req/s', directRun.requestsPerSecond, gatewayRun.requestsPerSecond, false),
+  ...loadRows(directRun, gatewayRun),
 ]);
-printTable(`non-streaming at ${fixedRate} req/s`, [
-  ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
-  [
-    'p50 ms',
-    directFixed.p50.toFixed(2),
-    gatewayFixed.p50.toFixed(2),
-    ratio(gatewayFixed.p50, directFixed.p50),
-    (gatewayFixed.p50 - directFixed.p50).toFixed(2),
-  ],
-  [
-    'p99 ms',
-    directFixed.p99.toFixed(2),
-    gatewayFixed.p99.toFixed(2),
-    ratio(gatewayFixed.p99, directFixed.p99),
-    (gatewayFixed.p99 - directFixed.p99).toFixed(2),
-  ],
-  [
-    'errors',
-    String(directFixed.non2xx + directFixed.errors),
-    String(gatewayFixed.non2xx + gatewayFixed.errors),
-    '',
-    '',
-  ],
-]);
+printTable(`non-streaming at ${fixedRate} req/s`, [HEADER, ...loadRows(directFixed, gatewayFixed)]);
 printTable(`streaming, ${streamRequests} sequential requests each`, [
-  ['metric', 'direct upstream', 'through chatgate', 'ratio', 'added ms'],
+  HEADER,
   ...[50, 99].flatMap((q) => [
-    [
-      `TTFT p${q} ms`,
-      p(directStreams.firsts, q),
-      p(gatewayStreams.firsts, q),
-      ratio(percentile(gatewayStreams.firsts, q), percentile(directStreams.firsts, q)),
-      (percentile(gatewayStreams.firsts, q) - percentile(directStreams.firsts, q)).toFixed(2),
-    ],
-    [
-      `last byte p${q} ms`,
-      p(directStreams.lasts, q),
-      p(gatewayStreams.lasts, q),
-      ratio(percentile(gatewayStreams.lasts, q), percentile(directStreams.lasts, q)),
-      (percentile(gatewayStreams.lasts, q) - percentile(directStreams.lasts, q)).toFixed(2),
-    ],
+    row(`TTFT p${q} ms`, percentile(directStreams.firsts, q), percentile(gatewayStreams.firsts, q)),
+    row(`last byte p${q} ms`, percentile(directStreams.lasts, q), percentile(gatewayStreams.lasts, q)),
   ]),
 ]);
 upstream.stop();
