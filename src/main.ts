@@ -22,7 +22,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log.level);
-  const services = await createServices(config, { logger });
+  let services: Awaited<ReturnType<typeof createServices>>;
+  try {
+    services = await createServices(config, { logger });
+  } catch (error) {
+    // A database or queue that cannot be reached at start: say which, without a stack trace.
+    logger.fatal({ action: 'start', err: error }, 'chatgate cannot start: a store is unreachable');
+    const reason = error instanceof Error ? error.message : String(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    process.stderr.write(`chatgate: cannot start: ${reason}${cause}\n`);
+    process.exit(69); // EX_UNAVAILABLE
+  }
   const platforms = await createPlatforms(services);
   const app = await buildApp(services, { webhooks: platforms.webhooks, twitch: platforms.twitch });
 
