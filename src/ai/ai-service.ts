@@ -2,7 +2,7 @@ import type { CommunitySettings } from '../community/community-settings.js';
 import type { ChatMode } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AiResult, AiStream, ServiceStatus } from './ai-result.js';
-import type { ProviderLink, ProviderRegistry } from './provider-registry.js';
+import { ownEndpointFor, type ProviderLink, type ProviderRegistry } from './provider-registry.js';
 import {
   type ChatDelta,
   type ChatMessage,
@@ -188,9 +188,7 @@ export class AiService {
     const add = (kind: ProviderKind | undefined, model: string | undefined) => {
       if (!kind || links.some((link) => link.kind === kind)) return;
       const resolved = kind === 'local' ? 'local-responder' : (model ?? community.model);
-      // The community's own endpoint and key serve its own provider, not the fallback.
-      const own = kind === community.provider ? { baseUrl: community.baseUrl, apiKey: community.apiKey } : {};
-      links.push({ kind, model: resolved, link: this.registry.get(kind, own) });
+      links.push({ kind, model: resolved, link: this.registry.get(kind, ownEndpointFor(community, kind)) });
     };
     if (pin) add(pin.kind, pin.model);
     else if (this.modeSetting !== 'local') {

@@ -1,5 +1,5 @@
 import type { CommunitySettings } from '../community/community-settings.js';
-import type { ProviderRegistry } from './provider-registry.js';
+import { ownEndpointFor, type ProviderRegistry } from './provider-registry.js';
 import type { ProviderKind } from './providers/provider.js';
 
 type Community = Pick<CommunitySettings, 'provider' | 'fallbackProvider'> &
@@ -67,8 +67,7 @@ export class ModelCatalog {
   }
 
   private async modelsOf(kind: ProviderKind, community: Community): Promise<string[] | undefined> {
-    // A community's own endpoint serves its own provider (as in the AI service's chain).
-    const own = kind === community.provider ? { baseUrl: community.baseUrl, apiKey: community.apiKey } : {};
+    const own = ownEndpointFor(community, kind);
     const cacheKey = `${kind} ${own.baseUrl ?? ''}`;
     const cached = this.cache.get(cacheKey);
     // A failed listing is retried sooner than a good one is refreshed.

@@ -19,6 +19,17 @@ export interface ProviderLink {
   guard?: ResilientEndpoint;
 }
 
+/**
+ * The endpoint a community's link to `kind` uses: its own `baseUrl`/`apiKey` for its own provider,
+ * the service's for any other (a fallback). Shared by the AI service and the model catalog.
+ */
+export function ownEndpointFor(
+  community: { provider: ProviderKind; baseUrl?: string; apiKey?: string },
+  kind: ProviderKind,
+): { baseUrl?: string; apiKey?: string } {
+  return kind === community.provider ? { baseUrl: community.baseUrl, apiKey: community.apiKey } : {};
+}
+
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2, isolated: 1 };
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 

@@ -96,12 +96,3 @@ export function applyOverrides(
     contextScope: overrides.contextScope ?? base.contextScope,
   };
 }
-
-/** Every community gets the service defaults (no store). */
-export class DefaultCommunitySettings implements CommunitySettingsSource {
-  constructor(private readonly config: Config) {}
-
-  async get(communityId: string): Promise<CommunitySettings> {
-    return defaultSettings(this.config, communityId);
-  }
-}

@@ -118,14 +118,19 @@ export class Router {
     } catch (error) {
       // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.
       await Promise.all([deps.keys.release(dedupeKey), cooldown.release()]);
-      return this.reject(interaction, error, match.kind);
+      return this.reject(event, interaction, error, match.kind);
     }
     deps.metrics.triggersMatched.labels(match.kind).inc();
     this.logDecision(event, 'queued', undefined, match.kind);
     return { interactionId: interaction.id, status: 'queued', trigger: match.kind };
   }
 
-  private async reject(interaction: Interaction, error: unknown, trigger: TriggerKind): Promise<Ack> {
+  private async reject(
+    event: ChatEvent,
+    interaction: Interaction,
+    error: unknown,
+    trigger: TriggerKind,
+  ): Promise<Ack> {
     const reason = error instanceof QueueFullError ? 'queue_full' : 'shutting_down';
     const retryAfterSeconds = error instanceof QueueFullError ? error.retryAfterSeconds : undefined;
     this.deps.metrics.eventsIgnored.labels(reason).inc();
@@ -136,12 +141,9 @@ export class Router {
       trigger,
       completedAt: Date.now(),
     };
-    if (await this.deps.interactions.get(interaction.id)) {
-      await this.deps.interactions.update(interaction.id, rejected);
-    } else {
-      await this.deps.interactions.add(rejected);
-    }
-    this.logDecision(interaction.event as ChatEvent, 'rejected', reason, trigger);
+    // Only reached after the queued interaction was logged: update it in place.
+    await this.deps.interactions.update(interaction.id, rejected);
+    this.logDecision(event, 'rejected', reason, trigger);
     return { interactionId: interaction.id, status: 'rejected', reason, trigger, retryAfterSeconds };
   }
 

@@ -11,12 +11,7 @@ export class OpenAIError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly type:
-      | 'invalid_request_error'
-      | 'authentication_error'
-      | 'not_found_error'
-      | 'rate_limit_error'
-      | 'server_error',
+    readonly type: 'invalid_request_error' | 'rate_limit_error' | 'server_error',
     readonly param: string | null = null,
     readonly code: string | null = null,
     /** Seconds, sent as `retry-after` with 429 and 503. */

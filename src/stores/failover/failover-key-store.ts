@@ -1,5 +1,5 @@
 import type { KeyStore } from '../key-store.js';
-import { type Backend, type FailoverOptions, FailoverSwitch } from './failover-context-store.js';
+import { type Backend, type FailoverOptions, FailoverSwitch } from './failover-switch.js';
 
 /**
  * Dedupe keys, cooldowns and reply caps on Redis with the in-process store as a fallback, so
