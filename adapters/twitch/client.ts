@@ -179,7 +179,13 @@ export class TwitchConnection {
     on('reconnect', () => this.setStatus('reconnecting'));
     on('join', (channel, _login, self) => {
       if (self !== true || typeof channel !== 'string') return;
-      this.joined.add(channelLogin(channel));
+      const login = channelLogin(channel);
+      // Parted while its JOIN was in flight: `part()` found nothing joined to leave, so leave now.
+      if (!this.wanted.has(login)) {
+        client.part(login).catch(noop);
+        return;
+      }
+      this.joined.add(login);
       this.handlers.ready();
     });
     on('part', (channel, _login, self) => {

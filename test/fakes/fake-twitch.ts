@@ -40,6 +40,8 @@ export interface FakeTwitchOptions {
   rules?: Partial<FakeTwitchRules>;
   /** The clock arrivals are stamped and judged with, ms (a test's virtual clock). Default `performance.now`. */
   now?: () => number;
+  /** Answer a JOIN this long after it arrived, ms (a slow network); the channel counts as joined at once. */
+  joinEchoDelayMs?: number;
 }
 
 /** One line the client sent, with when it arrived (ms, by `options.now`) and on which connection. */
@@ -159,12 +161,15 @@ export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<
   const join = (connection: Connection, channels: string, n: string): void => {
     for (const channel of channels.split(',').map((c) => c.replace(/^#/, '').toLowerCase())) {
       connection.joined.add(channel);
-      write(
-        connection,
-        `:${n}!${n}@${n}.tmi.twitch.tv JOIN #${channel}`,
-        userstate(connection, channel),
-        `@emote-only=0;followers-only=-1;r9k=0;room-id=${roomIdOf(channel)};slow=0;subs-only=0 :tmi.twitch.tv ROOMSTATE #${channel}`,
-      );
+      const answer = () =>
+        write(
+          connection,
+          `:${n}!${n}@${n}.tmi.twitch.tv JOIN #${channel}`,
+          userstate(connection, channel),
+          `@emote-only=0;followers-only=-1;r9k=0;room-id=${roomIdOf(channel)};slow=0;subs-only=0 :tmi.twitch.tv ROOMSTATE #${channel}`,
+        );
+      if (options.joinEchoDelayMs) setTimeout(answer, options.joinEchoDelayMs);
+      else answer();
     }
   };
 

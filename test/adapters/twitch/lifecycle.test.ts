@@ -22,8 +22,9 @@ afterEach(async () => {
 
 async function online(
   config: Parameters<typeof fakeConfig>[1] = {},
+  fakeOptions: Parameters<typeof startFakeTwitch>[0] = {},
 ): Promise<{ fake: FakeTwitch; running: Running }> {
-  fake = await startFakeTwitch();
+  fake = await startFakeTwitch(fakeOptions);
   running = await startAdapter(fake, fakeConfig(fake, config));
   expect(running.adapter.state()).toMatchObject({ platform: 'twitch', status: 'online' });
   return { fake, running };
@@ -135,5 +136,17 @@ describe('twitch adapter lifecycle', () => {
     await running.adapter.partChannel('mychan');
     await eventually(() => !fake.joinedChannels().includes('mychan'));
     expect(running.adapter.channels()).toEqual(['newchan']);
+  });
+
+  it('leaves a channel parted while its JOIN was still in flight', async () => {
+    // A slow network: the JOIN's echo arrives 300 ms after the server took it.
+    const { fake, running } = await online({}, { joinEchoDelayMs: 300 });
+    await running.adapter.joinChannel('racechan');
+    // The fake has the JOIN, the client has not yet seen its echo: part right now.
+    await eventually(() => fake.received.some((line) => line.line === 'JOIN #racechan'));
+    await running.adapter.partChannel('racechan');
+    await eventually(() => fake.received.some((line) => line.line === 'PART #racechan'));
+    await eventually(() => !fake.joinedChannels().includes('racechan'));
+    expect(running.adapter.channels()).toEqual(['mychan']);
   });
 });
