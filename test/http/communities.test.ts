@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
-import type { Services } from '../../src/services.js';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { testApp, testConfig, waitFor } from '../support/services.js';
+import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
+import { waitFor } from '../support/services.js';
 
 const CALLER = 'caller-key-0001';
 const ADMIN = 'admin-key-0001';
@@ -11,33 +9,14 @@ const as = (key: string) => ({ authorization: `Bearer ${key}` });
 const CONFIG_URL = '/api/v1/communities/twitch:channel:77/config';
 
 describe('community configuration, sessions and the admin rule', () => {
-  let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    ollama = await startFakeOllama();
-  });
-  afterAll(async () => {
-    await ollama.close();
-  });
-  afterEach(async () => {
-    await app.close();
-    await services.close();
-    ollama.reset();
-  });
-
+  const h = useFakeOllamaApp();
   /** Every log line, at the most verbose level, to check what never reaches the logs. */
   let logLines: string[] = [];
 
   async function start() {
-    const config = testConfig({
-      ai: { ollama: { host: ollama.url } },
-      auth: { apiKeys: [CALLER], adminKey: ADMIN },
-    });
     logLines = [];
     const logger = createLogger('trace', { write: (line: string) => void logLines.push(line) });
-    ({ services, app } = await testApp(config, { logger }));
+    await h.start({ auth: { apiKeys: [CALLER], adminKey: ADMIN } }, { logger });
   }
 
   it('answers 401 without a key and 403 with a caller key on every admin route', async () => {
@@ -55,28 +34,28 @@ describe('community configuration, sessions and the admin rule', () => {
     ] as const;
     for (const [method, url] of adminRoutes) {
       expect(
-        (await app.inject({ method, url, payload: {} })).statusCode,
+        (await h.app.inject({ method, url, payload: {} })).statusCode,
         `${method} ${url} without key`,
       ).toBe(401);
       expect(
-        (await app.inject({ method, url, headers: as(CALLER), payload: {} })).statusCode,
+        (await h.app.inject({ method, url, headers: as(CALLER), payload: {} })).statusCode,
         `${method} ${url} as caller`,
       ).toBe(403);
       expect(
-        (await app.inject({ method, url, headers: as(ADMIN), payload: {} })).statusCode,
+        (await h.app.inject({ method, url, headers: as(ADMIN), payload: {} })).statusCode,
         `${method} ${url} as admin`,
       ).not.toBe(401);
     }
     // The caller's own routes take the caller key, not nothing.
-    expect((await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
     expect(
-      (await app.inject({ method: 'GET', url: '/api/v1/ai/status', headers: as(CALLER) })).statusCode,
+      (await h.app.inject({ method: 'GET', url: '/api/v1/ai/status', headers: as(CALLER) })).statusCode,
     ).toBe(200);
   });
 
   it('stores a config with PUT, never returns its API key, and steers the next interaction', async () => {
     await start();
-    const put = await app.inject({
+    const put = await h.app.inject({
       method: 'PUT',
       url: CONFIG_URL,
       headers: as(ADMIN),
@@ -97,7 +76,7 @@ describe('community configuration, sessions and the admin rule', () => {
       api_key_last4: '9876',
     });
     expect(put.body).not.toContain('sk-community-secret');
-    const read = await app.inject({ method: 'GET', url: CONFIG_URL, headers: as(ADMIN) });
+    const read = await h.app.inject({ method: 'GET', url: CONFIG_URL, headers: as(ADMIN) });
     expect(read.body).not.toContain('sk-community-secret');
     expect(read.json()).toMatchObject({ temperature: 0.3, triggers: { greeting: { enabled: false } } });
 
@@ -108,7 +87,7 @@ describe('community configuration, sessions and the admin rule', () => {
       user: { id: `u-${text.length}`, login: 'viewer' },
       text,
     });
-    const ignored = await app.inject({
+    const ignored = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       headers: as(CALLER),
@@ -116,7 +95,7 @@ describe('community configuration, sessions and the admin rule', () => {
     });
     expect(ignored.json()).toMatchObject({ status: 'ignored', reason: 'no_trigger' });
     const ack = (
-      await app.inject({
+      await h.app.inject({
         method: 'POST',
         url: '/api/v1/ai/interaction',
         headers: as(CALLER),
@@ -125,7 +104,7 @@ describe('community configuration, sessions and the admin rule', () => {
     ).json();
     await waitFor(async () => {
       const body = (
-        await app.inject({
+        await h.app.inject({
           method: 'GET',
           url: `/api/v1/ai/interaction/${ack.interaction_id}`,
           headers: as(CALLER),
@@ -133,7 +112,7 @@ describe('community configuration, sessions and the admin rule', () => {
       ).json();
       return body.status === 'done' ? body : undefined;
     });
-    const sent = ollama.calls.find((call) => call.path === '/api/chat')?.body as {
+    const sent = h.ollama.calls.find((call) => call.path === '/api/chat')?.body as {
       model: string;
       options: { temperature: number };
       messages: { role: string; content: string }[];
@@ -147,7 +126,7 @@ describe('community configuration, sessions and the admin rule', () => {
 
   it('names every bad field of a PUT in one 400', async () => {
     await start();
-    const response = await app.inject({
+    const response = await h.app.inject({
       method: 'PUT',
       url: CONFIG_URL,
       headers: as(ADMIN),
@@ -163,7 +142,7 @@ describe('community configuration, sessions and the admin rule', () => {
     const { detail } = response.json();
     for (const field of ['temperature', 'max_tokens', 'provider', 'colour', 'system_prompt'])
       expect(detail).toContain(`${field}:`);
-    const personality = await app.inject({
+    const personality = await h.app.inject({
       method: 'PUT',
       url: CONFIG_URL,
       headers: as(ADMIN),
@@ -176,13 +155,13 @@ describe('community configuration, sessions and the admin rule', () => {
 
   it('merges with PATCH, lists communities, and deletes back to the defaults', async () => {
     await start();
-    await app.inject({
+    await h.app.inject({
       method: 'PUT',
       url: CONFIG_URL,
       headers: as(ADMIN),
       payload: { model: 'qwen3:0.6b', temperature: 1.1 },
     });
-    const patched = await app.inject({
+    const patched = await h.app.inject({
       method: 'PATCH',
       url: CONFIG_URL,
       headers: as(ADMIN),
@@ -190,17 +169,19 @@ describe('community configuration, sessions and the admin rule', () => {
     });
     expect(patched.json()).toMatchObject({ model: 'qwen3:0.6b', temperature: 0.5 });
     const list = (
-      await app.inject({ method: 'GET', url: '/api/v1/communities?limit=10', headers: as(ADMIN) })
+      await h.app.inject({ method: 'GET', url: '/api/v1/communities?limit=10', headers: as(ADMIN) })
     ).json();
     expect(list).toMatchObject({ total: 1, communities: [{ community_id: 'twitch:channel:77' }] });
-    expect((await app.inject({ method: 'DELETE', url: CONFIG_URL, headers: as(ADMIN) })).statusCode).toBe(
+    expect((await h.app.inject({ method: 'DELETE', url: CONFIG_URL, headers: as(ADMIN) })).statusCode).toBe(
       204,
     );
-    expect((await app.inject({ method: 'GET', url: CONFIG_URL, headers: as(ADMIN) })).json()).toMatchObject({
-      stored: false,
-      model: null,
-    });
-    expect((await app.inject({ method: 'DELETE', url: CONFIG_URL, headers: as(ADMIN) })).statusCode).toBe(
+    expect((await h.app.inject({ method: 'GET', url: CONFIG_URL, headers: as(ADMIN) })).json()).toMatchObject(
+      {
+        stored: false,
+        model: null,
+      },
+    );
+    expect((await h.app.inject({ method: 'DELETE', url: CONFIG_URL, headers: as(ADMIN) })).statusCode).toBe(
       404,
     );
   });
@@ -208,7 +189,7 @@ describe('community configuration, sessions and the admin rule', () => {
   it('shows and clears a conversation session', async () => {
     await start();
     const ack = (
-      await app.inject({
+      await h.app.inject({
         method: 'POST',
         url: '/api/v1/ai/interaction',
         headers: as(CALLER),
@@ -222,12 +203,12 @@ describe('community configuration, sessions and the admin rule', () => {
       })
     ).json();
     await waitFor(async () =>
-      (await services.interactions.get(ack.interaction_id))?.status === 'done' ? true : undefined,
+      (await h.services.interactions.get(ack.interaction_id))?.status === 'done' ? true : undefined,
     );
     const url = `/api/v1/sessions/${encodeURIComponent('api:demo|demo|u1')}`;
-    const session = (await app.inject({ method: 'GET', url, headers: as(ADMIN) })).json();
+    const session = (await h.app.inject({ method: 'GET', url, headers: as(ADMIN) })).json();
     expect(session.messages.map((message: { role: string }) => message.role)).toEqual(['user', 'assistant']);
-    expect((await app.inject({ method: 'DELETE', url, headers: as(ADMIN) })).statusCode).toBe(204);
-    expect((await app.inject({ method: 'GET', url, headers: as(ADMIN) })).json().messages).toEqual([]);
+    expect((await h.app.inject({ method: 'DELETE', url, headers: as(ADMIN) })).statusCode).toBe(204);
+    expect((await h.app.inject({ method: 'GET', url, headers: as(ADMIN) })).json().messages).toEqual([]);
   });
 });

@@ -1,11 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config/schema.js';
-import type { Services } from '../../src/services.js';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { testApp, testConfig, waitFor } from '../support/services.js';
+import { describe, expect, it } from 'vitest';
+import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
+import { waitFor } from '../support/services.js';
 
 const demoEvent = (overrides: Record<string, unknown> = {}) => ({
   platform: 'api',
@@ -19,31 +16,12 @@ const demoEvent = (overrides: Record<string, unknown> = {}) => ({
 
 /** The interaction endpoint end to end through `app.inject`: event in, ack, reply from the model. */
 describe('POST /api/v1/ai/interaction', () => {
-  let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    ollama = await startFakeOllama();
-  });
-  afterAll(async () => {
-    await ollama.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    await services?.close();
-    ollama.reset();
-  });
-
-  async function start(overrides: Parameters<typeof testConfig>[0] = {}): Promise<Config> {
-    const config = testConfig({ ...overrides, ai: { ollama: { host: ollama.url }, ...overrides.ai } });
-    ({ services, app } = await testApp(config));
-    return config;
-  }
+  const h = useFakeOllamaApp();
+  const start = (overrides: Parameters<FakeOllamaApp['start']>[0] = {}) => h.start(overrides);
 
   async function finished(id: string) {
     return waitFor(async () => {
-      const response = await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${id}` });
+      const response = await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${id}` });
       const body = response.json();
       return ['done', 'failed', 'ignored'].includes(body.status) ? body : undefined;
     });
@@ -51,8 +29,8 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('acks with 202 at once and the interaction reaches done with the model reply', async () => {
     await start();
-    ollama.behave({ reply: '<think>they greet me</think>Hey viewer, doing great!' });
-    const response = await app.inject({
+    h.ollama.behave({ reply: '<think>they greet me</think>Hey viewer, doing great!' });
+    const response = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       payload: demoEvent(),
@@ -77,7 +55,7 @@ describe('POST /api/v1/ai/interaction', () => {
     expect(done.reply.processing_time_ms).toBeGreaterThanOrEqual(0);
     expect(Date.parse(done.completed_at)).toBeGreaterThanOrEqual(Date.parse(done.created_at));
     // The prompt reached the model with the user text fenced and stream:false.
-    const chat = ollama.calls.find((call) => call.path === '/api/chat');
+    const chat = h.ollama.calls.find((call) => call.path === '/api/chat');
     const body = chat?.body as { stream: boolean; messages: { role: string; content: string }[] };
     expect(body.stream).toBe(false);
     expect(body.messages.at(-1)?.content).toContain(
@@ -87,28 +65,26 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('falls back to the local responder when Ollama is down, and says why', async () => {
     await start();
-    await ollama.down();
+    await h.ollama.down();
     try {
       const ack = (
-        await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
+        await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
       ).json();
       const done = await finished(ack.interaction_id);
       expect(done.reply).toMatchObject({ mode: 'local', provider: 'local', service_status: 'offline' });
       expect(done.reply.fallback_reason).toContain('ollama: connection');
       expect(done.reply.text).toMatch(/local|offline/i);
     } finally {
-      await ollama.up();
+      await h.ollama.up();
     }
   });
 
   it('keeps the conversation: the second turn carries the first one as context', async () => {
-    await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<
-      typeof testConfig
-    >[0]);
-    ollama.behave({ reply: (body) => `reply #${(body as { messages: unknown[] }).messages.length}` });
+    await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<typeof start>[0]);
+    h.ollama.behave({ reply: (body) => `reply #${(body as { messages: unknown[] }).messages.length}` });
     const user = { id: 'u-context', login: 'viewer' };
     const first = (
-      await app.inject({
+      await h.app.inject({
         method: 'POST',
         url: '/api/v1/ai/interaction',
         payload: demoEvent({ user, text: '@chatgate one' }),
@@ -116,7 +92,7 @@ describe('POST /api/v1/ai/interaction', () => {
     ).json();
     await finished(first.interaction_id);
     const second = (
-      await app.inject({
+      await h.app.inject({
         method: 'POST',
         url: '/api/v1/ai/interaction',
         payload: demoEvent({ user, text: '@chatgate two' }),
@@ -129,7 +105,7 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('answers 200 ignored with the reason when nothing triggers', async () => {
     await start();
-    const response = await app.inject({
+    const response = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       payload: demoEvent({ text: 'this is fine' }),
@@ -140,9 +116,9 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('answers 503 with retry_after when the queue is full', async () => {
     await start({ queue: { maxConcurrent: 1, maxSize: 1 } });
-    ollama.behave({ latencyMs: 500 });
+    h.ollama.behave({ latencyMs: 500 });
     const post = () =>
-      app.inject({
+      h.app.inject({
         method: 'POST',
         url: '/api/v1/ai/interaction',
         payload: demoEvent({ text: '@chatgate hi' }),
@@ -166,7 +142,7 @@ describe('POST /api/v1/ai/interaction', () => {
     ['type', { type: 'party' }],
   ])('answers 400 naming the field %s', async (field, change) => {
     await start();
-    const response = await app.inject({
+    const response = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       payload: demoEvent(change),
@@ -179,7 +155,7 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('answers 400 for a body that is not JSON, and 404 for an unknown interaction', async () => {
     await start();
-    const broken = await app.inject({
+    const broken = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       headers: { 'content-type': 'application/json' },
@@ -187,7 +163,7 @@ describe('POST /api/v1/ai/interaction', () => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.json()).toHaveProperty('correlation_id');
-    const unknown = await app.inject({ method: 'GET', url: '/api/v1/ai/interaction/nope' });
+    const unknown = await h.app.inject({ method: 'GET', url: '/api/v1/ai/interaction/nope' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error_code).toBe('not_found');
   });
@@ -210,8 +186,8 @@ describe('POST /api/v1/ai/interaction', () => {
     const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/responses`;
     try {
       await start();
-      ollama.behave({ reply: 'Welcome!' });
-      const response = await app.inject({
+      h.ollama.behave({ reply: 'Welcome!' });
+      const response = await h.app.inject({
         method: 'POST',
         url: '/api/v1/ai/interaction',
         payload: {
@@ -246,34 +222,34 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('lists recent interactions newest first, filtered by status and community', async () => {
     await start();
-    await app.inject({
+    await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       payload: demoEvent({ text: 'nothing here' }),
     });
     const queued = (
-      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
+      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
     ).json();
     await finished(queued.interaction_id);
-    await app.inject({
+    await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       payload: demoEvent({ community_id: 'api:other', text: 'still nothing' }),
     });
-    const all = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=10' })).json();
+    const all = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=10' })).json();
     expect(all.interactions.map((item: { event: { text: string } }) => item.event.text)).toEqual([
       'still nothing',
       'hello there, how are you?',
       'nothing here',
     ]);
     expect(all.interactions[0].event).not.toHaveProperty('raw');
-    const done = (await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?status=done' })).json();
+    const done = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?status=done' })).json();
     expect(done.interactions).toHaveLength(1);
     const other = (
-      await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?community_id=api:other' })
+      await h.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?community_id=api:other' })
     ).json();
     expect(other.interactions).toHaveLength(1);
-    const bad = await app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=0' });
+    const bad = await h.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=0' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().detail).toContain('limit');
   });

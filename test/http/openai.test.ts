@@ -1,11 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
-import type { Services } from '../../src/services.js';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
 import { expectOpenAIShape, specAvailable } from '../support/openai-spec.js';
-import { testApp, testConfig, waitFor } from '../support/services.js';
+import { waitFor } from '../support/services.js';
 
 const API_KEY = 'sk-test-chatgate-1234';
 
@@ -20,32 +18,17 @@ function sseEvents(body: string): unknown[] {
 }
 
 describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
-  let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
+  const h = useFakeOllamaApp();
   let client: OpenAI;
   let base: string;
 
-  beforeAll(async () => {
-    ollama = await startFakeOllama();
-  });
-  afterAll(async () => {
-    await ollama.close();
-  });
-  afterEach(async () => {
-    await app?.close();
-    await services?.close();
-    ollama.reset();
-  });
-
-  async function start(overrides: Parameters<typeof testConfig>[0] = {}): Promise<Config> {
-    const config = testConfig({
+  async function start(overrides: Parameters<FakeOllamaApp['start']>[0] = {}): Promise<Config> {
+    const config = await h.start({
       ...overrides,
-      ai: { ollama: { host: ollama.url }, firstByteTimeoutMs: 500, ...overrides.ai },
+      ai: { firstByteTimeoutMs: 500, ...overrides.ai },
       auth: { apiKeys: [API_KEY] },
     });
-    ({ services, app } = await testApp(config));
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    base = await h.app.listen({ port: 0, host: '127.0.0.1' });
     client = new OpenAI({ baseURL: `${base}/v1`, apiKey: API_KEY, maxRetries: 0 });
     return config;
   }
@@ -59,7 +42,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('answers through the SDK with the model reply and the provider usage, in OpenAI shape', async () => {
     await start();
-    ollama.behave({ reply: 'Paris.', usage: { prompt: 12, completion: 3 } });
+    h.ollama.behave({ reply: 'Paris.', usage: { prompt: 12, completion: 3 } });
     const completion = await client.chat.completions.create({
       model: 'llama3.2',
       messages: [
@@ -75,7 +58,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
     expect(completion.choices[0]?.finish_reason).toBe('stop');
     expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
     expectOpenAIShape('CreateChatCompletionResponse', completion);
-    const sent = ollama.calls.find((call) => call.path === '/api/chat')?.body as {
+    const sent = h.ollama.calls.find((call) => call.path === '/api/chat')?.body as {
       options: { num_predict: number; temperature: number };
     };
     expect(sent.options).toMatchObject({ num_predict: 20, temperature: 0.2 });
@@ -83,7 +66,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('streams through the SDK: one id, role first, one finish_reason, usage last, then [DONE]', async () => {
     await start();
-    ollama.behave({ reply: 'One two three four five', usage: { prompt: 7, completion: 5 }, chunkBytes: 7 });
+    h.ollama.behave({ reply: 'One two three four five', usage: { prompt: 7, completion: 5 }, chunkBytes: 7 });
     const stream = await client.chat.completions.create({
       model: 'chatgate/auto',
       messages: [{ role: 'user', content: 'Count to five' }],
@@ -107,7 +90,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('ends a raw stream with data: [DONE] and never leaks Ollama NDJSON', async () => {
     await start();
-    ollama.behave({ reply: 'héllo wörld 👋', chunkBytes: 3 });
+    h.ollama.behave({ reply: 'héllo wörld 👋', chunkBytes: 3 });
     const response = await post({
       model: 'chatgate/auto',
       stream: true,
@@ -173,7 +156,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('falls back to the local responder before the first byte and says so in headers', async () => {
     await start();
-    ollama.behave({ fail: { status: 503 } });
+    h.ollama.behave({ fail: { status: 503 } });
     const response = await post({ model: 'chatgate/auto', messages: [{ role: 'user', content: 'hello' }] });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-chatgate-fallback')).toContain('ollama: HTTP 503');
@@ -185,7 +168,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('falls back when the model does not send its first byte in time, and the stream still ends with [DONE]', async () => {
     await start();
-    ollama.behave({ hang: true });
+    h.ollama.behave({ hang: true });
     const streamed = await post({
       model: 'chatgate/auto',
       stream: true,
@@ -199,7 +182,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('passes a model’s 429 on, with retry-after, when the caller pinned that model and local is off', async () => {
     await start({ ai: { mode: 'remote', offlineResponses: false } });
-    ollama.behave({ fail: { status: 429, retryAfter: 7 } });
+    h.ollama.behave({ fail: { status: 429, retryAfter: 7 } });
     const response = await post({ model: 'llama3.2', messages: [{ role: 'user', content: 'x' }] });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('7');
@@ -208,7 +191,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('ends a stream cut mid-way with an error event and no [DONE]', async () => {
     await start();
-    ollama.behave({ reply: 'a b c d e f g h', cutAfterParts: 3 });
+    h.ollama.behave({ reply: 'a b c d e f g h', cutAfterParts: 3 });
     const response = await post({
       model: 'chatgate/auto',
       stream: true,
@@ -223,7 +206,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('ends the stream with an error event when the upstream stops without its final chunk', async () => {
     await start();
-    ollama.behave({ reply: 'one two three four', cutAfterParts: 2, cutCleanly: true });
+    h.ollama.behave({ reply: 'one two three four', cutAfterParts: 2, cutCleanly: true });
     const response = await post({
       model: 'chatgate/auto',
       stream: true,
@@ -236,7 +219,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
   it('ends a stalled stream at the total stream timeout, with an error event', async () => {
     await start({ ai: { streamTimeoutMs: 1000 } });
     // The first piece holds a whole NDJSON line (the first byte arrives), then the upstream stalls.
-    ollama.behave({ reply: 'slow words keep coming here', chunkBytes: 400, chunkDelayMs: 5000 });
+    h.ollama.behave({ reply: 'slow words keep coming here', chunkBytes: 400, chunkDelayMs: 5000 });
     const response = await post({
       model: 'chatgate/auto',
       stream: true,
@@ -249,7 +232,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
 
   it('aborts the upstream request when the client disconnects', async () => {
     await start();
-    ollama.behave({ reply: 'a long answer that takes its time', chunkBytes: 30, chunkDelayMs: 300 });
+    h.ollama.behave({ reply: 'a long answer that takes its time', chunkBytes: 30, chunkDelayMs: 300 });
     const response = await post({
       model: 'chatgate/auto',
       stream: true,
@@ -259,14 +242,14 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
     await reader.read();
     await reader.cancel();
     await waitFor(
-      () => (ollama.calls.find((call) => call.path === '/api/chat')?.closedEarly ? true : undefined),
+      () => (h.ollama.calls.find((call) => call.path === '/api/chat')?.closedEarly ? true : undefined),
       3000,
     );
   });
 
   it('returns tool calls with JSON-string arguments and finish_reason tool_calls, streaming too', async () => {
     await start();
-    ollama.behave({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] });
+    h.ollama.behave({ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] });
     const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
       {
         type: 'function',
@@ -316,7 +299,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
       messages: [{ role: 'user', content: 'json please' }],
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema } },
     });
-    const sent = ollama.calls.find((call) => call.path === '/api/chat')?.body as
+    const sent = h.ollama.calls.find((call) => call.path === '/api/chat')?.body as
       | { format: unknown }
       | undefined;
     expect(sent?.format).toEqual(schema);

@@ -1,39 +1,19 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Services } from '../../src/services.js';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { testApp, testConfig, waitFor } from '../support/services.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
+import { waitFor } from '../support/services.js';
 
 const API_KEY = 'test-api-key-123';
 const ADMIN_KEY = 'test-admin-key-456';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('status, admin, auth, health and metrics', () => {
-  let ollama: FakeServer;
-  let services: Services;
-  let app: FastifyInstance;
-
-  beforeAll(async () => {
-    ollama = await startFakeOllama();
-  });
-  afterAll(async () => {
-    await ollama.close();
-  });
-  afterEach(async () => {
-    await app.close();
-    await services.close();
-    ollama.reset();
-  });
+  const h = useFakeOllamaApp();
 
   async function start(auth: { apiKeys?: string[]; adminKey?: string } = {}) {
-    const config = testConfig({
-      ai: {
-        ollama: { host: ollama.url },
-        breaker: { failureThreshold: 2, timeoutMs: 60_000, successThreshold: 1 },
-      },
+    await h.start({
+      ai: { breaker: { failureThreshold: 2, timeoutMs: 60_000, successThreshold: 1 } },
       auth: { apiKeys: auth.apiKeys ?? [], adminKey: auth.adminKey },
     });
-    ({ services, app } = await testApp(config));
   }
 
   const mention = (text = '@chatgate hi') => ({
@@ -46,9 +26,9 @@ describe('status, admin, auth, health and metrics', () => {
 
   it('requires an API key when keys are configured, and never echoes it', async () => {
     await start({ apiKeys: [API_KEY] });
-    const missing = await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() });
+    const missing = await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() });
     expect(missing.statusCode).toBe(401);
-    const wrong = await app.inject({
+    const wrong = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       headers: bearer('not-the-key'),
@@ -56,7 +36,7 @@ describe('status, admin, auth, health and metrics', () => {
     });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).not.toContain('not-the-key');
-    const ok = await app.inject({
+    const ok = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
       headers: bearer(API_KEY),
@@ -64,20 +44,20 @@ describe('status, admin, auth, health and metrics', () => {
     });
     expect(ok.statusCode).toBe(202);
     // Liveness and metrics stay open for probes and scrapers.
-    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
   });
 
   it('keeps admin routes behind the admin key, not the API keys', async () => {
     await start({ apiKeys: [API_KEY], adminKey: ADMIN_KEY });
-    const asUser = await app.inject({
+    const asUser = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/admin/mode',
       headers: bearer(API_KEY),
       payload: { mode: 'local' },
     });
     expect(asUser.statusCode).toBe(403);
-    const asAdmin = await app.inject({
+    const asAdmin = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/admin/mode',
       headers: bearer(ADMIN_KEY),
@@ -85,7 +65,7 @@ describe('status, admin, auth, health and metrics', () => {
     });
     expect(asAdmin.statusCode).toBe(200);
     expect(asAdmin.json()).toEqual({ mode: 'local', previous_mode: 'hybrid' });
-    const bad = await app.inject({
+    const bad = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/admin/mode',
       headers: bearer(ADMIN_KEY),
@@ -97,33 +77,33 @@ describe('status, admin, auth, health and metrics', () => {
 
   it('switching to local mode makes replies local without calling the model', async () => {
     await start();
-    await app.inject({ method: 'POST', url: '/api/v1/ai/admin/mode', payload: { mode: 'local' } });
+    await h.app.inject({ method: 'POST', url: '/api/v1/ai/admin/mode', payload: { mode: 'local' } });
     const ack = (
-      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
+      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
     ).json();
     const done = await waitFor(async () => {
       const body = (
-        await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
+        await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
       ).json();
       return body.status === 'done' ? body : undefined;
     });
     expect(done.reply).toMatchObject({ mode: 'local', provider: 'local' });
-    expect(ollama.calls.filter((call) => call.path === '/api/chat')).toHaveLength(0);
+    expect(h.ollama.calls.filter((call) => call.path === '/api/chat')).toHaveLength(0);
   });
 
   it('shows an opened breaker in status and metrics, and closes it on an admin reset', async () => {
     await start();
-    ollama.behave({ fail: { status: 500 } });
+    h.ollama.behave({ fail: { status: 500 } });
     const ack = (
-      await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
+      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
     ).json();
     await waitFor(async () => {
       const body = (
-        await app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
+        await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
       ).json();
       return body.status === 'done' ? body : undefined;
     });
-    const status = (await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+    const status = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
     expect(status).toMatchObject({
       mode: 'hybrid',
       queue: { backend: 'memory', size: 0, max_size: 1000, concurrency: 10 },
@@ -131,36 +111,36 @@ describe('status, admin, auth, health and metrics', () => {
     expect(status.providers).toEqual([
       {
         provider: 'ollama',
-        endpoint: ollama.url,
+        endpoint: h.ollama.url,
         breaker: 'open',
         counts: { successes: 0, failures: 2, rejected: 1 },
       },
     ]);
-    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(metrics).toContain(`chatgate_breaker_state{provider="ollama",endpoint="${ollama.url}"} 1`);
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`chatgate_breaker_state{provider="ollama",endpoint="${h.ollama.url}"} 1`);
     expect(metrics).toContain('chatgate_triggers_matched_total{trigger="mention"} 1');
     expect(metrics).toMatch(
       /chatgate_http_requests_total\{route="\/api\/v1\/ai\/interaction",method="POST",status="202"\} 1/,
     );
 
-    const reset = await app.inject({ method: 'POST', url: '/api/v1/ai/admin/breakers/ollama/reset' });
+    const reset = await h.app.inject({ method: 'POST', url: '/api/v1/ai/admin/breakers/ollama/reset' });
     expect(reset.statusCode).toBe(200);
-    expect(reset.json().breakers).toEqual([{ endpoint: ollama.url, breaker: 'closed' }]);
-    const unknown = await app.inject({ method: 'POST', url: '/api/v1/ai/admin/breakers/openai/reset' });
+    expect(reset.json().breakers).toEqual([{ endpoint: h.ollama.url, breaker: 'closed' }]);
+    const unknown = await h.app.inject({ method: 'POST', url: '/api/v1/ai/admin/breakers/openai/reset' });
     expect(unknown.statusCode).toBe(404);
   });
 
   it('reports liveness and readiness', async () => {
     await start();
-    expect((await app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect((await h.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+    const ready = await h.app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({ status: 'ready', checks: { queue: 'ok' } });
   });
 
   it('answers unknown routes with our error body', async () => {
     await start();
-    const response = await app.inject({
+    const response = await h.app.inject({
       method: 'GET',
       url: '/api/v1/nothing',
       headers: { 'x-request-id': 'trace-1' },
