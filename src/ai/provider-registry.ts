@@ -5,6 +5,7 @@ import { createOllamaProvider } from './providers/ollama/ollama-provider.js';
 import { createOpenAIProvider } from './providers/openai-compatible/openai-provider.js';
 import type { ChatProvider, ProviderKind } from './providers/provider.js';
 import { type BreakerState, type ResilienceSettings, ResilientEndpoint } from './resilience.js';
+import type { SharedBreakerStore } from './shared-breaker.js';
 
 /** Where a remote provider lives: the base URL and, for OpenAI-compatible servers, its key. */
 export interface EndpointSettings {
@@ -36,6 +37,12 @@ const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 /**
  * Builds providers on demand, one client and one circuit breaker per endpoint, shared by every
  * community that uses that endpoint (so one failing Ollama opens one breaker, not one per channel).
+ * With a `sharedBreakers` store (Redis), each endpoint's breaker is shared with the other instances
+ * too, under an id made of the provider kind, the endpoint and a hash of its key.
+ *
+ * @example
+ * const registry = new ProviderRegistry(endpoints, config.ai, metrics, config.bot.name,
+ *   stores.redis ? new RedisSharedBreakerStore(stores.redis, { logger }) : undefined);
  */
 export class ProviderRegistry {
   private readonly links = new Map<string, ProviderLink>();
@@ -46,6 +53,8 @@ export class ProviderRegistry {
     private readonly resilience: ResilienceSettings,
     private readonly metrics: Metrics,
     botName: string,
+    /** Where breaker state is shared between instances; absent: each breaker is this process's own. */
+    private readonly sharedBreakers?: SharedBreakerStore,
   ) {
     this.local = { provider: createLocalProvider({ botName }) };
   }
@@ -73,8 +82,13 @@ export class ProviderRegistry {
           : createOpenAIProvider({ baseUrl: endpoint, apiKey });
       const gauge = this.metrics.breakerState.labels(kind, endpoint);
       gauge.set(0);
-      const guard = new ResilientEndpoint(kind, endpoint, this.resilience, (state) =>
-        gauge.set(BREAKER_GAUGE[state]),
+      const shared = this.sharedBreakers && { store: this.sharedBreakers, id: key };
+      const guard = new ResilientEndpoint(
+        kind,
+        endpoint,
+        this.resilience,
+        (state) => gauge.set(BREAKER_GAUGE[state]),
+        shared,
       );
       link = { provider, guard };
       this.links.set(key, link);

@@ -1,21 +1,22 @@
 import {
   BrokenCircuitError,
+  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
   handleWhen,
-  type IPolicy,
   IsolatedCircuitError,
   isTaskCancelledError,
+  type RetryPolicy,
   retry,
   type TimeoutPolicy,
   TimeoutStrategy,
   timeout,
-  wrap,
 } from 'cockatiel';
 import { ProviderError, type ProviderKind } from './providers/provider.js';
 import { RetryAfterBackoff } from './retry-after-backoff.js';
+import type { SharedBreakerLimits, SharedBreakerStore, SharedBreakerView } from './shared-breaker.js';
 
 /** Timeout, retry and breaker thresholds for one provider endpoint (see `ai` in the config schema). */
 export interface ResilienceSettings {
@@ -35,11 +36,37 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
+/** Worse states win when the local and the shared breaker disagree. */
+const STATE_RANK: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2, isolated: 3 };
+
+/** How much longer than one attempt's timeout a trial may hold the shared trial, ms. */
+const TRIAL_MARGIN_MS = 1000;
+
 /** Failures that say the endpoint is unwell; a 4xx or our own cancel says nothing about it. */
-const endpointFailure = handleWhen(
-  (error) => error instanceof ProviderError && (error.retryable || error.code === 'bad_response'),
-);
+function isEndpointFailure(error: unknown): boolean {
+  return error instanceof ProviderError && (error.retryable || error.code === 'bad_response');
+}
+const endpointFailure = handleWhen(isEndpointFailure);
 const retryableFailure = handleWhen((error) => error instanceof ProviderError && error.retryable);
+
+/** The breaker state an endpoint shares with the other instances: where, and under which id. */
+export interface SharedBreaker {
+  store: SharedBreakerStore;
+  /** The endpoint's identity (the store keeps only a hash of it). */
+  id: string;
+}
+
+/** The shared state as last seen; `until`: when an open breaker's cool-down ends, ms since the epoch. */
+interface SeenShared {
+  state: SharedBreakerView['state'];
+  until: number;
+  failures: number;
+}
+
+/** What one `execute` call holds: whether it took the shared half-open trial and has not ended it. */
+interface CallState {
+  trial: boolean;
+}
 
 /**
  * The guard around one provider endpoint, built from cockatiel policies:
@@ -51,38 +78,75 @@ const retryableFailure = handleWhen((error) => error instanceof ProviderError &&
  *       (a stream's first-byte timeout).
  * The breaker sits inside the retry so that every attempt counts, and an opening breaker stops the
  * remaining retries at once.
+ *
+ * With a `shared` store (Redis), the endpoint's breaker is also shared between instances: before
+ * each call one round trip reads the shared state, and a call is refused (`breaker_open`, without
+ * calling the endpoint) while it is open or while another instance runs the half-open trial. Each
+ * endpoint failure is counted there too, a success clears the count, and the local breaker opening
+ * on its own opens the shared one. Shared half-open closes after one successful trial. While the
+ * store does not answer, the local breaker alone decides; no store error ever fails a call.
  */
 export class ResilientEndpoint {
-  private policy!: IPolicy;
+  private retryPolicy!: RetryPolicy;
   private readonly timeouts = new Map<number, TimeoutPolicy>();
-  private breaker!: ReturnType<typeof circuitBreaker>;
+  private breaker!: CircuitBreakerPolicy;
+  /** When the local breaker last opened, ms since the epoch. */
+  private openedAt = 0;
+  private seen: SeenShared | undefined;
+  /** The state last passed to `onStateChange`. */
+  private published: BreakerState = 'closed';
+  /** Wakes up when a cool-down ends, to report half-open without waiting for a call. */
+  private wake: NodeJS.Timeout | undefined;
   /** Calls that ran, failed, or were refused by the open breaker since start (or the last reset). */
   readonly counts = { successes: 0, failures: 0, rejected: 0 };
 
+  /**
+   * @param onStateChange told each time `state` changes (the metrics gauge).
+   * @param shared the shared breaker state and this endpoint's id in it; without it, the breaker is
+   *   this process's own.
+   */
   constructor(
     readonly kind: ProviderKind,
     readonly endpoint: string,
     private readonly settings: ResilienceSettings,
     private readonly onStateChange: (state: BreakerState) => void = () => {},
+    private readonly shared?: SharedBreaker,
   ) {
     this.build();
   }
 
+  /**
+   * The breaker's state: the worse of the local breaker's and the shared one as last seen (open if
+   * the shared breaker was seen open and its cool-down has not ended). `half_open` as soon as an open
+   * breaker's cool-down is over, even before the next call lets the trial through.
+   */
   get state(): BreakerState {
-    return STATE_NAMES[this.breaker.state];
+    const local = this.localState();
+    const shared = this.sharedState();
+    return STATE_RANK[shared] > STATE_RANK[local] ? shared : local;
   }
 
-  /** Closes the breaker and zeroes the counts (admin reset). */
-  reset(): void {
+  /**
+   * Closes the breaker and zeroes the counts (admin reset), and clears the shared state. The local
+   * breaker is closed at once; the promise settles once the shared keys are cleared (or the store
+   * failed to answer) and never rejects.
+   */
+  reset(): Promise<void> {
     this.build();
+    this.openedAt = 0;
+    this.seen = undefined;
+    this.published = 'closed';
     this.onStateChange('closed');
+    this.arm();
+    return this.sharedOp((store, id) => store.reset(id)).then(() => undefined);
   }
 
   /**
    * Runs `call` under the policies. `call` gets a signal that fires on the attempt's timeout or on
    * the caller's `signal`.
    * @throws ProviderError: the call's own error after the last attempt; code `timeout` when every
-   *   attempt timed out; `breaker_open` when the breaker refused; `aborted` when `signal` fired.
+   *   attempt timed out; `breaker_open` when the breaker (local or shared) refused; `aborted` when
+   *   `signal` fired.
    */
   async execute<T>(
     call: (signal: AbortSignal) => Promise<T>,
@@ -90,18 +154,29 @@ export class ResilientEndpoint {
     timeoutMs = this.settings.requestTimeoutMs,
   ): Promise<T> {
     const attemptTimeout = this.timeoutPolicy(timeoutMs);
+    const limits = this.limits(timeoutMs);
+    const state: CallState = { trial: false };
     try {
-      const result = await this.policy.execute(
-        ({ signal: retrySignal }) =>
-          attemptTimeout.execute(
-            ({ signal: attemptSignal }) => this.attempt(call, attemptSignal, signal, timeoutMs),
-            retrySignal,
-          ),
-        signal,
-      );
+      if (!signal?.aborted) await this.checkShared(limits, state);
+      const result = await this.retryPolicy.execute(({ signal: retrySignal }) => {
+        // An attempt (of this call or another) opened the shared breaker: no more attempts.
+        if (this.sharedState() === 'open') throw new BrokenCircuitError();
+        return this.breaker.execute(
+          ({ signal: breakerSignal }) =>
+            attemptTimeout.execute(
+              ({ signal: attemptSignal }) =>
+                this.attempt(call, attemptSignal, signal, timeoutMs, limits, state),
+              breakerSignal,
+            ),
+          retrySignal,
+        );
+      }, signal);
       return result as T;
     } catch (error) {
       throw this.translate(error, signal, timeoutMs);
+    } finally {
+      // A trial that never reached the endpoint (refused locally, cancelled) leaves it to the next.
+      if (state.trial) await this.sharedOp((store, id) => store.endTrial(id));
     }
   }
 
@@ -124,24 +199,120 @@ export class ResilientEndpoint {
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
     timeoutMs: number,
+    limits: SharedBreakerLimits,
+    state: CallState,
   ): Promise<T> {
+    let result: T;
     try {
-      const result = await call(signal);
-      this.counts.successes++;
-      return result;
+      result = await call(signal);
     } catch (error) {
       this.counts.failures++;
       // A timeout aborts the signal; the provider then reports `aborted`, which is our timeout.
-      if (
-        signal.aborted &&
-        !callerSignal?.aborted &&
-        error instanceof ProviderError &&
-        error.code === 'aborted'
-      ) {
-        throw new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind);
-      }
-      throw error;
+      const failure =
+        signal.aborted && !callerSignal?.aborted && error instanceof ProviderError && error.code === 'aborted'
+          ? new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind)
+          : error;
+      await this.reportShared(failure, limits, state);
+      throw failure;
     }
+    this.counts.successes++;
+    await this.reportShared(undefined, limits, state);
+    return result;
+  }
+
+  /** Reads the shared state before a call; throws BrokenCircuitError when it refuses the call. */
+  private async checkShared(limits: SharedBreakerLimits, state: CallState): Promise<void> {
+    const view = await this.sharedOp((store, id) => store.check(id, limits));
+    if (!view) return;
+    this.see(view);
+    if (view.state === 'open' || (view.state === 'half_open' && !view.trial)) throw new BrokenCircuitError();
+    state.trial = view.trial;
+  }
+
+  /**
+   * Tells the shared store how an attempt went (`error` undefined: it answered). An endpoint failure
+   * is counted; an answer clears a count seen earlier, and a trial the endpoint answered (even with a
+   * 4xx, as cockatiel's half-open counts it) closes the shared breaker.
+   */
+  private async reportShared(error: unknown, limits: SharedBreakerLimits, state: CallState): Promise<void> {
+    if (!this.shared) return;
+    if (error !== undefined && isEndpointFailure(error)) {
+      state.trial = false;
+      const view = await this.sharedOp((store, id) => store.recordFailure(id, limits));
+      if (view) this.see(view);
+      return;
+    }
+    const answered = error === undefined || (error instanceof ProviderError && error.code === 'http');
+    const clears = state.trial ? answered : error === undefined && (this.seen?.failures ?? 0) > 0;
+    if (!clears) return;
+    state.trial = false;
+    const done = await this.sharedOp((store, id) => store.recordSuccess(id).then(() => true));
+    if (done && this.sharedState() !== 'open') {
+      this.see({ state: 'closed', trial: false, remainingMs: 0, failures: 0 });
+    }
+  }
+
+  /** Runs `op` on the shared store; undefined without one, or when it failed (then forgets what it saw). */
+  private async sharedOp<T>(
+    op: (store: SharedBreakerStore, id: string) => Promise<T>,
+  ): Promise<T | undefined> {
+    if (!this.shared) return undefined;
+    try {
+      return await op(this.shared.store, this.shared.id);
+    } catch {
+      // Down or slow: the local breaker decides alone until the store answers again.
+      if (this.seen) {
+        this.seen = undefined;
+        this.publish();
+      }
+      return undefined;
+    }
+  }
+
+  private see(view: SharedBreakerView): void {
+    this.seen = { state: view.state, until: Date.now() + view.remainingMs, failures: view.failures };
+    this.publish();
+  }
+
+  private limits(timeoutMs: number): SharedBreakerLimits {
+    const { failureThreshold, timeoutMs: openForMs } = this.settings.breaker;
+    return { failureThreshold, openForMs, trialForMs: timeoutMs + TRIAL_MARGIN_MS };
+  }
+
+  /** cockatiel's state, but `half_open` once the cool-down is over (cockatiel moves on the next call). */
+  private localState(): BreakerState {
+    const state = STATE_NAMES[this.breaker.state];
+    const cooled = Date.now() - this.openedAt >= this.settings.breaker.timeoutMs;
+    return state === 'open' && cooled ? 'half_open' : state;
+  }
+
+  private sharedState(): BreakerState {
+    const seen = this.seen;
+    if (!seen || seen.state === 'closed') return 'closed';
+    return seen.state === 'open' && Date.now() < seen.until ? 'open' : 'half_open';
+  }
+
+  /** Tells `onStateChange` when `state` changed, and wakes up again when a cool-down ends. */
+  private publish(): void {
+    const state = this.state;
+    if (state !== this.published) {
+      this.published = state;
+      this.onStateChange(state);
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.wake);
+    this.wake = undefined;
+    const now = Date.now();
+    const ends: number[] = [];
+    if (this.breaker.state === CircuitState.Open) ends.push(this.openedAt + this.settings.breaker.timeoutMs);
+    if (this.seen?.state === 'open') ends.push(this.seen.until);
+    const next = Math.min(...ends.filter((end) => end > now));
+    if (!Number.isFinite(next)) return;
+    this.wake = setTimeout(() => this.publish(), next - now + 1);
+    this.wake.unref();
   }
 
   private translate(error: unknown, signal: AbortSignal | undefined, timeoutMs: number): unknown {
@@ -158,15 +329,24 @@ export class ResilientEndpoint {
   }
 
   private build(): void {
-    const { breaker, retry: retrySettings } = this.settings;
+    const { breaker: settings, retry: retrySettings } = this.settings;
     this.counts.successes = this.counts.failures = this.counts.rejected = 0;
-    this.breaker = circuitBreaker(endpointFailure, {
-      breaker: new ConsecutiveBreaker(breaker.failureThreshold),
-      halfOpenAfter: breaker.timeoutMs,
-      halfOpenSampling: { calls: breaker.successThreshold, threshold: 0 },
+    const breaker = circuitBreaker(endpointFailure, {
+      breaker: new ConsecutiveBreaker(settings.failureThreshold),
+      halfOpenAfter: settings.timeoutMs,
+      halfOpenSampling: { calls: settings.successThreshold, threshold: 0 },
     });
-    this.breaker.onStateChange((state) => this.onStateChange(STATE_NAMES[state]));
-    const retryPolicy = retry(retryableFailure, {
+    breaker.onStateChange((state) => {
+      if (breaker !== this.breaker) return; // replaced by reset() while a call was running
+      if (state === CircuitState.Open) {
+        this.openedAt = Date.now();
+        // Opened on this instance's own count: open the shared breaker too, unless it is already.
+        if (this.shared && this.sharedState() !== 'open') void this.openShared();
+      }
+      this.publish();
+    });
+    this.breaker = breaker;
+    this.retryPolicy = retry(retryableFailure, {
       maxAttempts: retrySettings.maxAttempts - 1,
       backoff: new RetryAfterBackoff(
         new ExponentialBackoff({
@@ -176,6 +356,14 @@ export class ResilientEndpoint {
         retrySettings.maxDelayMs,
       ),
     });
-    this.policy = wrap(retryPolicy, this.breaker);
+  }
+
+  private async openShared(): Promise<void> {
+    const limits = this.limits(this.settings.requestTimeoutMs);
+    const done = await this.sharedOp((store, id) => store.open(id, limits).then(() => true));
+    if (done) {
+      const { failureThreshold, openForMs } = limits;
+      this.see({ state: 'open', trial: false, remainingMs: openForMs, failures: failureThreshold });
+    }
   }
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createOllamaProvider } from '../../src/ai/providers/ollama/ollama-provider.js';
 import type { ChatProvider, ChatRequest, ChatResult } from '../../src/ai/providers/provider.js';
 import { type BreakerState, type ResilienceSettings, ResilientEndpoint } from '../../src/ai/resilience.js';
+import { type SharedBreakerStore, SharedBreakerUnavailableError } from '../../src/ai/shared-breaker.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { failure } from '../support/provider-error.js';
 
@@ -326,5 +327,94 @@ describe('ResilientEndpoint: reset and counts', () => {
     await failure(ask(endpoint));
     await failure(ask(endpoint));
     expect(endpoint.counts).toEqual({ successes: 2, failures: 3, rejected: 2 });
+  });
+});
+
+describe('ResilientEndpoint: state reporting', () => {
+  it('reports half_open once the cool-down is over, before the next call', async () => {
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 150 } }));
+    await openBreaker(endpoint, 2);
+    await sleep(60);
+    expect(endpoint.state).toBe('open');
+
+    await sleep(150);
+    // No call since it opened: cockatiel itself still says open, the guard says half-open.
+    expect(endpoint.state).toBe('half_open');
+    expect(states).toEqual(['open', 'half_open']);
+    expect(fake.calls).toHaveLength(2);
+
+    expect((await ask(endpoint)).content).toBe('Hello from the fake');
+    expect(endpoint.state).toBe('closed');
+    expect(states).toEqual(['open', 'half_open', 'closed']);
+  });
+
+  it('tells onStateChange about half-open without a call (the metrics gauge follows)', async () => {
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 1, timeoutMs: 100 } }));
+    await openBreaker(endpoint, 1);
+    await vi.waitFor(() => expect(states).toEqual(['open', 'half_open']), { timeout: 1000, interval: 10 });
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('stays open for the whole cool-down after a failed trial', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 1, timeoutMs: 150 } }));
+    await openBreaker(endpoint, 1);
+    await sleep(180);
+    expect(endpoint.state).toBe('half_open');
+    fake.behave({ fail: { status: 500, times: 1 } });
+    await failure(ask(endpoint));
+    expect(endpoint.state).toBe('open');
+    await sleep(60);
+    expect(endpoint.state).toBe('open');
+    await sleep(120);
+    expect(endpoint.state).toBe('half_open');
+  });
+});
+
+describe('ResilientEndpoint: a shared store that fails', () => {
+  /** A store whose every operation rejects, as the Redis store does while Redis is down. */
+  function failingStore(): { store: SharedBreakerStore; ops: string[] } {
+    const ops: string[] = [];
+    const fail = (name: string) => async (): Promise<never> => {
+      ops.push(name);
+      throw new SharedBreakerUnavailableError('down');
+    };
+    const store: SharedBreakerStore = {
+      check: fail('check'),
+      recordFailure: fail('recordFailure'),
+      recordSuccess: fail('recordSuccess'),
+      open: fail('open'),
+      endTrial: fail('endTrial'),
+      reset: fail('reset'),
+    };
+    return { store, ops };
+  }
+
+  it('never fails a call: the local breaker decides alone', async () => {
+    const { store, ops } = failingStore();
+    const endpoint = new ResilientEndpoint(
+      'ollama',
+      fake.url,
+      settings({ breaker: { failureThreshold: 2 } }),
+      undefined,
+      {
+        store,
+        id: 'ollama test',
+      },
+    );
+    expect((await ask(endpoint)).content).toBe('Hello from the fake');
+    expect(ops).toEqual(['check']);
+
+    fake.behave({ fail: { status: 500 } });
+    expect((await failure(ask(endpoint))).code).toBe('http');
+    expect((await failure(ask(endpoint))).code).toBe('http');
+    expect(endpoint.state).toBe('open');
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(3);
+    expect(ops).toContain('recordFailure');
+    expect(ops).toContain('open');
+
+    await expect(endpoint.reset()).resolves.toBeUndefined();
+    expect(endpoint.state).toBe('closed');
+    expect(ops.at(-1)).toBe('reset');
   });
 });

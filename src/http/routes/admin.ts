@@ -35,7 +35,8 @@ export const adminRoutes = (services: Services): FastifyPluginAsync =>
           .remoteLinks()
           .filter((link) => link.provider.kind === request.params.provider);
         if (links.length === 0) throw new NotFoundError(`no breaker for provider ${request.params.provider}`);
-        for (const link of links) link.guard?.reset();
+        // Shared breakers (Redis) are cleared for every instance before the answer.
+        await Promise.all(links.map((link) => link.guard?.reset()));
         request.log.warn(
           { action: 'admin_breaker_reset', provider: request.params.provider },
           'breaker reset',
