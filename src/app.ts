@@ -27,6 +27,8 @@ export interface AppOptions {
   webhooks?: TelegramWebhookHandler[];
   /** The Twitch adapter's channel control, for the join/part admin routes. */
   twitch?: TwitchChannelControl;
+  /** Only `/health*` and `/metrics` (a `worker` role process: probes, no API). */
+  probesOnly?: boolean;
 }
 
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -67,6 +69,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   await app.register(healthRoutes(services));
   await app.register(metricsRoutes(services));
+  if (options.probesOnly) return app;
   await app.register(async (api) => {
     api.addHook('onRequest', requireBearer(services.config.auth.apiKeys));
     await api.register(interactionRoutes(services));

@@ -1,9 +1,10 @@
 import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
-import { createPlatforms, startPlatforms, stopPlatforms } from './platforms.js';
+import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from './platforms.js';
 import { createServices } from './services.js';
 
 /**
@@ -33,12 +34,18 @@ async function main(): Promise<void> {
     process.stderr.write(`chatgate: cannot start: ${reason}${cause}\n`);
     process.exit(69); // EX_UNAVAILABLE
   }
-  const platforms = await createPlatforms(services);
-  const app = await buildApp(services, { webhooks: platforms.webhooks, twitch: platforms.twitch });
+  // A `worker` process holds no platform connection and serves only the probes.
+  const worker = config.role === 'worker';
+  const platforms: Platforms = worker ? { adapters: [], webhooks: [] } : await createPlatforms(services);
+  const app = await buildApp(services, {
+    webhooks: platforms.webhooks,
+    twitch: platforms.twitch,
+    probesOnly: worker,
+  });
 
   // Without any key the API is open: then it listens on the loopback interface only.
   let host = config.server.host;
-  if (config.auth.apiKeys.length === 0 && !config.auth.adminKey) {
+  if (!worker && config.auth.apiKeys.length === 0 && !config.auth.adminKey) {
     host = '127.0.0.1';
     logger.warn(
       { action: 'start' },
@@ -46,14 +53,20 @@ async function main(): Promise<void> {
     );
   }
 
-  closeWithGrace({ delay: config.queue.interactionTimeoutMs + 5000, logger }, async ({ signal, err }) => {
+  const graceMs = config.shutdownGraceMs;
+  // The grace for running work, then time for the adapters to flush and the stores to close; past
+  // that close-with-grace exits 1. A second signal exits at once.
+  closeWithGrace({ delay: graceMs + 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'closing after an error');
-    else logger.info({ signal }, 'closing');
-    // Stop taking HTTP work, let queued interactions finish (their replies still need the
-    // adapters), then disconnect from the platforms.
-    await app.close();
-    await services.close();
+    else logger.info({ signal, grace_ms: graceMs }, 'closing');
+    const deadline = Date.now() + graceMs;
+    // Stop taking HTTP work; open streams get the grace, then their sockets are closed.
+    await closeHttp(app, graceMs);
+    // Running interactions finish within what is left of the grace (their replies still need the
+    // adapters), or are handed back to Redis for another instance; then the platforms disconnect.
+    await services.close({ graceMs: Math.max(0, deadline - Date.now()) });
     await stopPlatforms(platforms, services);
+    logger.info({ action: 'stop' }, 'chatgate stopped');
   });
 
   await app.listen({ port: config.server.port, host });
@@ -64,12 +77,26 @@ async function main(): Promise<void> {
       mode: config.ai.mode,
       provider: config.ai.provider,
       model: config.ai.model,
+      role: config.role,
       queue: config.queue.backend,
       stores: services.storeStatus(),
       platforms: platforms.adapters.map((adapter) => adapter.platform),
     },
-    `chatgate listening on http://${host}:${config.server.port}`,
+    `chatgate ${config.role === 'all' ? '' : `(${config.role}) `}listening on http://${host}:${config.server.port}`,
   );
+}
+
+/** Stops accepting connections; requests still open after `graceMs` (long streams) are cut. */
+async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      app.server.closeAllConnections();
+      resolve();
+    }, graceMs);
+  });
+  await Promise.race([app.close(), cut]);
+  clearTimeout(timer);
 }
 
 await main();

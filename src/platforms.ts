@@ -40,10 +40,14 @@ export async function createPlatforms(services: Services): Promise<Platforms> {
   return { adapters, webhooks: webhook ? [webhook] : [], twitch };
 }
 
-/** Connects every adapter with a host that feeds the router. */
+/**
+ * Connects every adapter with a host that feeds the router, and (redis queue) starts sending the
+ * replies that workers write to the outbox for its platform.
+ */
 export async function startPlatforms(platforms: Platforms, services: Services): Promise<void> {
   for (const adapter of platforms.adapters) {
     await adapter.start(hostFor(services, adapter));
+    await services.outbox?.consumeSends(adapter);
     services.logger.info(
       { action: 'platform_start', platform: adapter.platform, status: adapter.state().status },
       'platform adapter started',
@@ -72,7 +76,7 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
     resetContext: (event) => services.context.clear(conversationKey(event)),
     ingest: async (event) => {
       try {
-        const ack = await services.router.ingest(event);
+        const ack = await services.router.ingest(event, { fromAdapter: true });
         return { status: ack.status, reason: ack.reason, interactionId: ack.interactionId };
       } catch (error) {
         // The router answers bad events with an ack; this is a bug or a store failure. Never lose

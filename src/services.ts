@@ -1,5 +1,6 @@
 import { AiService } from './ai/ai-service.js';
 import { ProviderRegistry } from './ai/provider-registry.js';
+import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
@@ -16,6 +17,7 @@ import type { KeyStore } from './stores/key-store.js';
 import { buildStores, type StoreSet, type StoreStatus } from './stores/store-set.js';
 import { CallbackSender } from './worker/callback.js';
 import { ReplyDelivery } from './worker/delivery.js';
+import { ReplyOutbox } from './worker/outbox.js';
 import { createInteractionRunner } from './worker/worker.js';
 
 /** Everything the HTTP edge and the adapters use, wired together. */
@@ -44,8 +46,17 @@ export interface Services {
   redis?: StoreSet['redis'];
   /** Channels joined at run time (Twitch), rejoined after a restart. */
   channels: StoreSet['channels'];
-  /** Stops taking work and drains the queue (running interactions finish). */
-  close(): Promise<void>;
+  /**
+   * The outbox of the redis queue backend: workers write replies there; processes holding a
+   * platform's adapter send them, edge processes (`api`, `all`) POST the callbacks. Absent with
+   * the memory queue.
+   */
+  outbox?: ReplyOutbox;
+  /**
+   * Stops taking work; running interactions get `graceMs` (default: no limit) to finish, then are
+   * handed back (redis) or failed (memory); then the stores close.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -84,21 +95,22 @@ export async function createServices(config: Config, options: ServiceOptions = {
     config.ai,
     metrics,
     config.bot.name,
+    // With Redis, a breaker that opens in one instance is open in all of them.
+    stores.redis
+      ? new RedisSharedBreakerStore(stores.redis, { logger: logger.child({ component: 'breaker' }) })
+      : undefined,
   );
   // Build the configured links up front, so that status shows their breakers from the start.
   for (const kind of [config.ai.provider, config.ai.fallbackProvider]) if (kind) providers.get(kind);
   const ai = new AiService(providers, metrics, config.ai.mode, config.ai.offlineResponses, {
     firstByteTimeoutMs: config.ai.firstByteTimeoutMs,
   });
-  const delivery = new ReplyDelivery(
-    new CallbackSender({
-      maxAttempts: config.callbacks.maxAttempts,
-      timeoutMs: config.callbacks.timeoutMs,
-      initialDelayMs: options.callbackInitialDelayMs,
-    }),
-    logger,
-    config.callbacks.defaultUrl,
-  );
+  const callbacks = new CallbackSender({
+    maxAttempts: config.callbacks.maxAttempts,
+    timeoutMs: config.callbacks.timeoutMs,
+    initialDelayMs: options.callbackInitialDelayMs,
+  });
+  const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
   const runner = createInteractionRunner({
     config,
     communities,
@@ -109,12 +121,20 @@ export async function createServices(config: Config, options: ServiceOptions = {
     metrics,
     logger,
   });
+  // Failures the queue reports (timeouts, shutdown); their log writes are awaited at close.
+  const failureWrites = new Set<Promise<unknown>>();
   const onError = (job: InteractionJob, error: unknown) => {
-    void interactions.update(job.interactionId, {
-      status: 'failed',
-      reason: error instanceof Error ? error.message : 'failed',
-      completedAt: Date.now(),
-    });
+    const write = interactions
+      .update(job.interactionId, {
+        status: 'failed',
+        reason: error instanceof Error ? error.message : 'failed',
+        completedAt: Date.now(),
+      })
+      .catch((writeError: unknown) =>
+        logger.warn({ err: writeError }, 'could not record a failed interaction'),
+      )
+      .finally(() => failureWrites.delete(write));
+    failureWrites.add(write);
     logger.warn({ action: 'interaction', interaction: job.interactionId, err: error }, 'interaction aborted');
   };
   const queueOptions = {
@@ -123,16 +143,38 @@ export async function createServices(config: Config, options: ServiceOptions = {
     jobTimeoutMs: config.queue.interactionTimeoutMs,
     onError,
   };
+  const redisUrl = config.stores.redisUrl as string;
   const queue: InteractionQueue =
     config.queue.backend === 'redis'
       ? await RedisInteractionQueue.start({
           ...queueOptions,
           runner,
-          redisUrl: config.stores.redisUrl as string,
+          redisUrl,
           globalConcurrency: config.queue.globalConcurrency,
+          stalledIntervalMs: config.queue.stalledIntervalMs,
+          // An `api` process only enqueues; `worker` and `all` processes run the jobs.
+          consume: config.role !== 'api',
+          onDuplicate: (job) =>
+            void interactions
+              .update(job.interactionId, { status: 'ignored', reason: 'duplicate', completedAt: Date.now() })
+              .catch(() => {}),
           logger,
         })
       : new MemoryInteractionQueue(runner, queueOptions);
+  const outbox =
+    config.queue.backend === 'redis'
+      ? new ReplyOutbox({
+          redisUrl,
+          replyMaxAgeMs: config.queue.replyMaxAgeMs,
+          stalledIntervalMs: config.queue.stalledIntervalMs,
+          logger,
+        })
+      : undefined;
+  if (outbox) {
+    delivery.useOutbox(outbox);
+    // Callbacks leave from the edge; a `worker` process talks to the model and Redis only.
+    if (config.role !== 'worker') await outbox.consumeCallbacks(callbacks);
+  }
   metrics.observeQueue(queue);
   metrics.observePlatforms(() => delivery.platformAdapters().map((adapter) => adapter.state()));
   const router = new Router({
@@ -165,8 +207,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     storeStatus: () => stores.status(),
     redis: stores.redis,
     channels: stores.channels,
-    close: async () => {
-      await queue.close();
+    outbox,
+    close: async (options = {}) => {
+      await queue.close(options);
+      await Promise.allSettled([...failureWrites]);
+      await outbox?.close();
       await stores.close();
     },
   };

@@ -27,6 +27,8 @@ class ParseFailure {
 
 /** `[env name, dotted config key, parser, is a secret]`. */
 export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, Parser, boolean?]> = [
+  ['CHATGATE_ROLE', 'role', text],
+  ['SHUTDOWN_GRACE_MS', 'shutdownGraceMs', integer],
   ['PORT', 'server.port', integer],
   ['HOST', 'server.host', text],
   ['LOG_LEVEL', 'log.level', text],
@@ -55,6 +57,7 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, Parser, boole
   ['QUEUE_BACKEND', 'queue.backend', text],
   ['GLOBAL_MAX_CONCURRENT_REQUESTS', 'queue.globalConcurrency', integer],
   ['REPLY_MAX_AGE_MS', 'queue.replyMaxAgeMs', integer],
+  ['QUEUE_STALLED_INTERVAL_MS', 'queue.stalledIntervalMs', integer],
   ['CHATGATE_API_KEYS', 'auth.apiKeys', list, true],
   ['CHATGATE_ADMIN_KEY', 'auth.adminKey', text, true],
   ['ROUTER_RESPONSE_URL', 'callbacks.defaultUrl', text],

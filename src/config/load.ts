@@ -125,6 +125,20 @@ function crossFieldIssues(config: Config): ConfigIssue[] {
   if (config.queue.backend === 'redis' && !config.stores.redisUrl) {
     issues.push({ key: 'queue.backend', env: 'QUEUE_BACKEND', message: 'redis needs REDIS_URL' });
   }
+  if (config.role !== 'all' && config.queue.backend !== 'redis') {
+    issues.push({
+      key: 'role',
+      env: 'CHATGATE_ROLE',
+      message: `${config.role} needs QUEUE_BACKEND=redis (the queue is how api and worker processes meet)`,
+    });
+  }
+  if (config.role !== 'all' && !config.stores.databaseUrl) {
+    issues.push({
+      key: 'role',
+      env: 'CHATGATE_ROLE',
+      message: `${config.role} needs DATABASE_URL (api and worker processes share community configs and the interaction log)`,
+    });
+  }
   if (config.ai.retry.initialDelayMs > config.ai.retry.maxDelayMs) {
     issues.push({ key: 'ai.retry.initialDelayMs', message: 'must be <= ai.retry.maxDelayMs' });
   }

@@ -100,7 +100,18 @@ export const PlatformsSchema = Type.Object({
 });
 export type PlatformsConfig = Static<typeof PlatformsSchema>;
 
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
 export const ConfigSchema = Type.Object({
+  /**
+   * What this process does (`CHATGATE_ROLE`): `all` = HTTP API, platform adapters and worker;
+   * `api` = HTTP API and adapters, enqueue only; `worker` = run queued interactions only (serves
+   * health and metrics). `api` and `worker` need the `redis` queue backend.
+   */
+  role: Type.Enum(ROLES),
+  /** On SIGTERM/SIGINT: running interactions get this long to finish before they are handed back (redis) or failed (memory), ms. */
+  shutdownGraceMs: Ms({ minimum: 0 }),
   server: Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
     host: Type.String({ minLength: 1 }),
@@ -160,6 +171,8 @@ export const ConfigSchema = Type.Object({
     globalConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
     /** A chat event older than this when its turn comes is dropped as `stale`, ms. */
     replyMaxAgeMs: Ms({ minimum: 1000 }),
+    /** Redis backend: how often a worker looks for jobs whose worker died (also its lock time), ms. */
+    stalledIntervalMs: Ms({ minimum: 500 }),
   }),
   context: Type.Object({
     /** Turns (one user message + one reply each) kept per conversation. */

@@ -10,15 +10,55 @@ export interface InteractionJob {
   text: string;
   callbackUrl?: string;
   sessionId?: string;
+  /**
+   * The event came from one of our platform adapters (not over HTTP): its reply goes back through
+   * that platform's connection, wherever in the cluster it is held.
+   */
+  fromAdapter?: boolean;
 }
 
-/** Runs one job. The signal fires on the interaction timeout or at a forced shutdown. */
+/**
+ * Runs one job. The signal fires on the interaction timeout, or when a closing queue's grace period
+ * is over; its `reason` then says what to do: `HandBackError` (the job goes back to the shared
+ * queue: record nothing, rethrow) or `InteractionShutdownError` (the job is failed as `shutdown`).
+ */
 export type JobRunner = (job: InteractionJob, signal: AbortSignal) => Promise<void>;
+
+/** Options of `InteractionQueue.close`. */
+export interface CloseOptions {
+  /**
+   * How long running jobs may still run, ms. Past it they are aborted: handed back to Redis for
+   * another instance (redis backend), or failed as `shutdown` together with the jobs not yet
+   * started (memory backend); `close()` then resolves within about a second. Unset: wait for every
+   * accepted job (memory) or every running job (redis), however long.
+   */
+  graceMs?: number;
+}
+
+/** One job that failed for good, as the queue remembers it. */
+export interface QueueFailure {
+  interactionId: string;
+  /** The ChatEvent id. */
+  eventId: string;
+  /** The error message (cut to 500 characters). */
+  reason: string;
+  /** When it failed, ms since the epoch. */
+  failedAt: number;
+  /** Runs it had (0 for a job failed at shutdown before it started). */
+  attempts: number;
+}
+
+/** Failed jobs: how many, and the most recent ones, newest first. */
+export interface QueueFailures {
+  /** Failed jobs the backend holds: since start (memory), or kept in Redis (redis, all instances). */
+  count: number;
+  recent: QueueFailure[];
+}
 
 /**
  * The interaction queue. Jobs of one conversation (`conversationKey`) run one at a time in order,
  * so answers never cross; jobs of different conversations run side by side up to the concurrency.
- * Backends: `memory` (p-queue, this process) and, later, `redis` (BullMQ).
+ * Backends: `memory` (p-queue, this process) and `redis` (BullMQ).
  */
 export interface InteractionQueue {
   /**
@@ -33,11 +73,29 @@ export interface InteractionQueue {
   readonly running: number;
   /** True when the next `enqueue` would be refused for lack of room. */
   readonly isFull: boolean;
-  /** Stops accepting and waits for every accepted job to finish. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting at once (`enqueue` throws `ShuttingDownError`), lets running jobs finish within
+   * `graceMs` (see `CloseOptions`), then releases the backend's resources. Never rejects.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /**
+   * Jobs that failed for good (threw on their last attempt, timed out, or were cut by a shutdown).
+   * @param limit most recent failures to return (at least 1).
+   * @throws when the backend cannot be read (redis: Redis down or erroring).
+   */
+  failures(limit: number): Promise<QueueFailures>;
 }
 
 /** The key that serializes a job: one conversation. */
 export function jobConversation(job: InteractionJob): string {
   return conversationKey(job.event);
+}
+
+/** Longest `QueueFailure.reason` kept, in characters. */
+const MAX_REASON_CHARS = 500;
+
+/** The failure reason of an error: its message, cut to 500 characters. */
+export function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > MAX_REASON_CHARS ? `${message.slice(0, MAX_REASON_CHARS - 1)}…` : message;
 }

@@ -1,10 +1,14 @@
 import PQueue from 'p-queue';
-import { QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { InteractionShutdownError, QueueFullError, ShuttingDownError } from '../core/errors.js';
 import {
+  type CloseOptions,
+  failureReason,
   type InteractionJob,
   type InteractionQueue,
   type JobRunner,
   jobConversation,
+  type QueueFailure,
+  type QueueFailures,
 } from './interaction-queue.js';
 
 export interface MemoryQueueOptions {
@@ -14,22 +18,45 @@ export interface MemoryQueueOptions {
   maxSize: number;
   /** One job's time limit, ms: its signal fires then, and its slot is freed. */
   jobTimeoutMs: number;
-  /** Called when a job throws or times out; the queue itself never throws after `enqueue`. */
+  /**
+   * Called when a job throws or times out, and at a graced `close()` for each job cut short or never
+   * started (with an `InteractionShutdownError`); the queue itself never throws after `enqueue`.
+   */
   onError: (job: InteractionJob, error: unknown) => void;
+  /** Failed jobs remembered for `failures()`, newest first (default 50). */
+  failureHistory?: number;
+}
+
+/** After the grace period, how long `close()` still waits for aborted runners and reports, ms. */
+const CLOSE_MARGIN_MS = 1000;
+
+/** A job running now: its runner's outcome, and how to cut it short. */
+interface RunningJob {
+  settled: Promise<unknown>;
+  cut(error: Error): void;
 }
 
 /**
  * The in-process queue: p-queue bounds concurrency; a promise chain per conversation keeps one
  * conversation's jobs in order, and a job enters p-queue only when its predecessor has finished,
  * so a busy conversation never holds more than one slot.
+ *
+ * Nothing survives the process: `close({ graceMs })` fails what it cannot finish in time (reason
+ * `shutdown`, through `onError`) rather than dropping it silently.
  */
 export class MemoryInteractionQueue implements InteractionQueue {
   private readonly pool: PQueue;
   private readonly tails = new Map<string, Promise<void>>();
+  private readonly active = new Set<RunningJob>();
   private waiting = 0;
   private closing = false;
+  /** The grace period is over: running jobs were aborted, jobs that start now are failed. */
+  private expired = false;
+  private drained: Promise<void> | undefined;
   /** Moving average of job duration, ms, for the retry-after estimate. */
   private averageJobMs = 1000;
+  private failureCount = 0;
+  private readonly recentFailures: QueueFailure[] = [];
 
   constructor(
     private readonly runner: JobRunner,
@@ -63,37 +90,102 @@ export class MemoryInteractionQueue implements InteractionQueue {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops accepting at once. Without `graceMs`, waits for every accepted job, waiting ones
+   * included. With it, jobs keep running (and waiting ones keep starting) until the grace is over;
+   * then running jobs are aborted (signal reason `InteractionShutdownError`, `started` true) and
+   * reported to `onError`, jobs not yet started are reported without running (`started` false),
+   * and this resolves once aborted runners settle, `graceMs` + 1 s at most.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
+    this.drained ??= this.drain();
+    if (options.graceMs === undefined) return this.drained;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), Math.max(0, options.graceMs ?? 0));
+    });
+    const first = await Promise.race([this.drained.then(() => 'drained' as const), graceOver]);
+    clearTimeout(timer);
+    if (first === 'drained') return;
+    const aborted = this.expire();
+    const margin = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_MARGIN_MS);
+    });
+    await Promise.race([Promise.all([this.drained, Promise.allSettled(aborted)]), margin]);
+    clearTimeout(timer);
+  }
+
+  /** Failed jobs since this queue was made, and the last `limit` of them (newest first). */
+  async failures(limit: number): Promise<QueueFailures> {
+    return { count: this.failureCount, recent: this.recentFailures.slice(0, Math.max(1, limit)) };
+  }
+
+  private async drain(): Promise<void> {
     while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()]);
     await this.pool.onIdle();
   }
 
+  /** Ends the grace period: aborts the running jobs; returns their runners' outcomes. */
+  private expire(): Promise<unknown>[] {
+    this.expired = true;
+    const running = [...this.active];
+    for (const job of running) job.cut(new InteractionShutdownError(true));
+    return running.map((job) => job.settled);
+  }
+
   private async run(job: InteractionJob): Promise<void> {
     this.waiting--;
+    if (this.expired) {
+      this.fail(job, new InteractionShutdownError(false), 0);
+      return;
+    }
     const started = performance.now();
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new Error(`interaction timed out after ${this.options.jobTimeoutMs} ms`);
+    let cut: (error: Error) => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      cut = (error) => {
         // Reject first: a runner that resolves as soon as its signal aborts must not win the race
-        // and hide the timeout.
+        // and hide the timeout or the shutdown.
         reject(error);
         controller.abort(error);
-      }, this.options.jobTimeoutMs);
+      };
+      timer = setTimeout(
+        () => cut(new Error(`interaction timed out after ${this.options.jobTimeoutMs} ms`)),
+        this.options.jobTimeoutMs,
+      );
     });
+    // Async, so that a runner that throws at once rejects instead.
+    const running = (async () => this.runner(job, controller.signal))();
+    const entry: RunningJob = { settled: running.catch(() => {}), cut };
+    this.active.add(entry);
     try {
-      await Promise.race([this.runner(job, controller.signal), timedOut]);
+      await Promise.race([running, stopped]);
     } catch (error) {
-      try {
-        this.options.onError(job, error);
-      } catch {
-        // A failing error hook must not break this conversation's chain of jobs.
-      }
+      this.fail(job, error, 1);
     } finally {
       clearTimeout(timer);
+      this.active.delete(entry);
       this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
+    }
+  }
+
+  /** Remembers a failure and reports it; a failing error hook must not break the chain of jobs. */
+  private fail(job: InteractionJob, error: unknown, attempts: number): void {
+    this.failureCount++;
+    this.recentFailures.unshift({
+      interactionId: job.interactionId,
+      eventId: job.event.id,
+      reason: failureReason(error),
+      failedAt: Date.now(),
+      attempts,
+    });
+    if (this.recentFailures.length > (this.options.failureHistory ?? 50)) this.recentFailures.pop();
+    try {
+      this.options.onError(job, error);
+    } catch {
+      // A failing error hook must not break this conversation's chain of jobs.
     }
   }
 

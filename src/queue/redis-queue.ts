@@ -1,9 +1,16 @@
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { withoutRaw } from '../core/chat-event.js';
-import { QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { HandBackError, QueueFullError, ShuttingDownError } from '../core/errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { jobIdForEvent } from './bullmq/job-id.js';
-import type { InteractionJob, InteractionQueue, JobRunner } from './interaction-queue.js';
+import {
+  type CloseOptions,
+  failureReason,
+  type InteractionJob,
+  type InteractionQueue,
+  type JobRunner,
+  type QueueFailures,
+} from './interaction-queue.js';
 
 /** Options of the `redis` queue backend. Durations are ms unless named otherwise. */
 export interface RedisQueueOptions {
@@ -24,6 +31,11 @@ export interface RedisQueueOptions {
   jobTimeoutMs: number;
   /** Called when a job fails for good (threw on its last attempt, or timed out), or its add failed. */
   onError: (job: InteractionJob, error: unknown) => void;
+  /**
+   * Called when the event is already a job (another instance, or an earlier copy, added it): this
+   * interaction will not run, the other one answers. Default: nothing.
+   */
+  onDuplicate?: (job: InteractionJob) => void;
   /** BullMQ key prefix (default `chatgate`); tests use a random one. */
   prefix?: string;
   /** Queue name (default `interactions`); no ':' allowed. */
@@ -34,7 +46,10 @@ export interface RedisQueueOptions {
   attempts?: number;
   /** First retry delay, doubled at each attempt (default 1000). */
   backoffMs?: number;
-  /** How often a worker looks for jobs whose worker died (default 30000); also the lock duration. */
+  /**
+   * How often a worker looks for jobs whose worker died (default 30000); also the lock duration,
+   * so a job whose worker died runs again elsewhere within about twice this.
+   */
   stalledIntervalMs?: number;
   /** `start()` gives up (and disconnects) when Redis is not ready within this (default 10000). */
   startTimeoutMs?: number;
@@ -53,6 +68,11 @@ const JOB_NAME = 'interaction';
 const KEEP_COMPLETED = { age: 3600, count: 1000 };
 /** Failed jobs: kept seven days, 1000 at most, for inspection. */
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
+/**
+ * After the grace period, how long `close()` still gives the hand-backs and the disconnects, ms;
+ * past it the connections are dropped (a hung Redis must not hold the shutdown).
+ */
+const CLOSE_MARGIN_MS = 1000;
 
 /**
  * The `redis` backend: a BullMQ Queue (producer) and Worker (consumer) on their own connections.
@@ -64,7 +84,10 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
  * read from Redis, plus this instance's adds since, minus this instance's starts since; `running`
  * is exact for this instance only. Order per conversation is NOT serialised (BullMQ OSS has no
  * per-key groups): jobs start in queue order and may overlap up to the concurrency.
- * `close()` waits for this instance's running jobs; waiting jobs stay in Redis for the next worker.
+ *
+ * Shutdown: `close()` stops taking jobs; waiting jobs stay in Redis for the next worker. Running
+ * jobs may finish within `graceMs`; past it they are handed back (moved to `delayed` with no delay,
+ * no attempt counted, `onError` not called) and another instance runs them again.
  */
 export class RedisInteractionQueue implements InteractionQueue {
   /**
@@ -98,6 +121,10 @@ export class RedisInteractionQueue implements InteractionQueue {
   private worker: Worker<StoredInteractionJob> | undefined;
   private readonly logger: Logger;
   private readonly pendingAdds = new Set<Promise<void>>();
+  /** The running jobs' hand-back triggers. */
+  private readonly handBacks = new Set<() => void>();
+  /** The grace period is over: running jobs, and any that start now, are handed back. */
+  private handingBack = false;
   private backlog = 0;
   private active = 0;
   private closing = false;
@@ -149,7 +176,7 @@ export class RedisInteractionQueue implements InteractionQueue {
         removeOnFail: KEEP_FAILED,
       })
       .then(
-        () => {},
+        (added) => this.checkDuplicate(job, added.id),
         (error: unknown) => {
           this.backlog = Math.max(0, this.backlog - 1);
           this.logger.error(
@@ -163,18 +190,88 @@ export class RedisInteractionQueue implements InteractionQueue {
     void added.finally(() => this.pendingAdds.delete(added));
   }
 
-  /** Stops accepting, flushes pending adds, waits for this instance's running jobs, disconnects. */
-  close(): Promise<void> {
+  /**
+   * BullMQ answers an add whose job id is taken with that id and without a word; only the stored
+   * job's data tells whether this interaction is the one that will run. Read only when a hook wants it.
+   */
+  private async checkDuplicate(job: InteractionJob, jobId: string | undefined): Promise<void> {
+    if (!this.options.onDuplicate || jobId === undefined) return;
+    const stored = await this.queue.getJob(jobId).catch(() => undefined);
+    if (stored && stored.data.interactionId !== job.interactionId) {
+      this.backlog = Math.max(0, this.backlog - 1);
+      this.options.onDuplicate(job);
+    }
+  }
+
+  /**
+   * Stops accepting at once and stops taking jobs from Redis; flushes pending adds, waits for this
+   * instance's running jobs, disconnects. With `graceMs`, running jobs still running then are
+   * handed back to Redis (their signal aborts with `HandBackError`) and this resolves within
+   * `graceMs` + 1 s even when Redis hangs (the connections are dropped). Never rejects.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
     this.closed ??= this.shutdown();
-    return this.closed;
+    if (options.graceMs === undefined) return this.closed;
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), Math.max(0, options.graceMs ?? 0));
+    });
+    const first = await Promise.race([this.closed.then(() => 'closed' as const), graceOver]);
+    clearTimeout(timer);
+    if (first === 'closed') return;
+    this.handingBack = true;
+    for (const handBack of [...this.handBacks]) handBack();
+    const margin = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), CLOSE_MARGIN_MS);
+    });
+    const last = await Promise.race([this.closed.then(() => 'closed' as const), margin]);
+    clearTimeout(timer);
+    if (last === 'closed') return;
+    this.logger.warn(
+      { margin_ms: CLOSE_MARGIN_MS },
+      'Redis did not let the queue close in time: disconnecting',
+    );
+    void this.worker?.disconnect().catch(() => {});
+    void this.queue.disconnect().catch(() => {});
+  }
+
+  /**
+   * Failed jobs kept in Redis (all instances; seven days, 1000 at most), newest first.
+   * @throws when Redis cannot be read.
+   */
+  async failures(limit: number): Promise<QueueFailures> {
+    const [count, jobs] = await Promise.all([
+      this.queue.getFailedCount(),
+      this.queue.getFailed(0, Math.max(1, limit) - 1),
+    ]);
+    return {
+      count,
+      recent: jobs
+        .filter((job) => job !== undefined && job !== null)
+        .map((job) => ({
+          interactionId: job.data?.interactionId ?? '',
+          eventId: job.data?.event?.id ?? '',
+          reason: failureReason(job.failedReason ?? ''),
+          failedAt: job.finishedOn ?? job.timestamp,
+          attempts: job.attemptsMade,
+        })),
+    };
   }
 
   private async shutdown(): Promise<void> {
     clearInterval(this.refreshTimer);
-    await Promise.allSettled([...this.pendingAdds]);
-    await this.worker?.close();
-    await this.queue.close();
+    try {
+      // The worker stops fetching at once, and waits for its running jobs.
+      await Promise.all([Promise.allSettled([...this.pendingAdds]), this.worker?.close()]);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'the worker did not close cleanly');
+    }
+    try {
+      await this.queue.close();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'the queue connection did not close cleanly');
+    }
   }
 
   private async init(): Promise<void> {
@@ -191,7 +288,7 @@ export class RedisInteractionQueue implements InteractionQueue {
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
     this.worker = new Worker<StoredInteractionJob>(
       this.queue.name,
-      (job, _token, signal) => this.process(job, signal),
+      (job, token, signal) => this.process(job, token, signal),
       {
         prefix: this.options.prefix ?? 'chatgate',
         connection: {
@@ -209,8 +306,16 @@ export class RedisInteractionQueue implements InteractionQueue {
     await this.worker.waitUntilReady();
   }
 
-  /** Runs one BullMQ job through the runner under the job time limit. */
-  private async process(job: Job<StoredInteractionJob>, workerSignal?: AbortSignal): Promise<void> {
+  /**
+   * Runs one BullMQ job through the runner under the job time limit; at a graced shutdown, hands it
+   * back to Redis instead (BullMQ's manual re-queue: `moveToDelayed` with the lock token, then
+   * `DelayedError` so that the worker neither completes nor fails it).
+   */
+  private async process(
+    job: Job<StoredInteractionJob>,
+    token: string | undefined,
+    workerSignal?: AbortSignal,
+  ): Promise<void> {
     this.active++;
     this.backlog = Math.max(0, this.backlog - 1);
     const interaction: InteractionJob = job.data;
@@ -218,17 +323,30 @@ export class RedisInteractionQueue implements InteractionQueue {
     const controller = new AbortController();
     const signal = workerSignal ? AbortSignal.any([controller.signal, workerSignal]) : controller.signal;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new UnrecoverableError(`interaction timed out after ${this.options.jobTimeoutMs} ms`);
-        // Reject first: a runner that settles on abort must not win the race and hide the timeout.
+    let stop: (error: Error) => void = () => {};
+    const stopped = new Promise<never>((_, reject) => {
+      stop = (error) => {
+        // Reject first: a runner that settles on abort must not win the race and hide the timeout
+        // or the hand-back.
         reject(error);
         controller.abort(error);
-      }, this.options.jobTimeoutMs);
+      };
+      timer = setTimeout(
+        () => stop(new UnrecoverableError(`interaction timed out after ${this.options.jobTimeoutMs} ms`)),
+        this.options.jobTimeoutMs,
+      );
     });
+    const handBack = () => stop(new HandBackError());
+    this.handBacks.add(handBack);
+    // A job fetched just before the grace ended goes straight back.
+    if (this.handingBack) handBack();
     try {
-      await Promise.race([this.options.runner(interaction, signal), timedOut]);
+      await Promise.race([(async () => this.options.runner(interaction, signal))(), stopped]);
     } catch (error) {
+      if (controller.signal.reason instanceof HandBackError) {
+        await this.handBack(job, token);
+        throw new DelayedError();
+      }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (lastAttempt || error instanceof UnrecoverableError) this.report(interaction, error);
       else
@@ -239,6 +357,7 @@ export class RedisInteractionQueue implements InteractionQueue {
       throw error instanceof Error ? error : new Error(String(error));
     } finally {
       clearTimeout(timer);
+      this.handBacks.delete(handBack);
       this.active--;
       this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
     }
@@ -257,6 +376,22 @@ export class RedisInteractionQueue implements InteractionQueue {
       this.logger.warn({ err: error }, 'could not read the queue size from Redis');
     } finally {
       this.refreshing = false;
+    }
+  }
+
+  /**
+   * Puts a running job back for any worker, now and without counting an attempt. When Redis does
+   * not take it, the job's lock expires and another instance's stalled check takes it over.
+   */
+  private async handBack(job: Job<StoredInteractionJob>, token: string | undefined): Promise<void> {
+    try {
+      await job.moveToDelayed(Date.now(), token);
+      this.logger.info({ jobId: job.id, interactionId: job.data.interactionId }, 'job handed back');
+    } catch (error) {
+      this.logger.warn(
+        { err: error, jobId: job.id, interactionId: job.data.interactionId },
+        'could not hand the job back; it runs elsewhere once its lock expires',
+      );
     }
   }
 

@@ -30,6 +30,8 @@ export interface Ack {
 export interface IngestOptions {
   callbackUrl?: string;
   sessionId?: string;
+  /** Set by the platform edge: the event came from one of our adapters (see `InteractionJob`). */
+  fromAdapter?: boolean;
 }
 
 export interface RouterDeps {
@@ -114,6 +116,7 @@ export class Router {
         text: match.text,
         callbackUrl: options.callbackUrl,
         sessionId: options.sessionId,
+        fromAdapter: options.fromAdapter,
       });
     } catch (error) {
       // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.

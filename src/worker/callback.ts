@@ -44,7 +44,9 @@ export class CallbackSender {
   }
 
   /**
-   * Delivers `body` to `url`.
+   * Delivers `body` to `url`, with the header `Idempotency-Key: <interaction_id>`: delivery is
+   * at least once (a retry after a lost answer, or a job re-run after its worker died), so a
+   * receiver drops a key it has already seen.
    * @throws the last error (a network error, or `callback answered HTTP <status>`) when every
    *   attempt failed or the receiver refused it with a 4xx.
    */
@@ -53,7 +55,11 @@ export class CallbackSender {
       const deadline = AbortSignal.timeout(this.options.timeoutMs);
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'chatgate' },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'chatgate',
+          'idempotency-key': body.interaction_id,
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.any([attemptSignal, deadline]),
       });

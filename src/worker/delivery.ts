@@ -1,9 +1,10 @@
-import type { OutgoingReply, PlatformAdapter } from '../core/adapter.js';
-import type { ChatEvent, Platform } from '../core/chat-event.js';
+import type { PlatformAdapter } from '../core/adapter.js';
+import { type ChatEvent, type Platform, withoutRaw } from '../core/chat-event.js';
 import type { Logger } from '../observability/logger.js';
 import type { InteractionJob } from '../queue/interaction-queue.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
-import type { CallbackSender } from './callback.js';
+import type { CallbackBody, CallbackSender } from './callback.js';
+import { ReplyOutbox } from './outbox.js';
 
 /** The outcome to deliver: a reply, or why there is none. */
 export type DeliveryOutcome =
@@ -15,9 +16,14 @@ export type DeliveryOutcome =
  * (Twitch, Telegram, Discord), and the caller's callback URL (or the default `ROUTER_RESPONSE_URL`)
  * for events that came over HTTP. Failures are logged, never thrown: the reply stays readable at
  * `GET /api/v1/ai/interaction/:id`.
+ *
+ * With an outbox (the `redis` queue backend) replies are written to Redis and sent from there by
+ * the processes that hold the platform connection or send callbacks (see `ReplyOutbox`); when
+ * Redis refuses the write, this process sends what it can itself.
  */
 export class ReplyDelivery {
   private readonly adapters = new Map<Platform, PlatformAdapter>();
+  private outbox: ReplyOutbox | undefined;
 
   constructor(
     private readonly callbacks: CallbackSender,
@@ -30,6 +36,11 @@ export class ReplyDelivery {
     this.adapters.set(adapter.platform, adapter);
   }
 
+  /** Delivers through `outbox` from now on (the redis queue backend). */
+  useOutbox(outbox: ReplyOutbox): void {
+    this.outbox = outbox;
+  }
+
   /** The registered adapters, for status. */
   platformAdapters(): PlatformAdapter[] {
     return [...this.adapters.values()];
@@ -40,31 +51,59 @@ export class ReplyDelivery {
     return this.adapters.get(event.platform)?.typing?.(event) ?? (() => {});
   }
 
+  /**
+   * True when this interaction's reply was already handed to the outbox (a job run again after its
+   * worker died): the caller skips the work. Always false without an outbox, or when Redis fails.
+   */
+  async alreadyDelivered(job: InteractionJob): Promise<boolean> {
+    if (!this.outbox) return false;
+    return this.outbox.isPublished(job.interactionId, job.event.platform).catch(() => false);
+  }
+
   async deliver(job: InteractionJob, outcome: DeliveryOutcome, signal?: AbortSignal): Promise<void> {
+    if (this.outbox) {
+      const written = await this.publish(this.outbox, job, outcome).then(
+        () => true,
+        (error: unknown) => {
+          this.logFailure(job, 'outbox', error);
+          return false;
+        },
+      );
+      if (written) return;
+    }
+    await this.deliverHere(job, outcome, signal);
+  }
+
+  /** Writes the platform reply (for an event from an adapter) and the callback to the outbox. */
+  private async publish(outbox: ReplyOutbox, job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
+    const onPlatform = job.fromAdapter === true && ReplyOutbox.sendsOn(job.event.platform);
+    if (onPlatform && outcome.ok) {
+      await outbox.publishSend({
+        interactionId: job.interactionId,
+        event: withoutRaw(job.event),
+        text: outcome.reply.text,
+      });
+    }
+    const url = job.callbackUrl ?? (onPlatform ? undefined : this.defaultCallbackUrl);
+    if (url) await outbox.publishCallback({ url, body: callbackBody(job, outcome) });
+  }
+
+  /** Sends from this process: through the local adapter, and to the callback. */
+  private async deliverHere(
+    job: InteractionJob,
+    outcome: DeliveryOutcome,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const adapter = this.adapters.get(job.event.platform);
     if (adapter && outcome.ok) {
-      const reply: OutgoingReply = { event: job.event, text: outcome.reply.text };
-      await adapter.send(reply).catch((error: unknown) => this.logFailure(job, 'adapter', error));
+      await adapter
+        .send({ event: job.event, text: outcome.reply.text })
+        .catch((error: unknown) => this.logFailure(job, 'adapter', error));
     }
     const url = job.callbackUrl ?? (adapter ? undefined : this.defaultCallbackUrl);
     if (!url) return;
     await this.callbacks
-      .send(
-        url,
-        {
-          interaction_id: job.interactionId,
-          session_id: job.sessionId ?? null,
-          event_id: job.event.id,
-          platform: job.event.platform,
-          channel_id: job.event.channelId,
-          success: outcome.ok,
-          response_action: 'chat',
-          response_data: { message: outcome.ok ? outcome.reply.text : '' },
-          ...(outcome.ok ? {} : { error: outcome.error }),
-          processing_time_ms: outcome.ok ? outcome.reply.processingTimeMs : outcome.processingTimeMs,
-        },
-        signal,
-      )
+      .send(url, callbackBody(job, outcome), signal)
       .catch((error: unknown) => this.logFailure(job, 'callback', error));
   }
 
@@ -80,4 +119,20 @@ export class ReplyDelivery {
       'reply delivery failed',
     );
   }
+}
+
+/** The callback body of an outcome (the WaddleBot router's response shape). */
+function callbackBody(job: InteractionJob, outcome: DeliveryOutcome): CallbackBody {
+  return {
+    interaction_id: job.interactionId,
+    session_id: job.sessionId ?? null,
+    event_id: job.event.id,
+    platform: job.event.platform,
+    channel_id: job.event.channelId,
+    success: outcome.ok,
+    response_action: 'chat',
+    response_data: { message: outcome.ok ? outcome.reply.text : '' },
+    ...(outcome.ok ? {} : { error: outcome.error }),
+    processing_time_ms: outcome.ok ? outcome.reply.processingTimeMs : outcome.processingTimeMs,
+  };
 }

@@ -4,6 +4,7 @@ import { buildPrompt, userTurn } from '../ai/prompt.js';
 import type { CommunitySettingsSource } from '../community/community-settings.js';
 import type { Config } from '../config/schema.js';
 import { conversationKey } from '../core/chat-event.js';
+import { HandBackError } from '../core/errors.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
@@ -29,7 +30,9 @@ const FALLBACK_REPLY_MAX_CHARS = 2000;
  * Builds the function the queue runs for each interaction: community settings and context →
  * prompt → AI service → cleaned reply (reasoning stripped, cut to the platform's limit) → context
  * turn stored → interaction log → delivery. A failure marks the interaction `failed` with its
- * reason and tells the callback; it is never thrown back into the queue.
+ * reason and tells the callback; it is never thrown back into the queue, except one: when the
+ * signal's reason is a `HandBackError` (a closing redis queue gives the job to another instance),
+ * nothing is recorded nor delivered and the `HandBackError` is thrown.
  */
 export function createInteractionRunner(deps: WorkerDeps): JobRunner {
   return async (job, signal) => {
@@ -40,6 +43,12 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       community: event.communityId,
       user: hashUserId(event.platform, event.user.id),
     });
+    // A job run again after its worker died (or after a hand-back) whose reply already reached the
+    // outbox: it is on its way, so neither ask the model again nor send it twice.
+    if (await deps.delivery.alreadyDelivered(job)) {
+      log.info({ action: 'interaction', result: 'already_delivered' }, 'interaction already delivered');
+      return;
+    }
     // An answer to an old message (after a restart, an outage, a long backlog) would only confuse
     // the chat: drop it, count it, and tell a waiting caller.
     if (Date.now() - event.receivedAt > deps.config.queue.replyMaxAgeMs) {
@@ -80,6 +89,8 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       await deps.delivery.deliver(job, { ok: true, reply }, signal);
     } catch (error) {
       stopTyping();
+      // Another instance runs it again: no failure to record, nothing to tell the caller.
+      if (signal.reason instanceof HandBackError) throw signal.reason;
       const reason = failureReason(error, signal);
       const processingTimeMs = Math.round(performance.now() - started);
       await deps.interactions.update(job.interactionId, {

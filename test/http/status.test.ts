@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
 import { waitFor } from '../support/services.js';
 
@@ -128,6 +128,49 @@ describe('status, admin, auth, health and metrics', () => {
     expect(reset.json().breakers).toEqual([{ endpoint: h.ollama.url, breaker: 'closed' }]);
     const unknown = await h.app.inject({ method: 'POST', url: '/api/v1/ai/admin/breakers/openai/reset' });
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it('shows failed jobs in status: how many, and the latest with their reason', async () => {
+    await h.start({
+      ai: { mode: 'remote', firstByteTimeoutMs: 10_000 },
+      queue: { interactionTimeoutMs: 200 },
+    });
+    const empty = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+    expect(empty.queue.failed).toEqual({ count: 0, recent: [] });
+
+    // The model never answers: the interaction runs past its time limit and fails in the queue.
+    h.ollama.behave({ hang: true });
+    const ack = (
+      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
+    ).json();
+    const status = await waitFor(async () => {
+      const body = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+      return body.queue.failed.count === 1 ? body : undefined;
+    });
+    expect(status.queue).toMatchObject({ backend: 'memory', size: 0, running: 0 });
+    expect(status.queue.failed.recent).toEqual([
+      {
+        interaction_id: ack.interaction_id,
+        event_id: expect.any(String),
+        reason: 'interaction timed out after 200 ms',
+        failed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        attempts: 1,
+      },
+    ]);
+    expect(Math.abs(Date.parse(status.queue.failed.recent[0].failed_at) - Date.now())).toBeLessThan(5000);
+  });
+
+  it('still answers status when the queue backend cannot list its failed jobs', async () => {
+    await start();
+    vi.spyOn(h.services.queue, 'failures').mockRejectedValue(new Error('ECONNREFUSED redis://:secret@db'));
+    const response = await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().queue).toMatchObject({
+      backend: 'memory',
+      size: 0,
+      failed: { count: null, recent: [], error: expect.any(String) },
+    });
+    expect(response.body).not.toContain('secret');
   });
 
   it('reports liveness and readiness', async () => {

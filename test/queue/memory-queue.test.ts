@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatEvent } from '../../src/core/chat-event.js';
-import { QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
+import { InteractionShutdownError, QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
 import type { InteractionJob, JobRunner } from '../../src/queue/interaction-queue.js';
 import { MemoryInteractionQueue, type MemoryQueueOptions } from '../../src/queue/memory-queue.js';
 
@@ -410,5 +410,153 @@ describe('MemoryInteractionQueue: close', () => {
     await q.close();
     expect(runner).not.toHaveBeenCalled();
     expect(() => q.enqueue(job('jack'))).toThrow(ShuttingDownError);
+  });
+});
+
+/** A runner that waits for its signal, then rejects with the signal's reason. */
+const untilAborted: JobRunner = (_job, signal) =>
+  new Promise<void>((_, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason));
+  });
+
+describe('MemoryInteractionQueue: close with a grace period', () => {
+  it('lets running and waiting jobs finish within the grace, and resolves as soon as they have', async () => {
+    const finished: string[] = [];
+    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const q = queue(
+      async (j) => {
+        await sleep(20);
+        finished.push(j.interactionId);
+      },
+      { concurrency: 1, onError },
+    );
+    const jobs = [job('kim'), job('kim'), job('lee')];
+    for (const j of jobs) q.enqueue(j);
+    const started = performance.now();
+    await q.close({ graceMs: 5000 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(new Set(finished)).toEqual(new Set(jobs.map((j) => j.interactionId)));
+    expect(onError).not.toHaveBeenCalled();
+    expect(await q.failures(10)).toEqual({ count: 0, recent: [] });
+  });
+
+  it('at the deadline aborts running jobs and fails the ones not started as shutdown, in time', async () => {
+    const runs: string[] = [];
+    const signals: AbortSignal[] = [];
+    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const q = queue(
+      (j, signal) => {
+        runs.push(j.interactionId);
+        signals.push(signal);
+        return untilAborted(j, signal);
+      },
+      { concurrency: 2, onError },
+    );
+    // Two run (mona, nick); mona's second waits behind her first, otto's for a slot.
+    const jobs = [job('mona'), job('nick'), job('mona'), job('otto')];
+    for (const j of jobs) q.enqueue(j);
+    await waitFor(() => expect(q.running).toBe(2));
+    const started = performance.now();
+    await q.close({ graceMs: 100 });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(95);
+    expect(took).toBeLessThan(600);
+
+    expect(runs).toEqual([jobs[0]!.interactionId, jobs[1]!.interactionId]);
+    expect(signals.every((signal) => signal.reason instanceof InteractionShutdownError)).toBe(true);
+    expect(onError).toHaveBeenCalledTimes(4);
+    const reported = new Map(onError.mock.calls.map(([j, error]) => [j.interactionId, error]));
+    expect(new Set(reported.keys())).toEqual(new Set(jobs.map((j) => j.interactionId)));
+    for (const [index, j] of jobs.entries()) {
+      const error = reported.get(j.interactionId);
+      expect(error).toBeInstanceOf(InteractionShutdownError);
+      expect(error).toMatchObject({ message: 'shutdown', started: index < 2 });
+    }
+    expect(q.size).toBe(0);
+    expect(q.running).toBe(0);
+
+    const failures = await q.failures(10);
+    expect(failures.count).toBe(4);
+    expect(failures.recent.map((failure) => failure.reason)).toEqual(Array(4).fill('shutdown'));
+    expect(failures.recent.map((failure) => failure.attempts).sort()).toEqual([0, 0, 1, 1]);
+    expect(() => q.enqueue(job('pat'))).toThrow(ShuttingDownError);
+  });
+
+  it('resolves within the grace plus a second when a runner ignores its signal', async () => {
+    const stuck = gate();
+    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const q = queue(() => stuck.promise, { concurrency: 1, onError });
+    const jobs = [job('quinn'), job('quinn')];
+    for (const j of jobs) q.enqueue(j);
+    await waitFor(() => expect(q.running).toBe(1));
+    const started = performance.now();
+    await q.close({ graceMs: 50 });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(onError).toHaveBeenCalledTimes(2);
+    expect(onError.mock.calls.map(([, error]) => (error as InteractionShutdownError).started)).toEqual([
+      true,
+      false,
+    ]);
+    stuck.open();
+  });
+
+  it('with graceMs 0 runs nothing more and reports everything at once', async () => {
+    const runner = vi.fn<JobRunner>(untilAborted);
+    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const q = queue(runner, { concurrency: 1, onError });
+    q.enqueue(job('rita'));
+    q.enqueue(job('sam'));
+    await q.close({ graceMs: 0 });
+    expect(runner.mock.calls.length).toBeLessThanOrEqual(1);
+    expect(onError).toHaveBeenCalledTimes(2);
+  });
+
+  it('lets a later close without grace wait for the same drain', async () => {
+    const q = queue(untilAborted, { concurrency: 1 });
+    q.enqueue(job('tom'));
+    await waitFor(() => expect(q.running).toBe(1));
+    const graced = q.close({ graceMs: 30 });
+    await Promise.all([graced, q.close()]);
+    expect(q.running).toBe(0);
+  });
+});
+
+describe('MemoryInteractionQueue: failures', () => {
+  it('remembers failed jobs, newest first, up to failureHistory, and counts them all', async () => {
+    const q = queue(
+      async (j) => {
+        if (j.text.endsWith('slow')) await sleep(200);
+        else throw new Error(`broke on ${j.interactionId}`);
+      },
+      { concurrency: 1, jobTimeoutMs: 50, failureHistory: 2 },
+    );
+    const jobs = [job('uma'), job('uma'), { ...job('uma'), text: 'slow' }];
+    for (const j of jobs) q.enqueue(j);
+    await q.close();
+    const failures = await q.failures(10);
+    expect(failures.count).toBe(3);
+    expect(failures.recent).toHaveLength(2);
+    expect(failures.recent[0]).toMatchObject({
+      interactionId: jobs[2]!.interactionId,
+      eventId: jobs[2]!.event.id,
+      reason: 'interaction timed out after 50 ms',
+      attempts: 1,
+    });
+    expect(failures.recent[1]).toMatchObject({
+      interactionId: jobs[1]!.interactionId,
+      reason: `broke on ${jobs[1]!.interactionId}`,
+    });
+    expect(Math.abs(failures.recent[0]!.failedAt - Date.now())).toBeLessThan(5000);
+    expect((await q.failures(1)).recent).toHaveLength(1);
+  });
+
+  it('cuts a long reason to 500 characters', async () => {
+    const q = queue(async () => {
+      throw new Error('x'.repeat(2000));
+    });
+    q.enqueue(job('vera'));
+    await q.close();
+    const [failure] = (await q.failures(1)).recent;
+    expect(failure?.reason).toHaveLength(500);
   });
 });

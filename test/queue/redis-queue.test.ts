@@ -3,15 +3,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../src/core/chat-event.js';
-import { QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
+import { HandBackError, QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { jobIdForEvent } from '../../src/queue/bullmq/job-id.js';
 import type { InteractionJob, JobRunner } from '../../src/queue/interaction-queue.js';
 import { RedisInteractionQueue, type RedisQueueOptions } from '../../src/queue/redis-queue.js';
 import {
   deleteByPrefix,
+  freePort,
+  hasRedisServer,
+  type RedisServer,
   redisAnswers,
   skipWithoutRedis,
+  startRedisServer,
   TEST_REDIS_URL,
   waitFor,
 } from '../stores/redis/support.js';
@@ -139,7 +143,40 @@ if (!up) {
       producer.enqueue(second);
       await waitFor(() => runs.length >= 2, 5000, 'both events to run');
       await sleep(300);
-      expect(runs.sort()).toEqual([first.interactionId, second.interactionId].sort());
+      // One run per event id. Which of the three adds of `first` lands first is a race between the
+      // two instances' connections, so the run carries any of their interaction ids.
+      expect(runs).toHaveLength(2);
+      expect(runs).toContain(second.interactionId);
+      const firstRun = runs.find((id) => id !== second.interactionId);
+      expect([first.interactionId, 'other-1', 'other-2']).toContain(firstRun);
+    });
+
+    it('names the interactions that lost the race for an event id, and only those', async () => {
+      const runs: string[] = [];
+      const duplicates: string[] = [];
+      const queueName = `q${++queueCount}`;
+      const onDuplicate = (lost: InteractionJob) => duplicates.push(lost.interactionId);
+      const consumer = await start(
+        async (received) => {
+          runs.push(received.interactionId);
+        },
+        { queueName, onDuplicate },
+      );
+      const producer = await start(async () => {}, { queueName, consume: false, onDuplicate });
+      const first = job('ann', 'twitch:raced-message');
+      consumer.enqueue(first);
+      producer.enqueue({ ...first, interactionId: 'copy-1' });
+      consumer.enqueue({ ...first, interactionId: 'copy-2' });
+      const other = job('bob');
+      producer.enqueue(other);
+      await waitFor(() => runs.length >= 2 && duplicates.length >= 2, 5000, 'runs and duplicates');
+      await sleep(200);
+      const ran = runs.find((id) => id !== other.interactionId);
+      // The one that ran is never reported; the other two copies are, once each.
+      expect(duplicates.sort()).toEqual(
+        [first.interactionId, 'copy-1', 'copy-2'].filter((id) => id !== ran).sort(),
+      );
+      expect(duplicates).not.toContain(other.interactionId);
     });
 
     it('never runs more jobs at once than its concurrency', async () => {
@@ -278,5 +315,175 @@ if (!up) {
       await sleep(250);
       expect(queue.size).toBe(2);
     });
+
+    it('hands a job still running after the grace back to Redis; another instance completes it', async () => {
+      const queueName = `q${++queueCount}`;
+      const errors: unknown[] = [];
+      const reasons: unknown[] = [];
+      let runs = 0;
+      let finished = 0;
+      // The first run honours its signal (as the worker's runner does); the second completes.
+      const runner: JobRunner = async (_job, signal) => {
+        runs++;
+        if (runs === 1) {
+          await new Promise<never>((_, reject) => {
+            signal.addEventListener('abort', () => {
+              reasons.push(signal.reason);
+              reject(signal.reason);
+            });
+          });
+        }
+        finished++;
+      };
+      const onError = (_job: InteractionJob, error: unknown) => errors.push(error);
+      const first = await start(runner, { queueName, onError });
+      const sent = job();
+      first.enqueue(sent);
+      await waitFor(() => runs === 1, 5000, 'the first instance to start the job');
+      const second = await start(runner, { queueName, onError });
+
+      const started = performance.now();
+      await first.close({ graceMs: 150 });
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(140);
+      // Well under the 1 s margin: the hand-back and the disconnects went through, nothing was cut.
+      expect(took).toBeLessThan(800);
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toBeInstanceOf(HandBackError);
+
+      const jobId = jobIdForEvent(sent.event.id);
+      await expect.poll(() => second.queue.getJobState(jobId), { timeout: 5000 }).toBe('completed');
+      expect(runs).toBe(2);
+      expect(finished).toBe(1);
+      expect(errors).toEqual([]);
+      expect(await second.queue.getFailedCount()).toBe(0);
+      // The handed-back run was not counted as an attempt.
+      expect((await second.queue.getJob(jobId))?.attemptsMade).toBe(1);
+    });
+
+    it('hands back a job whose runner ignores its signal, and still closes in time', async () => {
+      const queueName = `q${++queueCount}`;
+      let release = (): void => {};
+      const ignored = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let runs = 0;
+      const runner: JobRunner = async () => {
+        runs++;
+        if (runs === 1) await ignored;
+      };
+      const errors: unknown[] = [];
+      const first = await start(runner, { queueName, onError: (_job, error) => errors.push(error) });
+      const sent = job();
+      first.enqueue(sent);
+      await waitFor(() => runs === 1, 5000, 'the job to start');
+      const started = performance.now();
+      await first.close({ graceMs: 50 });
+      expect(performance.now() - started).toBeLessThan(1050);
+      const second = await start(runner, { queueName });
+      await expect
+        .poll(() => second.queue.getJobState(jobIdForEvent(sent.event.id)), { timeout: 5000 })
+        .toBe('completed');
+      expect(runs).toBe(2);
+      expect(errors).toEqual([]);
+      release();
+    });
+
+    it('lets a job that finishes within the grace complete, and closes as soon as it has', async () => {
+      let runs = 0;
+      const queue = await start(async () => {
+        runs++;
+        await sleep(100);
+      });
+      const sent = job();
+      queue.enqueue(sent);
+      await waitFor(() => queue.running === 1, 5000, 'the job to start');
+      const started = performance.now();
+      await queue.close({ graceMs: 5000 });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(runs).toBe(1);
+      const reader = await start(async () => {}, { queueName: queue.queue.name, consume: false });
+      expect(await reader.queue.getJobState(jobIdForEvent(sent.event.id))).toBe('completed');
+    });
+
+    it('lists failed jobs, newest first, with their reason and attempts', async () => {
+      const queue = await start(
+        async (received) => {
+          throw new Error(`runner broke on ${received.interactionId}`);
+        },
+        { attempts: 2, backoffMs: 10 },
+      );
+      expect(await queue.failures(10)).toEqual({ count: 0, recent: [] });
+      const [older, newer] = [job('ann'), job('bob')];
+      queue.enqueue(older);
+      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(1);
+      queue.enqueue(newer);
+      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(2);
+      const failures = await queue.failures(10);
+      expect(failures.count).toBe(2);
+      expect(failures.recent).toEqual([
+        {
+          interactionId: newer.interactionId,
+          eventId: newer.event.id,
+          reason: `runner broke on ${newer.interactionId}`,
+          failedAt: expect.any(Number),
+          attempts: 2,
+        },
+        {
+          interactionId: older.interactionId,
+          eventId: older.event.id,
+          reason: `runner broke on ${older.interactionId}`,
+          failedAt: expect.any(Number),
+          attempts: 2,
+        },
+      ]);
+      expect(Math.abs((failures.recent[0]?.failedAt ?? 0) - Date.now())).toBeLessThan(5000);
+      const one = await queue.failures(1);
+      expect(one.count).toBe(2);
+      expect(one.recent.map((failure) => failure.interactionId)).toEqual([newer.interactionId]);
+    });
+  });
+}
+
+if (!hasRedisServer()) {
+  skipWithoutRedis(`${SUITE} (hung Redis)`, 'no redis-server binary to run a Redis of its own');
+} else {
+  describe(`${SUITE} with a hung Redis`, () => {
+    let server: RedisServer | undefined;
+
+    afterEach(async () => {
+      await server?.kill('SIGCONT');
+      await server?.kill();
+      server = undefined;
+    });
+
+    it('closes within the grace plus a second when Redis stops answering', async () => {
+      server = await startRedisServer(await freePort());
+      let runs = 0;
+      const queue = await RedisInteractionQueue.start({
+        redisUrl: `redis://127.0.0.1:${server.port}`,
+        runner: (_job, signal) =>
+          new Promise<void>((_, reject) => {
+            runs++;
+            signal.addEventListener('abort', () => reject(signal.reason));
+          }),
+        concurrency: 1,
+        maxSize: 10,
+        jobTimeoutMs: 10_000,
+        onError: () => {},
+        prefix: PREFIX,
+        logger: createLogger('silent'),
+      });
+      queue.enqueue(job());
+      await waitFor(() => runs === 1, 5000, 'the job to start');
+      // SIGSTOP: the connections stay open but nothing answers.
+      await server.kill('SIGSTOP');
+      const started = performance.now();
+      await queue.close({ graceMs: 200 });
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(190);
+      // The grace, then the 1 s margin, then the connections are dropped.
+      expect(took).toBeLessThan(2000);
+    }, 10_000);
   });
 }

@@ -1,14 +1,36 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { InteractionQueue } from '../../queue/interaction-queue.js';
 import type { Services } from '../../services.js';
 
-/** `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state and counts, the queue. */
+/** Failed jobs listed in status, newest first. */
+const STATUS_FAILURES = 10;
+/** How long status waits for the queue backend's failed jobs, ms. */
+const FAILURES_TIMEOUT_MS = 1000;
+
+/** One failed job as status shows it. */
+interface FailedJobBody {
+  interaction_id: string;
+  event_id: string;
+  reason: string;
+  /** ISO 8601. */
+  failed_at: string;
+  attempts: number;
+}
+
+/** `queue.failed` in status: `count` null and an `error` when the backend could not be read. */
+type FailedJobsBody = { count: number; recent: FailedJobBody[] } | { count: null; recent: []; error: string };
+
+/**
+ * `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state and counts, the queue (with
+ * its failed jobs: how many, and the last 10), the stores, the platforms.
+ */
 export const statusRoutes = (services: Services): FastifyPluginAsync =>
   async function status(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { config, ai, providers, queue } = services;
 
-    app.get('/api/v1/ai/status', async () => ({
+    app.get('/api/v1/ai/status', async (request) => ({
       mode: ai.mode,
       offline_responses: config.ai.offlineResponses,
       default_provider: config.ai.provider,
@@ -25,6 +47,7 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
         running: queue.running,
         max_size: config.queue.maxSize,
         concurrency: config.queue.maxConcurrent,
+        failed: await failedJobs(queue, request.log),
       },
       stores: { ...services.storeStatus(), community_config: services.communities.status ?? 'ok' },
       platforms: services.delivery.platformAdapters().map((adapter) => {
@@ -39,3 +62,32 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
       uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
     }));
   };
+
+/** The queue's failed jobs; a backend that errors or is slow gives `count: null`, never a 500. */
+async function failedJobs(queue: InteractionQueue, log: FastifyBaseLogger): Promise<FailedJobsBody> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${FAILURES_TIMEOUT_MS} ms`)),
+      FAILURES_TIMEOUT_MS,
+    );
+  });
+  try {
+    const failures = await Promise.race([queue.failures(STATUS_FAILURES), timedOut]);
+    return {
+      count: failures.count,
+      recent: failures.recent.map((failure) => ({
+        interaction_id: failure.interactionId,
+        event_id: failure.eventId,
+        reason: failure.reason,
+        failed_at: new Date(failure.failedAt).toISOString(),
+        attempts: failure.attempts,
+      })),
+    };
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the failed jobs for status');
+    return { count: null, recent: [], error: 'the queue backend could not be read' };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Roles: an `api` process holds the Twitch connection and only enqueues; a `worker` process holds
+ * no platform connection and runs the interactions; the reply travels back through Redis (the
+ * reply relay) to the `api` process, which sends it to the fake Twitch server as a threaded reply.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOT, GOOD_TOKEN, viewerLine } from '../adapters/twitch/harness.js';
+import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
+import { type ChatgateProcess, startChatgate } from '../support/chatgate-process.js';
+import { waitFor } from '../support/services.js';
+import { privatePostgres, privateRedis, scaleConfig } from './support.js';
+
+describe('api and worker roles', () => {
+  let ollama: FakeServer;
+  let twitch: FakeTwitch;
+  let redis: Redis;
+  let database: Awaited<ReturnType<typeof privatePostgres>>;
+  let api: ChatgateProcess;
+  let worker: ChatgateProcess;
+
+  beforeAll(async () => {
+    ollama = await startFakeOllama();
+    let answers = 0;
+    ollama.behave({ reply: () => `Welcome in, friend! (${++answers})` });
+    twitch = await startFakeTwitch();
+    const shared = await privateRedis(12);
+    redis = shared.client;
+    database = await privatePostgres('scale_roles');
+    const common = {
+      QUEUE_BACKEND: 'redis',
+      REDIS_URL: shared.url,
+      DATABASE_URL: database.url,
+      OLLAMA_HOST: ollama.url,
+      LOG_LEVEL: 'warn',
+    };
+    [api, worker] = await Promise.all([
+      startChatgate(
+        {
+          ...common,
+          CHATGATE_ROLE: 'api',
+          TWITCH_USERNAME: BOT,
+          TWITCH_OAUTH_TOKEN: GOOD_TOKEN,
+          TWITCH_CHANNELS: 'mychan',
+          TWITCH_SERVER: '127.0.0.1',
+          TWITCH_PORT: String(twitch.port),
+          TWITCH_SECURE: 'false',
+        },
+        scaleConfig(),
+      ),
+      startChatgate({ ...common, CHATGATE_ROLE: 'worker' }, scaleConfig()),
+    ]);
+    await waitFor(() => (twitch.joinedChannels().includes('mychan') ? true : undefined), 20_000);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await redis?.flushdb();
+    await redis?.quit();
+    await database?.drop();
+    await twitch?.close();
+    await ollama?.close();
+  }, 30_000);
+
+  it('answers a Twitch mention through the worker, sent by the api process as a threaded reply', async () => {
+    twitch.inject(viewerLine('mychan', 'm-1', `@${BOT} are you there?`));
+    await waitFor(() => (twitch.privmsgs.length >= 1 ? true : undefined), 15_000);
+    const [reply] = twitch.privmsgs;
+    expect(reply?.text).toBe('Welcome in, friend! (1)');
+    expect(reply?.tags['reply-parent-msg-id']).toBe('m-1');
+    // The worker made the reply (the model was asked once), and only the api process speaks IRC.
+    expect(ollama.calls.filter((call) => call.path === '/api/chat')).toHaveLength(1);
+    expect(twitch.connectionCount()).toBe(1);
+  });
+
+  it('keeps the API off a worker: it serves its probes only', async () => {
+    expect((await fetch(`${worker.url}/health`)).status).toBe(200);
+    const interaction = await fetch(`${worker.url}/api/v1/ai/interaction`, { method: 'POST' });
+    expect(interaction.status).toBe(404);
+    const status = (await (await fetch(`${api.url}/api/v1/ai/status`)).json()) as {
+      platforms: { platform: string; status: string }[];
+    };
+    expect(status.platforms).toEqual([expect.objectContaining({ platform: 'twitch', status: 'online' })]);
+  });
+});
