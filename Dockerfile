@@ -1,4 +1,8 @@
-# chatgate: one image; `docker run -p 8005:8005 chatgate` serves on the embedded defaults.
+# chatgate: one image, three roles (CHATGATE_ROLE = all | api | worker).
+# `docker run -p 8005:8005 chatgate` serves on the embedded defaults; docker-compose.yml runs the
+# api and worker roles on Redis and PostgreSQL.
+
+# Build: compile TypeScript to dist/ with the dev dependencies.
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,12 +10,18 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+# Runtime dependencies only, installed from the lock file.
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
-ENV NODE_ENV=production PORT=8005 HOST=0.0.0.0
+ENV NODE_ENV=production PORT=8005 HOST=0.0.0.0 CHATGATE_DATA_DIR=/app/data
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY config ./config
@@ -22,6 +32,8 @@ RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]
 USER node
 EXPOSE 8005
-HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+# Every role answers /health (a worker serves its probes and metrics only).
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8005)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# node as PID 1 receives SIGTERM itself: it stops accepting, hands running jobs back, exits 0.
 CMD ["node", "dist/src/main.js"]
