@@ -1,20 +1,31 @@
 /**
  * Ack path: `POST /api/v1/ai/interaction` against a bare fastify route that answers the same 202
- * JSON, in the same process and run. Prints throughput and p50/p99 latency with the ratios.
- * Run: `npm run bench:ack` (BENCH_SECONDS, BENCH_CONNECTIONS to change the load).
+ * JSON, in the same process and run, measured alternately (bare, chatgate, saturated chatgate;
+ * twice) so that machine noise hits all alike. Two chatgate cases:
+ * - "queue has room": the backlog bound is out of reach, so every event is queued (202);
+ * - "worker saturated": a small backlog bound (BENCH_SATURATED_QUEUE, default 100) in front of a
+ *   worker of 10 on a 200 ms model, so the backlog sits at its bound and most acks are
+ *   503 queue_full; the 202 and 503 latencies are reported apart (autocannon per response).
+ * Both run on in-process stores; the worker calls an in-process fake Ollama (200 ms).
+ * Run: `npm run bench:ack` (BENCH_SECONDS per run, default 5; BENCH_CONNECTIONS, default 20).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config/load.js';
+import { type DeepPartial, loadConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services.js';
 import { memoryStores } from '../src/stores/store-set.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
-import { type LoadResult, runLoad } from './lib/autocannon.js';
+import { type Latency, type LoadResult, runLoad, summarize } from './lib/autocannon.js';
+import { writeResults } from './lib/results.js';
+import { printTable, ratio } from './lib/stats.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const saturatedQueue = Number(process.env.BENCH_SATURATED_QUEUE ?? 100);
+const ROUNDS = 2;
 
 // Every request is a new event (no id given) that mentions the bot; cooldowns off so each one is
 // queued. The worker answers from a fake Ollama that takes 200 ms, so it waits on I/O as it would
@@ -29,60 +40,102 @@ const body = JSON.stringify({
 
 const ollama = await startFakeOllama();
 ollama.behave({ latencyMs: 200 });
-const config = loadConfig({
-  env: {},
-  overrides: {
-    log: { level: 'silent' },
-    ai: { ollama: { host: ollama.url } },
-    queue: { maxSize: 1_000_000, maxConcurrent: 10 },
-    limits: { channelReplyCap: { max: 1_000_000_000, windowMs: 60_000 } },
-    triggers: {
-      kinds: { mention: { enabled: true, probability: 1, userCooldownMs: 0, channelCooldownMs: 0 } },
-    },
-  },
-});
-const services = await createServices(config, {
-  logger: createLogger('silent'),
-  stores: memoryStores(config),
-});
-const app = await buildApp(services);
-const chatgateUrl = `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1/ai/interaction`;
+setInterval(() => ollama.calls.splice(0), 1000).unref();
 
+/** chatgate on in-process stores with the given queue, listening on loopback; returns its ack URL. */
+async function startChatgate(queue: DeepPartial<Config['queue']>) {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      log: { level: 'silent' },
+      ai: { ollama: { host: ollama.url } },
+      queue,
+      limits: { channelReplyCap: { max: 1_000_000_000, windowMs: 60_000 } },
+      triggers: {
+        kinds: { mention: { enabled: true, probability: 1, userCooldownMs: 0, channelCooldownMs: 0 } },
+      },
+    },
+  });
+  const services = await createServices(config, {
+    logger: createLogger('silent'),
+    stores: memoryStores(config),
+  });
+  const app = await buildApp(services);
+  return { app, url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1/ai/interaction` };
+}
+
+const roomy = await startChatgate({ maxSize: 1_000_000, maxConcurrent: 10 });
+const saturated = await startChatgate({ maxSize: saturatedQueue, maxConcurrent: 10 });
 const bare = Fastify();
 bare.post('/ack', async (_request, reply) =>
   reply.code(202).send({ interaction_id: randomUUID(), status: 'queued', trigger: 'mention' }),
 );
 const bareUrl = `${await bare.listen({ port: 0, host: '127.0.0.1' })}/ack`;
 
-const load = (url: string) => runLoad({ url, body, connections, durationSeconds: seconds });
-// Warm both up, then measure them alternately so that machine noise hits both alike.
-await load(bareUrl);
-await load(chatgateUrl);
-const results: { bare: LoadResult[]; chatgate: LoadResult[] } = { bare: [], chatgate: [] };
-for (let round = 0; round < 2; round++) {
-  results.bare.push(await load(bareUrl));
-  results.chatgate.push(await load(chatgateUrl));
+const load = (url: string, durationSeconds = seconds) => runLoad({ url, body, connections, durationSeconds });
+const cases = { bare: bareUrl, roomy: roomy.url, saturated: saturated.url };
+for (const url of Object.values(cases)) await load(url, 2); // warm-up
+const runs: Record<keyof typeof cases, LoadResult[]> = { bare: [], roomy: [], saturated: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, url] of Object.entries(cases)) runs[name as keyof typeof cases].push(await load(url));
 }
+const b = summarize(runs.bare);
+const r = summarize(runs.roomy);
+const s = summarize(runs.saturated);
+const none: Latency = { count: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN };
 
-const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-const summary = (runs: LoadResult[]) => ({
-  rps: mean(runs.map((run) => run.requestsPerSecond)),
-  p50: mean(runs.map((run) => run.p50)),
-  p99: mean(runs.map((run) => run.p99)),
-  non2xx: runs.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
-});
-const b = summary(results.bare);
-const c = summary(results.chatgate);
-const rows = [
-  ['metric', 'bare fastify', 'chatgate ack', 'ratio'],
-  ['req/s', b.rps.toFixed(0), c.rps.toFixed(0), (c.rps / b.rps).toFixed(2)],
-  ['p50 ms', b.p50.toFixed(2), c.p50.toFixed(2), (c.p50 / Math.max(b.p50, 0.01)).toFixed(2)],
-  ['p99 ms', b.p99.toFixed(2), c.p99.toFixed(2), (c.p99 / Math.max(b.p99, 0.01)).toFixed(2)],
-  ['non-2xx+errors', String(b.non2xx), String(c.non2xx), ''],
+/**
+ * One table row: a case's figures and its ratios to bare fastify (ratio < 1 on req/s = slower).
+ * A share of a case's responses (`part`) has no throughput ratio of its own.
+ */
+const row = (name: string, latency: Latency, rps: number, part = false) => [
+  name,
+  String(latency.count),
+  rps.toFixed(0),
+  latency.p50.toFixed(2),
+  latency.p95.toFixed(2),
+  latency.p99.toFixed(2),
+  part ? '' : ratio(rps, b.requestsPerSecond),
+  ratio(latency.p50, b.p50),
+  ratio(latency.p99, b.p99),
 ];
-console.log(`ack path, ${connections} connections, ${seconds} s × 2 rounds each`);
-for (const row of rows) console.log(row.map((cell) => cell.padEnd(16)).join(''));
+const share = (status: string) => (s.byStatus[status]?.count ?? 0) / Math.max(1, s.count);
+printTable(
+  `ack path: ${connections} connections, ${seconds} s × ${ROUNDS} rounds per case, ratios vs bare fastify`,
+  [
+    ['case', 'responses', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'req/s ×', 'p50 ×', 'p99 ×'],
+    row('bare fastify 202 (baseline)', b, b.requestsPerSecond),
+    row('chatgate, queue has room', r, r.requestsPerSecond),
+    row('chatgate, worker saturated', s, s.requestsPerSecond),
+    row('  of which 202 queued', s.byStatus['202'] ?? none, s.requestsPerSecond * share('202'), true),
+    row('  of which 503 queue_full', s.byStatus['503'] ?? none, s.requestsPerSecond * share('503'), true),
+  ],
+);
+const unexpected = r.non2xx + r.errors + b.non2xx + b.errors + s.errors;
+if (unexpected > 0) console.log(`unexpected non-2xx or errors outside the saturated case: ${unexpected}`);
+console.log(
+  `target (issue 9): chatgate ack ≥ 0.70× bare fastify req/s: ${ratio(r.requestsPerSecond, b.requestsPerSecond)}×`,
+);
+writeResults('ack', {
+  params: {
+    seconds,
+    connections,
+    rounds: ROUNDS,
+    saturatedQueue,
+    workerConcurrency: 10,
+    modelLatencyMs: 200,
+  },
+  bare: b,
+  chatgate: r,
+  saturated: s,
+  ratios: {
+    rps: r.requestsPerSecond / b.requestsPerSecond,
+    p50: r.p50 / b.p50,
+    p99: r.p99 / b.p99,
+    saturatedRps: s.requestsPerSecond / b.requestsPerSecond,
+  },
+});
 
 // The backlog left behind would take minutes to drain against a 200 ms model; do not wait for it.
-await Promise.all([app.close(), bare.close(), ollama.close()]);
+await Promise.all([roomy.app.close(), saturated.app.close(), bare.close(), ollama.close()]);
 process.exit(0);

@@ -13,6 +13,7 @@ import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
 import { startPipeline } from '../test/support/pipeline.js';
 import { waitFor } from '../test/support/services.js';
+import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 
 const count = Number(process.env.BENCH_MESSAGES ?? 100);
@@ -169,5 +170,12 @@ printTable(`message in → reply out, ${count} sequential messages each (ms)`, [
   row('telegram', telegram),
   row('discord', discord),
 ]);
+const figures = (times: number[]) => ({ p50: percentile(times, 50), p99: percentile(times, 99) });
+writeResults('platform-latency', {
+  params: { count, warmup: WARMUP, paceMs: PACE_MS },
+  modelCall: figures(baseline),
+  telegram: figures(telegram),
+  discord: figures(discord),
+});
 await ollama.close();
 process.exit(0);

@@ -1,0 +1,25 @@
+/**
+ * chatgate (services + HTTP app, in-process stores) in a process of its own, for benchmarks that
+ * measure its RSS and event-loop delay apart from the load generator (see probe.ts). The config is
+ * the committed defaults with the JSON overrides of CHATGATE_BENCH_CONFIG on top; listens on
+ * 127.0.0.1 with a listen backlog of 4096 (for bursts of connections) and prints its URL.
+ */
+import { buildApp } from '../../src/app.js';
+import { type DeepPartial, loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createServices } from '../../src/services.js';
+import { memoryStores } from '../../src/stores/store-set.js';
+import { serveProbe } from './probe.js';
+
+const overrides = JSON.parse(process.env.CHATGATE_BENCH_CONFIG ?? '{}') as DeepPartial<Config>;
+const config = loadConfig({ env: {}, overrides: { log: { level: 'silent' }, ...overrides } });
+const services = await createServices(config, {
+  logger: createLogger('silent'),
+  stores: memoryStores(config),
+});
+const app = await buildApp(services);
+const url = await app.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
+serveProbe();
+process.stdout.write(`${url}\n`);
+process.on('SIGTERM', () => process.exit(0));
