@@ -4,6 +4,7 @@ import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
+import { InteractionShutdownError } from './core/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { InteractionJob, InteractionQueue } from './queue/interaction-queue.js';
@@ -135,6 +136,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
       )
       .finally(() => failureWrites.delete(write));
     failureWrites.add(write);
+    // A job the runner never saw (closed before its turn) has told no one: tell its caller.
+    if (error instanceof InteractionShutdownError && !error.started) {
+      const told = delivery
+        .deliver(job, { ok: false, error: error.message, processingTimeMs: 0 })
+        .finally(() => failureWrites.delete(told));
+      failureWrites.add(told);
+    }
     logger.warn({ action: 'interaction', interaction: job.interactionId, err: error }, 'interaction aborted');
   };
   const queueOptions = {
@@ -209,8 +217,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     channels: stores.channels,
     outbox,
     close: async (options = {}) => {
+      const deadline = options.graceMs === undefined ? undefined : Date.now() + options.graceMs;
       await queue.close(options);
       await Promise.allSettled([...failureWrites]);
+      // Callbacks still on their way get what is left of the grace, and at least 2 s.
+      await delivery.drain(deadline === undefined ? 30_000 : Math.max(2000, deadline - Date.now()));
       await outbox?.close();
       await stores.close();
     },

@@ -15,6 +15,11 @@ export interface InteractionJob {
    * that platform's connection, wherever in the cluster it is held.
    */
   fromAdapter?: boolean;
+  /**
+   * Set by a queue that runs this job again (redis: its worker died, it was handed back, or it
+   * threw): the runner checks whether it was already answered before asking the model.
+   */
+  rerun?: boolean;
 }
 
 /**

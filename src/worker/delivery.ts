@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import type { PlatformAdapter } from '../core/adapter.js';
 import { type ChatEvent, type Platform, withoutRaw } from '../core/chat-event.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,10 +21,17 @@ export type DeliveryOutcome =
  * With an outbox (the `redis` queue backend) replies are written to Redis and sent from there by
  * the processes that hold the platform connection or send callbacks (see `ReplyOutbox`); when
  * Redis refuses the write, this process sends what it can itself.
+ *
+ * Callbacks sent from here go out in the background (at most `CALLBACKS_IN_FLIGHT` at once, each
+ * with its retries): the worker's slot is free as soon as the reply is handed over, so a slow
+ * receiver does not slow the answers. `drain()` waits for them at shutdown.
  */
 export class ReplyDelivery {
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private outbox: ReplyOutbox | undefined;
+  private readonly pendingCallbacks = new PQueue({ concurrency: CALLBACKS_IN_FLIGHT });
+  /** Fires when `drain`'s grace is over: callbacks still trying give up. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly callbacks: CallbackSender,
@@ -60,7 +68,11 @@ export class ReplyDelivery {
     return this.outbox.isPublished(job.interactionId, job.event.platform).catch(() => false);
   }
 
-  async deliver(job: InteractionJob, outcome: DeliveryOutcome, signal?: AbortSignal): Promise<void> {
+  /**
+   * Hands the outcome over: through the outbox, or from here (platform send awaited, callback
+   * queued in the background). Never throws.
+   */
+  async deliver(job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
     if (this.outbox) {
       const written = await this.publish(this.outbox, job, outcome).then(
         () => true,
@@ -71,7 +83,19 @@ export class ReplyDelivery {
       );
       if (written) return;
     }
-    await this.deliverHere(job, outcome, signal);
+    await this.deliverHere(job, outcome);
+  }
+
+  /**
+   * Waits up to `graceMs` for the callbacks still being sent, then makes the rest give up (they
+   * are logged as failed). Resolves within `graceMs` + 1 s.
+   */
+  async drain(graceMs: number): Promise<void> {
+    const idle = this.pendingCallbacks.onIdle();
+    if (await settlesWithin(idle, graceMs)) return;
+    this.closing.abort(new Error('chatgate is shutting down'));
+    this.pendingCallbacks.clear();
+    await settlesWithin(idle, 1000);
   }
 
   /** Writes the platform reply (for an event from an adapter) and the callback to the outbox. */
@@ -102,9 +126,12 @@ export class ReplyDelivery {
     }
     const url = job.callbackUrl ?? (adapter ? undefined : this.defaultCallbackUrl);
     if (!url) return;
-    await this.callbacks
-      .send(url, callbackBody(job, outcome), signal)
-      .catch((error: unknown) => this.logFailure(job, 'callback', error));
+    const body = callbackBody(job, outcome);
+    void this.pendingCallbacks.add(() =>
+      this.callbacks
+        .send(url, body, this.closing.signal)
+        .catch((error: unknown) => this.logFailure(job, 'callback', error)),
+    );
   }
 
   private logFailure(job: InteractionJob, channel: string, error: unknown): void {
@@ -119,6 +146,20 @@ export class ReplyDelivery {
       'reply delivery failed',
     );
   }
+}
+
+/** Callbacks being sent from this process at once; more wait their turn in memory. */
+const CALLBACKS_IN_FLIGHT = 64;
+
+/** True when `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = await Promise.race([promise.then(() => true), expired]);
+  clearTimeout(timer);
+  return settled;
 }
 
 /** The callback body of an outcome (the WaddleBot router's response shape). */

@@ -45,7 +45,7 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
     });
     // A job run again after its worker died (or after a hand-back) whose reply already reached the
     // outbox: it is on its way, so neither ask the model again nor send it twice.
-    if (await deps.delivery.alreadyDelivered(job)) {
+    if (job.rerun && (await deps.delivery.alreadyDelivered(job))) {
       log.info({ action: 'interaction', result: 'already_delivered' }, 'interaction already delivered');
       return;
     }
@@ -86,7 +86,7 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
         'interaction done',
       );
       stopTyping();
-      await deps.delivery.deliver(job, { ok: true, reply }, signal);
+      await deps.delivery.deliver(job, { ok: true, reply });
     } catch (error) {
       stopTyping();
       // Another instance runs it again: no failure to record, nothing to tell the caller.

@@ -120,7 +120,7 @@ if (!up) {
       queue.enqueue(sent);
       await waitFor(() => seen.length === 1, 5000, 'the job to run');
       const { raw: _raw, ...eventWithoutRaw } = sent.event;
-      expect(seen[0]).toEqual({ ...sent, event: eventWithoutRaw });
+      expect(seen[0]).toEqual({ ...sent, event: eventWithoutRaw, rerun: false });
       expect(seen[0]?.event).not.toHaveProperty('raw');
     });
 
@@ -322,9 +322,11 @@ if (!up) {
       const reasons: unknown[] = [];
       let runs = 0;
       let finished = 0;
+      const reruns: (boolean | undefined)[] = [];
       // The first run honours its signal (as the worker's runner does); the second completes.
-      const runner: JobRunner = async (_job, signal) => {
+      const runner: JobRunner = async (received, signal) => {
         runs++;
+        reruns.push(received.rerun);
         if (runs === 1) {
           await new Promise<never>((_, reject) => {
             signal.addEventListener('abort', () => {
@@ -354,6 +356,8 @@ if (!up) {
       const jobId = jobIdForEvent(sent.event.id);
       await expect.poll(() => second.queue.getJobState(jobId), { timeout: 5000 }).toBe('completed');
       expect(runs).toBe(2);
+      // The second run knows it is one: the runner then checks the outbox before asking the model.
+      expect(reruns).toEqual([false, true]);
       expect(finished).toBe(1);
       expect(errors).toEqual([]);
       expect(await second.queue.getFailedCount()).toBe(0);

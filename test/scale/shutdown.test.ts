@@ -76,12 +76,12 @@ describe('SIGTERM', () => {
     receiver.received.length = 0;
     ollama.behave({ latencyMs: 30_000 });
     const single = await startChatgate(
-      { OLLAMA_HOST: ollama.url, SHUTDOWN_GRACE_MS: '300', LOG_LEVEL: 'warn' },
+      { OLLAMA_HOST: ollama.url, SHUTDOWN_GRACE_MS: '300', MAX_CONCURRENT_REQUESTS: '2', LOG_LEVEL: 'warn' },
       scaleConfig(),
     );
     processes.push(single);
     const before = chatCalls(ollama);
-    for (const id of ['mem-1', 'mem-2'])
+    for (const id of ['mem-1', 'mem-2', 'mem-3'])
       await postInteraction(single.url, mentionBody(id, receiver.url, `user-${id}`));
     await waitFor(() => (chatCalls(ollama) >= before + 2 ? true : undefined), 10_000);
 
@@ -95,6 +95,8 @@ describe('SIGTERM', () => {
     ).toEqual([
       ['mem-1', false, 'shutdown'],
       ['mem-2', false, 'shutdown'],
+      // Never started (two ran at once): told all the same.
+      ['mem-3', false, 'shutdown'],
     ]);
   }, 60_000);
 
