@@ -9,7 +9,8 @@
  * Cases: the `memory` queue backend and the `redis` backend (BullMQ on REDIS_URL, in an empty
  * database of its own whose keys are deleted at the end; skipped when Redis does not answer).
  * Stores are in-process in both cases, so only the queue backend differs.
- * Run: `npm run bench:pipeline` (BENCH_SECONDS measured per case after 2 s of warm-up, default 8).
+ * Run: `npm run bench:pipeline` (BENCH_SECONDS measured per case after 2 s of warm-up, default 8;
+ * BENCH_CASES=memory or redis for one case).
  */
 import { performance } from 'node:perf_hooks';
 import { type DeepPartial, loadConfig } from '../src/config/load.js';
@@ -57,6 +58,8 @@ async function directCalls(ms: number): Promise<number> {
 
 interface CaseResult {
   repliesPerSecond: number;
+  /** Average interactions running (of N). */
+  slotsBusy: number;
   failures: number;
   ingested: number;
 }
@@ -107,6 +110,10 @@ async function pipeline(queue: DeepPartial<Config['queue']>, storesRedisUrl?: st
     }
     if (feeding) setTimeout(feed, 2);
   };
+  // How full the worker's slots are (sampled every 5 ms): near N means the feed kept up and any
+  // shortfall is time spent per job, not idle slots.
+  const running: number[] = [];
+  const sampler = setInterval(() => running.push(services.queue.running), 5);
   const firstReply = callbacks.replies.length;
   const firstFailure = callbacks.failures.length;
   feed();
@@ -117,9 +124,11 @@ async function pipeline(queue: DeepPartial<Config['queue']>, storesRedisUrl?: st
   const to = performance.now();
   const replies = callbacks.replies.slice(counted).filter((at) => at <= to).length;
   feeding = false;
+  clearInterval(sampler);
   await services.close();
   return {
     repliesPerSecond: replies / ((to - from) / 1000),
+    slotsBusy: running.reduce((sum, count) => sum + count, 0) / running.length,
     failures: callbacks.failures.length - firstFailure,
     ingested: callbacks.replies.length - firstReply,
   };
@@ -127,9 +136,14 @@ async function pipeline(queue: DeepPartial<Config['queue']>, storesRedisUrl?: st
 
 await directCalls(1000); // warm-up
 const baseline = await directCalls(seconds * 1000);
-const results: Record<string, CaseResult | undefined> = { memory: await pipeline({ backend: 'memory' }) };
+// BENCH_CASES=redis (or memory) runs one case, e.g. under --cpu-prof.
+const cases = process.env.BENCH_CASES?.split(',') ?? ['memory', 'redis'];
+const results: Record<string, CaseResult | undefined> = {};
+if (cases.includes('memory')) results.memory = await pipeline({ backend: 'memory' });
 let redisNote = '';
-if (await redisAnswers(redisUrl)) {
+if (!cases.includes('redis')) {
+  redisNote = 'redis: not asked for (BENCH_CASES)';
+} else if (await redisAnswers(redisUrl)) {
   const db = await privateRedisDb(redisUrl);
   try {
     results.redis = await pipeline({ backend: 'redis' }, db.url);
@@ -141,9 +155,9 @@ if (await redisAnswers(redisUrl)) {
 }
 
 const rows = [
-  ['case', 'replies/s', 'vs N/L', 'vs direct', 'failed'],
-  ['limit N/L', limit.toFixed(1), '1.00', ratio(limit, baseline), ''],
-  ['direct to fake model (baseline)', baseline.toFixed(1), ratio(baseline, limit), '1.00', ''],
+  ['case', 'replies/s', 'vs N/L', 'vs direct', 'failed', 'slots busy'],
+  ['limit N/L', limit.toFixed(1), '1.00', ratio(limit, baseline), '', ''],
+  ['direct to fake model (baseline)', baseline.toFixed(1), ratio(baseline, limit), '1.00', '', ''],
 ];
 for (const [name, result] of Object.entries(results)) {
   if (!result) continue;
@@ -153,6 +167,7 @@ for (const [name, result] of Object.entries(results)) {
     ratio(result.repliesPerSecond, limit),
     ratio(result.repliesPerSecond, baseline),
     String(result.failures),
+    `${result.slotsBusy.toFixed(1)}/${concurrency}`,
   ]);
 }
 printTable(
