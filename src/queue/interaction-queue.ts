@@ -78,6 +78,8 @@ export interface InteractionQueue {
   readonly running: number;
   /** True when the next `enqueue` would be refused for lack of room. */
   readonly isFull: boolean;
+  /** Seconds until a slot is likely free (1–60): the backlog's work spread over the workers. */
+  retryAfterSeconds(): number;
   /**
    * Stops accepting at once (`enqueue` throws `ShuttingDownError`), lets running jobs finish within
    * `graceMs` (see `CloseOptions`), then releases the backend's resources. Never rejects.

@@ -190,7 +190,7 @@ export class MemoryInteractionQueue implements InteractionQueue {
   }
 
   /** Seconds until a slot is likely free: the backlog's work spread over the workers. */
-  private retryAfterSeconds(): number {
+  retryAfterSeconds(): number {
     const estimate = (this.waiting * this.averageJobMs) / this.options.concurrency / 1000;
     return Math.min(60, Math.max(1, Math.ceil(estimate)));
   }

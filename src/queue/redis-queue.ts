@@ -405,7 +405,7 @@ export class RedisInteractionQueue implements InteractionQueue {
   }
 
   /** Seconds until a slot is likely free: the backlog's work spread over this instance's workers. */
-  private retryAfterSeconds(): number {
+  retryAfterSeconds(): number {
     const estimate = (this.backlog * this.averageJobMs) / this.options.concurrency / 1000;
     return Math.min(60, Math.max(1, Math.ceil(estimate)));
   }

@@ -98,6 +98,12 @@ export class Router {
     if (!match) return ignore('no_trigger');
     const settings = community.triggers.kinds[match.kind];
     if (this.random() >= settings.probability) return ignore('probability', match.kind);
+    // A full queue refuses at once: no cooldown or reply-cap slot is spent on an answer that will
+    // not come, and the dedupe key is given back so that a retry of this event is answered.
+    if (deps.queue.isFull) {
+      await deps.keys.release(dedupeKey);
+      return this.refuseFull(event, interaction, match.kind);
+    }
     const cooldown = await acquireCooldowns(deps.keys, event, match.kind, settings);
     if (!cooldown.acquired) return ignore('cooldown', match.kind);
     const cap = deps.channelReplyCap;
@@ -126,6 +132,27 @@ export class Router {
     deps.metrics.triggersMatched.labels(match.kind).inc();
     this.logDecision(event, 'queued', undefined, match.kind);
     return { interactionId: interaction.id, status: 'queued', trigger: match.kind };
+  }
+
+  /** The ack and log record of an event refused because the queue is full (no error thrown: cheap). */
+  private async refuseFull(event: ChatEvent, interaction: Interaction, trigger: TriggerKind): Promise<Ack> {
+    const reason = 'queue_full';
+    this.deps.metrics.eventsIgnored.labels(reason).inc();
+    await this.deps.interactions.add({
+      ...interaction,
+      status: 'rejected',
+      reason,
+      trigger,
+      completedAt: Date.now(),
+    });
+    this.logDecision(event, 'rejected', reason, trigger);
+    return {
+      interactionId: interaction.id,
+      status: 'rejected',
+      reason,
+      trigger,
+      retryAfterSeconds: this.deps.queue.retryAfterSeconds(),
+    };
   }
 
   private async reject(

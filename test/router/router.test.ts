@@ -104,6 +104,11 @@ describe('router', () => {
     const ack = await router.ingest(third);
     expect(ack).toMatchObject({ status: 'rejected', reason: 'queue_full' });
     expect(ack.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(await services.interactions.get(ack.interactionId)).toMatchObject({
+      status: 'rejected',
+      reason: 'queue_full',
+      trigger: 'mention',
+    });
     await waitFor(() => (queue.size === 0 && queue.running === 0 ? true : undefined));
     expect(await router.ingest(third)).toMatchObject({ status: 'queued', trigger: 'mention' });
     await services.close();
