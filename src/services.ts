@@ -4,7 +4,7 @@ import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
-import { InteractionShutdownError } from './core/errors.js';
+import { InteractionFailedError, InteractionShutdownError } from './core/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { InteractionJob, InteractionQueue } from './queue/interaction-queue.js';
@@ -125,6 +125,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   // Failures the queue reports (timeouts, shutdown); their log writes are awaited at close.
   const failureWrites = new Set<Promise<unknown>>();
   const onError = (job: InteractionJob, error: unknown) => {
+    // Recorded and told by the runner already; thrown only to mark the job failed in Redis.
+    if (error instanceof InteractionFailedError) return;
     const write = interactions
       .update(job.interactionId, {
         status: 'failed',

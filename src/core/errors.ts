@@ -76,3 +76,14 @@ export class InteractionShutdownError extends ChatgateError {
     super('shutdown', 'shutdown', 503);
   }
 }
+
+/**
+ * An interaction failed for good and the runner has already recorded the failure and told the
+ * caller; thrown only so that a retrying queue (redis) marks the job failed. Not to be recorded again.
+ */
+export class InteractionFailedError extends ChatgateError {
+  override readonly name = 'InteractionFailedError';
+  constructor(reason: string) {
+    super(reason, 'interaction_failed', 500);
+  }
+}

@@ -20,6 +20,13 @@ export interface InteractionJob {
    * threw): the runner checks whether it was already answered before asking the model.
    */
   rerun?: boolean;
+  /**
+   * Set by a queue that retries (redis): how many more runs this job gets if this one throws. The
+   * runner then throws a failure that may pass (the AI chain was down) instead of recording it,
+   * and on the last run records it, tells the caller, and throws `InteractionFailedError` so that
+   * the queue keeps the job among its failed ones.
+   */
+  attemptsLeft?: number;
 }
 
 /**

@@ -319,7 +319,11 @@ export class RedisInteractionQueue implements InteractionQueue {
     this.active++;
     this.backlog = Math.max(0, this.backlog - 1);
     // Started before (its worker died, it was handed back, or it threw): it may have answered already.
-    const interaction: InteractionJob = { ...job.data, rerun: job.attemptsStarted > 1 };
+    const interaction: InteractionJob = {
+      ...job.data,
+      rerun: job.attemptsStarted > 1,
+      attemptsLeft: Math.max(0, (job.opts.attempts ?? 1) - job.attemptsMade - 1),
+    };
     const started = performance.now();
     const controller = new AbortController();
     const signal = workerSignal ? AbortSignal.any([controller.signal, workerSignal]) : controller.signal;

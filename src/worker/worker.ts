@@ -4,7 +4,7 @@ import { buildPrompt, userTurn } from '../ai/prompt.js';
 import type { CommunitySettingsSource } from '../community/community-settings.js';
 import type { Config } from '../config/schema.js';
 import { conversationKey } from '../core/chat-event.js';
-import { HandBackError } from '../core/errors.js';
+import { HandBackError, InteractionFailedError } from '../core/errors.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
@@ -32,7 +32,9 @@ const FALLBACK_REPLY_MAX_CHARS = 2000;
  * turn stored → interaction log → delivery. A failure marks the interaction `failed` with its
  * reason and tells the callback; it is never thrown back into the queue, except one: when the
  * signal's reason is a `HandBackError` (a closing redis queue gives the job to another instance),
- * nothing is recorded nor delivered and the `HandBackError` is thrown.
+ * nothing is recorded nor delivered and the `HandBackError` is thrown. With a retrying queue
+ * (`job.attemptsLeft`), a failure with runs left is thrown for the queue to run it again later,
+ * and the last one, once recorded and told, is thrown as `InteractionFailedError`.
  */
 export function createInteractionRunner(deps: WorkerDeps): JobRunner {
   return async (job, signal) => {
@@ -93,6 +95,18 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       if (signal.reason instanceof HandBackError) throw signal.reason;
       const reason = failureReason(error, signal);
       const processingTimeMs = Math.round(performance.now() - started);
+      // The queue runs it again later (with backoff): the AI chain may be back by then.
+      if (!signal.aborted && (job.attemptsLeft ?? 0) > 0) {
+        await deps.interactions.update(job.interactionId, {
+          status: 'queued',
+          reason: `retrying: ${reason}`,
+        });
+        log.warn(
+          { action: 'interaction', result: 'retry', reason, attempts_left: job.attemptsLeft },
+          'interaction failed; the queue will run it again',
+        );
+        throw error;
+      }
       await deps.interactions.update(job.interactionId, {
         status: 'failed',
         reason,
@@ -104,6 +118,8 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
         'interaction failed',
       );
       await deps.delivery.deliver(job, { ok: false, error: reason, processingTimeMs });
+      // A retrying queue keeps the job among its failed ones (shown in /api/v1/ai/status).
+      if (job.attemptsLeft !== undefined && !signal.aborted) throw new InteractionFailedError(reason);
     }
   };
 }

@@ -120,7 +120,8 @@ if (!up) {
       queue.enqueue(sent);
       await waitFor(() => seen.length === 1, 5000, 'the job to run');
       const { raw: _raw, ...eventWithoutRaw } = sent.event;
-      expect(seen[0]).toEqual({ ...sent, event: eventWithoutRaw, rerun: false });
+      // The queue adds what a run needs to know: first run or not, and the runs left after it.
+      expect(seen[0]).toEqual({ ...sent, event: eventWithoutRaw, rerun: false, attemptsLeft: 2 });
       expect(seen[0]?.event).not.toHaveProperty('raw');
     });
 
