@@ -7,6 +7,8 @@
  *   worker of 10 on a 200 ms model, so the backlog sits at its bound and most acks are
  *   503 queue_full; the 202 and 503 latencies are reported apart (autocannon per response).
  * Both run on in-process stores; the worker calls an in-process fake Ollama (200 ms).
+ * Then the latency of both at a fixed rate within their capacity (BENCH_ACK_RATE, default 2000
+ * req/s; open loop, even pacing): what a caller sees under a busy but sane load.
  * Run: `npm run bench:ack` (BENCH_SECONDS per run, default 5; BENCH_CONNECTIONS, default 20).
  */
 import { randomUUID } from 'node:crypto';
@@ -24,6 +26,8 @@ import { printTable, ratio } from './lib/stats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
+/** The fixed rate of the latency comparison, req/s (BENCH_ACK_RATE): within both servers' capacity. */
+const pacedRate = Number(process.env.BENCH_ACK_RATE ?? 2000);
 const saturatedQueue = Number(process.env.BENCH_SATURATED_QUEUE ?? 100);
 const ROUNDS = 2;
 
@@ -79,6 +83,12 @@ const runs: Record<keyof typeof cases, LoadResult[]> = { bare: [], roomy: [], sa
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, url] of Object.entries(cases)) runs[name as keyof typeof cases].push(await load(url));
 }
+// Latency at a load both can carry (open loop, even pacing, no coordinated omission): what a caller
+// sees at a busy but sane rate, apart from the saturated throughput above.
+const paced = (url: string) =>
+  runLoad({ url, body, connections, durationSeconds: seconds, rate: pacedRate, pacing: 'even' });
+const pacedBare = await paced(bareUrl);
+const pacedChatgate = await paced(roomy.url);
 const b = summarize(runs.bare);
 const r = summarize(runs.roomy);
 const s = summarize(runs.saturated);
@@ -109,6 +119,24 @@ printTable(
     row('chatgate, worker saturated', s, s.requestsPerSecond),
     row('  of which 202 queued', s.byStatus['202'] ?? none, s.requestsPerSecond * share('202'), true),
     row('  of which 503 queue_full', s.byStatus['503'] ?? none, s.requestsPerSecond * share('503'), true),
+    [
+      ...row(
+        `bare fastify at ${pacedRate} req/s (baseline)`,
+        pacedBare,
+        pacedBare.requestsPerSecond,
+        true,
+      ).slice(0, 7),
+      '1.00',
+      '1.00',
+    ],
+    [
+      ...row(`chatgate at ${pacedRate} req/s`, pacedChatgate, pacedChatgate.requestsPerSecond, true).slice(
+        0,
+        7,
+      ),
+      ratio(pacedChatgate.p50, pacedBare.p50),
+      ratio(pacedChatgate.p99, pacedBare.p99),
+    ],
   ],
 );
 const unexpected = r.non2xx + r.errors + b.non2xx + b.errors + s.errors;
@@ -128,7 +156,10 @@ writeResults('ack', {
   bare: b,
   chatgate: r,
   saturated: s,
+  paced: { rate: pacedRate, bare: pacedBare, chatgate: pacedChatgate },
   ratios: {
+    pacedP50: pacedChatgate.p50 / pacedBare.p50,
+    pacedP99: pacedChatgate.p99 / pacedBare.p99,
     rps: r.requestsPerSecond / b.requestsPerSecond,
     p50: r.p50 / b.p50,
     p99: r.p99 / b.p99,
