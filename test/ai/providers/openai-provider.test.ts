@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UpstreamError } from '../../../src/ai/providers/openai-compatible/map-errors.js';
 import { createOpenAIProvider } from '../../../src/ai/providers/openai-compatible/openai-provider.js';
 import type {
   ChatDelta,
@@ -150,7 +153,7 @@ describe('openai provider: errors', () => {
     const error = await failure(provider.chat(request));
     expect(error).toMatchObject({ code: 'http', status, retryable, provider: 'openai' });
     expect(error.message).toContain('boom');
-    expect(fake.calls).toHaveLength(1); // maxRetries: 0
+    expect(fake.calls).toHaveLength(1); // one call, no retries of its own
   });
 
   it('maps 429 with Retry-After to retryAfterMs', async () => {
@@ -361,5 +364,274 @@ describe('openai provider: tools', () => {
     expect(fake.calls[0]?.body).toMatchObject({ tool_choice: 'none', tools: [weatherTool] });
     expect(result).toMatchObject({ content: 'No tools today.', finish_reason: 'stop' });
     expect(result.tool_calls).toBeUndefined();
+  });
+});
+
+/** A one-off upstream answering every request (once its body is read) with `answer`; counts connections. */
+async function startRaw(answer: (req: IncomingMessage, res: ServerResponse) => void) {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const sse = (data: unknown, event?: string) =>
+  `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+const finishChunk = { choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] };
+
+describe('openai provider: transport', () => {
+  it('sends user-agent chatgate and JSON, never an OpenAI organization or project', async () => {
+    vi.stubEnv('OPENAI_ORG_ID', 'org-from-env');
+    vi.stubEnv('OPENAI_PROJECT_ID', 'proj-from-env');
+    try {
+      await provider.chat(request);
+      await collect(provider.stream(request));
+      await provider.models();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(fake.calls).toHaveLength(3);
+    for (const call of fake.calls) {
+      expect(call.headers['user-agent']).toBe('chatgate');
+      expect(call.headers['openai-organization']).toBeUndefined();
+      expect(call.headers['openai-project']).toBeUndefined();
+    }
+    expect(fake.calls[0]?.headers['content-type']).toBe('application/json');
+    expect(fake.calls[1]?.headers.accept).toBe('text/event-stream');
+  });
+
+  it('joins a base URL that ends with a slash', async () => {
+    const slashed = createOpenAIProvider({ baseUrl: `${fake.url}/v1/`, apiKey: KEY });
+    await slashed.chat(request);
+    await slashed.models();
+    expect(fake.calls.map((c) => c.path)).toEqual(['/v1/chat/completions', '/v1/models']);
+    expect(slashed.endpoint).toBe(`${fake.url}/v1/`);
+  });
+
+  it('fails every call, and reports unhealthy, for a base URL that is not an http URL', async () => {
+    const broken = createOpenAIProvider({ baseUrl: 'not a url', apiKey: KEY });
+    expect(await failure(broken.chat(request))).toMatchObject({ code: 'connection' });
+    expect(await broken.health()).toMatchObject({ ok: false });
+  });
+
+  it('reads on past [DONE] to the end of the body, so the next call reuses the connection', async () => {
+    const raw = await startRaw((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sse(finishChunk));
+      res.write(sse('[DONE]'));
+      setTimeout(() => res.end(), 30); // the end of the body comes in a later packet
+    });
+    try {
+      const p = createOpenAIProvider({ baseUrl: `${raw.url}/v1` });
+      for (let i = 0; i < 3; i++) {
+        expect(await collect(p.stream(request))).toEqual([{ content: 'hi' }, { finish_reason: 'stop' }]);
+        await new Promise((resolve) => setTimeout(resolve, 5)); // undici frees the socket a moment later
+      }
+      expect(raw.connections()).toBe(1);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('fails with bad_response when [DONE] comes before any finish_reason', async () => {
+    const raw = await startRaw((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(
+        sse({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] }) + sse('[DONE]'),
+      );
+    });
+    try {
+      const p = createOpenAIProvider({ baseUrl: `${raw.url}/v1` });
+      expect(await failure(collect(p.stream(request)))).toMatchObject({ code: 'bad_response' });
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe('openai provider: failures through undici', () => {
+  it('maps a refused connection to connection, naming the code, for every method', async () => {
+    await fake.down();
+    try {
+      for (const call of [provider.chat(request), collect(provider.stream(request)), provider.models()]) {
+        const error = await failure(call);
+        expect(error).toMatchObject({ code: 'connection', retryable: true, provider: 'openai' });
+        expect(error.message).toContain('(ECONNREFUSED)');
+      }
+      expect(await provider.health()).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('ECONNREFUSED'),
+      });
+    } finally {
+      await fake.up();
+    }
+  });
+
+  it('maps a connection closed without an answer to connection', async () => {
+    fake.behave({ drop: true });
+    const error = await failure(provider.chat(request));
+    expect(error).toMatchObject({ code: 'connection', retryable: true });
+    expect(error.message).toMatch(/UND_ERR_SOCKET|ECONNRESET/);
+  });
+
+  it("surfaces the upstream's OpenAI error message, with its type and code on the cause", async () => {
+    fake.behave({ fail: { status: 400, message: "This model's maximum context length is 8192 tokens" } });
+    const error = await failure(provider.chat(request));
+    expect(error.message).toBe(
+      "OpenAI-compatible server answered 400 This model's maximum context length is 8192 tokens",
+    );
+    expect(error.cause).toBeInstanceOf(UpstreamError);
+    expect(error.cause).toMatchObject({ status: 400, type: 'invalid_request_error' });
+  });
+
+  it('maps 429 with Retry-After to retryAfterMs, in stream too, and prefers retry-after-ms', async () => {
+    fake.behave({ fail: { status: 429, retryAfter: 3 } });
+    expect(await failure(collect(provider.stream(request)))).toMatchObject({
+      code: 'http',
+      status: 429,
+      retryable: true,
+      retryAfterMs: 3000,
+    });
+    const raw = await startRaw((_req, res) => {
+      res.writeHead(429, {
+        'retry-after-ms': '1500',
+        'retry-after': '9',
+        'content-type': 'application/json',
+      });
+      res.end(JSON.stringify({ error: { message: 'Rate limit reached', type: 'requests' } }));
+    });
+    try {
+      const p = createOpenAIProvider({ baseUrl: `${raw.url}/v1` });
+      const error = await failure(p.chat(request));
+      expect(error).toMatchObject({ code: 'http', status: 429, retryAfterMs: 1500 });
+      expect(error.message).toContain('Rate limit reached');
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('keeps an error status whose body is not JSON as http, with the start of the body', async () => {
+    const raw = await startRaw((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end(`<html><body>Bad Gateway</body></html>${'x'.repeat(200_000)}`); // more than we read
+    });
+    try {
+      const p = createOpenAIProvider({ baseUrl: `${raw.url}/v1` });
+      const error = await failure(p.chat(request));
+      expect(error).toMatchObject({ code: 'http', status: 502, retryable: true });
+      expect(error.message).toContain('Bad Gateway');
+      expect(error.message.length).toBeLessThan(300);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('maps an error inside the stream to bad_response with its message, as an error event or object', async () => {
+    let event = false;
+    const raw = await startRaw((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sse({ choices: [{ index: 0, delta: { content: 'par' }, finish_reason: null }] }));
+      res.end(
+        event
+          ? sse({ message: 'The server is overloaded' }, 'error')
+          : sse({ error: { message: 'The server is overloaded', type: 'server_error' } }),
+      );
+    });
+    try {
+      const p = createOpenAIProvider({ baseUrl: `${raw.url}/v1` });
+      for (const asEvent of [false, true]) {
+        event = asEvent;
+        const seen: ChatDelta[] = [];
+        const error = await failure(
+          (async () => {
+            for await (const d of p.stream(request)) seen.push(d);
+          })(),
+        );
+        expect(seen).toEqual([{ content: 'par' }]);
+        expect(error).toMatchObject({ code: 'bad_response', retryable: false });
+        expect(error.message).toContain('The server is overloaded');
+      }
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('keeps the API key out of messages and causes, wherever the upstream echoes it', async () => {
+    const raw = await startRaw((req, res) => {
+      const echoed = `key ${String(req.headers.authorization).replace('Bearer ', '')} is revoked`;
+      if (req.url?.endsWith('/models')) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        return void res.end(echoed);
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(sse({ error: { message: echoed } }));
+    });
+    try {
+      const p = createOpenAIProvider({ baseUrl: `${raw.url}/v1`, apiKey: KEY });
+      const errors = [await failure(collect(p.stream(request))), await failure(p.models())];
+      const health = await p.health();
+      for (const error of errors) {
+        expect(error.message).toContain('[redacted] is revoked');
+        expect(error.message).not.toContain(KEY);
+        expect(String((error.cause as Error | undefined)?.message)).not.toContain(KEY);
+      }
+      expect(health.detail).toContain('[redacted]');
+      expect(health.detail).not.toContain(KEY);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('fails a call at once, without calling, when the signal has already fired', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await failure(provider.chat(request, controller.signal))).toMatchObject({ code: 'aborted' });
+    expect(await failure(collect(provider.stream(request, controller.signal)))).toMatchObject({
+      code: 'aborted',
+    });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it('aborts a stream mid-answer, and the upstream sees the connection closed', async () => {
+    fake.behave({ reply: 'one two three', chunkDelayMs: 200 });
+    const controller = new AbortController();
+    const seen: ChatDelta[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const d of provider.stream(request, controller.signal)) {
+          seen.push(d);
+          controller.abort();
+        }
+      })(),
+    );
+    expect(seen).toEqual([{ content: 'one' }]);
+    expect(error).toMatchObject({ code: 'aborted', retryable: false });
+    await vi.waitFor(() => expect(fake.calls[0]?.closedEarly).toBe(true));
+  });
+
+  it('reports a timeout mid-stream as timeout', async () => {
+    fake.behave({ reply: 'one two three', chunkDelayMs: 5000 });
+    const error = await failure(collect(provider.stream(request, AbortSignal.timeout(100))));
+    expect(error).toMatchObject({ code: 'timeout', retryable: true });
+    await vi.waitFor(() => expect(fake.calls[0]?.closedEarly).toBe(true));
+  });
+
+  it('closes the connection when the consumer stops reading early', async () => {
+    fake.behave({ reply: 'one two three', chunkDelayMs: 200 });
+    for await (const d of provider.stream(request)) if (d.content) break;
+    await vi.waitFor(() => expect(fake.calls[0]?.closedEarly).toBe(true));
   });
 });

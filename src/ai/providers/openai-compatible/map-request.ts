@@ -1,31 +1,50 @@
 /**
  * Mapping between our request/result and the OpenAI chat completions wire shapes. The names are the
- * same on both sides; this file only copies what is set and checks what comes back.
+ * same on both sides; this file only copies what is set and checks what comes back (answers are
+ * read as `unknown`: an OpenAI-compatible server is not always OpenAI).
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  ChatCompletionChunk,
-  ChatCompletionCreateParamsNonStreaming,
-  ChatCompletionMessageParam,
-} from 'openai/resources/chat/completions';
 import type {
   ChatMessage,
   ChatRequest,
   ChatResult,
   FinishReason,
+  ResponseFormat,
   ToolCall,
   ToolCallDelta,
+  ToolChoice,
+  ToolDefinition,
   Usage,
 } from '../provider.js';
 import { ProviderError } from '../provider.js';
+
+/**
+ * A `POST /chat/completions` body, as far as we send one. Messages have our shape, which is OpenAI's.
+ * `stream` and `stream_options` are set by the provider's `stream` only.
+ */
+export interface OpenAIChatBody {
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  stop?: string[];
+  seed?: number;
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  response_format?: ResponseFormat;
+  user?: string;
+  stream?: boolean;
+  stream_options?: { include_usage: boolean };
+}
 
 /**
  * Our request as a non-streaming chat completions body; unset settings are left out. `tools`,
  * `tool_choice`, `response_format` and `user` go through as they are, and so do messages' `name`,
  * `tool_calls` and `tool_call_id` (a `tool` message sends no `name`: OpenAI's has none).
  */
-export function toOpenAIRequest(request: ChatRequest): ChatCompletionCreateParamsNonStreaming {
-  const body: ChatCompletionCreateParamsNonStreaming = {
+export function toOpenAIRequest(request: ChatRequest): OpenAIChatBody {
+  const body: OpenAIChatBody = {
     model: request.model,
     messages: request.messages.map(toOpenAIMessage),
   };
@@ -41,14 +60,14 @@ export function toOpenAIRequest(request: ChatRequest): ChatCompletionCreateParam
   return body;
 }
 
-function toOpenAIMessage(m: ChatMessage): ChatCompletionMessageParam {
+function toOpenAIMessage(m: ChatMessage): ChatMessage {
   return {
     role: m.role,
     content: m.content,
     ...(m.name && m.role !== 'tool' ? { name: m.name } : {}),
     ...(m.tool_calls?.length ? { tool_calls: m.tool_calls } : {}),
     ...(m.tool_call_id !== undefined ? { tool_call_id: m.tool_call_id } : {}),
-  } as ChatCompletionMessageParam;
+  };
 }
 
 /** OpenAI's `finish_reason` as ours: `function_call` → `tool_calls`; null or unknown → `stop`. */
@@ -138,19 +157,26 @@ export interface ChunkParts {
 }
 
 /**
- * The parts of a `chat.completion.chunk`: the first choice's delta (content, and its function
- * `tool_calls` pieces as they come: `index`, and whichever of id, type, name and an arguments
- * fragment the piece has), `finish_reason`, `usage`.
+ * The parts of a `chat.completion.chunk` (a parsed stream event): the first choice's delta (content,
+ * and its function `tool_calls` pieces as they come: `index`, and whichever of id, type, name and an
+ * arguments fragment the piece has), `finish_reason`, `usage`. Whatever is missing or of the wrong
+ * type is left out; a chunk that is not an object has no parts.
  */
-export function fromChunk(chunk: ChatCompletionChunk): ChunkParts {
-  const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+export function fromChunk(chunk: unknown): ChunkParts {
+  const c = chunk as { choices?: unknown; usage?: unknown } | null | undefined;
+  const choice = Array.isArray(c?.choices)
+    ? (c.choices[0] as {
+        delta?: { content?: unknown; tool_calls?: unknown };
+        finish_reason?: unknown;
+      } | null)
+    : undefined;
   const parts: ChunkParts = {};
   const content = choice?.delta?.content;
   if (typeof content === 'string' && content !== '') parts.content = content;
   const toolCalls = fromToolCallPieces(choice?.delta?.tool_calls);
   if (toolCalls.length > 0) parts.tool_calls = toolCalls;
   if (choice?.finish_reason) parts.finish_reason = toFinishReason(choice.finish_reason);
-  const usage = toUsage(chunk.usage);
+  const usage = toUsage(c?.usage);
   if (usage) parts.usage = usage;
   return parts;
 }

@@ -1,8 +1,14 @@
 /**
- * The OpenAI-compatible provider: the `openai` package pointed at any `/v1` base URL (OpenAI,
- * LiteLLM, vLLM, OpenRouter, Ollama's `/v1`, a WaddleAI-style proxy).
+ * The OpenAI-compatible provider: the chat completions API of any `/v1` base URL (OpenAI, LiteLLM,
+ * vLLM, OpenRouter, Ollama's `/v1`, a WaddleAI-style proxy), called with `undici` directly.
+ *
+ * Why undici and not the `openai` package: the gateway (`POST /v1/chat/completions`) proxies every
+ * request through here, and the client was most of chatgate's CPU per request. Measured in one
+ * process, 10 parallel loops against a local fake upstream: the `openai` package 426 µs CPU per
+ * request, the global fetch 284 µs, `undici.request` through an Agent 80 µs. The wire format is
+ * small (one JSON POST, SSE for streams, one GET), so the package's typing and retries bought little.
  */
-import OpenAI from 'openai';
+import { Agent, type Dispatcher } from 'undici';
 import type {
   ChatDelta,
   ChatProvider,
@@ -13,53 +19,99 @@ import type {
   Usage,
 } from '../provider.js';
 import { ProviderError } from '../provider.js';
-import { toProviderError } from './map-errors.js';
-import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
+import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
+import { fromChunk, fromCompletion, type OpenAIChatBody, toOpenAIRequest } from './map-request.js';
+import { sseEvents } from './sse.js';
 
 /** Options of `createOpenAIProvider`. */
 export interface OpenAIProviderOptions {
-  /** The API base URL including `/v1`, e.g. `http://127.0.0.1:4000/v1`. Also the provider's `endpoint`. */
+  /**
+   * The API base URL including `/v1`, e.g. `http://127.0.0.1:4000/v1` (a trailing `/` is ignored).
+   * Also the provider's `endpoint`.
+   */
   baseUrl: string;
   /** Sent as `Authorization: Bearer <apiKey>`; a placeholder is sent when absent (local servers need none). */
   apiKey?: string;
-  /** The fetch to call through (tests, proxies). Default: the global fetch. */
-  fetch?: typeof fetch;
+  /** The undici dispatcher to call through (tests, proxies). Default: an Agent of this provider's own. */
+  dispatcher?: Dispatcher;
 }
 
-/** Sent when no key is configured: the package insists on one, local servers ignore it. */
+/** Sent when no key is configured: some servers insist on the header, local ones ignore it. */
 const PLACEHOLDER_KEY = 'no-key';
+
+/**
+ * The provider's own Agent: keep-alive connections, at most 128 per origin (more calls queue).
+ * No headers or body timeout: how long a call may take is the caller's signal's business (the AI
+ * service's timeout), and a slow model may think for minutes before its first byte.
+ */
+const AGENT_OPTIONS: Agent.Options = { connections: 128, headersTimeout: 0, bodyTimeout: 0 };
+
+/** How long a stream's body may stay open after its `data: [DONE]` before we close the connection. */
+const AFTER_DONE_MS = 1000;
+
+type ResponseBody = Dispatcher.ResponseData['body'];
 
 /**
  * Creates a ChatProvider (kind `openai`, endpoint `baseUrl`) for an OpenAI-compatible server.
  *
- * The package's own retries are off (`maxRetries: 0`): retry, timeout and breaker live in the AI
- * service. `stream` asks for `stream_options.include_usage` and yields the finish reason and usage
- * together as the last delta. `tools`, `tool_choice`, `response_format`, `user` and tool-call
- * messages go through one to one; the model's `tool_calls` come back as the server sends them (in
- * `stream`, as index-numbered pieces whose arguments concatenate), with its `finish_reason`.
- * Methods throw ProviderError only (`health` never throws); messages never contain the API key.
+ * `chat` posts to `{baseUrl}/chat/completions`, `stream` does the same with `stream: true` and
+ * `stream_options.include_usage`, reads the SSE answer up to `data: [DONE]` and yields the finish
+ * reason and usage together as the last delta. `models` and `health` read `{baseUrl}/models`.
+ * `tools`, `tool_choice`, `response_format`, `user` and tool-call messages go through one to one;
+ * the model's `tool_calls` come back as the server sends them (in `stream`, as index-numbered pieces
+ * whose arguments concatenate), with its `finish_reason`.
+ *
+ * One call per method call: retry, timeout and breaker live in the AI service. Every call carries
+ * `user-agent: chatgate` and never an OpenAI organization or project header. Methods throw
+ * ProviderError only (`health` never throws); messages never contain the API key. Every response
+ * body is read to its end or destroyed, also on errors and aborts, so no socket is left hanging.
+ * The Agent lives as long as the provider (the registry keeps one provider per endpoint and key).
  *
  * @example
  * const p = createOpenAIProvider({ baseUrl: 'http://127.0.0.1:4000/v1', apiKey: process.env.KEY });
  * for await (const d of p.stream({ model: 'gpt-4o-mini', messages })) process.stdout.write(d.content ?? '');
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvider {
-  const { baseUrl, apiKey } = options;
-  const client = new OpenAI({
-    baseURL: baseUrl,
-    apiKey: apiKey || PLACEHOLDER_KEY,
-    maxRetries: 0,
-    // Never pick these up from OPENAI_* environment variables and send them to a third-party server.
-    organization: null,
-    project: null,
-    logLevel: 'off',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, signal, apiKey || undefined);
+  const { baseUrl } = options;
+  const secret = options.apiKey || undefined;
+  const dispatcher = options.dispatcher ?? new Agent(AGENT_OPTIONS);
+  const target = parseBaseUrl(baseUrl);
+  const base = {
+    authorization: `Bearer ${secret ?? PLACEHOLDER_KEY}`,
+    accept: 'application/json',
+    'user-agent': 'chatgate',
+  };
+  const postJson = { ...base, 'content-type': 'application/json' };
+  const postStream = { ...postJson, accept: 'text/event-stream' };
+  const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, signal, secret);
+
+  /** The body of a 2xx answer to `method {baseUrl}{path}`; an error status throws an UpstreamError. */
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ResponseBody> {
+    if (!target) {
+      throw new ProviderError('OpenAI-compatible base URL is not an http(s) URL', 'connection', 'openai');
+    }
+    const response = await dispatcher.request({
+      origin: target.origin,
+      path: `${target.path}${path}${target.search}`,
+      method,
+      headers,
+      body,
+      signal,
+    });
+    const { statusCode } = response;
+    if (statusCode >= 200 && statusCode < 300) return response.body;
+    throw await readUpstreamError(statusCode, response.headers, response.body, secret);
+  }
 
   async function models(signal?: AbortSignal): Promise<string[]> {
     try {
-      const page: unknown = await client.models.list({ signal });
+      const page = await (await call('GET', '/models', base, undefined, signal)).json();
       const data = (page as { data?: unknown } | null)?.data;
       if (!Array.isArray(data)) {
         throw new ProviderError('OpenAI-compatible /models answered without data', 'bad_response', 'openai');
@@ -78,10 +130,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
 
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
       try {
-        const completion: unknown = await client.chat.completions.create(toOpenAIRequest(request), {
-          signal,
-        });
-        return fromCompletion(completion, request.model);
+        const payload = JSON.stringify(toOpenAIRequest(request));
+        const body = await call('POST', '/chat/completions', postJson, payload, signal);
+        return fromCompletion(await body.json(), request.model);
       } catch (error) {
         throw fail(error, signal);
       }
@@ -91,14 +142,41 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
       // The finish reason comes one chunk before the usage chunk; hold it so the last delta has both.
       let finish: FinishReason | undefined;
       let usage: Usage | undefined;
+      let done = false;
+      let grace: NodeJS.Timeout | undefined;
+      const last = (): ChatDelta => {
+        if (finish === undefined) {
+          throw new ProviderError(
+            'OpenAI-compatible stream ended without a finish_reason',
+            'bad_response',
+            'openai',
+          );
+        }
+        return { finish_reason: finish, ...(usage ? { usage } : {}) };
+      };
       try {
-        const body = {
+        const payload: OpenAIChatBody = {
           ...toOpenAIRequest(request),
-          stream: true as const,
+          stream: true,
           stream_options: { include_usage: true },
         };
-        const chunks = await client.chat.completions.create(body, { signal });
-        for await (const chunk of chunks) {
+        const body = await call('POST', '/chat/completions', postStream, JSON.stringify(payload), signal);
+        // Leaving this loop early (an error, the consumer stopping) destroys the body and its socket.
+        for await (const event of sseEvents(body)) {
+          if (done) continue;
+          if (event.data === '[DONE]') {
+            const final = last();
+            done = true;
+            yield final;
+            // Read on to the body's end (it is usually there already), so that the connection is
+            // kept for the next call; an upstream that keeps the body open gets AFTER_DONE_MS.
+            grace = setTimeout(() => body.destroy(), AFTER_DONE_MS).unref();
+            continue;
+          }
+          const chunk = parseEvent(event.data);
+          const failure = chunk as { error?: unknown } | null;
+          if (event.event === 'error') throw streamError(failure?.error ?? chunk, secret);
+          if (failure?.error) throw streamError(failure.error, secret);
           const { content, tool_calls, ...rest } = fromChunk(chunk);
           if (content !== undefined || tool_calls !== undefined) {
             yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };
@@ -107,18 +185,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
           usage = rest.usage ?? usage;
         }
       } catch (error) {
-        throw fail(error, signal);
+        // Once `[DONE]` came, the answer is whole: how the rest of the body went does not matter.
+        if (!done) throw fail(error, signal);
+      } finally {
+        clearTimeout(grace);
       }
-      // The package ends a stream quietly when it is aborted or the body just stops; neither is an answer.
+      if (done) return;
+      // The body ended without `[DONE]`: an answer if it had its finish, else an upstream that just stopped.
       if (signal?.aborted) throw fail(signal.reason, signal);
-      if (finish === undefined) {
-        throw new ProviderError(
-          'OpenAI-compatible stream ended without a finish_reason',
-          'bad_response',
-          'openai',
-        );
-      }
-      yield { finish_reason: finish, ...(usage ? { usage } : {}) };
+      yield last();
     },
 
     models,
@@ -133,4 +208,31 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
       }
     },
   };
+}
+
+/** A stream event's `data` as JSON; anything else is a ProviderError `bad_response`. */
+function parseEvent(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new ProviderError(
+      'OpenAI-compatible server answered unreadably: a stream event that is not JSON',
+      'bad_response',
+      'openai',
+    );
+  }
+}
+
+/**
+ * Where calls go: the base URL's origin, its path without a trailing `/` (`/v1` stays as given) and
+ * its query, which goes after each method's path. Undefined for anything but an http(s) URL.
+ *
+ * @example
+ * parseBaseUrl('http://127.0.0.1:4000/v1/'); // { origin: 'http://127.0.0.1:4000', path: '/v1', search: '' }
+ */
+function parseBaseUrl(baseUrl: string): { origin: string; path: string; search: string } | undefined {
+  if (!URL.canParse(baseUrl)) return undefined;
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  return { origin: url.origin, path: url.pathname.replace(/\/+$/, ''), search: url.search };
 }
