@@ -112,12 +112,8 @@ export class ReplyDelivery {
     if (url) await outbox.publishCallback({ url, body: callbackBody(job, outcome) });
   }
 
-  /** Sends from this process: through the local adapter, and to the callback. */
-  private async deliverHere(
-    job: InteractionJob,
-    outcome: DeliveryOutcome,
-    signal?: AbortSignal,
-  ): Promise<void> {
+  /** Sends from this process: through the local adapter, and (in the background) to the callback. */
+  private async deliverHere(job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
     const adapter = this.adapters.get(job.event.platform);
     if (adapter && outcome.ok) {
       await adapter
