@@ -9,34 +9,31 @@ import type {
   ChatRequest,
   ChatResult,
   FinishReason,
-  ResponseFormat,
   ToolCall,
   ToolCallDelta,
-  ToolChoice,
-  ToolDefinition,
   Usage,
 } from '../provider.js';
 import { ProviderError } from '../provider.js';
 
 /**
- * A `POST /chat/completions` body, as far as we send one. Messages have our shape, which is OpenAI's.
- * `stream` and `stream_options` are set by the provider's `stream` only.
+ * A `POST /chat/completions` body, as far as we send one: our request's OpenAI settings (its
+ * messages have our shape, which is OpenAI's). `stream` and `stream_options` are set by the
+ * provider's `stream` only.
  */
-export interface OpenAIChatBody {
-  model: string;
-  messages: ChatMessage[];
-  temperature?: number;
-  top_p?: number;
-  max_tokens?: number;
-  stop?: string[];
-  seed?: number;
-  tools?: ToolDefinition[];
-  tool_choice?: ToolChoice;
-  response_format?: ResponseFormat;
-  user?: string;
-  stream?: boolean;
-  stream_options?: { include_usage: boolean };
-}
+export type OpenAIChatBody = Pick<
+  ChatRequest,
+  | 'model'
+  | 'messages'
+  | 'temperature'
+  | 'top_p'
+  | 'max_tokens'
+  | 'stop'
+  | 'seed'
+  | 'tools'
+  | 'tool_choice'
+  | 'response_format'
+  | 'user'
+> & { stream?: boolean; stream_options?: { include_usage: boolean } };
 
 /**
  * Our request as a non-streaming chat completions body; unset settings are left out. `tools`,
