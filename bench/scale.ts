@@ -3,14 +3,12 @@
  * redis queue, against the limit W × N / L (W workers, N = MAX_CONCURRENT_REQUESTS each, L = the
  * fake Ollama's fixed latency); then the time a SIGKILLed worker's jobs take to be answered by the
  * surviving worker (BullMQ's stalled-job check, QUEUE_STALLED_INTERVAL_MS).
- * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379; database 15 is flushed) and PostgreSQL
+ * Needs Redis on 127.0.0.1:6379 (database 15 is flushed) and PostgreSQL
  * (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; a schema of its own).
  * Run: `npm run bench:scale` (BENCH_EVENTS, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_STALLED_MS).
  */
-import { startFakeOllama } from '../test/fakes/fake-ollama.js';
-import { privatePostgres, privateRedis, scaleConfig } from '../test/scale/support.js';
-import { startCallbackReceiver } from '../test/support/callback-receiver.js';
-import { type ChatgateProcess, startChatgate } from '../test/support/chatgate-process.js';
+import { type ScaleBackends, startScaleBackends } from '../test/scale/backends.js';
+import type { ChatgateProcess } from '../test/support/chatgate-process.js';
 import { writeResults } from './lib/results.js';
 import { printTable } from './lib/stats.js';
 
@@ -18,29 +16,17 @@ const events = Number(process.env.BENCH_EVENTS ?? 1500);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 100);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const stalledMs = Number(process.env.BENCH_STALLED_MS ?? 5000);
-const redisBase = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const ollama = await startFakeOllama();
-ollama.behave({ latencyMs });
-const receiver = await startCallbackReceiver();
-const redis = await privateRedis(15);
-const database = await privatePostgres('bench_scale');
-const env = {
-  QUEUE_BACKEND: 'redis',
-  REDIS_URL: `${redisBase.replace(/\/\d+$/, '')}/15`,
-  DATABASE_URL: database.url,
-  OLLAMA_HOST: ollama.url,
-  MAX_CONCURRENT_REQUESTS: String(concurrency),
-  MAX_QUEUE_SIZE: '1000000',
-  QUEUE_STALLED_INTERVAL_MS: String(stalledMs),
-  LOG_LEVEL: 'warn',
-};
-const started: ChatgateProcess[] = [];
-const start = async (role: string) => {
-  const process = await startChatgate({ ...env, CHATGATE_ROLE: role }, scaleConfig());
-  started.push(process);
-  return process;
-};
+const backends: ScaleBackends = await startScaleBackends(15, 'bench_scale');
+const { receiver } = backends;
+backends.ollama.behave({ latencyMs });
+const start = (role: string) =>
+  backends.start({
+    CHATGATE_ROLE: role,
+    MAX_CONCURRENT_REQUESTS: String(concurrency),
+    MAX_QUEUE_SIZE: '1000000',
+    QUEUE_STALLED_INTERVAL_MS: String(stalledMs),
+  });
 
 /** Queues `count` mentions through the api process, 64 requests in flight. */
 async function enqueue(api: ChatgateProcess, label: string, count: number): Promise<void> {
@@ -159,10 +145,5 @@ try {
     sigkill: kill,
   });
 } finally {
-  await Promise.all(started.map((process) => process.stop('SIGKILL')));
-  await redis.client.flushdb();
-  await redis.client.quit();
-  await database.drop();
-  await receiver.close();
-  await ollama.close();
+  await backends.close();
 }

@@ -3,7 +3,7 @@
  * messages that mention the bot, through the real Twitch adapter (tmi.js) and either the whole
  * chatgate pipeline (router → queue → worker → fake Ollama → adapter) or, for the baseline, the
  * adapter alone (the same number of replies handed to `adapter.send` at once). Time runs on the
- * real clock, or on a virtual one that the adapter and the fake share (see manual-clock.ts).
+ * real clock, or on a virtual one that the adapter and the fake share (the adapter tests' ManualClock).
  */
 import { performance } from 'node:perf_hooks';
 import { createTwitchAdapter, TWITCH_LIMITS } from '../../adapters/twitch/index.js';
@@ -14,8 +14,8 @@ import type { ChatEvent } from '../../src/core/chat-event.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices, type Services } from '../../src/services.js';
 import { memoryStores } from '../../src/stores/store-set.js';
+import { ManualClock } from '../../test/adapters/twitch/harness.js';
 import { type FakeTwitch, type ReceivedPrivmsg, startFakeTwitch } from '../../test/fakes/fake-twitch.js';
-import { ManualClock } from './manual-clock.js';
 import { ROOM_ID, raiderLine, raidLine } from './twitch-lines.js';
 
 const CHANNEL = 'raidchan';
@@ -106,7 +106,7 @@ function pipelineServices(ollamaUrl: string): Promise<Services> {
 /** Runs one burst and reports what the fake Twitch server saw. */
 export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   const realStart = performance.now();
-  const clock = options.virtual ? new ManualClock() : systemClock;
+  const clock = options.virtual ? new ManualClock(Date.now()) : systemClock;
   const fake: FakeTwitch = await startFakeTwitch({
     token: TOKEN,
     roomIds: { [CHANNEL]: ROOM_ID },

@@ -3,63 +3,31 @@
  * to two of them, picked at random, as two collectors watching the same chat would: each event
  * is answered exactly once.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
-import { type ChatgateProcess, startChatgate } from '../support/chatgate-process.js';
+import type { ChatgateProcess } from '../support/chatgate-process.js';
 import { waitFor } from '../support/services.js';
-import {
-  mapLimit,
-  mentionBody,
-  postInteraction,
-  privatePostgres,
-  privateRedis,
-  scaleConfig,
-} from './support.js';
+import { type ScaleBackends, startScaleBackends } from './backends.js';
+import { mapLimit, mentionBody, postInteraction } from './support.js';
 
 const EVENTS = 1000;
 
 describe('three instances sharing Redis', () => {
-  let ollama: FakeServer;
-  let receiver: CallbackReceiver;
-  let redis: Redis;
-  let database: Awaited<ReturnType<typeof privatePostgres>>;
+  let backends: ScaleBackends;
   let instances: ChatgateProcess[] = [];
 
   beforeAll(async () => {
-    ollama = await startFakeOllama();
-    ollama.behave({ latencyMs: 20, reply: (body) => `answer ${JSON.stringify(body).length}` });
-    receiver = await startCallbackReceiver();
-    const shared = await privateRedis(11);
-    redis = shared.client;
-    database = await privatePostgres('scale_dedupe');
-    const env = {
-      QUEUE_BACKEND: 'redis',
-      REDIS_URL: shared.url,
-      DATABASE_URL: database.url,
-      OLLAMA_HOST: ollama.url,
-      MAX_CONCURRENT_REQUESTS: '20',
-      MAX_QUEUE_SIZE: '100000',
-      LOG_LEVEL: 'warn',
-    };
-    instances = await Promise.all([1, 2, 3].map(() => startChatgate(env, scaleConfig())));
+    backends = await startScaleBackends(11, 'scale_dedupe');
+    backends.ollama.behave({ latencyMs: 20, reply: (body) => `answer ${JSON.stringify(body).length}` });
+    instances = await Promise.all([1, 2, 3].map(() => backends.start({ MAX_CONCURRENT_REQUESTS: '20' })));
   }, 60_000);
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
-    await redis?.flushdb();
-    await redis?.quit();
-    await database?.drop();
-    await receiver?.close();
-    await ollama?.close();
-  }, 30_000);
+  afterAll(() => backends?.close(), 30_000);
 
   it('answers 1,000 events each sent to two of them exactly once', async () => {
     const ids = Array.from({ length: EVENTS }, (_, index) => `evt-${index}`);
     const statuses = await mapLimit(ids, 50, async (id) => {
       const first = Math.floor(Math.random() * 3);
       const second = (first + 1 + Math.floor(Math.random() * 2)) % 3;
-      const body = mentionBody(id, receiver.url, `user-${id}`);
+      const body = mentionBody(id, backends.receiver.url, `user-${id}`);
       return Promise.all(
         [first, second].map((index) => postInteraction((instances[index] as ChatgateProcess).url, body)),
       );
@@ -71,13 +39,13 @@ describe('three instances sharing Redis', () => {
     expect(pairs.every((pair) => pair === 'ignored+queued' || pair === 'queued+queued')).toBe(true);
     const bothQueued = pairs.filter((pair) => pair === 'queued+queued').length;
 
-    await waitFor(() => (receiver.received.length >= EVENTS ? true : undefined), 60_000);
+    await waitFor(() => (backends.receiver.received.length >= EVENTS ? true : undefined), 60_000);
     // Settle: a duplicate would arrive within the job time, well under a second here.
     await new Promise((done) => setTimeout(done, 1000));
-    const answered = receiver.received.map((callback) => callback.body.event_id);
-    expect(receiver.received).toHaveLength(EVENTS);
+    const answered = backends.receiver.received.map((callback) => callback.body.event_id);
+    expect(backends.receiver.received).toHaveLength(EVENTS);
     expect(new Set(answered).size).toBe(EVENTS);
-    expect(receiver.received.every((callback) => callback.body.success)).toBe(true);
+    expect(backends.receiver.received.every((callback) => callback.body.success)).toBe(true);
     // Work was spread: every instance ran some of it (the queue is shared, not the sender's own).
     const served = await Promise.all(
       instances.map(async (instance) => {

@@ -3,63 +3,41 @@
  * no platform connection and runs the interactions; the reply travels back through Redis (the
  * reply relay) to the `api` process, which sends it to the fake Twitch server as a threaded reply.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOT, GOOD_TOKEN, viewerLine } from '../adapters/twitch/harness.js';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
-import { type ChatgateProcess, startChatgate } from '../support/chatgate-process.js';
+import type { ChatgateProcess } from '../support/chatgate-process.js';
 import { waitFor } from '../support/services.js';
-import { privatePostgres, privateRedis, scaleConfig } from './support.js';
+import { type ScaleBackends, startScaleBackends } from './backends.js';
 
 describe('api and worker roles', () => {
-  let ollama: FakeServer;
+  let backends: ScaleBackends;
   let twitch: FakeTwitch;
-  let redis: Redis;
-  let database: Awaited<ReturnType<typeof privatePostgres>>;
   let api: ChatgateProcess;
   let worker: ChatgateProcess;
 
   beforeAll(async () => {
-    ollama = await startFakeOllama();
+    backends = await startScaleBackends(12, 'scale_roles');
     let answers = 0;
-    ollama.behave({ reply: () => `Welcome in, friend! (${++answers})` });
+    backends.ollama.behave({ reply: () => `Welcome in, friend! (${++answers})` });
     twitch = await startFakeTwitch();
-    const shared = await privateRedis(12);
-    redis = shared.client;
-    database = await privatePostgres('scale_roles');
-    const common = {
-      QUEUE_BACKEND: 'redis',
-      REDIS_URL: shared.url,
-      DATABASE_URL: database.url,
-      OLLAMA_HOST: ollama.url,
-      LOG_LEVEL: 'warn',
-    };
     [api, worker] = await Promise.all([
-      startChatgate(
-        {
-          ...common,
-          CHATGATE_ROLE: 'api',
-          TWITCH_USERNAME: BOT,
-          TWITCH_OAUTH_TOKEN: GOOD_TOKEN,
-          TWITCH_CHANNELS: 'mychan',
-          TWITCH_SERVER: '127.0.0.1',
-          TWITCH_PORT: String(twitch.port),
-          TWITCH_SECURE: 'false',
-        },
-        scaleConfig(),
-      ),
-      startChatgate({ ...common, CHATGATE_ROLE: 'worker' }, scaleConfig()),
+      backends.start({
+        CHATGATE_ROLE: 'api',
+        TWITCH_USERNAME: BOT,
+        TWITCH_OAUTH_TOKEN: GOOD_TOKEN,
+        TWITCH_CHANNELS: 'mychan',
+        TWITCH_SERVER: '127.0.0.1',
+        TWITCH_PORT: String(twitch.port),
+        TWITCH_SECURE: 'false',
+      }),
+      backends.start({ CHATGATE_ROLE: 'worker' }),
     ]);
     await waitFor(() => (twitch.joinedChannels().includes('mychan') ? true : undefined), 20_000);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([api?.stop(), worker?.stop()]);
-    await redis?.flushdb();
-    await redis?.quit();
-    await database?.drop();
+    await backends?.close();
     await twitch?.close();
-    await ollama?.close();
   }, 30_000);
 
   it('answers a Twitch mention through the worker, sent by the api process as a threaded reply', async () => {
@@ -69,7 +47,7 @@ describe('api and worker roles', () => {
     expect(reply?.text).toBe('Welcome in, friend! (1)');
     expect(reply?.tags['reply-parent-msg-id']).toBe('m-1');
     // The worker made the reply (the model was asked once), and only the api process speaks IRC.
-    expect(ollama.calls.filter((call) => call.path === '/api/chat')).toHaveLength(1);
+    expect(backends.ollama.calls.filter((call) => call.path === '/api/chat')).toHaveLength(1);
     expect(twitch.connectionCount()).toBe(1);
   });
 

@@ -4,92 +4,73 @@
  * worker; the memory queue fails them with reason `shutdown` and tells the callers; the process
  * exits 0. A second signal exits at once.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
-import { type ChatgateProcess, startChatgate } from '../support/chatgate-process.js';
+import type { FakeServer } from '../fakes/fake-ollama.js';
 import { waitFor } from '../support/services.js';
-import { mentionBody, postInteraction, privatePostgres, privateRedis, scaleConfig } from './support.js';
+import { type ScaleBackends, startScaleBackends } from './backends.js';
+import { mentionBody, postInteraction } from './support.js';
 
 const chatCalls = (ollama: FakeServer) => ollama.calls.filter((call) => call.path === '/api/chat').length;
 
 describe('SIGTERM', () => {
+  let backends: ScaleBackends;
   let ollama: FakeServer;
-  let receiver: CallbackReceiver;
-  let redis: Redis;
-  let database: Awaited<ReturnType<typeof privatePostgres>>;
-  const processes: ChatgateProcess[] = [];
 
   beforeAll(async () => {
-    ollama = await startFakeOllama();
-    receiver = await startCallbackReceiver();
-    redis = (await privateRedis(14)).client;
-    database = await privatePostgres('scale_shutdown');
+    backends = await startScaleBackends(14, 'scale_shutdown');
+    ollama = backends.ollama;
   });
-  afterAll(async () => {
-    await Promise.all(processes.map((process) => process.stop('SIGKILL')));
-    await redis?.flushdb();
-    await redis?.quit();
-    await database?.drop();
-    await receiver?.close();
-    await ollama?.close();
-  }, 30_000);
+  afterAll(() => backends?.close(), 30_000);
 
   it('hands running jobs back to Redis, exits 0, and another worker answers them', async () => {
     const env = {
-      QUEUE_BACKEND: 'redis',
-      REDIS_URL: 'redis://127.0.0.1:6379/14',
-      DATABASE_URL: database.url,
-      OLLAMA_HOST: ollama.url,
       SHUTDOWN_GRACE_MS: '300',
       // Long: a job that came back fast was handed back, not recovered as stalled.
       QUEUE_STALLED_INTERVAL_MS: '60000',
-      LOG_LEVEL: 'warn',
     };
     ollama.behave({ latencyMs: 30_000, reply: 'answered after the hand-back' });
     const [api, first] = await Promise.all([
-      startChatgate({ ...env, CHATGATE_ROLE: 'api' }, scaleConfig()),
-      startChatgate({ ...env, CHATGATE_ROLE: 'worker' }, scaleConfig()),
+      backends.start({ ...env, CHATGATE_ROLE: 'api' }),
+      backends.start({ ...env, CHATGATE_ROLE: 'worker' }),
     ]);
-    processes.push(api, first);
     const ids = ['hb-1', 'hb-2', 'hb-3'];
-    for (const id of ids) await postInteraction(api.url, mentionBody(id, receiver.url, `user-${id}`));
+    for (const id of ids)
+      await postInteraction(api.url, mentionBody(id, backends.receiver.url, `user-${id}`));
     await waitFor(() => (chatCalls(ollama) >= 3 ? true : undefined), 10_000);
 
     const stopping = Date.now();
     const exit = await first.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - stopping).toBeLessThan(5000);
-    expect(receiver.received).toHaveLength(0);
+    expect(backends.receiver.received).toHaveLength(0);
 
     ollama.behave({ latencyMs: 0 });
-    const second = await startChatgate({ ...env, CHATGATE_ROLE: 'worker' }, scaleConfig());
-    processes.push(second);
-    await waitFor(() => (receiver.received.length >= 3 ? true : undefined), 15_000);
+    await backends.start({ ...env, CHATGATE_ROLE: 'worker' });
+    await waitFor(() => (backends.receiver.received.length >= 3 ? true : undefined), 15_000);
     await new Promise((done) => setTimeout(done, 500));
-    expect(receiver.received.map((callback) => callback.body.event_id).sort()).toEqual([...ids].sort());
-    expect(receiver.received.every((callback) => callback.body.success)).toBe(true);
+    expect(backends.receiver.received.map((callback) => callback.body.event_id).sort()).toEqual(
+      [...ids].sort(),
+    );
+    expect(backends.receiver.received.every((callback) => callback.body.success)).toBe(true);
   }, 60_000);
 
   it('fails what the memory queue could not finish in the grace, tells the callers, exits 0', async () => {
-    receiver.received.length = 0;
+    backends.receiver.received.length = 0;
     ollama.behave({ latencyMs: 30_000 });
-    const single = await startChatgate(
-      { OLLAMA_HOST: ollama.url, SHUTDOWN_GRACE_MS: '300', MAX_CONCURRENT_REQUESTS: '2', LOG_LEVEL: 'warn' },
-      scaleConfig(),
+    const single = await backends.start(
+      { SHUTDOWN_GRACE_MS: '300', MAX_CONCURRENT_REQUESTS: '2' },
+      { standalone: true },
     );
-    processes.push(single);
     const before = chatCalls(ollama);
     for (const id of ['mem-1', 'mem-2', 'mem-3'])
-      await postInteraction(single.url, mentionBody(id, receiver.url, `user-${id}`));
+      await postInteraction(single.url, mentionBody(id, backends.receiver.url, `user-${id}`));
     await waitFor(() => (chatCalls(ollama) >= before + 2 ? true : undefined), 10_000);
 
     const stopping = Date.now();
     expect(await single.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(Date.now() - stopping).toBeLessThan(5000);
     expect(
-      receiver.received
+      backends.receiver.received
         .map((callback) => [callback.body.event_id, callback.body.success, callback.body.error])
         .sort(),
     ).toEqual([
@@ -102,13 +83,9 @@ describe('SIGTERM', () => {
 
   it('exits at once on a second signal', async () => {
     ollama.behave({ latencyMs: 30_000 });
-    const single = await startChatgate(
-      { OLLAMA_HOST: ollama.url, SHUTDOWN_GRACE_MS: '20000', LOG_LEVEL: 'warn' },
-      scaleConfig(),
-    );
-    processes.push(single);
+    const single = await backends.start({ SHUTDOWN_GRACE_MS: '20000' }, { standalone: true });
     const before = chatCalls(ollama);
-    await postInteraction(single.url, mentionBody('twice-1', receiver.url, 'user-twice'));
+    await postInteraction(single.url, mentionBody('twice-1', backends.receiver.url, 'user-twice'));
     await waitFor(() => (chatCalls(ollama) > before ? true : undefined), 10_000);
     single.child.kill('SIGTERM');
     await new Promise((done) => setTimeout(done, 300));
