@@ -3,7 +3,7 @@ import { type AiService, AiUnavailableError } from '../ai/ai-service.js';
 import { buildPrompt, userTurn } from '../ai/prompt.js';
 import type { CommunitySettingsSource } from '../community/community-settings.js';
 import type { Config } from '../config/schema.js';
-import { conversationKey } from '../core/chat-event.js';
+import { conversationKey, withoutRaw } from '../core/chat-event.js';
 import { HandBackError, InteractionFailedError } from '../core/errors.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -67,7 +67,17 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       await deps.delivery.deliver(job, { ok: false, error: 'stale', processingTimeMs: 0 });
       return;
     }
-    await deps.interactions.update(job.interactionId, { status: 'running' });
+    // Written whole (an upsert), not patched: with an `api` and a `worker` process each buffering
+    // its writes, the api's "queued" row may not be in the database yet.
+    await deps.interactions.add({
+      id: job.interactionId,
+      event: withoutRaw(event),
+      status: 'running',
+      trigger: job.trigger,
+      callbackUrl: job.callbackUrl,
+      sessionId: job.sessionId,
+      createdAt: event.receivedAt,
+    });
     const stopTyping = deps.delivery.typing(event);
     try {
       const reply = await produceReply(deps, job, signal, started);

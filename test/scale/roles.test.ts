@@ -51,6 +51,35 @@ describe('api and worker roles', () => {
     expect(twitch.connectionCount()).toBe(1);
   });
 
+  it('shows an HTTP interaction run by the worker as done, with its reply, at the api process', async () => {
+    const response = await fetch(`${api.url}/api/v1/ai/interaction`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        platform: 'api',
+        community_id: 'api:roles',
+        channel_id: 'roles',
+        user: { id: 'poller', login: 'poller' },
+        text: '@chatgate anyone home?',
+      }),
+    });
+    const { interaction_id: id } = (await response.json()) as { interaction_id: string };
+    const done = await waitFor(async () => {
+      const body = (await (await fetch(`${api.url}/api/v1/ai/interaction/${id}`)).json()) as {
+        status: string;
+        reply?: { text: string };
+      };
+      return body.status === 'done' ? body : undefined;
+    }, 15_000);
+    expect(done.reply?.text).toMatch(/^Welcome in, friend!/);
+    // And it stays done once both processes have written their buffers.
+    await new Promise((wait) => setTimeout(wait, 600));
+    const later = (await (await fetch(`${api.url}/api/v1/ai/interaction/${id}`)).json()) as {
+      status: string;
+    };
+    expect(later.status).toBe('done');
+  });
+
   it('keeps the API off a worker: it serves its probes only', async () => {
     expect((await fetch(`${worker.url}/health`)).status).toBe(200);
     const interaction = await fetch(`${worker.url}/api/v1/ai/interaction`, { method: 'POST' });

@@ -50,7 +50,15 @@ const SELECTED = `id, event, status, trigger, reason, reply, callback_url AS "ca
 const NEWEST_FIRST = 'ORDER BY created_at DESC, seq DESC';
 const toTime = (field: string) => `to_timestamp((d->>'${field}')::float8 / 1000)`;
 
-/** Upserts a JSON array of interactions, in array order (`seq` follows it). */
+/** How far along a status is: an upsert never moves a row back (queued 0, running 1, settled 2). */
+const progress = (status: string) => `CASE ${status} WHEN 'queued' THEN 0 WHEN 'running' THEN 1 ELSE 2 END`;
+
+/**
+ * Upserts a JSON array of interactions, in array order (`seq` follows it). An existing row is
+ * replaced only when the new one is at least as far along: with several processes (an `api` that
+ * logs the event as queued, a `worker` that runs it), each flushing its own buffer, the api's
+ * late "queued" must not undo the worker's "done".
+ */
 const INSERT_SQL = `INSERT INTO interactions (id, event, platform, community_id, status, trigger, reason, reply,
     callback_url, session_id, created_at, completed_at)
   SELECT d->>'id', d->'event', d->'event'->>'platform', d->'event'->>'communityId', d->>'status', d->>'trigger',
@@ -60,7 +68,8 @@ const INSERT_SQL = `INSERT INTO interactions (id, event, platform, community_id,
   ON CONFLICT (id) DO UPDATE SET event = EXCLUDED.event, platform = EXCLUDED.platform,
     community_id = EXCLUDED.community_id, status = EXCLUDED.status, trigger = EXCLUDED.trigger,
     reason = EXCLUDED.reason, reply = EXCLUDED.reply, callback_url = EXCLUDED.callback_url,
-    session_id = EXCLUDED.session_id, created_at = EXCLUDED.created_at, completed_at = EXCLUDED.completed_at`;
+    session_id = EXCLUDED.session_id, created_at = EXCLUDED.created_at, completed_at = EXCLUDED.completed_at
+  WHERE ${progress('EXCLUDED.status')} >= ${progress('interactions.status')}`;
 
 /** `column` takes the patch's value when the patch has `field` (null clears it), else keeps its own. */
 const set = (column: string, field: string, value: string, notNull = false) =>

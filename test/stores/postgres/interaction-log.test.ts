@@ -115,6 +115,25 @@ for (const backend of backends) {
       ]);
     });
 
+    it('never moves a row back when two processes flush out of order (api queued, worker done)', async () => {
+      const api = await fresh();
+      const worker = new SqlInteractionLog(client, { flushIntervalMs: 60_000 });
+      open.push(worker);
+      // The worker runs and finishes the interaction before the api's buffer is written.
+      await api.add(interaction(1));
+      await worker.add({ ...interaction(1), status: 'running' });
+      await worker.update('ia-1', { status: 'done', completedAt: 9_000 });
+      await worker.flush();
+      await api.flush();
+      expect(await worker.get('ia-1')).toMatchObject({ status: 'done', completedAt: 9_000 });
+      // In order, a later state still replaces an earlier one.
+      await api.add(interaction(2));
+      await api.flush();
+      await worker.add({ ...interaction(2), status: 'running' });
+      await worker.flush();
+      expect(await api.get('ia-2')).toMatchObject({ status: 'running' });
+    });
+
     it('stores the event without raw, and survives NUL characters and lone surrogates', async () => {
       const log = await fresh();
       const odd = interaction(2);
