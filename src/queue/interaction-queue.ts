@@ -105,6 +105,26 @@ export function jobConversation(job: InteractionJob): string {
   return conversationKey(job.event);
 }
 
+/**
+ * After the grace period, how long `close()` still waits for the aborted runs (memory) or the
+ * hand-backs and disconnects (redis) before it gives up, ms: a hung runner or Redis must not hold
+ * the shutdown.
+ */
+export const CLOSE_MARGIN_MS = 1000;
+
+/**
+ * Seconds until a slot is likely free (1–60): `backlog` jobs of `averageJobMs` each, spread over
+ * `concurrency` slots. The `Retry-After` of a full queue.
+ */
+export function estimateRetryAfterSeconds(
+  backlog: number,
+  averageJobMs: number,
+  concurrency: number,
+): number {
+  const estimate = (backlog * averageJobMs) / concurrency / 1000;
+  return Math.min(60, Math.max(1, Math.ceil(estimate)));
+}
+
 /** Longest `QueueFailure.reason` kept, in characters. */
 const MAX_REASON_CHARS = 500;
 

@@ -1,7 +1,10 @@
 import PQueue from 'p-queue';
 import { InteractionShutdownError, QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { settlesWithin } from '../core/settles-within.js';
 import {
+  CLOSE_MARGIN_MS,
   type CloseOptions,
+  estimateRetryAfterSeconds,
   failureReason,
   type InteractionJob,
   type InteractionQueue,
@@ -10,6 +13,7 @@ import {
   type QueueFailure,
   type QueueFailures,
 } from './interaction-queue.js';
+import { type LimitedRun, startLimitedRun } from './limited-run.js';
 
 export interface MemoryQueueOptions {
   /** Jobs running at once (`MAX_CONCURRENT_REQUESTS`). */
@@ -27,15 +31,6 @@ export interface MemoryQueueOptions {
   failureHistory?: number;
 }
 
-/** After the grace period, how long `close()` still waits for aborted runners and reports, ms. */
-const CLOSE_MARGIN_MS = 1000;
-
-/** A job running now: its runner's outcome, and how to cut it short. */
-interface RunningJob {
-  settled: Promise<unknown>;
-  cut(error: Error): void;
-}
-
 /**
  * The in-process queue: p-queue bounds concurrency; a promise chain per conversation keeps one
  * conversation's jobs in order, and a job enters p-queue only when its predecessor has finished,
@@ -47,7 +42,7 @@ interface RunningJob {
 export class MemoryInteractionQueue implements InteractionQueue {
   private readonly pool: PQueue;
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly active = new Set<RunningJob>();
+  private readonly active = new Set<LimitedRun>();
   private waiting = 0;
   private closing = false;
   /** The grace period is over: running jobs were aborted, jobs that start now are failed. */
@@ -101,19 +96,9 @@ export class MemoryInteractionQueue implements InteractionQueue {
     this.closing = true;
     this.drained ??= this.drain();
     if (options.graceMs === undefined) return this.drained;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), Math.max(0, options.graceMs ?? 0));
-    });
-    const first = await Promise.race([this.drained.then(() => 'drained' as const), graceOver]);
-    clearTimeout(timer);
-    if (first === 'drained') return;
+    if (await settlesWithin(this.drained, options.graceMs)) return;
     const aborted = this.expire();
-    const margin = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, CLOSE_MARGIN_MS);
-    });
-    await Promise.race([Promise.all([this.drained, Promise.allSettled(aborted)]), margin]);
-    clearTimeout(timer);
+    await settlesWithin(Promise.all([this.drained, ...aborted]), CLOSE_MARGIN_MS);
   }
 
   /** Failed jobs since this queue was made, and the last `limit` of them (newest first). */
@@ -141,32 +126,19 @@ export class MemoryInteractionQueue implements InteractionQueue {
       return;
     }
     const started = performance.now();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    let cut: (error: Error) => void = () => {};
-    const stopped = new Promise<never>((_, reject) => {
-      cut = (error) => {
-        // Reject first: a runner that resolves as soon as its signal aborts must not win the race
-        // and hide the timeout or the shutdown.
-        reject(error);
-        controller.abort(error);
-      };
-      timer = setTimeout(
-        () => cut(new Error(`interaction timed out after ${this.options.jobTimeoutMs} ms`)),
-        this.options.jobTimeoutMs,
-      );
-    });
-    // Async, so that a runner that throws at once rejects instead.
-    const running = (async () => this.runner(job, controller.signal))();
-    const entry: RunningJob = { settled: running.catch(() => {}), cut };
-    this.active.add(entry);
+    const run = startLimitedRun(
+      (signal) => this.runner(job, signal),
+      this.options.jobTimeoutMs,
+      () => new Error(`interaction timed out after ${this.options.jobTimeoutMs} ms`),
+    );
+    this.active.add(run);
     try {
-      await Promise.race([running, stopped]);
+      await run.outcome;
     } catch (error) {
       this.fail(job, error, 1);
     } finally {
-      clearTimeout(timer);
-      this.active.delete(entry);
+      run.dispose();
+      this.active.delete(run);
       this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
     }
   }
@@ -191,7 +163,6 @@ export class MemoryInteractionQueue implements InteractionQueue {
 
   /** Seconds until a slot is likely free: the backlog's work spread over the workers. */
   retryAfterSeconds(): number {
-    const estimate = (this.waiting * this.averageJobMs) / this.options.concurrency / 1000;
-    return Math.min(60, Math.max(1, Math.ceil(estimate)));
+    return estimateRetryAfterSeconds(this.waiting, this.averageJobMs, this.options.concurrency);
   }
 }

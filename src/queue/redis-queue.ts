@@ -1,16 +1,20 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { withoutRaw } from '../core/chat-event.js';
 import { HandBackError, QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { settlesWithin } from '../core/settles-within.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { jobIdForEvent } from './bullmq/job-id.js';
 import {
+  CLOSE_MARGIN_MS,
   type CloseOptions,
+  estimateRetryAfterSeconds,
   failureReason,
   type InteractionJob,
   type InteractionQueue,
   type JobRunner,
   type QueueFailures,
 } from './interaction-queue.js';
+import { startLimitedRun } from './limited-run.js';
 
 /** Options of the `redis` queue backend. Durations are ms unless named otherwise. */
 export interface RedisQueueOptions {
@@ -69,12 +73,6 @@ const KEEP_COMPLETED = { age: 3600, count: 1000 };
 /** Failed jobs: kept seven days, 1000 at most, for inspection. */
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
 /**
- * After the grace period, how long `close()` still gives the hand-backs and the disconnects, ms;
- * past it the connections are dropped (a hung Redis must not hold the shutdown).
- */
-const CLOSE_MARGIN_MS = 1000;
-
-/**
  * The `redis` backend: a BullMQ Queue (producer) and Worker (consumer) on their own connections.
  * The job id is derived from the ChatEvent id, so the same platform event added by two instances
  * is one job. Jobs survive a restart; a job whose worker died is taken over by another instance
@@ -97,21 +95,16 @@ export class RedisInteractionQueue implements InteractionQueue {
   static async start(options: RedisQueueOptions): Promise<RedisInteractionQueue> {
     const instance = new RedisInteractionQueue(options);
     const limitMs = options.startTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`the Redis queue did not start within ${limitMs} ms (is Redis up?)`)),
-        limitMs,
-      );
-    });
+    const ready = instance.init();
     try {
-      await Promise.race([instance.init(), timedOut]);
+      if (!(await settlesWithin(ready, limitMs))) {
+        throw new Error(`the Redis queue did not start within ${limitMs} ms (is Redis up?)`);
+      }
+      await ready;
     } catch (error) {
       // BullMQ reconnects forever: disconnect without waiting on a Redis that may not answer.
       void instance.close().catch(() => {});
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
     return instance;
   }
@@ -213,21 +206,10 @@ export class RedisInteractionQueue implements InteractionQueue {
     this.closing = true;
     this.closed ??= this.shutdown();
     if (options.graceMs === undefined) return this.closed;
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), Math.max(0, options.graceMs ?? 0));
-    });
-    const first = await Promise.race([this.closed.then(() => 'closed' as const), graceOver]);
-    clearTimeout(timer);
-    if (first === 'closed') return;
+    if (await settlesWithin(this.closed, options.graceMs)) return;
     this.handingBack = true;
     for (const handBack of [...this.handBacks]) handBack();
-    const margin = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), CLOSE_MARGIN_MS);
-    });
-    const last = await Promise.race([this.closed.then(() => 'closed' as const), margin]);
-    clearTimeout(timer);
-    if (last === 'closed') return;
+    if (await settlesWithin(this.closed, CLOSE_MARGIN_MS)) return;
     this.logger.warn(
       { margin_ms: CLOSE_MARGIN_MS },
       'Redis did not let the queue close in time: disconnecting',
@@ -325,30 +307,20 @@ export class RedisInteractionQueue implements InteractionQueue {
       attemptsLeft: Math.max(0, (job.opts.attempts ?? 1) - job.attemptsMade - 1),
     };
     const started = performance.now();
-    const controller = new AbortController();
-    const signal = workerSignal ? AbortSignal.any([controller.signal, workerSignal]) : controller.signal;
-    let timer: NodeJS.Timeout | undefined;
-    let stop: (error: Error) => void = () => {};
-    const stopped = new Promise<never>((_, reject) => {
-      stop = (error) => {
-        // Reject first: a runner that settles on abort must not win the race and hide the timeout
-        // or the hand-back.
-        reject(error);
-        controller.abort(error);
-      };
-      timer = setTimeout(
-        () => stop(new UnrecoverableError(`interaction timed out after ${this.options.jobTimeoutMs} ms`)),
-        this.options.jobTimeoutMs,
-      );
-    });
-    const handBack = () => stop(new HandBackError());
+    const run = startLimitedRun(
+      (signal) => this.options.runner(interaction, signal),
+      this.options.jobTimeoutMs,
+      () => new UnrecoverableError(`interaction timed out after ${this.options.jobTimeoutMs} ms`),
+      workerSignal,
+    );
+    const handBack = () => run.cut(new HandBackError());
     this.handBacks.add(handBack);
     // A job fetched just before the grace ended goes straight back.
     if (this.handingBack) handBack();
     try {
-      await Promise.race([(async () => this.options.runner(interaction, signal))(), stopped]);
+      await run.outcome;
     } catch (error) {
-      if (controller.signal.reason instanceof HandBackError) {
+      if (run.cutSignal.reason instanceof HandBackError) {
         await this.handBack(job, token);
         throw new DelayedError();
       }
@@ -361,7 +333,7 @@ export class RedisInteractionQueue implements InteractionQueue {
         );
       throw error instanceof Error ? error : new Error(String(error));
     } finally {
-      clearTimeout(timer);
+      run.dispose();
       this.handBacks.delete(handBack);
       this.active--;
       this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
@@ -410,7 +382,6 @@ export class RedisInteractionQueue implements InteractionQueue {
 
   /** Seconds until a slot is likely free: the backlog's work spread over this instance's workers. */
   retryAfterSeconds(): number {
-    const estimate = (this.backlog * this.averageJobMs) / this.options.concurrency / 1000;
-    return Math.min(60, Math.max(1, Math.ceil(estimate)));
+    return estimateRetryAfterSeconds(this.backlog, this.averageJobMs, this.options.concurrency);
   }
 }

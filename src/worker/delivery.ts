@@ -1,8 +1,9 @@
 import PQueue from 'p-queue';
 import type { PlatformAdapter } from '../core/adapter.js';
 import { type ChatEvent, type Platform, withoutRaw } from '../core/chat-event.js';
+import { settlesWithin } from '../core/settles-within.js';
 import type { Logger } from '../observability/logger.js';
-import type { InteractionJob } from '../queue/interaction-queue.js';
+import { CLOSE_MARGIN_MS, type InteractionJob } from '../queue/interaction-queue.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
 import type { CallbackBody, CallbackSender } from './callback.js';
 import { ReplyOutbox } from './outbox.js';
@@ -95,7 +96,7 @@ export class ReplyDelivery {
     if (await settlesWithin(idle, graceMs)) return;
     this.closing.abort(new Error('chatgate is shutting down'));
     this.pendingCallbacks.clear();
-    await settlesWithin(idle, 1000);
+    await settlesWithin(idle, CLOSE_MARGIN_MS);
   }
 
   /** Writes the platform reply (for an event from an adapter) and the callback to the outbox. */
@@ -146,17 +147,6 @@ export class ReplyDelivery {
 
 /** Callbacks being sent from this process at once; more wait their turn in memory. */
 const CALLBACKS_IN_FLIGHT = 64;
-
-/** True when `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = await Promise.race([promise.then(() => true), expired]);
-  clearTimeout(timer);
-  return settled;
-}
 
 /** The callback body of an outcome (the WaddleBot router's response shape). */
 function callbackBody(job: InteractionJob, outcome: DeliveryOutcome): CallbackBody {
