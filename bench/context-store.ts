@@ -12,6 +12,7 @@ import { FailoverContextStore } from '../src/stores/failover/failover-context-st
 import { MemoryContextStore } from '../src/stores/memory/memory-context-store.js';
 import { createRedisConnection } from '../src/stores/redis/redis-connection.js';
 import { RedisContextStore } from '../src/stores/redis/redis-context-store.js';
+import { deleteByPrefix } from '../test/stores/redis/support.js';
 import { fill, TURNS, turn } from './lib/conversation.js';
 import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
@@ -74,15 +75,6 @@ const failover = new FailoverContextStore({
   logger: createLogger('silent'),
 });
 
-async function cleanup(): Promise<void> {
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    if (keys.length > 0) await client.unlink(...keys);
-  } while (cursor !== '0');
-}
-
 try {
   // Throughput: the same pool of conversations, each already holding 10 turns.
   const pool = Array.from({ length: POOL }, (_, i) => `bench|chan|user-${i}`);
@@ -123,7 +115,7 @@ try {
     backends: Object.fromEntries(results),
   });
 } finally {
-  await cleanup();
+  await deleteByPrefix(client, prefix);
   failover.dispose();
   await connection.close();
 }

@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createRedisConnection } from '../src/stores/redis/redis-connection.js';
 import { RedisContextStore } from '../src/stores/redis/redis-context-store.js';
+import { deleteByPrefix, redisAnswers } from '../test/stores/redis/support.js';
 import { conversationBytes, fill } from './lib/conversation.js';
-import { redisAnswers } from './lib/redis-db.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/stats.js';
 
@@ -51,12 +51,7 @@ const redisFigures = async () => {
     const after = await info();
     return { before, after, held: await store.size() };
   } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteByPrefix(client, prefix);
     await connection.close();
   }
 };

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { deleteByPrefix } from '../../test/stores/redis/support.js';
 
 /**
  * A Redis database of its own for a benchmark: an empty numbered database (1–10, tried in random
@@ -19,7 +20,7 @@ export async function privateRedisDb(
       await admin.select(db);
       if ((await admin.dbsize()) > 0) continue;
       const url = `${baseUrl.replace(/\/\d*$/, '')}/${db}`;
-      return { url, db, cleanup: () => deleteKeys(url, `${prefix}*`) };
+      return { url, db, cleanup: () => deleteIn(url, prefix) };
     }
   } finally {
     admin.disconnect();
@@ -27,31 +28,11 @@ export async function privateRedisDb(
   throw new Error(`no empty Redis database (1–10) at ${baseUrl}`);
 }
 
-/** Deletes every key matching `pattern` in the database of `url`; returns how many. */
-async function deleteKeys(url: string, pattern: string): Promise<number> {
+/** Deletes every key under `prefix` in the database of `url`; returns how many. */
+async function deleteIn(url: string, prefix: string): Promise<number> {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  let deleted = 0;
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await client.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-  return deleted;
-}
-
-/** Whether a Redis server answers at `url` within a second. */
-export async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000 });
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+    return await deleteByPrefix(client, prefix);
   } finally {
     client.disconnect();
   }
