@@ -80,12 +80,19 @@ export class Router {
       callbackUrl: options.callbackUrl,
       sessionId: options.sessionId,
     };
-    const ignore = async (reason: string, trigger?: TriggerKind): Promise<Ack> => {
+    /** Logs the event as not queued (a whole record: it replaces a "queued" one) and acks it. */
+    const settle = async (
+      status: 'ignored' | 'rejected',
+      reason: string,
+      trigger?: TriggerKind,
+      retryAfterSeconds?: number,
+    ): Promise<Ack> => {
       deps.metrics.eventsIgnored.labels(reason).inc();
-      await deps.interactions.add({ ...interaction, reason, trigger, completedAt: Date.now() });
-      this.logDecision(event, 'ignored', reason, trigger);
-      return { interactionId: interaction.id, status: 'ignored', reason, trigger };
+      await deps.interactions.add({ ...interaction, status, reason, trigger, completedAt: Date.now() });
+      this.logDecision(event, status, reason, trigger);
+      return { interactionId: interaction.id, status, reason, trigger, retryAfterSeconds };
     };
+    const ignore = (reason: string, trigger?: TriggerKind) => settle('ignored', reason, trigger);
 
     const dedupeKey = `dedupe:${event.id}`;
     if (!(await deps.keys.claim(dedupeKey, deps.dedupeTtlMs))) return ignore('duplicate');
@@ -102,7 +109,7 @@ export class Router {
     // not come, and the dedupe key is given back so that a retry of this event is answered.
     if (deps.queue.isFull) {
       await deps.keys.release(dedupeKey);
-      return this.refuseFull(event, interaction, match.kind);
+      return settle('rejected', 'queue_full', match.kind, deps.queue.retryAfterSeconds());
     }
     const cooldown = await acquireCooldowns(deps.keys, event, match.kind, settings);
     if (!cooldown.acquired) return ignore('cooldown', match.kind);
@@ -127,54 +134,13 @@ export class Router {
     } catch (error) {
       // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.
       await Promise.all([deps.keys.release(dedupeKey), cooldown.release()]);
-      return this.reject(event, interaction, error, match.kind);
+      return error instanceof QueueFullError
+        ? settle('rejected', 'queue_full', match.kind, error.retryAfterSeconds)
+        : settle('rejected', 'shutting_down', match.kind);
     }
     deps.metrics.triggersMatched.labels(match.kind).inc();
     this.logDecision(event, 'queued', undefined, match.kind);
     return { interactionId: interaction.id, status: 'queued', trigger: match.kind };
-  }
-
-  /** The ack and log record of an event refused because the queue is full (no error thrown: cheap). */
-  private async refuseFull(event: ChatEvent, interaction: Interaction, trigger: TriggerKind): Promise<Ack> {
-    const reason = 'queue_full';
-    this.deps.metrics.eventsIgnored.labels(reason).inc();
-    await this.deps.interactions.add({
-      ...interaction,
-      status: 'rejected',
-      reason,
-      trigger,
-      completedAt: Date.now(),
-    });
-    this.logDecision(event, 'rejected', reason, trigger);
-    return {
-      interactionId: interaction.id,
-      status: 'rejected',
-      reason,
-      trigger,
-      retryAfterSeconds: this.deps.queue.retryAfterSeconds(),
-    };
-  }
-
-  private async reject(
-    event: ChatEvent,
-    interaction: Interaction,
-    error: unknown,
-    trigger: TriggerKind,
-  ): Promise<Ack> {
-    const reason = error instanceof QueueFullError ? 'queue_full' : 'shutting_down';
-    const retryAfterSeconds = error instanceof QueueFullError ? error.retryAfterSeconds : undefined;
-    this.deps.metrics.eventsIgnored.labels(reason).inc();
-    const rejected = {
-      ...interaction,
-      status: 'rejected' as const,
-      reason,
-      trigger,
-      completedAt: Date.now(),
-    };
-    // Only reached after the queued interaction was logged: update it in place.
-    await this.deps.interactions.update(interaction.id, rejected);
-    this.logDecision(event, 'rejected', reason, trigger);
-    return { interactionId: interaction.id, status: 'rejected', reason, trigger, retryAfterSeconds };
   }
 
   private logDecision(event: ChatEvent, result: string, reason?: string, trigger?: TriggerKind): void {
