@@ -1,7 +1,7 @@
 import type { CommunitySettings } from '../community/community-settings.js';
 import type { ChatMode } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { AiResult, AiStream, ServiceStatus } from './ai-result.js';
+import type { AiOrigin, AiResult, AiStream, ServiceStatus } from './ai-result.js';
 import { ownEndpointFor, type ProviderLink, type ProviderRegistry } from './provider-registry.js';
 import {
   type ChatDelta,
@@ -81,31 +81,19 @@ export class AiService {
    */
   async complete(request: AiRequest): Promise<AiResult> {
     const started = performance.now();
-    const reasons: string[] = [];
-    let lastError: unknown;
-    for (const [index, { kind, model, link }] of this.chain(request).entries()) {
-      if (request.signal?.aborted) break;
-      const chatRequest = this.chatRequest(request, model);
-      const attemptStarted = performance.now();
-      try {
-        const result = link.guard
-          ? await link.guard.execute((signal) => link.provider.chat(chatRequest, signal), request.signal)
-          : await link.provider.chat(chatRequest, request.signal);
-        this.observe(kind, 'success', attemptStarted);
-        return {
-          content: result.content,
-          toolCalls: result.tool_calls,
-          finishReason: result.finish_reason,
-          usage: result.usage,
-          ...this.origin(kind, result.model || model, index, reasons),
-          processingTimeMs: Math.round(performance.now() - started),
-        };
-      } catch (error) {
-        lastError = error;
-        reasons.push(this.failed(kind, error, attemptStarted));
-      }
-    }
-    throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError);
+    return this.firstAnswer(request, async ({ model, link }, chatRequest, origin) => {
+      const result = link.guard
+        ? await link.guard.execute((signal) => link.provider.chat(chatRequest, signal), request.signal)
+        : await link.provider.chat(chatRequest, request.signal);
+      return {
+        content: result.content,
+        toolCalls: result.tool_calls,
+        finishReason: result.finish_reason,
+        usage: result.usage,
+        ...origin(result.model || model),
+        processingTimeMs: Math.round(performance.now() - started),
+      };
+    });
   }
 
   /**
@@ -115,34 +103,48 @@ export class AiService {
    * @throws AiUnavailableError when no link produced a first delta.
    */
   async stream(request: AiRequest): Promise<AiStream> {
-    const reasons: string[] = [];
-    let lastError: unknown;
-    for (const [index, { kind, model, link }] of this.chain(request).entries()) {
-      if (request.signal?.aborted) break;
-      const chatRequest = this.chatRequest(request, model);
-      const attemptStarted = performance.now();
+    return this.firstAnswer(request, async ({ model, link }, chatRequest, origin) => {
       const open = async (signal: AbortSignal | undefined) => {
         const iterator = link.provider.stream(chatRequest, signal)[Symbol.asyncIterator]();
         return { iterator, first: await iterator.next() };
       };
+      // The attempt's signal stops applying once the first delta is in (its timeout is over), so
+      // the stream keeps listening to the caller's signal on its own.
+      const opened = link.guard
+        ? await link.guard.execute(
+            (signal) => open(request.signal ? AbortSignal.any([signal, request.signal]) : signal),
+            request.signal,
+            this.streamTimeouts.firstByteTimeoutMs,
+          )
+        : await open(request.signal);
+      return { ...origin(model), deltas: continueFrom(opened.first, opened.iterator) };
+    });
+  }
+
+  /**
+   * Runs `answer` on each link of the chain in turn and returns the first answer; each failure is
+   * counted and becomes part of the reasons (`fallbackReason` of a later answer).
+   * @throws AiUnavailableError when no link answered, or the caller cancelled before one did.
+   */
+  private async firstAnswer<T>(
+    request: AiRequest,
+    answer: (link: ChainLink, chatRequest: ChatRequest, origin: (model: string) => AiOrigin) => Promise<T>,
+  ): Promise<T> {
+    const reasons: string[] = [];
+    let lastError: unknown;
+    for (const [index, link] of this.chain(request).entries()) {
+      if (request.signal?.aborted) break;
+      const chatRequest = this.chatRequest(request, link.model);
+      const attemptStarted = performance.now();
       try {
-        // The attempt's signal stops applying once the first delta is in (its timeout is over), so
-        // the stream keeps listening to the caller's signal on its own.
-        const opened = link.guard
-          ? await link.guard.execute(
-              (signal) => open(request.signal ? AbortSignal.any([signal, request.signal]) : signal),
-              request.signal,
-              this.streamTimeouts.firstByteTimeoutMs,
-            )
-          : await open(request.signal);
-        this.observe(kind, 'success', attemptStarted);
-        return {
-          ...this.origin(kind, model, index, reasons),
-          deltas: continueFrom(opened.first, opened.iterator),
-        };
+        const result = await answer(link, chatRequest, (model) =>
+          this.origin(link.kind, model, index, reasons),
+        );
+        this.observe(link.kind, 'success', attemptStarted);
+        return result;
       } catch (error) {
         lastError = error;
-        reasons.push(this.failed(kind, error, attemptStarted));
+        reasons.push(this.failed(link.kind, error, attemptStarted));
       }
     }
     throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError);
@@ -159,9 +161,9 @@ export class AiService {
     };
   }
 
-  private origin(kind: ProviderKind, model: string, index: number, reasons: string[]) {
+  private origin(kind: ProviderKind, model: string, index: number, reasons: string[]): AiOrigin {
     return {
-      mode: kind === 'local' ? ('local' as const) : ('remote' as const),
+      mode: kind === 'local' ? 'local' : 'remote',
       provider: kind,
       model,
       serviceStatus: statusOf(index, kind),

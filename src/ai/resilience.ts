@@ -210,7 +210,7 @@ export class ResilientEndpoint {
       // A timeout aborts the signal; the provider then reports `aborted`, which is our timeout.
       const failure =
         signal.aborted && !callerSignal?.aborted && error instanceof ProviderError && error.code === 'aborted'
-          ? new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind)
+          ? this.timedOut(timeoutMs)
           : error;
       await this.reportShared(failure, limits, state);
       throw failure;
@@ -323,9 +323,13 @@ export class ResilientEndpoint {
     if (isTaskCancelledError(error)) {
       return signal?.aborted
         ? new ProviderError(`${this.kind}: cancelled`, 'aborted', this.kind)
-        : new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind);
+        : this.timedOut(timeoutMs);
     }
     return error;
+  }
+
+  private timedOut(timeoutMs: number): ProviderError {
+    return new ProviderError(`${this.kind}: no answer within ${timeoutMs} ms`, 'timeout', this.kind);
   }
 
   private build(): void {

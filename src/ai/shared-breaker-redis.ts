@@ -99,6 +99,7 @@ export class RedisSharedBreakerStore implements SharedBreakerStore {
   private readonly failureTtlMs: number;
   private readonly pauseMs: number;
   private readonly logger: Pick<Logger, 'warn' | 'info'> | undefined;
+  private readonly keyCache = new Map<string, readonly [open: string, failures: string, trial: string]>();
   private answering = true;
   /** No Redis operation before this time, ms since the epoch (after a failure). */
   private pausedUntil = 0;
@@ -119,9 +120,15 @@ export class RedisSharedBreakerStore implements SharedBreakerStore {
   }
 
   /** The Redis keys of one endpoint id: open, failures, trial (for operators and tests). */
-  keys(id: string): [open: string, failures: string, trial: string] {
-    const base = `${this.prefix}{${createHash('sha256').update(id).digest('hex').slice(0, 24)}}:`;
-    return [`${base}open`, `${base}failures`, `${base}trial`];
+  keys(id: string): readonly [open: string, failures: string, trial: string] {
+    // Every call checks the store: hash each endpoint's id once (there are few endpoints).
+    let keys = this.keyCache.get(id);
+    if (!keys) {
+      const base = `${this.prefix}{${createHash('sha256').update(id).digest('hex').slice(0, 24)}}:`;
+      keys = [`${base}open`, `${base}failures`, `${base}trial`];
+      this.keyCache.set(id, keys);
+    }
+    return keys;
   }
 
   async check(id: string, limits: SharedBreakerLimits): Promise<SharedBreakerView> {
@@ -158,7 +165,7 @@ export class RedisSharedBreakerStore implements SharedBreakerStore {
   }
 
   /** Runs a script by its SHA1, sending its source only when Redis answers NOSCRIPT. */
-  private run(lua: Script, keys: string[], args: number[]): Promise<unknown> {
+  private run(lua: Script, keys: readonly string[], args: number[]): Promise<unknown> {
     return this.guard(async () => {
       try {
         return await this.redis.evalsha(lua.sha, keys.length, ...keys, ...args);

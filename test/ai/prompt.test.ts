@@ -2,25 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { buildPrompt, type PromptInput, userTurn } from '../../src/ai/prompt.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import type { ContextMessage } from '../../src/stores/context-store.js';
+import { makeEvent } from '../router/triggers/support.js';
 
 const PERSONA = 'You are Captain Byte, a cheerful pirate who loves retro games.';
-
-function makeEvent(overrides: Partial<ChatEvent> = {}): ChatEvent {
-  return {
-    id: 'twitch:m1',
-    platform: 'twitch',
-    type: 'message',
-    communityId: 'twitch:channel:1234',
-    channelId: 'somechannel',
-    text: '',
-    user: { id: 'u1', login: 'alice', displayName: 'Alice', isBot: false, roles: [] },
-    isDirect: false,
-    mentionsBot: false,
-    meta: {},
-    receivedAt: 0,
-    ...overrides,
-  };
-}
 
 function input(overrides: Partial<PromptInput> = {}): PromptInput {
   const event = overrides.event ?? makeEvent({ text: '@chatgate what game is this?' });

@@ -3,6 +3,7 @@
  * use OpenAI's wire names (`messages`, `max_tokens`, `finish_reason`, `usage`) so that the
  * OpenAI-compatible route maps them one to one.
  */
+import { randomUUID } from 'node:crypto';
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
@@ -17,6 +18,11 @@ export interface ToolCall {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+}
+
+/** A new OpenAI-style call id, `call_` and 24 hex digits, for a call the server sent without one. */
+export function newToolCallId(): string {
+  return `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 }
 
 /** A streamed piece of a tool call; pieces with the same `index` concatenate. */

@@ -5,10 +5,10 @@ import {
   type ChatProvider,
   type ChatRequest,
   ProviderError,
-  type ToolDefinition,
 } from '../../../src/ai/providers/provider.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { failure } from '../../support/provider-error.js';
+import { weatherTool } from './tools.js';
 
 const request: ChatRequest = {
   model: 'llama3.2',
@@ -231,15 +231,6 @@ describe('ollama provider: models and health', () => {
   });
 });
 
-const weatherTool: ToolDefinition = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'The weather in a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    strict: true,
-  },
-};
 const withTools: ChatRequest = { ...request, tools: [weatherTool] };
 const twoCalls = [
   { name: 'get_weather', arguments: { city: 'Paris', units: { temp: 'C' } } },

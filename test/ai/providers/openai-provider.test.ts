@@ -3,14 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UpstreamError } from '../../../src/ai/providers/openai-compatible/map-errors.js';
 import { createOpenAIProvider } from '../../../src/ai/providers/openai-compatible/openai-provider.js';
-import type {
-  ChatDelta,
-  ChatProvider,
-  ChatRequest,
-  ToolDefinition,
-} from '../../../src/ai/providers/provider.js';
+import type { ChatDelta, ChatProvider, ChatRequest } from '../../../src/ai/providers/provider.js';
 import { type FakeServer, startFakeOpenAI } from '../../fakes/fake-openai.js';
 import { failure } from '../../support/provider-error.js';
+import { weatherTool } from './tools.js';
 
 const KEY = 'sk-test-0123456789abcdef';
 const request: ChatRequest = {
@@ -245,15 +241,6 @@ describe('openai provider: models and health', () => {
   });
 });
 
-const weatherTool: ToolDefinition = {
-  type: 'function',
-  function: {
-    name: 'get_weather',
-    description: 'The weather in a city',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-    strict: true,
-  },
-};
 const withTools: ChatRequest = { ...request, tools: [weatherTool] };
 const twoCalls = [
   { name: 'get_weather', arguments: { city: 'Paris', units: { temp: 'C' } }, id: 'call_paris' },

@@ -3,10 +3,9 @@
  * `tools` and `tool_choice`, assistant `tool_calls` (Ollama's `arguments` are objects, ours JSON
  * strings; Ollama gives no call ids), `tool` messages (`tool_name`), and `response_format` → `format`.
  */
-import { randomUUID } from 'node:crypto';
 import type { Message as OllamaMessage, Tool as OllamaTool } from 'ollama';
 import type { ChatMessage, ChatRequest, ResponseFormat, ToolCall, ToolCallDelta } from '../provider.js';
-import { ProviderError } from '../provider.js';
+import { newToolCallId, ProviderError } from '../provider.js';
 
 /** A request Ollama cannot carry out as asked: `http` 400, not retryable (another try cannot help). */
 function unsupported(message: string): ProviderError {
@@ -91,11 +90,6 @@ function parseArguments(text: string, where: string): Record<string, unknown> {
     throw unsupported(`${where} is not a JSON object; Ollama needs one`);
   }
   return value as Record<string, unknown>;
-}
-
-/** A new OpenAI-style call id, `call_` and 24 hex digits. */
-export function newToolCallId(): string {
-  return `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 }
 
 /**

@@ -3,7 +3,6 @@
  * same on both sides; this file only copies what is set and checks what comes back (answers are
  * read as `unknown`: an OpenAI-compatible server is not always OpenAI).
  */
-import { randomUUID } from 'node:crypto';
 import type {
   ChatMessage,
   ChatRequest,
@@ -13,7 +12,7 @@ import type {
   ToolCallDelta,
   Usage,
 } from '../provider.js';
-import { ProviderError } from '../provider.js';
+import { newToolCallId, ProviderError } from '../provider.js';
 
 /**
  * A `POST /chat/completions` body, as far as we send one: our request's OpenAI settings (its
@@ -134,11 +133,6 @@ function fromToolCalls(calls: unknown): ToolCall[] {
       const id = typeof call.id === 'string' && call.id !== '' ? call.id : newToolCallId();
       return { id, type: 'function', function: { name: f.name, arguments: args } };
     });
-}
-
-/** An OpenAI-style call id, `call_` and 24 hex digits, for a server that sent none. */
-function newToolCallId(): string {
-  return `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
 }
 
 function badToolCall(what: string): ProviderError {
