@@ -122,28 +122,30 @@ export async function createServices(config: Config, options: ServiceOptions = {
     metrics,
     logger,
   });
-  // Failures the queue reports (timeouts, shutdown); their log writes are awaited at close.
-  const failureWrites = new Set<Promise<unknown>>();
+  // Failures the queue reports (timeouts, shutdown): their log writes and callbacks are awaited at close.
+  const failureWork = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    failureWork.add(work);
+    const done = () => failureWork.delete(work);
+    work.then(done, done);
+  };
   const onError = (job: InteractionJob, error: unknown) => {
     // Recorded and told by the runner already; thrown only to mark the job failed in Redis.
     if (error instanceof InteractionFailedError) return;
-    const write = interactions
-      .update(job.interactionId, {
-        status: 'failed',
-        reason: error instanceof Error ? error.message : 'failed',
-        completedAt: Date.now(),
-      })
-      .catch((writeError: unknown) =>
-        logger.warn({ err: writeError }, 'could not record a failed interaction'),
-      )
-      .finally(() => failureWrites.delete(write));
-    failureWrites.add(write);
+    track(
+      interactions
+        .update(job.interactionId, {
+          status: 'failed',
+          reason: error instanceof Error ? error.message : 'failed',
+          completedAt: Date.now(),
+        })
+        .catch((writeError: unknown) =>
+          logger.warn({ err: writeError }, 'could not record a failed interaction'),
+        ),
+    );
     // A job the runner never saw (closed before its turn) has told no one: tell its caller.
     if (error instanceof InteractionShutdownError && !error.started) {
-      const told = delivery
-        .deliver(job, { ok: false, error: error.message, processingTimeMs: 0 })
-        .finally(() => failureWrites.delete(told));
-      failureWrites.add(told);
+      track(delivery.deliver(job, { ok: false, error: error.message, processingTimeMs: 0 }));
     }
     logger.warn({ action: 'interaction', interaction: job.interactionId, err: error }, 'interaction aborted');
   };
@@ -221,7 +223,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     close: async (options = {}) => {
       const deadline = options.graceMs === undefined ? undefined : Date.now() + options.graceMs;
       await queue.close(options);
-      await Promise.allSettled([...failureWrites]);
+      await Promise.allSettled([...failureWork]);
       // Callbacks still on their way get what is left of the grace, and at least 2 s.
       await delivery.drain(deadline === undefined ? 30_000 : Math.max(2000, deadline - Date.now()));
       await outbox?.close();
