@@ -19,6 +19,7 @@ import {
 import type { Logger } from 'pino';
 import type { PlatformsConfig } from '../../src/config/schema.js';
 import type { AdapterStatus } from '../../src/core/adapter.js';
+import { settlesWithin } from '../../src/core/settles-within.js';
 import { type ConnectionFailure, describeCloseCode, describeLoginError, redact } from './errors.js';
 
 /** The `platforms.discord` section of chatgate's config. */
@@ -151,12 +152,7 @@ export class DiscordConnection {
       this.watchdog = setInterval(() => this.checkTraffic(limit), Math.max(50, Math.min(limit / 4, 30_000)));
       this.watchdog.unref();
     }
-    let timer: NodeJS.Timeout | undefined;
-    const wait = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.startWaitMs ?? 30_000);
-    });
-    await Promise.race([this.connect('connecting'), wait]);
-    clearTimeout(timer);
+    await settlesWithin(this.connect('connecting'), this.options.startWaitMs ?? 30_000);
   }
 
   /** Destroys the client (closes the gateway with 1000); no retry after this. */

@@ -146,31 +146,23 @@ class DiscordAdapter implements PlatformAdapter {
     const botId = client.user?.id;
     if (!botId) return;
     const event = normalizeMessage(message, botId, this.now());
-    if (!event) return;
-    if (!messageAllowed(message, this.lists)) {
-      host.logger.debug(
-        { eventId: event.id, channelId: event.channelId },
-        'discord: outside the allow lists',
-      );
-      return;
-    }
-    this.hand(host, event);
+    if (event) this.hand(host, event, messageAllowed(message, this.lists));
   }
 
   private onMemberJoin(host: AdapterHost, member: GuildMember): void {
     const event = normalizeMemberJoin(member, this.now());
-    if (!event) return;
-    if (!memberJoinAllowed(member, this.lists)) {
+    if (event) this.hand(host, event, memberJoinAllowed(member, this.lists));
+  }
+
+  /** Hands `event` to the router when the allow lists let it through; logs it otherwise. */
+  private hand(host: AdapterHost, event: ChatEvent, allowed: boolean): void {
+    if (!allowed) {
       host.logger.debug(
         { eventId: event.id, channelId: event.channelId },
         'discord: outside the allow lists',
       );
       return;
     }
-    this.hand(host, event);
-  }
-
-  private hand(host: AdapterHost, event: ChatEvent): void {
     host.ingest(event).catch((error: unknown) => {
       host.logger.error({ eventId: event.id, error: String(error) }, 'discord: ingest failed');
     });

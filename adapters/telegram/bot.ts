@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import type { AdapterStatus } from '../../src/core/adapter.js';
+import { settlesWithin } from '../../src/core/settles-within.js';
 import { describeConnectionFailure, readFailure, redact } from './api-error.js';
 
 /** The Update kinds we ask for; the rest would only be dropped (normalize.ts). */
@@ -120,12 +121,7 @@ export class TelegramBot {
     this.hooks = hooks;
     this.running = true;
     this.failures = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.startTimeoutMs);
-    });
-    await Promise.race([this.connect(), timeout]);
-    clearTimeout(timer);
+    await settlesWithin(this.connect(), this.options.startTimeoutMs);
   }
 
   /** Feeds one webhook Update to telegraf (shaped like an Update: see webhook.ts `isUpdate`). */
@@ -227,12 +223,7 @@ export class TelegramBot {
     } catch {
       // Polling already ended (telegraf throws "Bot is not running!").
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.options.stopTimeoutMs);
-    });
-    await Promise.race([polling, timeout]);
-    clearTimeout(timer);
+    await settlesWithin(polling, this.options.stopTimeoutMs);
   }
 
   private armWatchdog(): void {

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import type { ChatEvent } from '../../src/core/chat-event.js';
+import { settlesWithin } from '../../src/core/settles-within.js';
 import { isParseFailure, isRetryable, readFailure, TelegramApiError } from './api-error.js';
 import { toMarkdownV2 } from './markdown.js';
 import { splitMessage } from './split.js';
@@ -154,11 +155,6 @@ export class TelegramSender {
   async drain(graceMs: number): Promise<void> {
     for (const timer of this.typers) clearInterval(timer);
     this.typers.clear();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([this.throttle.idle(), timeout]);
-    clearTimeout(timer);
+    await settlesWithin(this.throttle.idle(), graceMs);
   }
 }

@@ -7,6 +7,7 @@
  */
 import tmi, { type Client, type Events } from 'tmi.js';
 import type { AdapterHost, AdapterState, AdapterStatus } from '../../src/core/adapter.js';
+import { settlesWithin } from '../../src/core/settles-within.js';
 import { type JoinThrottle, joinWithBackoff } from './join-throttle.js';
 import type { Clock } from './limits.js';
 import type { TmiEventName, TwitchInbound } from './normalize.js';
@@ -18,7 +19,6 @@ import {
   logNotice,
   redactSecrets,
   tmiOptions,
-  within,
 } from './tmi-setup.js';
 import { SilenceWatchdog } from './watchdog.js';
 
@@ -32,6 +32,7 @@ export interface ConnectionHandlers {
   status(state: AdapterState): void;
 }
 
+/** The longest wait for a PART or the disconnect (tmi.js's command promises can wait long), ms. */
 const PART_TIMEOUT_MS = 1_500;
 const WATCHDOG_PROBE = 'PING :chatgate-watchdog';
 
@@ -91,11 +92,11 @@ export class TwitchConnection {
     this.watchdog.stop();
     const client = this.client;
     if (client && this.status === 'online') {
-      await Promise.allSettled(
-        [...this.joined].map((channel) => within(client.part(channel), PART_TIMEOUT_MS)),
+      await Promise.all(
+        [...this.joined].map((channel) => settlesWithin(client.part(channel), PART_TIMEOUT_MS)),
       );
     }
-    if (client && this.socketOpen) await within(client.disconnect(), PART_TIMEOUT_MS).catch(noop);
+    if (client && this.socketOpen) await settlesWithin(client.disconnect(), PART_TIMEOUT_MS);
     this.client = undefined;
     this.socketOpen = false;
     this.joined.clear();
@@ -126,11 +127,6 @@ export class TwitchConnection {
     return this.roomIds.get(channel);
   }
 
-  /** The channels to be in (joined or not yet). */
-  channels(): string[] {
-    return [...this.wanted];
-  }
-
   /** Adds a channel at run time and joins it (now when online, else on connect). */
   join(channel: string): void {
     const login = channelLogin(channel);
@@ -142,8 +138,7 @@ export class TwitchConnection {
   async part(channel: string): Promise<void> {
     const login = channelLogin(channel);
     this.wanted.delete(login);
-    if (this.client && this.joined.has(login))
-      await within(this.client.part(login), PART_TIMEOUT_MS).catch(noop);
+    if (this.client && this.joined.has(login)) await settlesWithin(this.client.part(login), PART_TIMEOUT_MS);
     this.joined.delete(login);
   }
 

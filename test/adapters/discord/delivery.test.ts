@@ -6,17 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { RecordedRequest } from '../../fakes/fake-discord.js';
-import {
-  messageCreate,
-  SCENE,
-  type Scene,
-  settle,
-  sleep,
-  startScene,
-  TOKEN,
-  until,
-  user,
-} from './support.js';
+import { waitFor } from '../../support/services.js';
+import { messageCreate, SCENE, type Scene, settle, sleep, startScene, TOKEN, user } from './support.js';
 
 const alice = user('500000000000000301', 'alice');
 const SAFE = { parse: [], replied_user: true };
@@ -104,7 +95,7 @@ describe('Discord delivery', () => {
       scene.fake.requests.filter((r) => r.path === `/api/v10/channels/${SCENE.thread}/typing`).length;
     const before = typing();
     const stop = scene.adapter.typing?.(event);
-    await until(() => (typing() - before >= 3 ? true : undefined));
+    await waitFor(() => (typing() - before >= 3 ? true : undefined));
     stop?.();
     await sleep(100); // a renewal already in flight may still land
     const after = typing();

@@ -9,6 +9,7 @@ import { createDiscordAdapter } from '../../../adapters/discord/index.js';
 import type { PlatformAdapter } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../../fakes/fake-discord.js';
+import { waitFor } from '../../support/services.js';
 import {
   configFor,
   type RecordingHost,
@@ -17,7 +18,6 @@ import {
   sleep,
   startAdapter,
   TOKEN,
-  until,
 } from './support.js';
 
 const GUILD = '700000000000000100';
@@ -107,7 +107,7 @@ describe('Discord connection', () => {
     const host = recordingHost();
     adapter = await startAdapter(f, host);
     f.send({ op: 7, d: null, s: null, t: null });
-    await until(() => (ops(f, 6) === 1 && adapter?.state().status === 'online' ? true : undefined));
+    await waitFor(() => (ops(f, 6) === 1 && adapter?.state().status === 'online' ? true : undefined));
     expect(f.received.find((p) => p.op === 6)?.d).toMatchObject({ session_id: 'fake-session-1' });
     expect(ops(f, 2)).toBe(1);
     expect(statuses(host)).toEqual(['connecting', 'online', 'reconnecting', 'online']);
@@ -119,7 +119,7 @@ describe('Discord connection', () => {
     const host = recordingHost();
     adapter = await startAdapter(f, host);
     f.closeSocket(4000);
-    await until(() => (ops(f, 6) === 1 && adapter?.state().status === 'online' ? true : undefined));
+    await waitFor(() => (ops(f, 6) === 1 && adapter?.state().status === 'online' ? true : undefined));
     expect(f.connections).toHaveLength(2);
     expect(statuses(host)).toContain('reconnecting');
   });
@@ -128,7 +128,7 @@ describe('Discord connection', () => {
     const f = await setUp();
     adapter = await startAdapter(f, recordingHost());
     f.send({ op: 9, d: true, s: null, t: null });
-    await until(() => (ops(f, 6) === 1 && adapter?.state().status === 'online' ? true : undefined));
+    await waitFor(() => (ops(f, 6) === 1 && adapter?.state().status === 'online' ? true : undefined));
     expect(f.connections).toHaveLength(1);
   });
 
@@ -136,7 +136,7 @@ describe('Discord connection', () => {
     const f = await setUp();
     adapter = await startAdapter(f, recordingHost());
     f.closeSocket(4014);
-    await until(() => (adapter?.state().status === 'offline' ? true : undefined));
+    await waitFor(() => (adapter?.state().status === 'offline' ? true : undefined));
     expect(adapter.state().error).toMatch(/Privileged Gateway Intents.*Message Content Intent/);
     await sleep(650);
     expect(f.connections).toHaveLength(1);
@@ -149,7 +149,7 @@ describe('Discord connection', () => {
     adapter = createDiscordAdapter(configFor(f), { retryDelayMs: 50 });
     await adapter?.start(host);
     expect(adapter?.state()).toMatchObject({ status: 'reconnecting', error: expect.stringContaining('502') });
-    await until(() => (adapter?.state().status === 'online' ? true : undefined));
+    await waitFor(() => (adapter?.state().status === 'online' ? true : undefined));
     expect(adapter?.state().error).toBeUndefined();
   });
 
@@ -157,7 +157,7 @@ describe('Discord connection', () => {
     const f = await setUp({ heartbeatIntervalMs: 60_000 });
     const host = recordingHost();
     adapter = await startAdapter(f, host, {}, { watchdogMs: 300 });
-    await until(() => (ops(f, 2) === 2 && adapter?.state().status === 'online' ? true : undefined));
+    await waitFor(() => (ops(f, 2) === 2 && adapter?.state().status === 'online' ? true : undefined));
     expect(host.logs.some((line) => line.includes('no gateway traffic'))).toBe(true);
   });
 

@@ -8,7 +8,8 @@
 import { afterAll, expect, it } from 'vitest';
 import type { PlatformAdapter } from '../../../src/core/adapter.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
-import { recordingHost, settle, startAdapter, TOKEN, until } from './support.js';
+import { waitFor } from '../../support/services.js';
+import { recordingHost, settle, startAdapter, TOKEN } from './support.js';
 
 const GUILD = '800000000000000100';
 const CHANNEL = '800000000000000101';
@@ -32,9 +33,12 @@ it('Invalid Session (op 9, not resumable): identifies anew, online again, events
   const host = recordingHost();
   adapter = await startAdapter(f, host);
   f.send({ op: 9, d: false, s: null, t: null });
-  await until(() => (adapter?.state().status === 'reconnecting' ? true : undefined));
+  await waitFor(() => (adapter?.state().status === 'reconnecting' ? true : undefined));
   const identified = () => f.received.filter((p) => p.op === 2).length;
-  await until(() => (identified() === 2 && adapter?.state().status === 'online' ? true : undefined), 10_000);
+  await waitFor(
+    () => (identified() === 2 && adapter?.state().status === 'online' ? true : undefined),
+    10_000,
+  );
   expect(f.received.filter((p) => p.op === 6)).toHaveLength(0);
   expect(await settle(f, host, { guildId: GUILD, channelId: CHANNEL })).toEqual([]);
 });

@@ -10,6 +10,7 @@ import { createDiscordAdapter } from '../../../adapters/discord/index.js';
 import type { AdapterHost, PlatformAdapter } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
+import { waitFor } from '../../support/services.js';
 
 export const TOKEN = 'fake-discord-token-0123456789';
 
@@ -66,19 +67,8 @@ export async function startAdapter(
   const adapter = createDiscordAdapter(configFor(fake, config), options);
   if (!adapter) throw new Error('no adapter: the token is unset');
   await adapter.start(host);
-  await until(() => adapter.state().status === 'online' || undefined);
+  await waitFor(() => adapter.state().status === 'online' || undefined);
   return adapter;
-}
-
-/** Polls `check` every 10 ms until it returns something other than `undefined`. */
-export async function until<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -161,7 +151,7 @@ export async function settle(
     content: `marker ${nextId()}`,
   });
   fake.dispatch('MESSAGE_CREATE', marker);
-  const at = await until(() => {
+  const at = await waitFor(() => {
     const index = host.events.findIndex((e) => e.messageId === marker.id);
     return index >= 0 ? index : undefined;
   });

@@ -14,6 +14,7 @@ import type { Clock } from '../../../adapters/twitch/limits.js';
 import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { FakeTwitch } from '../../fakes/fake-twitch.js';
+import { waitFor } from '../../support/services.js';
 
 /** The bot's login in these tests. */
 export const BOT = 'chatgatebot';
@@ -113,18 +114,12 @@ export function roomIdFor(channel: string): string {
   return `7${channel.length}0${channel.charCodeAt(0)}`;
 }
 
-/** Resolves when `check()` holds; rejects after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => T | undefined | null | false,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Resolves when `check()` holds (`waitFor`, with `false` and `null` also meaning not yet); rejects after `timeoutMs`. */
+export function eventually<T>(check: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
+  return waitFor(() => {
     const value = check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+    return value === null || value === false ? undefined : value;
+  }, timeoutMs);
 }
 
 /**
