@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { requireBearer } from './http/auth.js';
+import { requireAdmin, requireBearer } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { communityRoutes } from './http/routes/communities.js';
@@ -17,11 +17,6 @@ import type { Services } from './services.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/**
- * Builds the fastify app on top of `services`. It never listens: `main.ts` does, and tests drive it
- * with `app.inject`. Routes: interactions and status behind the API keys, admin behind the admin
- * key, health and metrics open.
- */
 export interface AppOptions {
   /** Platform webhooks to mount (Telegram); they authenticate with their own secret. */
   webhooks?: TelegramWebhookHandler[];
@@ -31,6 +26,11 @@ export interface AppOptions {
   probesOnly?: boolean;
 }
 
+/**
+ * Builds the fastify app on top of `services`. It never listens: `main.ts` does, and tests drive it
+ * with `app.inject`. Routes: interactions and status behind the API keys, admin behind the admin
+ * key, health and metrics open, the OpenAI API and webhooks with their own auth.
+ */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,
@@ -78,12 +78,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
   });
-  await app.register(adminRoutes(services));
-  await app.register(communityRoutes(services));
-  await app.register(interactionLogRoutes(services));
-  await app.register(sessionRoutes(services));
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
+    await admin.register(adminRoutes(services));
+    await admin.register(communityRoutes(services));
+    await admin.register(interactionLogRoutes(services));
+    await admin.register(sessionRoutes(services));
+    await admin.register(twitchChannelRoutes(services, options.twitch));
+  });
   await app.register(openAIRoutes(services));
-  await app.register(twitchChannelRoutes(services, options.twitch));
   for (const webhook of options.webhooks ?? []) await app.register(telegramWebhookRoute(webhook));
   return app;
 }

@@ -11,32 +11,30 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-const digestCache = new WeakMap<readonly string[], Buffer[]>();
-
 /**
- * Whether `token` is one of `keys` (any token, or none, when there are no keys). Compared as
- * SHA-256 digests in constant time, so neither a key nor its length leaks through timing.
+ * A check of Bearer tokens against `keys` (any token, or none, passes when there are no keys).
+ * Compared as SHA-256 digests in constant time, so neither a key nor its length leaks through
+ * timing; the keys' digests are computed once, here.
  */
-export function bearerAllowed(keys: readonly string[], token: string | undefined): boolean {
-  if (keys.length === 0) return true;
-  if (!token) return false;
-  let digests = digestCache.get(keys);
-  if (!digests) {
-    digests = keys.map(digest);
-    digestCache.set(keys, digests);
-  }
-  const candidate = digest(token);
-  return digests.some((known) => timingSafeEqual(known, candidate));
+export function bearerCheck(keys: readonly string[]): (token: string | undefined) => boolean {
+  if (keys.length === 0) return () => true;
+  const digests = keys.map(digest);
+  return (token) => {
+    if (!token) return false;
+    const candidate = digest(token);
+    return digests.some((known) => timingSafeEqual(known, candidate));
+  };
 }
 
 /**
- * A preHandler that admits requests whose `Authorization: Bearer <key>` is one of `keys`. With no
+ * An onRequest hook that admits requests whose `Authorization: Bearer <key>` is one of `keys`. With no
  * keys, every request is admitted (the service warns about it at start).
  */
 export function requireBearer(keys: readonly string[]) {
+  const allowed = bearerCheck(keys);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
-    if (bearerAllowed(keys, token)) return;
+    if (allowed(token)) return;
     return sendError(
       request,
       reply,
@@ -54,13 +52,14 @@ export function requireBearer(keys: readonly string[]) {
  * are closed to everyone until CHATGATE_ADMIN_KEY is set.
  */
 export function requireAdmin(adminKey: string | undefined, apiKeys: readonly string[]) {
-  const adminKeys = adminKey ? [adminKey] : [];
-  const open = adminKeys.length === 0 && apiKeys.length === 0;
+  const open = !adminKey && apiKeys.length === 0;
+  const isAdmin = adminKey ? bearerCheck([adminKey]) : undefined;
+  const isCaller = apiKeys.length > 0 ? bearerCheck(apiKeys) : undefined;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (open) return;
     const token = bearerToken(request);
-    if (token && adminKeys.length > 0 && bearerAllowed(adminKeys, token)) return;
-    if (token && apiKeys.length > 0 && bearerAllowed(apiKeys, token)) {
+    if (token && isAdmin?.(token)) return;
+    if (token && isCaller?.(token)) {
       const detail = adminKey
         ? 'this key may not use admin routes'
         : 'admin routes need CHATGATE_ADMIN_KEY to be set';

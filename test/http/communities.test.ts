@@ -19,6 +19,9 @@ describe('community configuration, sessions and the admin rule', () => {
     await h.start({ auth: { apiKeys: [CALLER], adminKey: ADMIN } }, { logger });
   }
 
+  const writeConfig = (payload: object, method: 'PUT' | 'PATCH' = 'PUT') =>
+    h.app.inject({ method, url: CONFIG_URL, headers: as(ADMIN), payload });
+
   it('answers 401 without a key and 403 with a caller key on every admin route', async () => {
     await start();
     const adminRoutes = [
@@ -41,10 +44,8 @@ describe('community configuration, sessions and the admin rule', () => {
         (await h.app.inject({ method, url, headers: as(CALLER), payload: {} })).statusCode,
         `${method} ${url} as caller`,
       ).toBe(403);
-      expect(
-        (await h.app.inject({ method, url, headers: as(ADMIN), payload: {} })).statusCode,
-        `${method} ${url} as admin`,
-      ).not.toBe(401);
+      const asAdmin = (await h.app.inject({ method, url, headers: as(ADMIN), payload: {} })).statusCode;
+      expect([401, 403], `${method} ${url} as admin`).not.toContain(asAdmin);
     }
     // The caller's own routes take the caller key, not nothing.
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
@@ -55,18 +56,13 @@ describe('community configuration, sessions and the admin rule', () => {
 
   it('stores a config with PUT, never returns its API key, and steers the next interaction', async () => {
     await start();
-    const put = await h.app.inject({
-      method: 'PUT',
-      url: CONFIG_URL,
-      headers: as(ADMIN),
-      payload: {
-        provider: 'ollama',
-        model: 'qwen3:0.6b',
-        system_prompt: 'You are Captain Chat, a pirate.',
-        temperature: 0.3,
-        api_key: 'sk-community-secret-9876',
-        triggers: { greeting: { enabled: false } },
-      },
+    const put = await writeConfig({
+      provider: 'ollama',
+      model: 'qwen3:0.6b',
+      system_prompt: 'You are Captain Chat, a pirate.',
+      temperature: 0.3,
+      api_key: 'sk-community-secret-9876',
+      triggers: { greeting: { enabled: false } },
     });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({
@@ -126,28 +122,18 @@ describe('community configuration, sessions and the admin rule', () => {
 
   it('names every bad field of a PUT in one 400', async () => {
     await start();
-    const response = await h.app.inject({
-      method: 'PUT',
-      url: CONFIG_URL,
-      headers: as(ADMIN),
-      payload: {
-        temperature: 3,
-        max_tokens: 0,
-        provider: 'gpt',
-        colour: 'blue',
-        system_prompt: 'x'.repeat(4001),
-      },
+    const response = await writeConfig({
+      temperature: 3,
+      max_tokens: 0,
+      provider: 'gpt',
+      colour: 'blue',
+      system_prompt: 'x'.repeat(4001),
     });
     expect(response.statusCode).toBe(400);
     const { detail } = response.json();
     for (const field of ['temperature', 'max_tokens', 'provider', 'colour', 'system_prompt'])
       expect(detail).toContain(`${field}:`);
-    const personality = await h.app.inject({
-      method: 'PUT',
-      url: CONFIG_URL,
-      headers: as(ADMIN),
-      payload: { personality: 'grumpy' },
-    });
+    const personality = await writeConfig({ personality: 'grumpy' });
     expect(personality.json().detail).toContain(
       'personality: must be one of friendly|general|creative|supportive|fun|random',
     );
@@ -155,18 +141,8 @@ describe('community configuration, sessions and the admin rule', () => {
 
   it('merges with PATCH, lists communities, and deletes back to the defaults', async () => {
     await start();
-    await h.app.inject({
-      method: 'PUT',
-      url: CONFIG_URL,
-      headers: as(ADMIN),
-      payload: { model: 'qwen3:0.6b', temperature: 1.1 },
-    });
-    const patched = await h.app.inject({
-      method: 'PATCH',
-      url: CONFIG_URL,
-      headers: as(ADMIN),
-      payload: { temperature: 0.5 },
-    });
+    await writeConfig({ model: 'qwen3:0.6b', temperature: 1.1 });
+    const patched = await writeConfig({ temperature: 0.5 }, 'PATCH');
     expect(patched.json()).toMatchObject({ model: 'qwen3:0.6b', temperature: 0.5 });
     const list = (
       await h.app.inject({ method: 'GET', url: '/api/v1/communities?limit=10', headers: as(ADMIN) })

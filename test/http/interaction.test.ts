@@ -18,6 +18,7 @@ const demoEvent = (overrides: Record<string, unknown> = {}) => ({
 describe('POST /api/v1/ai/interaction', () => {
   const h = useFakeOllamaApp();
   const start = (overrides: Parameters<FakeOllamaApp['start']>[0] = {}) => h.start(overrides);
+  const post = (payload: object) => h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload });
 
   async function finished(id: string) {
     return waitFor(async () => {
@@ -30,11 +31,7 @@ describe('POST /api/v1/ai/interaction', () => {
   it('acks with 202 at once and the interaction reaches done with the model reply', async () => {
     await start();
     h.ollama.behave({ reply: '<think>they greet me</think>Hey viewer, doing great!' });
-    const response = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      payload: demoEvent(),
-    });
+    const response = await post(demoEvent());
     expect(response.statusCode).toBe(202);
     const ack = response.json();
     expect(ack).toMatchObject({ status: 'queued', trigger: 'greeting' });
@@ -67,9 +64,7 @@ describe('POST /api/v1/ai/interaction', () => {
     await start();
     await h.ollama.down();
     try {
-      const ack = (
-        await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
-      ).json();
+      const ack = (await post(demoEvent())).json();
       const done = await finished(ack.interaction_id);
       expect(done.reply).toMatchObject({ mode: 'local', provider: 'local', service_status: 'offline' });
       expect(done.reply.fallback_reason).toContain('ollama: connection');
@@ -83,21 +78,9 @@ describe('POST /api/v1/ai/interaction', () => {
     await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<typeof start>[0]);
     h.ollama.behave({ reply: (body) => `reply #${(body as { messages: unknown[] }).messages.length}` });
     const user = { id: 'u-context', login: 'viewer' };
-    const first = (
-      await h.app.inject({
-        method: 'POST',
-        url: '/api/v1/ai/interaction',
-        payload: demoEvent({ user, text: '@chatgate one' }),
-      })
-    ).json();
+    const first = (await post(demoEvent({ user, text: '@chatgate one' }))).json();
     await finished(first.interaction_id);
-    const second = (
-      await h.app.inject({
-        method: 'POST',
-        url: '/api/v1/ai/interaction',
-        payload: demoEvent({ user, text: '@chatgate two' }),
-      })
-    ).json();
+    const second = (await post(demoEvent({ user, text: '@chatgate two' }))).json();
     const done = await finished(second.interaction_id);
     // system + (user, assistant) of the first turn + this user turn.
     expect(done.reply.text).toBe('reply #4');
@@ -105,11 +88,7 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('answers 200 ignored with the reason when nothing triggers', async () => {
     await start();
-    const response = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      payload: demoEvent({ text: 'this is fine' }),
-    });
+    const response = await post(demoEvent({ text: 'this is fine' }));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'ignored', reason: 'no_trigger' });
   });
@@ -117,15 +96,10 @@ describe('POST /api/v1/ai/interaction', () => {
   it('answers 503 with retry_after when the queue is full', async () => {
     await start({ queue: { maxConcurrent: 1, maxSize: 1 } });
     h.ollama.behave({ latencyMs: 500 });
-    const post = () =>
-      h.app.inject({
-        method: 'POST',
-        url: '/api/v1/ai/interaction',
-        payload: demoEvent({ text: '@chatgate hi' }),
-      });
-    expect((await post()).statusCode).toBe(202);
-    expect((await post()).statusCode).toBe(202);
-    const full = await post();
+    const mention = () => post(demoEvent({ text: '@chatgate hi' }));
+    expect((await mention()).statusCode).toBe(202);
+    expect((await mention()).statusCode).toBe(202);
+    const full = await mention();
     expect(full.statusCode).toBe(503);
     expect(full.json()).toMatchObject({ error_code: 'queue_full' });
     expect(full.json().retry_after).toBeGreaterThanOrEqual(1);
@@ -142,11 +116,7 @@ describe('POST /api/v1/ai/interaction', () => {
     ['type', { type: 'party' }],
   ])('answers 400 naming the field %s', async (field, change) => {
     await start();
-    const response = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      payload: demoEvent(change),
-    });
+    const response = await post(demoEvent(change));
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.error_code).toBe('validation_error');
@@ -187,20 +157,16 @@ describe('POST /api/v1/ai/interaction', () => {
     try {
       await start();
       h.ollama.behave({ reply: 'Welcome!' });
-      const response = await h.app.inject({
-        method: 'POST',
-        url: '/api/v1/ai/interaction',
-        payload: {
-          session_id: 'sess-42',
-          message_type: 'chatMessage',
-          message_content: 'hello chatgate',
-          user_id: '1001',
-          entity_id: 'twitch:channel:77',
-          platform: 'twitch',
-          username: 'viewer',
-          display_name: 'Viewer',
-          callback_url: callbackUrl,
-        },
+      const response = await post({
+        session_id: 'sess-42',
+        message_type: 'chatMessage',
+        message_content: 'hello chatgate',
+        user_id: '1001',
+        entity_id: 'twitch:channel:77',
+        platform: 'twitch',
+        username: 'viewer',
+        display_name: 'Viewer',
+        callback_url: callbackUrl,
       });
       expect(response.statusCode).toBe(202);
       const { interaction_id } = response.json();
@@ -222,20 +188,10 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('lists recent interactions newest first, filtered by status and community', async () => {
     await start();
-    await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      payload: demoEvent({ text: 'nothing here' }),
-    });
-    const queued = (
-      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: demoEvent() })
-    ).json();
+    await post(demoEvent({ text: 'nothing here' }));
+    const queued = (await post(demoEvent())).json();
     await finished(queued.interaction_id);
-    await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      payload: demoEvent({ community_id: 'api:other', text: 'still nothing' }),
-    });
+    await post(demoEvent({ community_id: 'api:other', text: 'still nothing' }));
     const all = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=10' })).json();
     expect(all.interactions.map((item: { event: { text: string } }) => item.event.text)).toEqual([
       'still nothing',

@@ -39,6 +39,9 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}`, ...headers },
       body: JSON.stringify(body),
     });
+  /** A raw streamed completion of one user message, through chatgate/auto. */
+  const postStream = (content: string) =>
+    post({ model: 'chatgate/auto', stream: true, messages: [{ role: 'user', content }] });
 
   it('answers through the SDK with the model reply and the provider usage, in OpenAI shape', async () => {
     await start();
@@ -91,11 +94,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
   it('ends a raw stream with data: [DONE] and never leaks Ollama NDJSON', async () => {
     await start();
     h.ollama.behave({ reply: 'héllo wörld 👋', chunkBytes: 3 });
-    const response = await post({
-      model: 'chatgate/auto',
-      stream: true,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
+    const response = await postStream('hi');
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const body = await response.text();
     expect(body).not.toContain('"done"');
@@ -169,11 +168,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
   it('falls back when the model does not send its first byte in time, and the stream still ends with [DONE]', async () => {
     await start();
     h.ollama.behave({ hang: true });
-    const streamed = await post({
-      model: 'chatgate/auto',
-      stream: true,
-      messages: [{ role: 'user', content: 'hello' }],
-    });
+    const streamed = await postStream('hello');
     expect(streamed.headers.get('x-chatgate-fallback')).toContain('ollama: timeout');
     const events = sseEvents(await streamed.text());
     expect((events[0] as { model: string }).model).toBe('local-responder');
@@ -192,11 +187,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
   it('ends a stream cut mid-way with an error event and no [DONE]', async () => {
     await start();
     h.ollama.behave({ reply: 'a b c d e f g h', cutAfterParts: 3 });
-    const response = await post({
-      model: 'chatgate/auto',
-      stream: true,
-      messages: [{ role: 'user', content: 'go' }],
-    });
+    const response = await postStream('go');
     const events = sseEvents(await response.text());
     expect(events).not.toContain('[DONE]');
     const last = events.at(-1) as { error: { type: string; code: string } };
@@ -207,24 +198,17 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
   it('ends the stream with an error event when the upstream stops without its final chunk', async () => {
     await start();
     h.ollama.behave({ reply: 'one two three four', cutAfterParts: 2, cutCleanly: true });
-    const response = await post({
-      model: 'chatgate/auto',
-      stream: true,
-      messages: [{ role: 'user', content: 'go' }],
-    });
+    const response = await postStream('go');
     const events = sseEvents(await response.text());
     expect(events).not.toContain('[DONE]');
+    expect((events.at(-1) as { error?: unknown }).error).toBeDefined();
   });
 
   it('ends a stalled stream at the total stream timeout, with an error event', async () => {
     await start({ ai: { streamTimeoutMs: 1000 } });
     // The first piece holds a whole NDJSON line (the first byte arrives), then the upstream stalls.
     h.ollama.behave({ reply: 'slow words keep coming here', chunkBytes: 400, chunkDelayMs: 5000 });
-    const response = await post({
-      model: 'chatgate/auto',
-      stream: true,
-      messages: [{ role: 'user', content: 'go' }],
-    });
+    const response = await postStream('go');
     const events = sseEvents(await response.text());
     expect(events).not.toContain('[DONE]');
     expect((events.at(-1) as { error?: unknown }).error).toBeDefined();
@@ -233,11 +217,7 @@ describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
   it('aborts the upstream request when the client disconnects', async () => {
     await start();
     h.ollama.behave({ reply: 'a long answer that takes its time', chunkBytes: 30, chunkDelayMs: 300 });
-    const response = await post({
-      model: 'chatgate/auto',
-      stream: true,
-      messages: [{ role: 'user', content: 'go' }],
-    });
+    const response = await postStream('go');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
     await reader.cancel();

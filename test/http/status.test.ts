@@ -16,6 +16,16 @@ describe('status, admin, auth, health and metrics', () => {
     });
   }
 
+  const post = (url: string, payload: object, key?: string) =>
+    h.app.inject({ method: 'POST', url, headers: key ? bearer(key) : {}, payload });
+
+  async function finished(id: string) {
+    return waitFor(async () => {
+      const body = (await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${id}` })).json();
+      return body.status === 'done' ? body : undefined;
+    });
+  }
+
   const mention = (text = '@chatgate hi') => ({
     platform: 'api',
     community_id: 'api:demo',
@@ -26,22 +36,12 @@ describe('status, admin, auth, health and metrics', () => {
 
   it('requires an API key when keys are configured, and never echoes it', async () => {
     await start({ apiKeys: [API_KEY] });
-    const missing = await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() });
+    const missing = await post('/api/v1/ai/interaction', mention());
     expect(missing.statusCode).toBe(401);
-    const wrong = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      headers: bearer('not-the-key'),
-      payload: mention(),
-    });
+    const wrong = await post('/api/v1/ai/interaction', mention(), 'not-the-key');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).not.toContain('not-the-key');
-    const ok = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/interaction',
-      headers: bearer(API_KEY),
-      payload: mention(),
-    });
+    const ok = await post('/api/v1/ai/interaction', mention(), API_KEY);
     expect(ok.statusCode).toBe(202);
     // Liveness and metrics stay open for probes and scrapers.
     expect((await h.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
@@ -50,43 +50,21 @@ describe('status, admin, auth, health and metrics', () => {
 
   it('keeps admin routes behind the admin key, not the API keys', async () => {
     await start({ apiKeys: [API_KEY], adminKey: ADMIN_KEY });
-    const asUser = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/admin/mode',
-      headers: bearer(API_KEY),
-      payload: { mode: 'local' },
-    });
+    const asUser = await post('/api/v1/ai/admin/mode', { mode: 'local' }, API_KEY);
     expect(asUser.statusCode).toBe(403);
-    const asAdmin = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/admin/mode',
-      headers: bearer(ADMIN_KEY),
-      payload: { mode: 'local' },
-    });
+    const asAdmin = await post('/api/v1/ai/admin/mode', { mode: 'local' }, ADMIN_KEY);
     expect(asAdmin.statusCode).toBe(200);
     expect(asAdmin.json()).toEqual({ mode: 'local', previous_mode: 'hybrid' });
-    const bad = await h.app.inject({
-      method: 'POST',
-      url: '/api/v1/ai/admin/mode',
-      headers: bearer(ADMIN_KEY),
-      payload: { mode: 'turbo' },
-    });
+    const bad = await post('/api/v1/ai/admin/mode', { mode: 'turbo' }, ADMIN_KEY);
     expect(bad.statusCode).toBe(400);
     expect(bad.json().detail).toContain('mode');
   });
 
   it('switching to local mode makes replies local without calling the model', async () => {
     await start();
-    await h.app.inject({ method: 'POST', url: '/api/v1/ai/admin/mode', payload: { mode: 'local' } });
-    const ack = (
-      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
-    ).json();
-    const done = await waitFor(async () => {
-      const body = (
-        await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
-      ).json();
-      return body.status === 'done' ? body : undefined;
-    });
+    await post('/api/v1/ai/admin/mode', { mode: 'local' });
+    const ack = (await post('/api/v1/ai/interaction', mention())).json();
+    const done = await finished(ack.interaction_id);
     expect(done.reply).toMatchObject({ mode: 'local', provider: 'local' });
     expect(h.ollama.calls.filter((call) => call.path === '/api/chat')).toHaveLength(0);
   });
@@ -94,15 +72,8 @@ describe('status, admin, auth, health and metrics', () => {
   it('shows an opened breaker in status and metrics, and closes it on an admin reset', async () => {
     await start();
     h.ollama.behave({ fail: { status: 500 } });
-    const ack = (
-      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
-    ).json();
-    await waitFor(async () => {
-      const body = (
-        await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${ack.interaction_id}` })
-      ).json();
-      return body.status === 'done' ? body : undefined;
-    });
+    const ack = (await post('/api/v1/ai/interaction', mention())).json();
+    await finished(ack.interaction_id);
     const status = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
     expect(status).toMatchObject({
       mode: 'hybrid',
@@ -140,9 +111,7 @@ describe('status, admin, auth, health and metrics', () => {
 
     // The model never answers: the interaction runs past its time limit and fails in the queue.
     h.ollama.behave({ hang: true });
-    const ack = (
-      await h.app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: mention() })
-    ).json();
+    const ack = (await post('/api/v1/ai/interaction', mention())).json();
     const status = await waitFor(async () => {
       const body = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
       return body.queue.failed.count === 1 ? body : undefined;

@@ -11,16 +11,18 @@ export function completionId(): string {
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Rough token count of `chars` characters a provider did not count: 4 chars a token, rounded up. */
-export const estimateTokens = (chars: number) => Math.ceil(chars / 4);
+const estimateTokens = (chars: number) => Math.ceil(chars / 4);
+
+/** Usage estimated from the prompt's and the answer's lengths, for a provider that reported none. */
+export function estimatedUsage(promptChars: number, completionChars: number): Usage {
+  const prompt_tokens = estimateTokens(promptChars);
+  const completion_tokens = estimateTokens(completionChars);
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
 
 /** A `chat.completion` object (OpenAI's CreateChatCompletionResponse). */
 export function completionBody(result: AiResult, promptChars: number) {
-  const usage: Usage = result.usage ?? {
-    prompt_tokens: estimateTokens(promptChars),
-    completion_tokens: estimateTokens(result.content.length),
-    total_tokens: 0,
-  };
-  if (!result.usage) usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  const usage = result.usage ?? estimatedUsage(promptChars, result.content.length);
   const toolCalls = result.toolCalls?.length ? result.toolCalls : undefined;
   return {
     id: completionId(),

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AiStream } from '../../ai/ai-result.js';
 import type { FinishReason, Usage } from '../../ai/providers/provider.js';
-import { ChunkBuilder, estimateTokens } from './completion.js';
+import { ChunkBuilder, estimatedUsage } from './completion.js';
 import { OpenAIError } from './errors.js';
 
 const interrupted = (error: unknown) =>
@@ -83,13 +83,7 @@ export async function writeStream(
   if (options.signal.aborted) return endWithError(res, timedOut());
   send(chunks.delta({}, sawToolCalls ? 'tool_calls' : (finishReason ?? 'stop')));
   if (options.includeUsage) {
-    const prompt = estimateTokens(options.promptChars);
-    const completion = estimateTokens(completionChars);
-    send(
-      chunks.usage(
-        usage ?? { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
-      ),
-    );
+    send(chunks.usage(usage ?? estimatedUsage(options.promptChars, completionChars)));
   }
   res.end('data: [DONE]\n\n');
 }

@@ -4,18 +4,16 @@ import Type from 'typebox';
 import { CHAT_MODES, PROVIDER_KINDS } from '../../config/schema.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
-import { requireAdmin } from '../auth.js';
 
 /**
- * Admin controls (admin key, or the API keys when no admin key is set):
+ * Admin controls (admin key; app.ts mounts every admin plugin behind `requireAdmin`):
  * - `POST /api/v1/ai/admin/mode` `{ mode }`: switch remote|local|hybrid at run time;
  * - `POST /api/v1/ai/admin/breakers/:provider/reset`: close that provider's breakers.
  */
 export const adminRoutes = (services: Services): FastifyPluginAsync =>
   async function admin(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const { config, ai, providers } = services;
-    app.addHook('onRequest', requireAdmin(config.auth.adminKey, config.auth.apiKeys));
+    const { ai, providers } = services;
     app.post(
       '/api/v1/ai/admin/mode',
       { schema: { body: Type.Object({ mode: Type.Enum(CHAT_MODES) }) } },

@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
-import { requireAdmin } from '../auth.js';
 import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
 
 const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, maxLength: 256 }) });
@@ -19,7 +18,6 @@ export const communityRoutes = (services: Services): FastifyPluginAsync =>
   async function communities(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { communityConfigs, config } = services;
-    app.addHook('onRequest', requireAdmin(config.auth.adminKey, config.auth.apiKeys));
     const personalities = Object.keys(config.personalities);
     const path = '/api/v1/communities/:communityId/config';
     const written = (communityId: string) => services.communities.invalidate?.(communityId);

