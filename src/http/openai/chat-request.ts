@@ -6,6 +6,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../../ai/providers/provider.js';
+import { withoutUndefined } from '../../core/without-undefined.js';
 import { invalidParam, OpenAIError } from './errors.js';
 
 /** A chat completions request, read and checked: what the AI service needs, and how to answer. */
@@ -119,7 +120,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
     messages: parseMessages(body.messages),
     stream,
     includeUsage,
-    options: dropUndefined({
+    options: withoutUndefined({
       temperature: optionalNumber(body, 'temperature', 0, 2),
       top_p: optionalNumber(body, 'top_p', 0, 1),
       max_tokens: maxTokens,
@@ -268,7 +269,7 @@ function parseTools(value: unknown): ToolDefinition[] | undefined {
     }
     return {
       type: 'function' as const,
-      function: dropUndefined({
+      function: withoutUndefined({
         name: fn.name,
         description: typeof fn.description === 'string' ? fn.description : undefined,
         parameters: fn.parameters as Record<string, unknown> | undefined,
@@ -300,7 +301,7 @@ function parseResponseFormat(value: unknown): ResponseFormat | undefined {
   if (value.type === 'json_schema' && isObject(schema) && typeof schema.name === 'string') {
     return {
       type: 'json_schema',
-      json_schema: dropUndefined({
+      json_schema: withoutUndefined({
         name: schema.name,
         description: typeof schema.description === 'string' ? schema.description : undefined,
         schema: isObject(schema.schema) ? schema.schema : undefined,
@@ -315,8 +316,4 @@ function parseResponseFormat(value: unknown): ResponseFormat | undefined {
     'response_format',
     'invalid_value',
   );
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }

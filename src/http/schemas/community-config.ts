@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PROVIDER_KINDS, TRIGGER_KINDS } from '../../config/schema.js';
 import { ValidationError } from '../../core/errors.js';
+import { withoutUndefined } from '../../core/without-undefined.js';
 import type { CommunityConfigWrite, StoredCommunityConfig } from '../../stores/community-config-store.js';
 
 const TriggerPatch = Type.Object(
@@ -87,7 +88,7 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
       ? Object.fromEntries(
           Object.entries(input.triggers).map(([kind, patch]) => [
             kind,
-            dropUndefined({
+            withoutUndefined({
               enabled: patch?.enabled,
               probability: patch?.probability,
               userCooldownMs: patch?.user_cooldown_ms,
@@ -120,7 +121,7 @@ export function communityConfigJson(communityId: string, stored: StoredCommunity
       ? Object.fromEntries(
           Object.entries(stored.triggers).map(([kind, patch]) => [
             kind,
-            dropUndefined({
+            withoutUndefined({
               enabled: patch?.enabled,
               probability: patch?.probability,
               user_cooldown_ms: patch?.userCooldownMs,
@@ -133,8 +134,4 @@ export function communityConfigJson(communityId: string, stored: StoredCommunity
     enabled: stored?.enabled ?? null,
     updated_at: stored ? new Date(stored.updatedAt).toISOString() : null,
   };
-}
-
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }
