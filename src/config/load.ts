@@ -123,19 +123,19 @@ function crossFieldIssues(config: Config): ConfigIssue[] {
     });
   }
   if (config.queue.backend === 'redis' && !config.stores.redisUrl) {
-    issues.push({ key: 'queue.backend', env: 'QUEUE_BACKEND', message: 'redis needs REDIS_URL' });
+    issues.push({ key: 'queue.backend', env: envNameOf('queue.backend'), message: 'redis needs REDIS_URL' });
   }
   if (config.role !== 'all' && config.queue.backend !== 'redis') {
     issues.push({
       key: 'role',
-      env: 'CHATGATE_ROLE',
+      env: envNameOf('role'),
       message: `${config.role} needs QUEUE_BACKEND=redis (the queue is how api and worker processes meet)`,
     });
   }
   if (config.role !== 'all' && !config.stores.databaseUrl) {
     issues.push({
       key: 'role',
-      env: 'CHATGATE_ROLE',
+      env: envNameOf('role'),
       message: `${config.role} needs DATABASE_URL (api and worker processes share community configs and the interaction log)`,
     });
   }

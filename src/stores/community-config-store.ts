@@ -1,5 +1,6 @@
 import type { ProviderKind } from '../ai/providers/provider.js';
 import type { TriggerKind, TriggerSettings } from '../config/schema.js';
+import { withoutUndefined } from '../core/without-undefined.js';
 
 /** Whose context a reply sees: the user's own turns, or the whole channel's (with speaker labels). */
 export type ContextScope = 'user' | 'channel';
@@ -45,6 +46,42 @@ export interface StoredCommunityConfig extends CommunityOverrides {
 /** A write: the overrides, plus the API key in clear (`null` removes it, `undefined` keeps it). */
 export interface CommunityConfigWrite extends CommunityOverrides {
   apiKey?: string | null;
+}
+
+type Triggers = NonNullable<CommunityOverrides['triggers']>;
+
+/** Only the override fields of `source` (no apiKey, id or flags), without undefined ones. */
+export function overridesOf(source: CommunityOverrides): CommunityOverrides {
+  const picked: CommunityOverrides = {
+    provider: source.provider,
+    model: source.model,
+    baseUrl: source.baseUrl,
+    temperature: source.temperature,
+    maxTokens: source.maxTokens,
+    systemPrompt: source.systemPrompt,
+    personality: source.personality,
+    fallbackProvider: source.fallbackProvider,
+    triggers: source.triggers,
+    contextScope: source.contextScope,
+    enabled: source.enabled,
+  };
+  return withoutUndefined(picked);
+}
+
+/** What a PATCH stores: `patch` over `base`, set fields win; triggers merge per kind, then per setting. */
+export function mergeOverrides(base: CommunityOverrides, patch: CommunityOverrides): CommunityOverrides {
+  const merged: CommunityOverrides = { ...base, ...patch };
+  if (base.triggers && patch.triggers) {
+    const triggers: Triggers = { ...base.triggers };
+    for (const [kind, settings] of Object.entries(patch.triggers) as [
+      keyof Triggers,
+      Triggers[keyof Triggers],
+    ][]) {
+      triggers[kind] = { ...base.triggers[kind], ...withoutUndefined(settings ?? {}) };
+    }
+    merged.triggers = triggers;
+  }
+  return merged;
 }
 
 /**

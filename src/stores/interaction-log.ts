@@ -46,8 +46,8 @@ export interface InteractionFilter {
 }
 
 /**
- * The interaction log: every ingested event with what became of it. Bounded in-process now
- * (oldest dropped first); PostgreSQL later.
+ * The interaction log: every ingested event with what became of it. Bounded (oldest dropped
+ * first): on PostgreSQL/PGlite (SqlInteractionLog), or in process (MemoryInteractionLog).
  */
 export interface InteractionLog {
   add(interaction: Interaction): Promise<void>;

@@ -27,7 +27,7 @@ export function turn(n: number): ContextMessage[] {
   ];
 }
 
-/** The `ContextStore` contract: every backend (memory now, Redis later) passes these. */
+/** The `ContextStore` contract: every backend (memory, Redis) passes these. */
 export function describeContextStoreContract(name: string, make: MakeContextStore): void {
   const store = (options: Partial<ContextStoreOptions> = {}) => make({ ...DEFAULTS, ...options });
 

@@ -6,9 +6,10 @@ import type { KeyStore } from '../../src/stores/key-store.js';
 export type MakeKeyStore = () => KeyStore | Promise<KeyStore>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const uniqueKey = (label: string): string => `test:${label}:${randomUUID()}`;
+/** A key no other test (or earlier run against a shared server) uses. */
+export const uniqueKey = (label: string): string => `test:${label}:${randomUUID()}`;
 
-/** The `KeyStore` contract (dedupe keys, cooldowns): every backend passes these. */
+/** The `KeyStore` contract (dedupe keys, cooldowns, reply caps): every backend passes these. */
 export function describeKeyStoreContract(name: string, make: MakeKeyStore): void {
   describe(`KeyStore contract: ${name}`, () => {
     it('claims a free key once; a second claim fails while the first holds it', async () => {
@@ -77,6 +78,32 @@ export function describeKeyStoreContract(name: string, make: MakeKeyStore): void
       expect(await keys.claim(key, 0)).toBe(true);
       expect(await keys.claim(key, 60_000)).toBe(true);
       expect(await keys.claim(key, 0)).toBe(true);
+    });
+
+    it('counts hits in a window, per key', async () => {
+      const keys = await make();
+      const a = uniqueKey('cap');
+      expect(await keys.increment(a, 60_000)).toBe(1);
+      expect(await keys.increment(a, 60_000)).toBe(2);
+      expect(await keys.increment(uniqueKey('other'), 60_000)).toBe(1);
+      expect(await keys.increment(a, 60_000)).toBe(3);
+    });
+
+    it('starts the window with the first hit: later hits do not extend it', async () => {
+      const keys = await make();
+      const key = uniqueKey('window');
+      expect(await keys.increment(key, 500)).toBe(1);
+      await sleep(300);
+      expect(await keys.increment(key, 500)).toBe(2);
+      await sleep(300);
+      expect(await keys.increment(key, 500)).toBe(1);
+    });
+
+    it('counts every one of many concurrent hits exactly once', async () => {
+      const keys = await make();
+      const key = uniqueKey('concurrent');
+      const counts = await Promise.all(Array.from({ length: 50 }, () => keys.increment(key, 60_000)));
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
   });
 }

@@ -5,7 +5,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,21 +14,10 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { testConfig, waitFor } from '../support/services.js';
+import { PG_URL, pgAnswers } from './postgres/support.js';
+import { redisAnswers, TEST_REDIS_URL } from './redis/support.js';
 
-const reachable = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = new Socket();
-    socket.setTimeout(500);
-    socket
-      .once('connect', () => resolve(true))
-      .once('error', () => resolve(false))
-      .once('timeout', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  }).finally(() => undefined);
-
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const serversUp = (await reachable(5432)) && (await reachable(6379));
+const serversUp = pgAnswers && (await redisAnswers(TEST_REDIS_URL));
 
 describe('community config across a restart', () => {
   let ollama: FakeServer;
@@ -111,7 +99,7 @@ describe('community config across a restart', () => {
   it.skipIf(!serversUp)(
     'on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)',
     async () => {
-      await checkSurvives({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL });
+      await checkSurvives({ databaseUrl: PG_URL, redisUrl: TEST_REDIS_URL });
     },
     60_000,
   );

@@ -1,5 +1,5 @@
 import type { ContextMessage, ContextStore } from '../context-store.js';
-import { type Backend, type FailoverOptions, FailoverSwitch } from './failover-switch.js';
+import { type FailoverOptions, FailoverStore } from './failover-switch.js';
 
 /**
  * Conversation context on Redis with the in-process store as a fallback, so chat keeps answering
@@ -7,55 +7,25 @@ import { type Backend, type FailoverOptions, FailoverSwitch } from './failover-s
  * Redis returns, conversations continue from what Redis held (at worst a few turns are missing).
  * `size()` is the answering backend's.
  */
-export class FailoverContextStore implements ContextStore {
-  private readonly redis: ContextStore;
-  private readonly memory: ContextStore;
-  private readonly failover: FailoverSwitch;
-
+export class FailoverContextStore extends FailoverStore<ContextStore> implements ContextStore {
   constructor(options: FailoverOptions<ContextStore>) {
-    this.redis = options.redis;
-    this.memory = options.memory;
-    this.failover = new FailoverSwitch('context', options.health, options.logger, options.callTimeoutMs);
-  }
-
-  /** `redis` or `memory`, for `/health/ready` and `/api/v1/ai/status`. */
-  backend(): Backend {
-    return this.failover.backend();
+    super('context', options);
   }
 
   get(key: string): Promise<ContextMessage[]> {
-    return this.failover.run(
-      () => this.redis.get(key),
-      () => this.memory.get(key),
-    );
+    return this.run((store) => store.get(key));
   }
 
   append(key: string, messages: ContextMessage[]): Promise<void> {
-    return this.failover.run(
-      () => this.redis.append(key, messages),
-      () => this.memory.append(key, messages),
-    );
+    return this.run((store) => store.append(key, messages));
   }
 
   clear(key: string): Promise<void> {
     // Both: a conversation cleared while Redis is up must not come back from memory later.
-    return this.failover.run(
-      async () => {
-        await Promise.all([this.redis.clear(key), this.memory.clear(key)]);
-      },
-      () => this.memory.clear(key),
-    );
+    return this.runOnBoth((store) => store.clear(key));
   }
 
   size(): Promise<number> {
-    return this.failover.run(
-      () => this.redis.size(),
-      () => this.memory.size(),
-    );
-  }
-
-  /** Stops following the Redis health (the stores themselves are closed by their owners). */
-  dispose(): void {
-    this.failover.dispose();
+    return this.run((store) => store.size());
   }
 }

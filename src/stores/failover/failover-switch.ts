@@ -108,6 +108,54 @@ export class FailoverSwitch {
   }
 }
 
+/**
+ * What the failover stores share: a Redis store and its in-process twin behind one FailoverSwitch
+ * (its own per store, so a store whose call failed switches without taking the others along).
+ */
+export abstract class FailoverStore<Store> {
+  private readonly redis: Store;
+  private readonly memory: Store;
+  private readonly failover: FailoverSwitch;
+
+  /** `name` labels the log lines (`context`, `keys`). */
+  constructor(name: string, options: FailoverOptions<Store>) {
+    this.redis = options.redis;
+    this.memory = options.memory;
+    this.failover = new FailoverSwitch(name, options.health, options.logger, options.callTimeoutMs);
+  }
+
+  /** `redis` or `memory`, for `/health/ready` and `/api/v1/ai/status`. */
+  backend(): Backend {
+    return this.failover.backend();
+  }
+
+  /** Stops following the Redis health (the stores themselves are closed by their owners). */
+  dispose(): void {
+    this.failover.dispose();
+  }
+
+  /** `call` on Redis, or on the in-process store while Redis is down or when the Redis call fails. */
+  protected run<T>(call: (store: Store) => Promise<T>): Promise<T> {
+    return this.failover.run(
+      () => call(this.redis),
+      () => call(this.memory),
+    );
+  }
+
+  /**
+   * `call` on both stores while Redis is up (a removal made then must not come back from memory
+   * later), on the in-process store alone otherwise.
+   */
+  protected runOnBoth(call: (store: Store) => Promise<void>): Promise<void> {
+    return this.failover.run(
+      async () => {
+        await Promise.all([call(this.redis), call(this.memory)]);
+      },
+      () => call(this.memory),
+    );
+  }
+}
+
 /** Rejects with `RedisCallTimeoutError` when `promise` has not settled after `ms`. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,9 +1,12 @@
-import type {
-  CommunityConfigStore,
-  CommunityConfigWrite,
-  CommunityOverrides,
-  StoredCommunityConfig,
+import {
+  type CommunityConfigStore,
+  type CommunityConfigWrite,
+  type CommunityOverrides,
+  mergeOverrides,
+  overridesOf,
+  type StoredCommunityConfig,
 } from '../community-config-store.js';
+import { apiKeyLast4 } from '../crypto.js';
 
 /**
  * Community configuration in a Map: for tests and for callers that want no database. API keys are
@@ -25,35 +28,11 @@ export class MemoryCommunityConfigStore implements CommunityConfigStore {
   }
 
   async put(communityId: string, config: CommunityConfigWrite): Promise<StoredCommunityConfig> {
-    const { apiKey, ...overrides } = config;
-    const entry = {
-      overrides: withoutUndefined(overrides),
-      apiKey: apiKey ?? undefined,
-      updatedAt: Date.now(),
-    };
-    this.configs.set(communityId, entry);
-    return shown(communityId, entry);
+    return this.write(communityId, config, () => overridesOf(config));
   }
 
   async patch(communityId: string, config: CommunityConfigWrite): Promise<StoredCommunityConfig> {
-    const current = this.configs.get(communityId);
-    const { apiKey, triggers, ...overrides } = config;
-    const mergedTriggers = { ...current?.overrides.triggers };
-    for (const [kind, patch] of Object.entries(triggers ?? {})) {
-      const key = kind as keyof typeof mergedTriggers;
-      mergedTriggers[key] = { ...mergedTriggers[key], ...patch };
-    }
-    const entry = {
-      overrides: withoutUndefined({
-        ...current?.overrides,
-        ...withoutUndefined(overrides),
-        triggers: triggers ? mergedTriggers : current?.overrides.triggers,
-      }),
-      apiKey: apiKey === null ? undefined : (apiKey ?? current?.apiKey),
-      updatedAt: Date.now(),
-    };
-    this.configs.set(communityId, entry);
-    return shown(communityId, entry);
+    return this.write(communityId, config, (current) => mergeOverrides(current ?? {}, overridesOf(config)));
   }
 
   async delete(communityId: string): Promise<boolean> {
@@ -71,6 +50,22 @@ export class MemoryCommunityConfigStore implements CommunityConfigStore {
   }
 
   async close(): Promise<void> {}
+
+  /** Stores `overrides(current)`; as in SQL, `apiKey` null removes the key and undefined keeps it. */
+  private write(
+    communityId: string,
+    { apiKey }: CommunityConfigWrite,
+    overrides: (current: CommunityOverrides | undefined) => CommunityOverrides,
+  ): StoredCommunityConfig {
+    const current = this.configs.get(communityId);
+    const entry = {
+      overrides: overrides(current?.overrides),
+      apiKey: apiKey === null ? undefined : (apiKey ?? current?.apiKey),
+      updatedAt: Date.now(),
+    };
+    this.configs.set(communityId, entry);
+    return shown(communityId, entry);
+  }
 }
 
 function shown(
@@ -81,11 +76,7 @@ function shown(
     ...entry.overrides,
     communityId,
     hasApiKey: entry.apiKey !== undefined,
-    apiKeyLast4: entry.apiKey?.slice(-4),
+    apiKeyLast4: entry.apiKey === undefined ? undefined : apiKeyLast4(entry.apiKey),
     updatedAt: entry.updatedAt,
   };
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
 }

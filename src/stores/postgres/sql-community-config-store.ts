@@ -1,10 +1,12 @@
 import type { ProviderKind } from '../../ai/providers/provider.js';
-import type {
-  CommunityConfigStore,
-  CommunityConfigWrite,
-  CommunityOverrides,
-  ContextScope,
-  StoredCommunityConfig,
+import {
+  type CommunityConfigStore,
+  type CommunityConfigWrite,
+  type CommunityOverrides,
+  type ContextScope,
+  mergeOverrides,
+  overridesOf,
+  type StoredCommunityConfig,
 } from '../community-config-store.js';
 import { ApiKeyCipher, apiKeyLast4, SecretKeyMissingError } from '../crypto.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
@@ -203,44 +205,6 @@ async function write(
   const row = rows[0];
   if (!row) throw new Error(`upsert of ${communityId} returned no row`);
   return toStored(row);
-}
-
-/** Only the override fields (no apiKey, id or flags), without undefined ones. */
-function overridesOf(source: CommunityOverrides): CommunityOverrides {
-  const picked: CommunityOverrides = {
-    provider: source.provider,
-    model: source.model,
-    baseUrl: source.baseUrl,
-    temperature: source.temperature,
-    maxTokens: source.maxTokens,
-    systemPrompt: source.systemPrompt,
-    personality: source.personality,
-    fallbackProvider: source.fallbackProvider,
-    triggers: source.triggers,
-    contextScope: source.contextScope,
-    enabled: source.enabled,
-  };
-  return withoutUndefined(picked);
-}
-
-/** `patch` over `base`: set fields win; triggers merge per kind, then per setting. */
-function mergeOverrides(base: CommunityOverrides, patch: CommunityOverrides): CommunityOverrides {
-  const merged: CommunityOverrides = { ...base, ...patch };
-  if (base.triggers && patch.triggers) {
-    const triggers: Triggers = { ...base.triggers };
-    for (const [kind, settings] of Object.entries(patch.triggers) as [
-      keyof Triggers,
-      Triggers[keyof Triggers],
-    ][]) {
-      triggers[kind] = { ...base.triggers[kind], ...withoutUndefined(settings ?? {}) };
-    }
-    merged.triggers = triggers;
-  }
-  return merged;
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
 
 function toStored(row: ConfigRow): StoredCommunityConfig {

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryKeyStore } from '../../../src/stores/memory/memory-key-store.js';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { RedisKeyStore } from '../../../src/stores/redis/redis-key-store.js';
-import { describeKeyStoreContract } from '../key-store.contract.js';
+import { describeKeyStoreContract, uniqueKey } from '../key-store.contract.js';
 import { deleteByPrefix, randomPrefix, redisAnswers, skipWithoutRedis, TEST_REDIS_URL } from './support.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const uniqueKey = (label: string): string => `test:${label}:${randomUUID()}`;
 
 if (!(await redisAnswers(TEST_REDIS_URL))) {
   skipWithoutRedis('RedisKeyStore', `nothing answers at ${TEST_REDIS_URL}`);
@@ -29,40 +26,6 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
   });
 
   describeKeyStoreContract('redis', make);
-
-  // `increment` is not in the shared contract yet: the same checks run on both backends here.
-  for (const [name, build] of [
-    ['redis', make],
-    ['memory', () => new MemoryKeyStore()],
-  ] as const) {
-    describe(`KeyStore.increment: ${name}`, () => {
-      it('counts hits in a window, per key', async () => {
-        const keys = build();
-        const a = uniqueKey('cap');
-        expect(await keys.increment(a, 60_000)).toBe(1);
-        expect(await keys.increment(a, 60_000)).toBe(2);
-        expect(await keys.increment(uniqueKey('other'), 60_000)).toBe(1);
-        expect(await keys.increment(a, 60_000)).toBe(3);
-      });
-
-      it('starts the window with the first hit: later hits do not extend it', async () => {
-        const keys = build();
-        const key = uniqueKey('window');
-        expect(await keys.increment(key, 500)).toBe(1);
-        await sleep(300);
-        expect(await keys.increment(key, 500)).toBe(2);
-        await sleep(300);
-        expect(await keys.increment(key, 500)).toBe(1);
-      });
-
-      it('counts every one of many concurrent hits exactly once', async () => {
-        const keys = build();
-        const key = uniqueKey('concurrent');
-        const counts = await Promise.all(Array.from({ length: 50 }, () => keys.increment(key, 60_000)));
-        expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-      });
-    });
-  }
 
   describe('RedisKeyStore', () => {
     it('claims with SET PX NX under the prefix, and release deletes the key', async () => {
