@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { PlatformRoute } from './core/platform.js';
 import { requireAdmin, requireBearer } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
@@ -9,19 +10,19 @@ import { interactionLogRoutes } from './http/routes/interaction-log.js';
 import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
+import { platformRoutes } from './http/routes/platform-routes.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { statusRoutes } from './http/routes/status.js';
-import { type TelegramWebhookHandler, telegramWebhookRoute } from './http/routes/telegram-webhook.js';
-import { type TwitchChannelControl, twitchChannelRoutes } from './http/routes/twitch-channels.js';
 import type { Services } from './services.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export interface AppOptions {
-  /** Platform webhooks to mount (Telegram); they authenticate with their own secret. */
-  webhooks?: TelegramWebhookHandler[];
-  /** The Twitch adapter's channel control, for the join/part admin routes. */
-  twitch?: TwitchChannelControl;
+  /**
+   * Routes the platforms describe: `admin` ones behind the admin key, `open` ones (webhooks, which
+   * authenticate with their own secret) outside the bearer scope.
+   */
+  platformRoutes?: readonly PlatformRoute[];
   /** Only `/health*` and `/metrics` (a `worker` role process: probes, no API). */
   probesOnly?: boolean;
 }
@@ -44,6 +45,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   registerErrorHandling(app);
+  const routes = options.platformRoutes ?? [];
 
   // Callback-style hooks: an async hook costs a promise per request on the hottest path.
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -84,9 +86,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await admin.register(communityRoutes(services));
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));
-    await admin.register(twitchChannelRoutes(services, options.twitch));
+    await admin.register(platformRoutes(routes.filter((route) => route.access === 'admin')));
   });
   await app.register(openAIRoutes(services));
-  for (const webhook of options.webhooks ?? []) await app.register(telegramWebhookRoute(webhook));
+  await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
   return app;
 }

@@ -1,11 +1,8 @@
 import closeWithGrace from 'close-with-grace';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { type Chatgate, createChatgate } from './chatgate.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './observability/logger.js';
-import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from './platforms.js';
-import { createServices } from './services.js';
 
 /**
  * Process entry: load and validate the config, build the services and the HTTP app, listen, and
@@ -23,9 +20,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log.level);
-  let services: Awaited<ReturnType<typeof createServices>>;
+  let chatgate: Chatgate;
   try {
-    services = await createServices(config, { logger });
+    chatgate = await createChatgate(config, { logger });
   } catch (error) {
     // A database or queue that cannot be reached at start: say which, without a stack trace.
     logger.fatal({ action: 'start', err: error }, 'chatgate cannot start: a store is unreachable');
@@ -34,14 +31,9 @@ async function main(): Promise<void> {
     process.stderr.write(`chatgate: cannot start: ${reason}${cause}\n`);
     process.exit(69); // EX_UNAVAILABLE
   }
+  const { app, services, platforms } = chatgate;
   // A `worker` process holds no platform connection and serves only the probes.
   const worker = config.role === 'worker';
-  const platforms: Platforms = worker ? { adapters: [], webhooks: [] } : await createPlatforms(services);
-  const app = await buildApp(services, {
-    webhooks: platforms.webhooks,
-    twitch: platforms.twitch,
-    probesOnly: worker,
-  });
 
   // Without any key the API is open: then it listens on the loopback interface only.
   let host = config.server.host;
@@ -59,18 +51,14 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: graceMs + 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'closing after an error');
     else logger.info({ signal, grace_ms: graceMs }, 'closing');
-    const deadline = Date.now() + graceMs;
-    // Stop taking HTTP work; open streams get the grace, then their sockets are closed.
-    await closeHttp(app, graceMs);
-    // Running interactions finish within what is left of the grace (their replies still need the
-    // adapters), or are handed back to Redis for another instance; then the platforms disconnect.
-    await services.close({ graceMs: Math.max(0, deadline - Date.now()) });
-    await stopPlatforms(platforms, services);
+    // HTTP stops taking work (open streams get the grace); running interactions finish within what
+    // is left of it or are handed back to Redis; then the platforms disconnect.
+    await chatgate.close({ graceMs });
     logger.info({ action: 'stop' }, 'chatgate stopped');
   });
 
   await app.listen({ port: config.server.port, host });
-  await startPlatforms(platforms, services);
+  await chatgate.startPlatforms();
   logger.info(
     {
       action: 'start',
@@ -84,19 +72,6 @@ async function main(): Promise<void> {
     },
     `chatgate ${config.role === 'all' ? '' : `(${config.role}) `}listening on http://${host}:${config.server.port}`,
   );
-}
-
-/** Stops accepting connections; requests still open after `graceMs` (long streams) are cut. */
-async function closeHttp(app: FastifyInstance, graceMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const cut = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      app.server.closeAllConnections();
-      resolve();
-    }, graceMs);
-  });
-  await Promise.race([app.close(), cut]);
-  clearTimeout(timer);
 }
 
 await main();

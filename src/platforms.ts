@@ -1,43 +1,44 @@
-import { createDiscordAdapter } from '../adapters/discord/index.js';
-import { createTelegramAdapter } from '../adapters/telegram/index.js';
-import { createTwitchAdapter, type TwitchAdapter } from '../adapters/twitch/index.js';
+import { PLATFORM_REGISTRY } from '../adapters/registry.js';
 import type { AdapterHost, PlatformAdapter } from './core/adapter.js';
 import { conversationKey } from './core/chat-event.js';
-import type { TelegramWebhookHandler } from './http/routes/telegram-webhook.js';
+import type { AnyPlatformDescriptor, PlatformPorts, PlatformRoute } from './core/platform.js';
 import type { Services } from './services.js';
+import type { ChannelStore } from './stores/channel-store.js';
 
-/** The platform adapters whose credentials are set, and the webhooks they need mounted. */
+/** The platform adapters whose credentials are set, and the routes the platforms mount. */
 export interface Platforms {
   adapters: PlatformAdapter[];
-  webhooks: TelegramWebhookHandler[];
-  /** The Twitch adapter, for the channel join/part routes. */
-  twitch?: TwitchAdapter;
+  /** Every platform's routes (configured or not: a route may answer 404 `not_configured`). */
+  routes: PlatformRoute[];
 }
 
+/** No adapter, no route: what a `worker` process holds. */
+export const NO_PLATFORMS: Platforms = { adapters: [], routes: [] };
+
 /**
- * The edge that wires platform adapters to the core. `createPlatforms` builds each adapter whose
- * credentials are set and registers it for reply delivery; the HTTP app mounts their webhooks;
- * `startPlatforms` connects them once the app listens. Adapters catch their own connection
- * errors; their state shows in `/api/v1/ai/status`.
+ * The edge that wires platform adapters to the core. For each descriptor (the registry's by
+ * default), builds the adapter when its credentials are set, registers it for reply delivery, and
+ * collects its routes; `startPlatforms` connects them once the app listens. Adapters catch their
+ * own connection errors; their state shows in `/api/v1/ai/status`.
  */
-export async function createPlatforms(services: Services): Promise<Platforms> {
-  const { config, metrics } = services;
-  const telegram = createTelegramAdapter(config.platforms.telegram);
-  // Channels joined through the admin API join again after a restart.
-  const remembered = config.platforms.twitch.username ? await services.channels.list('twitch') : [];
-  const twitchChannels = [...new Set([...config.platforms.twitch.channels, ...remembered])];
-  const twitch = createTwitchAdapter({ ...config.platforms.twitch, channels: twitchChannels });
-  const adapters = [
-    twitch,
-    createDiscordAdapter(config.platforms.discord, {
-      sharding: config.platforms.discord.shards,
-      onRateLimited: () => metrics.rateLimited.labels('discord').inc(),
-    }),
-    telegram,
-  ].filter((adapter): adapter is PlatformAdapter => adapter !== undefined);
-  for (const adapter of adapters) services.delivery.addAdapter(adapter);
-  const webhook = telegram?.webhook();
-  return { adapters, webhooks: webhook ? [webhook] : [], twitch };
+export async function createPlatforms(
+  services: Services,
+  descriptors: readonly AnyPlatformDescriptor[] = PLATFORM_REGISTRY,
+): Promise<Platforms> {
+  // Each section was validated against its descriptor's schema at start.
+  const sections = services.config.platforms as Record<string, Record<string, unknown>>;
+  const adapters: PlatformAdapter[] = [];
+  const routes: PlatformRoute[] = [];
+  for (const descriptor of descriptors) {
+    const ports = portsFor(services, descriptor.platform);
+    const adapter = await descriptor.create(sections[descriptor.platform] ?? {}, ports);
+    if (adapter) {
+      services.delivery.addAdapter(adapter);
+      adapters.push(adapter);
+    }
+    routes.push(...(descriptor.routes?.(adapter, ports) ?? []));
+  }
+  return { adapters, routes };
 }
 
 /**
@@ -66,6 +67,22 @@ export async function stopPlatforms(platforms: Platforms, services: Services): P
         ),
     ),
   );
+}
+
+function portsFor(services: Services, platform: string): PlatformPorts {
+  return {
+    logger: services.logger.child({ platform }),
+    channels: channelsOf(services.channels, platform),
+    rateLimited: () => services.metrics.rateLimited.labels(platform).inc(),
+  };
+}
+
+function channelsOf(store: ChannelStore, platform: string): PlatformPorts['channels'] {
+  return {
+    list: () => store.list(platform),
+    add: (channel) => store.add(platform, channel),
+    remove: (channel) => store.remove(platform, channel),
+  };
 }
 
 function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {

@@ -4,7 +4,7 @@
  * unless it names the DM channel.
  */
 import type { GuildMember, Message } from 'discord.js';
-import type { DiscordConfig } from './client.js';
+import type { DiscordConfig } from './config.js';
 
 /** The allow lists as sets of ids. */
 export interface AllowLists {

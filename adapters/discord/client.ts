@@ -17,13 +17,10 @@ import {
   RESTEvents,
 } from 'discord.js';
 import type { Logger } from 'pino';
-import type { PlatformsConfig } from '../../src/config/schema.js';
 import type { AdapterStatus } from '../../src/core/adapter.js';
 import { settlesWithin } from '../../src/core/settles-within.js';
+import type { DiscordConfig } from './config.js';
 import { type ConnectionFailure, describeCloseCode, describeLoginError, redact } from './errors.js';
-
-/** The `platforms.discord` section of chatgate's config. */
-export type DiscordConfig = PlatformsConfig['discord'];
 
 /**
  * Mentions a message of ours may ping: nothing parsed from its text (no @everyone, @here, roles or

@@ -1,179 +1,24 @@
 /**
- * The Discord adapter: the bot in servers and DMs over discord.js (issue 7). It hands guild and DM
- * messages and, when greetings are on, member joins to the router; replies as a reply to the
- * message, in the same channel or thread, with mentions locked down; shows typing while a reply is
- * produced. Configuration: `platforms.discord` (`DISCORD_TOKEN`, `DISCORD_API_URL`,
- * `DISCORD_ALLOWED_CHANNELS`, `DISCORD_ALLOWED_ROLES`).
- *
- * @example
- * const adapter = createDiscordAdapter(config.platforms.discord);
- * if (adapter) await adapter.start(host);
+ * The Discord platform: the bot in servers and DMs over discord.js. The adapter itself is in
+ * adapter.ts, loaded only when a bot token is set.
  */
-import { type Client, DiscordAPIError, Events, type GuildMember, HTTPError, type Message } from 'discord.js';
-import type { AdapterHost, AdapterState, OutgoingReply, PlatformAdapter } from '../../src/core/adapter.js';
-import type { ChatEvent } from '../../src/core/chat-event.js';
-import { ChatgateError } from '../../src/core/errors.js';
-import { type AllowLists, allowListsOf, memberJoinAllowed, messageAllowed } from './allow-list.js';
-import {
-  type ConnectionOptions,
-  type DiscordConfig,
-  DiscordConnection,
-  type RateLimitInfo,
-} from './client.js';
-import { redact } from './errors.js';
-import { normalizeMemberJoin, normalizeMessage } from './normalize.js';
-import { keepTyping, postReply, TYPING_INTERVAL_MS, targetOf } from './send.js';
+import type { PlatformAdapter } from '../../src/core/adapter.js';
+import { definePlatform } from '../../src/core/platform.js';
+import { DISCORD_DEFAULTS, DISCORD_ENV, DiscordConfigSchema } from './config.js';
 
-export type { DiscordConfig, RateLimitInfo } from './client.js';
-
-/** Knobs the config file does not carry (yet); the defaults suit discord.com. */
-export interface DiscordAdapterOptions extends ConnectionOptions {
-  /** Most messages one reply becomes, 2000 characters each; the last one ends with '…' when cut. Default 5. */
-  maxReplyParts?: number;
-  /** How often typing is renewed, ms; default 8000 (Discord shows it for about 10 s). */
-  typingIntervalMs?: number;
-  /** Called for each REST rate limit discord.js waits out (for a metrics counter); it is also logged. */
-  onRateLimited?(info: RateLimitInfo): void;
-}
-
-/**
- * The Discord adapter for `config`, or `undefined` when `config.token` is unset (the adapter then
- * does not start).
- *
- * @param config `platforms.discord`: token, REST base (`apiUrl`; the gateway URL comes from its
- *   `/gateway/bot`), allow lists, member-join greetings.
- * @param options sharding (`'auto'` follows Discord's recommended shard count), retry and watchdog
- *   timing, reply parts, typing interval, a rate-limit hook.
- */
-export function createDiscordAdapter(
-  config: DiscordConfig,
-  options: DiscordAdapterOptions = {},
-): PlatformAdapter | undefined {
-  if (!config.token) return undefined;
-  return new DiscordAdapter(config, config.token, options);
-}
-
-class DiscordAdapter implements PlatformAdapter {
-  readonly platform = 'discord' as const;
-  private connection: DiscordConnection | undefined;
-  private host: AdapterHost | undefined;
-  private readonly lists: AllowLists;
-  private readonly typers = new Set<() => void>();
-  private readonly now: () => number;
-
-  constructor(
-    private readonly config: DiscordConfig,
-    private readonly token: string,
-    private readonly options: DiscordAdapterOptions,
-  ) {
-    this.lists = allowListsOf(config);
-    this.now = options.now ?? Date.now;
-  }
-
-  state(): AdapterState {
-    const lastEventAt = this.connection?.lastEventAt();
-    const error = this.connection?.error;
-    return {
-      platform: 'discord',
-      status: this.connection?.status ?? 'offline',
-      ...(lastEventAt !== undefined && { lastEventAt }),
-      ...(error !== undefined && { error }),
-    };
-  }
-
-  async start(host: AdapterHost): Promise<void> {
-    await this.connection?.stop();
-    this.host = host;
-    const hooks = {
-      logger: host.logger,
-      attach: (client: Client) => this.attach(client, host),
-      ready: (client: Client<true>) => {
-        host.addBotName(client.user.username);
-        if (client.user.globalName) host.addBotName(client.user.globalName);
-      },
-      ...(this.options.onRateLimited && { rateLimited: this.options.onRateLimited }),
-    };
-    this.connection = new DiscordConnection(this.config, this.token, hooks, this.options);
-    await this.connection.start();
-  }
-
-  async send(reply: OutgoingReply): Promise<void> {
-    const client = this.connection?.current;
-    if (!client) {
-      throw new ChatgateError(
-        'Discord is not connected; the reply was not sent',
-        'platform_unavailable',
-        503,
-      );
-    }
-    try {
-      await postReply(client.rest, reply, this.options.maxReplyParts ?? 5);
-    } catch (error) {
-      throw this.refused(error);
-    }
-  }
-
-  typing(event: ChatEvent): () => void {
-    const client = this.connection?.current;
-    if (!client) return () => {};
-    const interval = this.options.typingIntervalMs ?? TYPING_INTERVAL_MS;
-    const stop = keepTyping(client.rest, targetOf(event), interval, (error) => {
-      const reason = redact(error instanceof Error ? error.message : String(error), this.token);
-      this.host?.logger.debug({ eventId: event.id, error: reason }, 'discord: typing failed');
+export const discordPlatform = definePlatform({
+  platform: 'discord',
+  configSchema: DiscordConfigSchema,
+  defaults: DISCORD_DEFAULTS,
+  envBindings: DISCORD_ENV,
+  // A message's content holds up to 2000 characters (https://discord.com/developers/docs/resources/message#create-message).
+  limits: { messageMaxChars: 2000, replyMaxChars: 4000 },
+  async create(config, ports): Promise<PlatformAdapter | undefined> {
+    if (!config.token) return undefined;
+    const { createDiscordAdapter } = await import('./adapter.js');
+    return createDiscordAdapter(config, {
+      sharding: config.shards,
+      onRateLimited: () => ports.rateLimited(),
     });
-    const done = (): void => {
-      stop();
-      this.typers.delete(done);
-    };
-    this.typers.add(done);
-    return done;
-  }
-
-  async stop(): Promise<void> {
-    for (const done of [...this.typers]) done();
-    await this.connection?.stop();
-  }
-
-  /** Listens to what becomes events on a (new) client. */
-  private attach(client: Client, host: AdapterHost): void {
-    client.on(Events.MessageCreate, (message) => this.onMessage(client, host, message));
-    if (this.config.memberJoinGreetings) {
-      client.on(Events.GuildMemberAdd, (member) => this.onMemberJoin(host, member));
-    }
-  }
-
-  private onMessage(client: Client, host: AdapterHost, message: Message): void {
-    const botId = client.user?.id;
-    if (!botId) return;
-    const event = normalizeMessage(message, botId, this.now());
-    if (event) this.hand(host, event, messageAllowed(message, this.lists));
-  }
-
-  private onMemberJoin(host: AdapterHost, member: GuildMember): void {
-    const event = normalizeMemberJoin(member, this.now());
-    if (event) this.hand(host, event, memberJoinAllowed(member, this.lists));
-  }
-
-  /** Hands `event` to the router when the allow lists let it through; logs it otherwise. */
-  private hand(host: AdapterHost, event: ChatEvent, allowed: boolean): void {
-    if (!allowed) {
-      host.logger.debug(
-        { eventId: event.id, channelId: event.channelId },
-        'discord: outside the allow lists',
-      );
-      return;
-    }
-    host.ingest(event).catch((error: unknown) => {
-      host.logger.error({ eventId: event.id, error: String(error) }, 'discord: ingest failed');
-    });
-  }
-
-  /** A send failure as our error, with Discord's status and reason but never the token. */
-  private refused(error: unknown): ChatgateError {
-    if (error instanceof ChatgateError) return error;
-    const status =
-      error instanceof DiscordAPIError || error instanceof HTTPError ? ` (HTTP ${error.status})` : '';
-    const reason = redact(error instanceof Error ? error.message : String(error), this.token);
-    return new ChatgateError(`Discord refused the reply${status}: ${reason}`, 'platform_refused', 502);
-  }
-}
+  },
+});

@@ -6,7 +6,7 @@
  * real clock, or on a virtual one that the adapter and the fake share (the adapter tests' ManualClock).
  */
 import { performance } from 'node:perf_hooks';
-import { createTwitchAdapter, TWITCH_LIMITS } from '../../adapters/twitch/index.js';
+import { createTwitchAdapter, TWITCH_LIMITS } from '../../adapters/twitch/adapter.js';
 import { systemClock } from '../../adapters/twitch/limits.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AdapterHost } from '../../src/core/adapter.js';

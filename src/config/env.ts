@@ -1,32 +1,15 @@
+import { PLATFORM_REGISTRY } from '../../adapters/registry.js';
+import { boolean, type EnvBinding, integer, list, ParseFailure, text } from '../core/env-binding.js';
+import type { AnyPlatformDescriptor } from '../core/platform.js';
 import type { ConfigIssue } from './errors.js';
 
 /**
  * Environment variables and the config keys they set. The names are a public contract (other tools
  * set them); keep them exactly. A `*_FILE` variant of a secret reads the value from that file.
- */
-type Parser = (raw: string) => unknown;
-
-const text: Parser = (raw) => raw;
-const integer: Parser = (raw) =>
-  /^-?\d+$/.test(raw.trim()) ? Number(raw) : new ParseFailure('must be an integer');
-const boolean: Parser = (raw) => {
-  const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  return new ParseFailure('must be one of 1, 0, true, false, yes, no');
-};
-const list: Parser = (raw) =>
-  raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-
-class ParseFailure {
-  constructor(readonly message: string) {}
-}
-
-/** `[env name, dotted config key, parser, is a secret]`. */
-export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, Parser, boolean?]> = [
+ * Each platform's own variables come from its descriptor (`adapters/<platform>/config.ts`).
+ *
+ * The core's variables: `[env name, dotted config key, parser, is a secret]`. */
+const CORE_BINDINGS: readonly EnvBinding[] = [
   ['CHATGATE_ROLE', 'role', text],
   ['SHUTDOWN_GRACE_MS', 'shutdownGraceMs', integer],
   ['PORT', 'server.port', integer],
@@ -66,27 +49,27 @@ export const ENV_BINDINGS: ReadonlyArray<readonly [string, string, Parser, boole
   ['CHATGATE_DATA_DIR', 'stores.dataDir', text],
   ['CHATGATE_SECRET_KEY', 'stores.secretKey', text, true],
   ['METRICS_TOKEN', 'metricsToken', text, true],
-  ['TWITCH_USERNAME', 'platforms.twitch.username', text],
-  ['TWITCH_OAUTH_TOKEN', 'platforms.twitch.oauthToken', text, true],
-  ['TWITCH_CHANNELS', 'platforms.twitch.channels', list],
-  ['TWITCH_SERVER', 'platforms.twitch.server', text],
-  ['TWITCH_PORT', 'platforms.twitch.port', integer],
-  ['TWITCH_SECURE', 'platforms.twitch.secure', boolean],
-  ['TELEGRAM_BOT_TOKEN', 'platforms.telegram.botToken', text, true],
-  ['TELEGRAM_API_ROOT', 'platforms.telegram.apiRoot', text],
-  ['TELEGRAM_WEBHOOK_URL', 'platforms.telegram.webhookUrl', text],
-  ['TELEGRAM_WEBHOOK_SECRET', 'platforms.telegram.webhookSecret', text, true],
-  ['DISCORD_TOKEN', 'platforms.discord.token', text, true],
-  ['DISCORD_API_URL', 'platforms.discord.apiUrl', text],
-  ['DISCORD_ALLOWED_CHANNELS', 'platforms.discord.allowedChannels', list],
-  ['DISCORD_ALLOWED_ROLES', 'platforms.discord.allowedRoles', list],
-  ['DISCORD_SHARDS', 'platforms.discord.shards', text],
-  ['DISCORD_MEMBER_JOIN_GREETINGS', 'platforms.discord.memberJoinGreetings', boolean],
 ];
 
+/** Every variable: the core's and those of each platform in `platforms` (keys under `platforms.<name>`). */
+export function envBindingsOf(platforms: readonly AnyPlatformDescriptor[]): readonly EnvBinding[] {
+  return [
+    ...CORE_BINDINGS,
+    ...platforms.flatMap((descriptor) =>
+      descriptor.envBindings.map(
+        ([name, key, parse, secret]) =>
+          [name, `platforms.${descriptor.platform}.${key}`, parse, secret] as const,
+      ),
+    ),
+  ];
+}
+
+/** The variables of the core and of the registry's platforms. */
+export const ENV_BINDINGS = envBindingsOf(PLATFORM_REGISTRY);
+
 /** The env variable that sets a dotted config key, for error messages. */
-export function envNameOf(key: string): string | undefined {
-  return ENV_BINDINGS.find(([, path]) => path === key)?.[0];
+export function envNameOf(key: string, bindings: readonly EnvBinding[] = ENV_BINDINGS): string | undefined {
+  return bindings.find(([, path]) => path === key)?.[0];
 }
 
 /**
@@ -97,10 +80,11 @@ export function envNameOf(key: string): string | undefined {
 export function readEnv(
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string,
+  bindings: readonly EnvBinding[] = ENV_BINDINGS,
 ): { values: Record<string, unknown>; issues: ConfigIssue[] } {
   const values: Record<string, unknown> = {};
   const issues: ConfigIssue[] = [];
-  for (const [name, key, parse, secret] of ENV_BINDINGS) {
+  for (const [name, key, parse, secret] of bindings) {
     let raw = env[name];
     const fileName = `${name}_FILE`;
     if ((raw === undefined || raw === '') && secret && env[fileName]) {

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { TObject } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { envNameOf, readEnv } from './env.js';
+import { PLATFORM_REGISTRY } from '../../adapters/registry.js';
+import type { AnyPlatformDescriptor } from '../core/platform.js';
+import { ENV_BINDINGS, envBindingsOf, envNameOf, readEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { type Config, ConfigSchema } from './schema.js';
+import { type Config, ConfigSchema, configSchemaFor } from './schema.js';
 
 /** The committed defaults, next to the sources (works from `src/` under tsx and from `dist/src/`). */
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
@@ -15,6 +18,8 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Keys merged over everything else (tests). */
   overrides?: DeepPartial<Config>;
+  /** The platforms whose sections and variables are read; the registry's by default (tests add a toy one). */
+  platforms?: readonly AnyPlatformDescriptor[];
 }
 
 export type DeepPartial<T> = T extends readonly unknown[]
@@ -24,25 +29,34 @@ export type DeepPartial<T> = T extends readonly unknown[]
     : T;
 
 /**
- * Builds the configuration: `config/default.yaml` < the YAML/JSON file named by `CHATGATE_CONFIG`
- * < environment variables < `overrides`, then validates it once against `ConfigSchema`.
+ * Builds the configuration: `config/default.yaml` < the platform descriptors' defaults < the
+ * YAML/JSON file named by `CHATGATE_CONFIG` < environment variables < `overrides`, then validates
+ * it once against `ConfigSchema` (with the sections of `options.platforms`).
  * Objects merge key by key; arrays and scalars replace.
  * @throws ConfigError naming every bad key (with its env variable) and why.
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? process.env;
+  const platforms = options.platforms ?? PLATFORM_REGISTRY;
+  const bindings = platforms === PLATFORM_REGISTRY ? ENV_BINDINGS : envBindingsOf(platforms);
+  const schema = platforms === PLATFORM_REGISTRY ? ConfigSchema : configSchemaFor(platforms);
+  // The variable behind a schema key; an item of a list (`auth.apiKeys.0`) comes from the list's.
+  const envOf = (key: string) => envNameOf(key.replace(/(?:\.\d+)+$/, ''), bindings);
   const issues: ConfigIssue[] = [];
-  let merged = readYamlFile(existingDefaultPath(), 'config/default.yaml', issues);
+  let merged = deepMerge(
+    readYamlFile(existingDefaultPath(), 'config/default.yaml', issues),
+    platformDefaults(platforms),
+  );
   if (env.CHATGATE_CONFIG) {
     merged = deepMerge(merged, readYamlFile(env.CHATGATE_CONFIG, 'CHATGATE_CONFIG', issues));
   }
-  const fromEnv = readEnv(env, (path) => readFileSync(path, 'utf8'));
+  const fromEnv = readEnv(env, (path) => readFileSync(path, 'utf8'), bindings);
   issues.push(...fromEnv.issues);
   merged = deepMerge(merged, fromEnv.values);
   if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);
 
   const failedKeys = new Set(issues.map((issue) => issue.key));
-  for (const issue of schemaIssues(merged)) if (!failedKeys.has(issue.key)) issues.push(issue);
+  for (const issue of schemaIssues(schema, merged, envOf)) if (!failedKeys.has(issue.key)) issues.push(issue);
   if (issues.length === 0) issues.push(...crossFieldIssues(merged as Config));
   if (issues.length > 0) throw new ConfigError(issues);
   return merged as Config;
@@ -72,10 +86,30 @@ function readYamlFile(path: string, label: string, issues: ConfigIssue[]): Recor
   }
 }
 
+/**
+ * What the platforms bring: each one's section defaults and message limits (chars), as a layer
+ * over `config/default.yaml` (whose `api` and `web` limits serve events without an adapter).
+ */
+function platformDefaults(platforms: readonly AnyPlatformDescriptor[]): Record<string, unknown> {
+  const each = <T>(pick: (descriptor: AnyPlatformDescriptor) => T) =>
+    Object.fromEntries(platforms.map((descriptor) => [descriptor.platform, pick(descriptor)]));
+  return {
+    platforms: each((descriptor) => descriptor.defaults),
+    limits: {
+      messageMaxChars: each((descriptor) => descriptor.limits.messageMaxChars),
+      replyMaxChars: each((descriptor) => descriptor.limits.replyMaxChars),
+    },
+  };
+}
+
 /** Schema violations, one per key (the first reason for it), with dotted keys. */
-function schemaIssues(value: unknown): ConfigIssue[] {
+function schemaIssues(
+  schema: TObject,
+  value: unknown,
+  envOf: (key: string) => string | undefined,
+): ConfigIssue[] {
   const byKey = new Map<string, ConfigIssue>();
-  for (const error of Value.Errors(ConfigSchema, value)) {
+  for (const error of Value.Errors(schema, value)) {
     const key = error.instancePath.slice(1).replaceAll('/', '.') || '(root)';
     const known = byKey.get(key);
     // A union reports one error per member and then `anyOf`; say which values are allowed instead.
@@ -93,11 +127,6 @@ function schemaIssues(value: unknown): ConfigIssue[] {
       });
   }
   return [...byKey.values()];
-}
-
-/** The env variable behind a schema key; an item of a list (`auth.apiKeys.0`) comes from the list's variable. */
-function envOf(key: string): string | undefined {
-  return envNameOf(key.replace(/(?:\.\d+)+$/, ''));
 }
 
 function describe(keyword: string, message: string, params: Record<string, unknown>): string {

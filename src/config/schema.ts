@@ -1,4 +1,6 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TObject } from 'typebox';
+import { PLATFORM_REGISTRY } from '../../adapters/registry.js';
+import type { AnyPlatformDescriptor } from '../core/platform.js';
 
 /**
  * The one schema of chatgate's configuration. Values come from `config/default.yaml`, then the
@@ -51,53 +53,18 @@ export const TriggersSchema = Type.Object({
 export type TriggersConfig = Static<typeof TriggersSchema>;
 
 /**
- * Platform adapters. Each starts only when its credentials are set (Twitch: username + token,
- * Telegram: bot token, Discord: token).
+ * Platform adapters, one section each, from the registry (`adapters/registry.ts`): each
+ * descriptor brings its schema. A platform starts only when its credentials are set.
  */
-export const PlatformsSchema = Type.Object({
-  twitch: Type.Object({
-    /** The bot's login (`TWITCH_USERNAME`). */
-    username: Type.Optional(Type.String({ minLength: 1 })),
-    /** `oauth:…` (`TWITCH_OAUTH_TOKEN`); a secret. */
-    oauthToken: Type.Optional(Type.String({ minLength: 1 })),
-    /** Channel logins to join, without `#`. */
-    channels: Type.Array(Type.String({ minLength: 1 })),
-    /** Chat server; Twitch's own by default. Tests and relays set another. */
-    server: Type.Optional(Type.String({ minLength: 1 })),
-    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-    secure: Type.Boolean(),
-    /** Logins of known bots, lower case: their messages are `is_bot`. */
-    knownBots: Type.Array(Type.String({ minLength: 1 })),
-    /** A long reply is split in at most this many messages (500 chars each). */
-    maxReplyParts: Type.Integer({ minimum: 1, maximum: 5 }),
-    /** Restart a connection that delivered nothing (no line, no PING) for this long, ms. */
-    watchdogMs: Type.Integer({ minimum: 10_000 }),
-  }),
-  telegram: Type.Object({
-    /** `TELEGRAM_BOT_TOKEN`; a secret. */
-    botToken: Type.Optional(Type.String({ minLength: 1 })),
-    /** Bot API root; `https://api.telegram.org` by default. */
-    apiRoot: Type.String({ format: 'uri' }),
-    /** Webhook mode when set (mounted on chatgate's own HTTP server); long polling otherwise. */
-    webhookUrl: Type.Optional(Type.String({ format: 'uri' })),
-    /** Checked against `X-Telegram-Bot-Api-Secret-Token`; a secret. */
-    webhookSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-  }),
-  discord: Type.Object({
-    /** `DISCORD_TOKEN`; a secret. */
-    token: Type.Optional(Type.String({ minLength: 1 })),
-    /** REST base; `https://discord.com/api` by default. The gateway URL comes from `/gateway/bot`. */
-    apiUrl: Type.String({ format: 'uri' }),
-    /** Only these channel ids are answered (empty: all). */
-    allowedChannels: Type.Array(Type.String({ minLength: 1 })),
-    /** Only members with one of these role ids are answered (empty: all). */
-    allowedRoles: Type.Array(Type.String({ minLength: 1 })),
-    /** Greet new members (needs the privileged GuildMembers intent). */
-    memberJoinGreetings: Type.Boolean(),
-    /** `single` (one gateway connection) or `auto` (Discord's recommended shard count, for many servers). */
-    shards: Type.Enum(['single', 'auto']),
-  }),
-});
+type Registry = typeof PLATFORM_REGISTRY;
+type PlatformSchemas = { [D in Registry[number] as D['platform']]: D['configSchema'] };
+
+/** The `platforms` schema of a list of descriptors (the registry's, or a test's own list). */
+export function platformsSchemaOf(platforms: readonly AnyPlatformDescriptor[]): TObject {
+  return Type.Object(Object.fromEntries(platforms.map((d) => [d.platform, d.configSchema])));
+}
+
+export const PlatformsSchema = platformsSchemaOf(PLATFORM_REGISTRY) as TObject<PlatformSchemas>;
 export type PlatformsConfig = Static<typeof PlatformsSchema>;
 
 export const ROLES = ['all', 'api', 'worker'] as const;
@@ -234,3 +201,8 @@ export const ConfigSchema = Type.Object({
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** The config schema with the `platforms` sections of `platforms` instead of the registry's (tests). */
+export function configSchemaFor(platforms: readonly AnyPlatformDescriptor[]): TObject {
+  return Type.Object({ ...ConfigSchema.properties, platforms: platformsSchemaOf(platforms) });
+}

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { CLOSE_MARGIN_MS, type InteractionJob } from '../queue/interaction-queue.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
 import type { CallbackBody, CallbackSender } from './callback.js';
-import { ReplyOutbox } from './outbox.js';
+import type { ReplyOutbox } from './outbox.js';
 
 /** The outcome to deliver: a reply, or why there is none. */
 export type DeliveryOutcome =
@@ -15,7 +15,7 @@ export type DeliveryOutcome =
 
 /**
  * Hands finished interactions to whoever waits for them: the adapter that owns the platform
- * (Twitch, Telegram, Discord), and the caller's callback URL (or the default `ROUTER_RESPONSE_URL`)
+ * (its platform adapter), and the caller's callback URL (or the default `ROUTER_RESPONSE_URL`)
  * for events that came over HTTP. Failures are logged, never thrown: the reply stays readable at
  * `GET /api/v1/ai/interaction/:id`.
  *
@@ -66,7 +66,8 @@ export class ReplyDelivery {
    */
   async alreadyDelivered(job: InteractionJob): Promise<boolean> {
     if (!this.outbox) return false;
-    return this.outbox.isPublished(job.interactionId, job.event.platform).catch(() => false);
+    const platform = job.fromAdapter === true ? job.event.platform : undefined;
+    return this.outbox.isPublished(job.interactionId, platform).catch(() => false);
   }
 
   /**
@@ -101,7 +102,8 @@ export class ReplyDelivery {
 
   /** Writes the platform reply (for an event from an adapter) and the callback to the outbox. */
   private async publish(outbox: ReplyOutbox, job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
-    const onPlatform = job.fromAdapter === true && ReplyOutbox.sendsOn(job.event.platform);
+    // An event from an adapter is answered through that platform's connection.
+    const onPlatform = job.fromAdapter === true;
     if (onPlatform && outcome.ok) {
       await outbox.publishSend({
         interactionId: job.interactionId,

@@ -37,8 +37,6 @@ export interface OutboxOptions {
   logger?: Logger;
 }
 
-/** Platforms whose replies need a process that holds the platform's connection. */
-const PLATFORM_SENDS: ReadonlySet<Platform> = new Set(['twitch', 'telegram', 'discord']);
 const CALLBACKS = 'callbacks';
 /** Sent: dropped after ten minutes (the dedupe key outlives them); refused: kept a week. */
 const KEEP_SENT = { age: 600, count: 10_000 };
@@ -47,7 +45,7 @@ const KEEP_REFUSED = { age: 7 * 24 * 3600, count: 1000 };
 /**
  * The outbox of the `redis` queue backend: a finished interaction's reply is written to Redis
  * (BullMQ) in the same job that made it, and sent from there by the processes that can send it.
- * - `replies-<platform>` (Twitch, Telegram, Discord), consumed by every process holding that
+ * - `replies-<platform>` (each platform adapter's), consumed by every process holding that
  *   platform's adapter: a `worker` process that holds no connection hands its replies over this
  *   way, and replies outlive the process that saw the event.
  * - `replies-callbacks`, consumed by the edge processes (`api`, `all`): the callback POSTs. Workers
@@ -66,11 +64,6 @@ export class ReplyOutbox {
     this.logger = (options.logger ?? createLogger('warn')).child({ component: 'outbox' });
   }
 
-  /** True when replies to `platform` are sent through a platform connection. */
-  static sendsOn(platform: Platform): boolean {
-    return PLATFORM_SENDS.has(platform);
-  }
-
   /**
    * Writes a platform reply for a holder of the platform's connection.
    * @throws when Redis refuses the write (the caller falls back to sending it itself).
@@ -87,10 +80,14 @@ export class ReplyOutbox {
     await this.add(CALLBACKS, `callback-${post.body.interaction_id}`, post);
   }
 
-  /** True when a reply or callback of this interaction was already written (within `dedupeTtlMs`). */
-  async isPublished(interactionId: string, platform: Platform): Promise<boolean> {
+  /**
+   * True when a reply or callback of this interaction was already written (within `dedupeTtlMs`).
+   * @param platform the platform whose connection sends the reply (an event from an adapter); none
+   *   for an event that came over HTTP.
+   */
+  async isPublished(interactionId: string, platform?: Platform): Promise<boolean> {
     const lookups = [(await this.ready(CALLBACKS)).getDeduplicationJobId(`callback-${interactionId}`)];
-    if (ReplyOutbox.sendsOn(platform)) {
+    if (platform !== undefined) {
       lookups.push((await this.ready(platform)).getDeduplicationJobId(`send-${interactionId}`));
     }
     return (await Promise.all(lookups)).some((jobId) => jobId !== null);

@@ -4,7 +4,7 @@ import { type DeepPartial, deepMerge, loadConfig } from '../../src/config/load.j
 import type { Config } from '../../src/config/schema.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
-import { createServices, type Services } from '../../src/services.js';
+import { createServices, type ServiceOptions, type Services } from '../../src/services.js';
 import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
 
 /**
@@ -16,17 +16,28 @@ export function testConfig(overrides: DeepPartial<Config> = {}): Config {
   return loadConfig({ env: {}, overrides: deepMerge(testDefaults, overrides) as DeepPartial<Config> });
 }
 
-/** Services on `config`, silent, with a fixed random source (every probability draw is 0). */
-export function testServices(
+/**
+ * What tests build services with: silent, a fixed random source (every probability draw is 0),
+ * short callback delays, in-process stores unless others are given.
+ */
+export function testServiceOptions(
   config: Config,
   options: { random?: () => number; stores?: StoreSet; logger?: Logger } = {},
-): Promise<Services> {
-  return createServices(config, {
+): ServiceOptions {
+  return {
     logger: options.logger ?? createLogger('silent'),
     random: options.random ?? (() => 0),
     callbackInitialDelayMs: 5,
     stores: options.stores ?? memoryStores(config),
-  });
+  };
+}
+
+/** Services on `config` (see `testServiceOptions`). */
+export function testServices(
+  config: Config,
+  options: { random?: () => number; stores?: StoreSet; logger?: Logger } = {},
+): Promise<Services> {
+  return createServices(config, testServiceOptions(config, options));
 }
 
 /** Services and the fastify app on `config` (see `testServices`). */

@@ -5,7 +5,7 @@
  * watchdog, and a clean stop.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDiscordAdapter } from '../../../adapters/discord/index.js';
+import { createDiscordAdapter } from '../../../adapters/discord/adapter.js';
 import type { PlatformAdapter } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../../fakes/fake-discord.js';

@@ -5,8 +5,8 @@
  */
 import pino from 'pino';
 import { expect } from 'vitest';
-import type { DiscordAdapterOptions, DiscordConfig } from '../../../adapters/discord/index.js';
-import { createDiscordAdapter } from '../../../adapters/discord/index.js';
+import type { DiscordAdapterOptions, DiscordConfig } from '../../../adapters/discord/adapter.js';
+import { createDiscordAdapter } from '../../../adapters/discord/adapter.js';
 import type { AdapterHost, PlatformAdapter } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';

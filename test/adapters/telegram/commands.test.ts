@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/telegram/adapter.js';
 import { commandAction, parseCommand } from '../../../adapters/telegram/commands.js';
-import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/telegram/index.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/telegram/index.js';
+import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/telegram/adapter.js';
 import { normalizeUpdate } from '../../../adapters/telegram/normalize.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';

@@ -6,7 +6,7 @@ import {
   createTelegramAdapter,
   type TelegramAdapter,
   type TelegramAdapterOptions,
-} from '../../../adapters/telegram/index.js';
+} from '../../../adapters/telegram/adapter.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
 
 const FAST = { interval: 5, timeout: 3000 };

@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TelegramApiError } from '../../../adapters/telegram/api-error.js';
 import {
   createTelegramAdapter,
   type TelegramAdapter,
   type TelegramAdapterOptions,
-} from '../../../adapters/telegram/index.js';
+} from '../../../adapters/telegram/adapter.js';
+import { TelegramApiError } from '../../../adapters/telegram/api-error.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
 

@@ -1,8 +1,9 @@
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/telegram/index.js';
+import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/telegram/adapter.js';
 import { derivedWebhookSecret, secretMatches } from '../../../adapters/telegram/webhook.js';
-import { telegramWebhookRoute } from '../../../src/http/routes/telegram-webhook.js';
+import { telegramWebhookRoute } from '../../../adapters/telegram/webhook-route.js';
+import { platformRoutes } from '../../../src/http/routes/platform-routes.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
 
 const SECRET = 's3cret_Webhook-token';
@@ -115,7 +116,7 @@ describe('Telegram adapter in webhook mode', () => {
     const hook = bot.webhook();
     if (!hook) throw new Error('no webhook handler');
     const app = Fastify();
-    await app.register(telegramWebhookRoute(hook));
+    await app.register(platformRoutes([telegramWebhookRoute(hook)]));
     const post = (headers: Record<string, string>, payload: object = update(10, 'via fastify')) =>
       app.inject({ method: 'POST', url: '/telegram/webhook', headers, payload });
 

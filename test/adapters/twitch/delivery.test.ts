@@ -9,7 +9,7 @@
  * between messages) exactly, in well under a second of real time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scaleLimits, TWITCH_LIMITS } from '../../../adapters/twitch/index.js';
+import { scaleLimits, TWITCH_LIMITS } from '../../../adapters/twitch/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import {
   type FakeTwitch,

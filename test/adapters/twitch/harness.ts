@@ -9,7 +9,7 @@ import {
   type TwitchAdapter,
   type TwitchAdapterOptions,
   type TwitchConfig,
-} from '../../../adapters/twitch/index.js';
+} from '../../../adapters/twitch/adapter.js';
 import type { Clock } from '../../../adapters/twitch/limits.js';
 import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';

@@ -5,7 +5,7 @@
  * and a graceful PART + disconnect on stop. tmi.js's reconnect delay is cut to 50 ms for speed.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTwitchAdapter } from '../../../adapters/twitch/index.js';
+import { createTwitchAdapter } from '../../../adapters/twitch/adapter.js';
 import { type FakeTwitch, startFakeTwitch } from '../../fakes/fake-twitch.js';
 import { eventually, fakeConfig, type Running, startAdapter, viewerLine, waitJoined } from './harness.js';
 

@@ -1,0 +1,41 @@
+/**
+ * The `platforms.discord` section of chatgate's config and its environment variables (DISCORD_*).
+ * The adapter starts only when `token` is set.
+ */
+import Type, { type Static } from 'typebox';
+import { boolean, type EnvBinding, list, text } from '../../src/core/env-binding.js';
+
+export const DiscordConfigSchema = Type.Object({
+  /** `DISCORD_TOKEN`; a secret. */
+  token: Type.Optional(Type.String({ minLength: 1 })),
+  /** REST base; `https://discord.com/api` by default. The gateway URL comes from `/gateway/bot`. */
+  apiUrl: Type.String({ format: 'uri' }),
+  /** Only these channel ids are answered (empty: all). */
+  allowedChannels: Type.Array(Type.String({ minLength: 1 })),
+  /** Only members with one of these role ids are answered (empty: all). */
+  allowedRoles: Type.Array(Type.String({ minLength: 1 })),
+  /** Greet new members (needs the privileged GuildMembers intent). */
+  memberJoinGreetings: Type.Boolean(),
+  /** `single` (one gateway connection) or `auto` (Discord's recommended shard count, for many servers). */
+  shards: Type.Enum(['single', 'auto']),
+});
+
+/** The `platforms.discord` section, validated. */
+export type DiscordConfig = Static<typeof DiscordConfigSchema>;
+
+export const DISCORD_DEFAULTS: Partial<DiscordConfig> = {
+  apiUrl: 'https://discord.com/api',
+  allowedChannels: [],
+  allowedRoles: [],
+  memberJoinGreetings: false,
+  shards: 'single',
+};
+
+export const DISCORD_ENV: readonly EnvBinding[] = [
+  ['DISCORD_TOKEN', 'token', text, true],
+  ['DISCORD_API_URL', 'apiUrl', text],
+  ['DISCORD_ALLOWED_CHANNELS', 'allowedChannels', list],
+  ['DISCORD_ALLOWED_ROLES', 'allowedRoles', list],
+  ['DISCORD_SHARDS', 'shards', text],
+  ['DISCORD_MEMBER_JOIN_GREETINGS', 'memberJoinGreetings', boolean],
+];

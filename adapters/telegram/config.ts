@@ -1,0 +1,29 @@
+/**
+ * The `platforms.telegram` section of chatgate's config and its environment variables
+ * (TELEGRAM_*). The adapter starts only when `botToken` is set.
+ */
+import Type, { type Static } from 'typebox';
+import { type EnvBinding, text } from '../../src/core/env-binding.js';
+
+export const TelegramConfigSchema = Type.Object({
+  /** `TELEGRAM_BOT_TOKEN`; a secret. */
+  botToken: Type.Optional(Type.String({ minLength: 1 })),
+  /** Bot API root; `https://api.telegram.org` by default. */
+  apiRoot: Type.String({ format: 'uri' }),
+  /** Webhook mode when set (mounted on chatgate's own HTTP server); long polling otherwise. */
+  webhookUrl: Type.Optional(Type.String({ format: 'uri' })),
+  /** Checked against `X-Telegram-Bot-Api-Secret-Token`; a secret. */
+  webhookSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+});
+
+/** The `platforms.telegram` section, validated. */
+export type TelegramConfig = Static<typeof TelegramConfigSchema>;
+
+export const TELEGRAM_DEFAULTS: Partial<TelegramConfig> = { apiRoot: 'https://api.telegram.org' };
+
+export const TELEGRAM_ENV: readonly EnvBinding[] = [
+  ['TELEGRAM_BOT_TOKEN', 'botToken', text, true],
+  ['TELEGRAM_API_ROOT', 'apiRoot', text],
+  ['TELEGRAM_WEBHOOK_URL', 'webhookUrl', text],
+  ['TELEGRAM_WEBHOOK_SECRET', 'webhookSecret', text, true],
+];

@@ -1,0 +1,46 @@
+/**
+ * The `platforms.twitch` section of chatgate's config and its environment variables (TWITCH_*).
+ * The adapter starts only when `username` and `oauthToken` are set.
+ */
+import Type, { type Static } from 'typebox';
+import { boolean, type EnvBinding, integer, list, text } from '../../src/core/env-binding.js';
+
+export const TwitchConfigSchema = Type.Object({
+  /** The bot's login (`TWITCH_USERNAME`). */
+  username: Type.Optional(Type.String({ minLength: 1 })),
+  /** `oauth:…` (`TWITCH_OAUTH_TOKEN`); a secret. */
+  oauthToken: Type.Optional(Type.String({ minLength: 1 })),
+  /** Channel logins to join, without `#`. */
+  channels: Type.Array(Type.String({ minLength: 1 })),
+  /** Chat server; Twitch's own by default. Tests and relays set another. */
+  server: Type.Optional(Type.String({ minLength: 1 })),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  secure: Type.Boolean(),
+  /** Logins of known bots, lower case: their messages are `is_bot`. */
+  knownBots: Type.Array(Type.String({ minLength: 1 })),
+  /** A long reply is split in at most this many messages (500 chars each). */
+  maxReplyParts: Type.Integer({ minimum: 1, maximum: 5 }),
+  /** Restart a connection that delivered nothing (no line, no PING) for this long, ms. */
+  watchdogMs: Type.Integer({ minimum: 10_000 }),
+});
+
+/** The `platforms.twitch` section, validated. */
+export type TwitchConfig = Static<typeof TwitchConfigSchema>;
+
+export const TWITCH_DEFAULTS: Partial<TwitchConfig> = {
+  channels: [],
+  secure: true,
+  knownBots: ['nightbot', 'streamelements', 'moobot', 'streamlabs', 'fossabot'],
+  maxReplyParts: 2,
+  // Twitch pings every ~5 minutes (https://dev.twitch.tv/docs/chat/irc/#keepalive-messages).
+  watchdogMs: 600_000,
+};
+
+export const TWITCH_ENV: readonly EnvBinding[] = [
+  ['TWITCH_USERNAME', 'username', text],
+  ['TWITCH_OAUTH_TOKEN', 'oauthToken', text, true],
+  ['TWITCH_CHANNELS', 'channels', list],
+  ['TWITCH_SERVER', 'server', text],
+  ['TWITCH_PORT', 'port', integer],
+  ['TWITCH_SECURE', 'secure', boolean],
+];

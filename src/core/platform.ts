@@ -1,0 +1,127 @@
+/**
+ * A platform as a self-describing module. Each `adapters/<platform>/index.ts` exports one
+ * `PlatformDescriptor`; `adapters/registry.ts` lists them; config loading, env binding, adapter
+ * start, status, metrics, HTTP routes and the reply outbox read the list. Adding a platform is a
+ * new folder and one line in the registry (see adapters/README.md).
+ */
+
+import type { Logger } from 'pino';
+import type { Static, TObject } from 'typebox';
+import type { PlatformAdapter } from './adapter.js';
+import type { Platform } from './chat-event.js';
+import type { EnvBinding } from './env-binding.js';
+
+/**
+ * Channels an adapter joined at run time (Twitch logins), remembered across restarts; scoped to
+ * one platform. Backed by the `platform_channels` table (or memory).
+ */
+export interface RememberedChannels {
+  /** The remembered channels, in the order they were added. */
+  list(): Promise<string[]>;
+  add(channel: string): Promise<void>;
+  remove(channel: string): Promise<void>;
+}
+
+/** What chatgate gives a descriptor to build its adapter: the core's ports, nothing platform-specific. */
+export interface PlatformPorts {
+  /** A child logger bound to the platform; message bodies only at debug level, never tokens. */
+  logger: Logger;
+  /** Channels joined at run time, remembered across restarts. */
+  channels: RememberedChannels;
+  /** Counts one outbound rate-limit wait (`chatgate_rate_limited_total{scope=<platform>}`). */
+  rateLimited(): void;
+}
+
+/** A request to a platform route, as the HTTP layer parsed it. */
+export interface PlatformRequest {
+  /** Path parameters, validated against `PlatformRoute.params` when given. */
+  params: Record<string, string>;
+  /** The parsed JSON body (undefined without one). */
+  body: unknown;
+  /** Header names in lower case. */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * A platform route's answer: a status with an optional JSON body (none at all for an empty 2xx),
+ * or a failure that the HTTP layer answers in chatgate's error shape
+ * `{ detail, error_code, timestamp, correlation_id, retry_after? }`.
+ */
+export type PlatformResponse =
+  | { status: number; body?: unknown }
+  | { status: number; error: { code: string; detail: string; retryAfterSeconds?: number } };
+
+/**
+ * An HTTP route a platform needs (Telegram's webhook, Twitch's channel join/part), described
+ * without an HTTP framework: the HTTP layer mounts it.
+ */
+export interface PlatformRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A fastify-style path, e.g. `/api/v1/platforms/twitch/channels/:login`. */
+  url: string;
+  /**
+   * `admin`: behind the admin key, like the other admin routes. `open`: no bearer key; the route
+   * authenticates the caller itself (a platform's webhook secret).
+   */
+  access: 'admin' | 'open';
+  /** JSON Schema of the path parameters; a mismatch is a 400 naming the parameter. */
+  params?: TObject;
+  /** Largest body accepted, bytes (default: the app's 1 MiB). */
+  bodyLimit?: number;
+  handle(request: PlatformRequest): Promise<PlatformResponse>;
+}
+
+/**
+ * One platform: its name, its section of the config (`platforms.<platform>`) with defaults and
+ * environment variables, its message limits, and how to build its adapter and routes.
+ *
+ * @typeParam Name the platform's name, one of `Platform`.
+ * @typeParam Schema the TypeBox schema of `platforms.<platform>`.
+ * @typeParam Adapter what `create` builds (the platform's own adapter type, for `routes`).
+ */
+export interface PlatformDescriptor<
+  Name extends Platform = Platform,
+  Schema extends TObject = TObject,
+  Adapter extends PlatformAdapter = PlatformAdapter,
+> {
+  readonly platform: Name;
+  /** The schema of `platforms.<platform>`, validated with the rest of the config at start. */
+  readonly configSchema: Schema;
+  /** Defaults of `platforms.<platform>`, under `config/default.yaml`, the config file and the env. */
+  readonly defaults: Partial<Static<Schema>>;
+  /** Environment variables; keys relative to `platforms.<platform>` (e.g. `['TWITCH_CHANNELS', 'channels', list]`). */
+  readonly envBindings: readonly EnvBinding[];
+  /**
+   * Outbound limits, chars: one platform message (`limits.messageMaxChars.<platform>`, asked of the
+   * model in the prompt) and a whole reply (`limits.replyMaxChars.<platform>`, cut there by the
+   * worker, split into messages by the adapter). Defaults; the config may override them.
+   */
+  readonly limits: { readonly messageMaxChars: number; readonly replyMaxChars: number };
+  /**
+   * Builds the adapter from the validated section, or resolves `undefined` when its credentials
+   * are unset (the platform then does not start). Loads the platform library only when called.
+   * Nothing connects before `adapter.start(host)`.
+   */
+  create(config: Static<Schema>, ports: PlatformPorts): Promise<Adapter | undefined>;
+  /**
+   * Routes to mount. Called with the adapter (or `undefined` when the platform is not configured:
+   * a route may then answer 404) and the same ports as `create`.
+   */
+  routes?(adapter: Adapter | undefined, ports: PlatformPorts): PlatformRoute[];
+}
+
+/**
+ * Declares a descriptor with its literal name and schema type kept, so that the registry can
+ * derive the config's type from the list (`Config['platforms']['twitch']`).
+ */
+export function definePlatform<
+  const Name extends Platform,
+  Schema extends TObject,
+  Adapter extends PlatformAdapter,
+>(descriptor: PlatformDescriptor<Name, Schema, Adapter>): PlatformDescriptor<Name, Schema, Adapter> {
+  return descriptor;
+}
+
+/** Any descriptor, whatever its schema and adapter types (what the registry holds). */
+// biome-ignore lint/suspicious/noExplicitAny: the list mixes descriptors of different schema types
+export type AnyPlatformDescriptor = PlatformDescriptor<Platform, TObject, any>;
