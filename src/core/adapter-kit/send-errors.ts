@@ -1,6 +1,6 @@
 /**
  * Why a call to a platform failed, as two named errors in the style of grammY (`GrammyError` when
- * the Bot API answered with an error, `HttpError` when the network failed:
+ * the API answered with an error, `HttpError` when the network failed:
  * https://grammy.dev/guide/errors). Whether to try again is decided by the class and its code:
  * only a refusal with 429 or 5xx is worth another try; a network failure is not retried, since the
  * message may have arrived and a second send would show it twice. Texts never carry a token.

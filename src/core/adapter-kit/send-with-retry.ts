@@ -42,8 +42,8 @@ function retryAfterMsOf(error: unknown): number | undefined {
  * @returns what `call` resolved with.
  * @throws PlatformRefusedError or PlatformUnreachableError (as made by `toCallError`) from the last try.
  * @example
- * await sendWithRetry(() => telegram.sendMessage(chat, text), {
- *   maxAttempts: 5, maxRetryAfterMs: 60_000, toCallError: (caught) => toCallError(caught, 'sendMessage'),
+ * await sendWithRetry(() => client.postMessage(channel, text), {
+ *   maxAttempts: 5, maxRetryAfterMs: 60_000, toCallError: (caught) => toCallError(caught, 'postMessage'),
  * });
  */
 export async function sendWithRetry<T>(call: () => Promise<T>, options: SendRetryOptions): Promise<T> {

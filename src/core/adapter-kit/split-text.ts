@@ -1,7 +1,7 @@
 /**
- * Cutting a reply into messages a chat platform accepts. Every platform caps one message (Twitch
- * 500 code points, Telegram 4096 and Discord 2000 UTF-16 units); the adapter passes its own limit
- * and unit in, the cutting rules are the same everywhere.
+ * Cutting a reply into messages a chat platform accepts. Every platform caps one message, some in
+ * code points, some in UTF-16 units; each adapter passes its own limit and unit in (with the doc
+ * URL it comes from), and the cutting rules are the same everywhere.
  */
 
 /** How the size of a message is counted. */
@@ -12,9 +12,9 @@ export interface SplitOptions {
   /** The most one part may hold, counted in `unit`s. */
   limit: number;
   /**
-   * `codePoint` (the default; what a reader sees as one character, Twitch's count) or `utf16`
-   * (JS string length, where an emoji counts 2: Telegram's and Discord's count, never fewer than
-   * theirs). A part is never cut inside a surrogate pair either way.
+   * `codePoint` (the default; what a reader sees as one character) or `utf16` (JS string length,
+   * where an emoji counts 2; for a platform that counts UTF-16 units, or to err on the short side).
+   * A part is never cut inside a surrogate pair either way.
    */
   unit?: SizeUnit;
   /** The most parts; text left after the last one is dropped and the last part ends with `ellipsis`. */
@@ -24,7 +24,7 @@ export interface SplitOptions {
   /**
    * Whether a Markdown code fence cut in two is closed at the end of one part and reopened, with its
    * language, at the start of the next, so that each part renders on its own. Default true; off
-   * where the text is one line (Twitch).
+   * where a message is one line (an IRC chat).
    */
   codeFences?: boolean;
 }
