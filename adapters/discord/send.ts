@@ -4,6 +4,7 @@
  */
 import { type REST, Routes } from 'discord.js';
 import type { OutgoingReply } from '../../src/core/adapter.js';
+import { splitText } from '../../src/core/adapter-kit/split-text.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 
 /**
@@ -25,58 +26,15 @@ export const SAFE_ALLOWED_MENTIONS = { parse: [], replied_user: true } as const;
  */
 export const TYPING_INTERVAL_MS = 8000;
 
-const FENCE_CLOSE = '\n```';
-
 /**
- * Splits `text` into parts of at most `limit` characters, cutting at a paragraph break, else a line
- * break, else a space (a hard cut only for a longer run without any). A code block cut in two is
- * closed at the end of one part and reopened, with its language, at the start of the next. Past
- * `maxParts`, the last part ends with '…'.
+ * `text` in parts of at most `limit` characters (UTF-16 units), cut at a paragraph break, else a
+ * line break, else a space; a code block cut in two is closed and reopened with its language. Past
+ * `maxParts`, the last part ends with '…'. The kit's `splitText` with Discord's limits.
  *
  * @example splitMessage('a '.repeat(2500)) // two parts, each ≤ 2000 characters
  */
 export function splitMessage(text: string, limit = DISCORD_MESSAGE_LIMIT, maxParts = 5): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  let reopen = '';
-  while (rest.length > 0 && parts.length < maxParts) {
-    if (reopen.length + rest.length <= limit) {
-      parts.push(reopen + rest);
-      rest = '';
-      break;
-    }
-    // Room for a closing fence, and for the '…' should this part end up the last one.
-    const [end, next] = cutPoint(rest, limit - reopen.length - FENCE_CLOSE.length - 1);
-    const chunk = reopen + rest.slice(0, end).trimEnd();
-    const open = openFence(chunk);
-    parts.push(open ? chunk + FENCE_CLOSE : chunk);
-    reopen = open ? `${open}\n` : '';
-    rest = open ? rest.slice(next) : rest.slice(next).trimStart();
-  }
-  if (rest.length > 0) parts.push(`${parts.pop() ?? ''}…`);
-  return parts;
-}
-
-/** Where to cut `text` to at most `max` characters: [end of this part, start of the next]. */
-function cutPoint(text: string, max: number): [number, number] {
-  const window = text.slice(0, max + 1);
-  for (const boundary of ['\n\n', '\n', ' ']) {
-    const at = window.lastIndexOf(boundary);
-    if (at > max / 2) return [at, at + boundary.length];
-  }
-  const code = text.charCodeAt(max - 1);
-  const end = code >= 0xd800 && code <= 0xdbff && max > 1 ? max - 1 : max; // keep a surrogate pair whole
-  return [end, end];
-}
-
-/** The opening line (```` ```lang ````) of a code block left open at the end of `text`, if any. */
-function openFence(text: string): string | undefined {
-  let open: string | undefined;
-  for (const line of text.split('\n')) {
-    const fence = /^\s*(```\S*)/.exec(line);
-    if (fence) open = open === undefined ? fence[1] : undefined;
-  }
-  return open;
+  return splitText(text, { limit, unit: 'utf16', maxParts });
 }
 
 /** Where a reply to `event` goes: its thread, else its channel. */

@@ -169,7 +169,7 @@ export class TelegramAdapter implements PlatformAdapter {
 
   /**
    * Sends a command's answer without holding up the next Updates (`stop` still waits for it);
-   * failures are logged. `TelegramApiError` messages carry no token.
+   * failures are logged. The kit's send errors carry no token.
    */
   private answer(event: ChatEvent, text: string, host: AdapterHost): void {
     this.sender.send(event, text).catch((error: unknown) => {

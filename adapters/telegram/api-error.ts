@@ -5,25 +5,11 @@
  * and network failures as node-fetch's `FetchError`. Nothing here ever carries the bot token.
  */
 import { TelegramError } from 'telegraf';
-import { ChatgateError } from '../../src/core/errors.js';
-
-/** A Bot API call failed: the remote answered with an error, or could not be reached (`errorCode` 0). */
-export class TelegramApiError extends ChatgateError {
-  override readonly name = 'TelegramApiError';
-  constructor(
-    /** The Bot API method, e.g. `sendMessage`. */
-    readonly method: string,
-    /** Telegram's `error_code` (an HTTP status); 0 when the network failed. */
-    readonly errorCode: number,
-    /** Telegram's `description`, or the network error's message, with any token removed. */
-    readonly description: string,
-    /** `parameters.retry_after`, in seconds, when Telegram asked us to wait. */
-    readonly retryAfterSeconds?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(`Telegram ${method} failed: ${description}`, 'telegram_error', 502, options);
-  }
-}
+import {
+  type PlatformCallError,
+  PlatformRefusedError,
+  PlatformUnreachableError,
+} from '../../src/core/adapter-kit/send-errors.js';
 
 /** The facts of a caught failure, tokens removed. */
 export interface ApiFailure {
@@ -58,9 +44,20 @@ export function isParseFailure(failure: ApiFailure): boolean {
   return failure.code === 400 && /can't parse entities|can't find end of/i.test(failure.description);
 }
 
-/** Failures worth another try of the same call: 429 (after `retry_after`) and 5xx. */
-export function isRetryable(failure: ApiFailure): boolean {
-  return failure.code === 429 || failure.code >= 500;
+/**
+ * A failed Bot API call as the kit's typed pair: `PlatformRefusedError` when Telegram answered (its
+ * `error_code`, `description` and `retry_after`), `PlatformUnreachableError` when it could not be
+ * reached. No token in either.
+ */
+export function toCallError(error: unknown, method: string, token: string): PlatformCallError {
+  const failure = readFailure(error, token);
+  if (failure.code === 0) {
+    return new PlatformUnreachableError('telegram', method, failure.description, { cause: error });
+  }
+  const retryAfterMs = failure.retryAfterSeconds === undefined ? undefined : failure.retryAfterSeconds * 1000;
+  return new PlatformRefusedError('telegram', method, failure.code, failure.description, retryAfterMs, {
+    cause: error,
+  });
 }
 
 /** One line for `AdapterState.error` about a failed connection; never the token. */

@@ -1,20 +1,37 @@
 /**
- * Delivery to Telegram: a reply is split into parts of at most 4096 characters (split.ts), sent as
+ * Delivery to Telegram: a reply is split into parts of at most 4096 characters, sent as
  * MarkdownV2 (markdown.ts) replying to the triggering message in its forum topic, spaced by the
  * outbound scheduler (throttle.ts). A part Telegram cannot parse is re-sent as plain text; a 429
- * waits `parameters.retry_after` seconds and tries again; nothing is dropped silently: a part that
- * still fails rejects `send` with a `TelegramApiError`.
+ * waits `parameters.retry_after` seconds and tries again, a 5xx backs off (the kit's
+ * `sendWithRetry`); nothing is dropped silently: a part that still fails rejects `send` with the
+ * kit's `PlatformRefusedError` or `PlatformUnreachableError`.
  * Methods: https://core.telegram.org/bots/api#sendmessage, https://core.telegram.org/bots/api#sendchataction
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
+import { sendWithRetry } from '../../src/core/adapter-kit/send-with-retry.js';
+import { splitText } from '../../src/core/adapter-kit/split-text.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { settlesWithin } from '../../src/core/settles-within.js';
-import { isParseFailure, isRetryable, readFailure, TelegramApiError } from './api-error.js';
+import { isParseFailure, readFailure, toCallError } from './api-error.js';
 import { toMarkdownV2 } from './markdown.js';
-import { splitMessage } from './split.js';
 import { OutboundThrottle, type ThrottleLimits } from './throttle.js';
+
+/**
+ * The most text one Telegram message holds: `sendMessage` takes 1-4096 characters after entities
+ * parsing (https://core.telegram.org/bots/api#sendmessage). We count UTF-16 code units (JS string
+ * length), never fewer than the characters Telegram counts.
+ */
+export const TELEGRAM_MESSAGE_LIMIT = 4096;
+
+/**
+ * `text`, trimmed, in parts Telegram accepts (at most `limit` UTF-16 units each; code fences
+ * closed and reopened at a cut); none for a blank text.
+ * @example splitMessage('a b c', 3) // ['a b', 'c']
+ */
+export function splitMessage(text: string, limit = TELEGRAM_MESSAGE_LIMIT): string[] {
+  return splitText(text.trim(), { limit, unit: 'utf16' });
+}
 
 /** How the sender behaves. */
 export interface SenderOptions {
@@ -74,7 +91,8 @@ export class TelegramSender {
   /**
    * Sends `text` as the reply to `event`: every part replies to the event's message (the original
    * may be gone: `allow_sending_without_reply`) in the event's topic. Parts of one reply stay
-   * together and in order. Rejects with `TelegramApiError` when a part cannot be delivered.
+   * together and in order. Rejects with `PlatformRefusedError` or `PlatformUnreachableError` (from
+   * src/core/adapter-kit) when a part cannot be delivered.
    */
   async send(event: ChatEvent, text: string): Promise<void> {
     const parts = splitMessage(text);
@@ -91,42 +109,39 @@ export class TelegramSender {
   private async deliver(target: Target, part: string): Promise<void> {
     const { maxAttempts, maxRetryAfterMs, token } = this.options;
     let markdown = true;
-    for (let attempt = 1; ; attempt++) {
+    const sendOnce = async (): Promise<void> => {
       await this.throttle.slot(target.key, target.isGroup);
-      try {
-        await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
-          ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
-          ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
-          ...(target.replyTo !== undefined
-            ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
-            : {}),
-        });
-        return;
-      } catch (error) {
-        const failure = readFailure(error, token);
-        if (markdown && isParseFailure(failure)) {
+      await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
+        ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
+        ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
+        ...(target.replyTo !== undefined
+          ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
+          : {}),
+      });
+    };
+    await sendWithRetry(
+      async () => {
+        try {
+          await sendOnce();
+        } catch (error) {
+          // Not a retry: the same part as plain text, which Telegram cannot fail to parse.
+          if (!markdown || !isParseFailure(readFailure(error, token))) throw error;
           this.logger()?.warn({ chat: target.key }, 'telegram: MarkdownV2 refused, re-sending as plain text');
           markdown = false;
-          attempt--;
-          continue;
+          await sendOnce();
         }
-        const waitMs = failure.code === 429 ? (failure.retryAfterSeconds ?? 1) * 1000 : 250 * 2 ** attempt;
-        if (!isRetryable(failure) || attempt >= maxAttempts || waitMs > maxRetryAfterMs) {
-          throw new TelegramApiError(
-            'sendMessage',
-            failure.code,
-            failure.description,
-            failure.retryAfterSeconds,
-            { cause: error },
-          );
-        }
-        this.logger()?.warn(
-          { chat: target.key, code: failure.code, waitMs },
-          'telegram: send refused, retrying',
-        );
-        await sleep(waitMs);
-      }
-    }
+      },
+      {
+        maxAttempts,
+        maxRetryAfterMs,
+        toCallError: (error) => toCallError(error, 'sendMessage', token),
+        onRetry: (error, waitMs) =>
+          this.logger()?.warn(
+            { chat: target.key, code: error.errorCode, waitMs },
+            'telegram: send refused, retrying',
+          ),
+      },
+    );
   }
 
   /**

@@ -4,13 +4,11 @@
  * under the message being answered with the `reply-parent-msg-id` tag
  * (https://dev.twitch.tv/docs/chat/irc/#sending-and-receiving-chat-messages).
  */
+import { sizeOf, splitText } from '../../src/core/adapter-kit/split-text.js';
 import { escapeTagValue, LOGIN_PATTERN } from './tags.js';
 
 /** Longest chat message Twitch accepts, in characters (code points). */
 export const TWITCH_MESSAGE_MAX_CHARS = 500;
-
-/** What ends a cut-short last part. */
-const ELLIPSIS = '…';
 
 /**
  * Control characters (CR and LF would end the IRC line and start another command; U+0001 would
@@ -51,41 +49,12 @@ export function neutralizeCommand(part: string): string {
 }
 
 /**
- * Splits `text` into parts of at most `maxChars` code points, breaking at the last whitespace that
- * fits (a single word longer than a part is cut). At most `maxParts` parts; when text remains after
- * the last one, it ends with `…` within the limit.
+ * `text`, trimmed, in parts of at most `maxChars` code points, broken at whitespace (a word longer
+ * than a part is cut). At most `maxParts` parts; when text remains after the last one, it ends with
+ * `…` within the limit. The kit's `splitText` with Twitch's limits (one line: no code fences).
  */
 export function splitOnWords(text: string, maxChars: number, maxParts: number): string[] {
-  const chars = Array.from(text.trim());
-  const parts: string[] = [];
-  let start = 0;
-  while (start < chars.length && parts.length < maxParts) {
-    while (start < chars.length && isSpace(chars[start])) start += 1;
-    if (start >= chars.length) break;
-    if (chars.length - start <= maxChars) {
-      parts.push(chars.slice(start).join(''));
-      break;
-    }
-    const last = parts.length === maxParts - 1;
-    const budget = last ? maxChars - ELLIPSIS.length : maxChars;
-    const end = breakBefore(chars, start, start + budget);
-    const part = chars.slice(start, end).join('').trimEnd();
-    parts.push(last ? `${part}${ELLIPSIS}` : part);
-    start = end;
-  }
-  return parts;
-}
-
-/** The index to end a part at: the last whitespace in (start, limit], or `limit` inside one long word. */
-function breakBefore(chars: string[], start: number, limit: number): number {
-  for (let index = limit; index > start; index -= 1) {
-    if (isSpace(chars[index])) return index;
-  }
-  return limit;
-}
-
-function isSpace(char: string | undefined): boolean {
-  return char !== undefined && /\s/u.test(char);
+  return splitText(text.trim(), { limit: maxChars, maxParts, codeFences: false });
 }
 
 /**
@@ -100,5 +69,5 @@ export function privmsgLine(channel: string, text: string, replyParentId?: strin
 
 /** The length Twitch counts: code points, not UTF-16 units. */
 export function chatLength(text: string): number {
-  return Array.from(text).length;
+  return sizeOf(text, 'codePoint');
 }

@@ -14,8 +14,8 @@ import {
   TimeoutStrategy,
   timeout,
 } from 'cockatiel';
+import { RetryAfterBackoff } from '../core/retry-after-backoff.js';
 import { ProviderError, type ProviderKind } from './providers/provider.js';
-import { RetryAfterBackoff } from './retry-after-backoff.js';
 import type { SharedBreakerLimits, SharedBreakerStore, SharedBreakerView } from './shared-breaker.js';
 
 /** Timeout, retry and breaker thresholds for one provider endpoint (see `ai` in the config schema). */
@@ -358,6 +358,7 @@ export class ResilientEndpoint {
           maxDelay: retrySettings.maxDelayMs,
         }),
         retrySettings.maxDelayMs,
+        (error) => (error instanceof ProviderError ? error.retryAfterMs : undefined),
       ),
     });
   }

@@ -5,7 +5,7 @@ import {
   type TelegramAdapter,
   type TelegramAdapterOptions,
 } from '../../../adapters/telegram/adapter.js';
-import { TelegramApiError } from '../../../adapters/telegram/api-error.js';
+import { PlatformRefusedError } from '../../../src/core/adapter-kit/send-errors.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
 
@@ -146,8 +146,8 @@ describe('Telegram delivery', () => {
     await start({ maxSendAttempts: 2 });
     fake.fail('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
     const error = await adapter.send({ event: topicEvent(), text: 'hi' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TelegramApiError);
-    expect((error as TelegramApiError).errorCode).toBe(403);
+    expect(error).toBeInstanceOf(PlatformRefusedError);
+    expect((error as PlatformRefusedError).errorCode).toBe(403);
     expect(String((error as Error).message)).not.toContain(fake.token);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toMarkdownV2 } from '../../../adapters/telegram/markdown.js';
-import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from '../../../adapters/telegram/split.js';
+import { splitMessage, TELEGRAM_MESSAGE_LIMIT } from '../../../adapters/telegram/send.js';
 import { parseMarkdownV2 } from '../../fakes/fake-telegram.js';
 
 describe('splitMessage', () => {
