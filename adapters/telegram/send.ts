@@ -111,13 +111,17 @@ export class TelegramSender {
     let markdown = true;
     const sendOnce = async (): Promise<void> => {
       await this.throttle.slot(target.key, target.isGroup);
-      await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
-        ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
-        ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
-        ...(target.replyTo !== undefined
-          ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
-          : {}),
-      });
+      try {
+        await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
+          ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
+          ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
+          ...(target.replyTo !== undefined
+            ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
+            : {}),
+        });
+      } finally {
+        this.throttle.sent(target.key);
+      }
     };
     await sendWithRetry(
       async () => {

@@ -77,6 +77,16 @@ export class OutboundThrottle {
     this.sentGlobal.push(at);
   }
 
+  /**
+   * Marks the end of the send that took `chatId`'s last slot. The chat's next message waits
+   * `perChatIntervalMs` from here rather than from the slot: Telegram counts arrivals, and a
+   * request that spent a while in transit would otherwise land closer to the next one.
+   */
+  sent(chatId: string): void {
+    const chat = this.sentByChat.get(chatId);
+    if (chat && chat.length > 0) chat[chat.length - 1] = Math.max(chat.at(-1) ?? 0, this.now());
+  }
+
   /** Drops the send times of chats with nothing inside any window (keeps the map bounded). */
   private forgetQuietChats(): void {
     const horizon = this.now() - Math.max(this.limits.groupWindowMs, this.limits.perChatIntervalMs);

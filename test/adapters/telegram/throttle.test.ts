@@ -33,6 +33,17 @@ describe('OutboundThrottle', () => {
     expect(times[2]).toBeGreaterThanOrEqual(115);
   });
 
+  it('counts the per-chat interval from the end of the last send (Telegram sees arrivals)', async () => {
+    const throttle = new OutboundThrottle({ ...OPEN, perChatIntervalMs: 60 });
+    await throttle.slot('a', false);
+    // A send that spent 80 ms in transit: the next one still waits a whole interval after it.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    throttle.sent('a');
+    const ended = Date.now();
+    await throttle.slot('a', false);
+    expect(Date.now() - ended).toBeGreaterThanOrEqual(55);
+  });
+
   it('does not hold one chat back for another', async () => {
     const throttle = new OutboundThrottle({ ...OPEN, perChatIntervalMs: 200 });
     await throttle.slot('a', false);
