@@ -4,6 +4,7 @@ import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
+import type { AdapterState } from './core/adapter.js';
 import { InteractionFailedError, InteractionShutdownError } from './core/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -43,6 +44,8 @@ export interface Services {
   startedAt: number;
   /** The stores' backends and health, for status and readiness. */
   storeStatus(): StoreStatus;
+  /** The platform adapters' connection states, for status, readiness and metrics. */
+  platformStates(): AdapterState[];
   /** The Redis client when `REDIS_URL` is set (rate limits shared across instances). */
   redis?: StoreSet['redis'];
   /** Channels joined at run time (Twitch), rejoined after a restart. */
@@ -188,7 +191,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     if (config.role !== 'worker') await outbox.consumeCallbacks(callbacks);
   }
   metrics.observeQueue(queue);
-  metrics.observePlatforms(() => delivery.platformAdapters().map((adapter) => adapter.state()));
+  const platformStates = () => delivery.platformAdapters().map((adapter) => adapter.state());
+  metrics.observePlatforms(platformStates);
   const router = new Router({
     communities,
     queue,
@@ -217,6 +221,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     router,
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
+    platformStates,
     redis: stores.redis,
     channels: stores.channels,
     outbox,

@@ -5,12 +5,15 @@ import { CHAT_MODES, PROVIDER_KINDS } from '../../config/schema.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 
+/** What these routes use of the services, and nothing more. */
+export type AdminRouteDeps = Pick<Services, 'ai' | 'providers'>;
+
 /**
  * Admin controls (admin key; app.ts mounts every admin plugin behind `requireAdmin`):
  * - `POST /api/v1/ai/admin/mode` `{ mode }`: switch remote|local|hybrid at run time;
  * - `POST /api/v1/ai/admin/breakers/:provider/reset`: close that provider's breakers.
  */
-export const adminRoutes = (services: Services): FastifyPluginAsync =>
+export const adminRoutes = (services: AdminRouteDeps): FastifyPluginAsync =>
   async function admin(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { ai, providers } = services;

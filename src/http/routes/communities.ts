@@ -4,6 +4,9 @@ import Type from 'typebox';
 import type { Services } from '../../services.js';
 import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
 
+/** What these routes use of the services, and nothing more. */
+export type CommunityRouteDeps = Pick<Services, 'communities' | 'communityConfigs' | 'config'>;
+
 const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, maxLength: 256 }) });
 
 /**
@@ -14,7 +17,7 @@ const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, m
  * returned: `has_api_key` and `api_key_last4` tell it is there. A write applies at once on this
  * instance and within `stores.communityCacheMs` on the others.
  */
-export const communityRoutes = (services: Services): FastifyPluginAsync =>
+export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsync =>
   async function communities(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { communityConfigs, config } = services;

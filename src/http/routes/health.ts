@@ -1,13 +1,19 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services.js';
 
+/** What these routes use of the services, and nothing more. */
+export type HealthRouteDeps = Pick<
+  Services,
+  'communities' | 'providers' | 'queue' | 'storeStatus' | 'platformStates'
+>;
+
 /**
  * - `GET /health`: liveness; 200 while the process serves.
  * - `GET /health/ready`: readiness; 200 when chatgate can take interactions (queue open and not
  *   full), else 503. Each check is listed. Providers do not decide readiness: with them down,
  *   chatgate still answers through the local responder.
  */
-export const healthRoutes = (services: Services): FastifyPluginAsync =>
+export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
   async function health(app) {
     app.get('/health', async () => ({ status: 'ok' }));
 
@@ -28,7 +34,7 @@ export const healthRoutes = (services: Services): FastifyPluginAsync =>
           stores: { ...stores, community_config: services.communities.status ?? 'ok' },
           providers: breakers,
           platforms: Object.fromEntries(
-            services.delivery.platformAdapters().map((adapter) => [adapter.platform, adapter.state().status]),
+            services.platformStates().map((state) => [state.platform, state.status]),
           ),
         },
       });

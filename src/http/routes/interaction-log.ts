@@ -4,6 +4,9 @@ import Type from 'typebox';
 import type { Services } from '../../services.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
+/** What these routes use of the services, and nothing more. */
+export type InteractionLogRouteDeps = Pick<Services, 'interactions'>;
+
 const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] as const;
 
 /**
@@ -11,7 +14,7 @@ const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] 
  * interactions, newest first: every ingested event (without `raw`), ignored ones with their reason,
  * and replies.
  */
-export const interactionLogRoutes = (services: Services): FastifyPluginAsync =>
+export const interactionLogRoutes = (services: InteractionLogRouteDeps): FastifyPluginAsync =>
   async function interactionLog(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.get(

@@ -7,6 +7,9 @@ import { sendError } from '../errors.js';
 import { parseInteractionBody } from '../schemas/interaction-body.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
+/** What these routes use of the services, and nothing more. */
+export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router'>;
+
 /**
  * The interaction endpoint for external collectors:
  * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
@@ -14,7 +17,7 @@ import { interactionJson } from '../schemas/interaction-json.js';
  *   queue is full;
  * - `GET /api/v1/ai/interaction/:id`: its state and reply.
  */
-export const interactionRoutes = (services: Services): FastifyPluginAsync =>
+export const interactionRoutes = (services: InteractionRouteDeps): FastifyPluginAsync =>
   async function interactions(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.post('/api/v1/ai/interaction', async (request, reply) => {

@@ -2,8 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services.js';
 import { requireBearer } from '../auth.js';
 
+/** What these routes use of the services, and nothing more. */
+export type MetricsRouteDeps = Pick<Services, 'config' | 'metrics'>;
+
 /** `GET /metrics`: Prometheus text exposition of chatgate's registry; behind `METRICS_TOKEN` when set. */
-export const metricsRoutes = (services: Services): FastifyPluginAsync =>
+export const metricsRoutes = (services: MetricsRouteDeps): FastifyPluginAsync =>
   async function metrics(app) {
     const { registry } = services.metrics;
     const token = services.config.metricsToken;

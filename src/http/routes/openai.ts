@@ -11,6 +11,12 @@ import { completionBody, nowSeconds } from '../openai/completion.js';
 import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
 import { sseHeaders, writeStream } from '../openai/sse.js';
 
+/** What these routes use of the services, and nothing more. */
+export type OpenAIRouteDeps = Pick<
+  Services,
+  'ai' | 'communities' | 'config' | 'metrics' | 'providers' | 'redis'
+>;
+
 const COMMUNITY_HEADER = 'x-community-id';
 const PREFIXES = ['/v1', '/api/v1/ai'] as const;
 
@@ -19,7 +25,7 @@ const PREFIXES = ['/v1', '/api/v1/ai'] as const;
  * streaming) and `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error
  * shape. `X-Community-Id` picks the community whose provider chain answers.
  */
-export const openAIRoutes = (services: Services): FastifyPluginAsync =>
+export const openAIRoutes = (services: OpenAIRouteDeps): FastifyPluginAsync =>
   async function openAI(app) {
     const catalog = new ModelCatalog(services.providers, services.config.openaiApi.modelsCacheMs);
     const started = nowSeconds();

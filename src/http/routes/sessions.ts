@@ -3,6 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
 
+/** What these routes use of the services, and nothing more. */
+export type SessionRouteDeps = Pick<Services, 'context'>;
+
 /**
  * Conversation sessions (admin key). A session id is the conversation key
  * `<community_id>|<channel_id>|<user_id>` (URL-encode the `|` as `%7C`), or
@@ -10,7 +13,7 @@ import type { Services } from '../../services.js';
  * - `GET /api/v1/sessions/:sessionId`: its stored turns, oldest first;
  * - `DELETE /api/v1/sessions/:sessionId`: forgets them (the next reply starts fresh).
  */
-export const sessionRoutes = (services: Services): FastifyPluginAsync =>
+export const sessionRoutes = (services: SessionRouteDeps): FastifyPluginAsync =>
   async function sessions(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const schema = {

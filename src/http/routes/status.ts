@@ -4,6 +4,12 @@ import { settlesWithin } from '../../core/settles-within.js';
 import type { InteractionQueue } from '../../queue/interaction-queue.js';
 import type { Services } from '../../services.js';
 
+/** What these routes use of the services, and nothing more. */
+export type StatusRouteDeps = Pick<
+  Services,
+  'config' | 'ai' | 'providers' | 'queue' | 'communities' | 'startedAt' | 'storeStatus' | 'platformStates'
+>;
+
 /** Failed jobs listed in status, newest first. */
 const STATUS_FAILURES = 10;
 /** How long status waits for the queue backend's failed jobs, ms. */
@@ -26,7 +32,7 @@ type FailedJobsBody = { count: number; recent: FailedJobBody[] } | { count: null
  * `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state and counts, the queue (with
  * its failed jobs: how many, and the last 10), the stores, the platforms.
  */
-export const statusRoutes = (services: Services): FastifyPluginAsync =>
+export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
   async function status(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { config, ai, providers, queue } = services;
@@ -51,15 +57,12 @@ export const statusRoutes = (services: Services): FastifyPluginAsync =>
         failed: await failedJobs(queue, request.log),
       },
       stores: { ...services.storeStatus(), community_config: services.communities.status ?? 'ok' },
-      platforms: services.delivery.platformAdapters().map((adapter) => {
-        const state = adapter.state();
-        return {
-          platform: state.platform,
-          status: state.status,
-          last_event_at: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
-          error: state.error ?? null,
-        };
-      }),
+      platforms: services.platformStates().map((state) => ({
+        platform: state.platform,
+        status: state.status,
+        last_event_at: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
+        error: state.error ?? null,
+      })),
       uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
     }));
   };
