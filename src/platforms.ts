@@ -93,8 +93,7 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
     resetContext: (event) => services.context.clear(conversationKey(event)),
     ingest: async (event) => {
       try {
-        const ack = await services.router.ingest(event, { fromAdapter: true });
-        return { status: ack.status, reason: ack.reason, interactionId: ack.interactionId };
+        return await services.router.ingest(event, { fromAdapter: true });
       } catch (error) {
         // The router answers bad events with an ack; this is a bug or a store failure. Never lose
         // the adapter's loop over it.

@@ -46,7 +46,7 @@ interface ChainLink {
   link: ProviderLink;
 }
 
-/** Timeouts of a stream: until its first delta, and in all (ms). */
+/** How long a stream may take to its first delta, per link, ms (the whole stream's limit is the caller's). */
 export interface StreamTimeouts {
   firstByteTimeoutMs: number;
 }

@@ -12,11 +12,20 @@ export interface OutgoingReply {
   text: string;
 }
 
-/** What the router said about an event an adapter handed in. */
+/**
+ * What the router said about an event (handed in by an adapter or posted over HTTP): `queued`
+ * (an interaction will answer it), `ignored` (with `reason`: duplicate, self, bot, disabled,
+ * no_trigger, probability, cooldown, reply_cap), or `rejected` (`queue_full` or `shutting_down`;
+ * retry after `retryAfterSeconds`).
+ */
 export interface IngestAck {
+  interactionId: string;
   status: 'queued' | 'ignored' | 'rejected';
   reason?: string;
-  interactionId: string;
+  /** The trigger kind that matched (`mention`, `question` …), when one did. */
+  trigger?: string;
+  /** With `rejected`: when a retry may succeed, seconds. */
+  retryAfterSeconds?: number;
 }
 
 /**

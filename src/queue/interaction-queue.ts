@@ -68,9 +68,11 @@ export interface QueueFailures {
 }
 
 /**
- * The interaction queue. Jobs of one conversation (`conversationKey`) run one at a time in order,
- * so answers never cross; jobs of different conversations run side by side up to the concurrency.
- * Backends: `memory` (p-queue, this process) and `redis` (BullMQ).
+ * The interaction queue: jobs run side by side up to the concurrency, each within a time limit.
+ * Backends: `memory` (p-queue, this process), where jobs of one conversation (`conversationKey`)
+ * also run one at a time in order, so answers never cross; and `redis` (BullMQ, shared by every
+ * instance), which keeps no order within a conversation (BullMQ's open-source edition has no
+ * per-key groups): two questions asked at once may be answered in either order.
  */
 export interface InteractionQueue {
   /**

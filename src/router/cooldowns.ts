@@ -5,7 +5,8 @@ import type { KeyStore } from '../stores/key-store.js';
 /**
  * Takes a trigger's per-user and per-channel cooldowns for an event, both or neither: when the
  * channel's is held, the user's just taken is given back.
- * @returns true when the event may be answered now.
+ * @returns `acquired`: true when the event may be answered now; `release`: gives back what was
+ *   taken (the interaction could not be queued after all).
  */
 export async function acquireCooldowns(
   keys: KeyStore,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CommunitySettingsSource } from '../community/community-settings.js';
 import type { TriggerKind } from '../config/schema.js';
+import type { IngestAck } from '../core/adapter.js';
 import { type ChatEvent, withoutRaw } from '../core/chat-event.js';
 import { QueueFullError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -11,20 +12,6 @@ import type { Interaction, InteractionLog } from '../stores/interaction-log.js';
 import type { KeyStore } from '../stores/key-store.js';
 import { acquireCooldowns } from './cooldowns.js';
 import { matchTrigger } from './triggers/index.js';
-
-/**
- * The router's answer to the caller, given at once: `queued` (an interaction will reply),
- * `ignored` (with `reason`: duplicate, self, bot, disabled, no_trigger, probability, cooldown,
- * reply_cap) or
- * `rejected` (`queue_full` or `shutting_down`; retry after `retryAfterSeconds`).
- */
-export interface Ack {
-  interactionId: string;
-  status: 'queued' | 'ignored' | 'rejected';
-  reason?: string;
-  trigger?: TriggerKind;
-  retryAfterSeconds?: number;
-}
 
 /** Where the reply of an event that came over HTTP should go, and the caller's session. */
 export interface IngestOptions {
@@ -69,8 +56,12 @@ export class Router {
     if (!this.deps.botNames.includes(lower)) this.deps.botNames.push(lower);
   }
 
-  /** Routes one event. Never throws for a bad event; the ack says what happened. */
-  async ingest(event: ChatEvent, options: IngestOptions = {}): Promise<Ack> {
+  /**
+   * Routes one event; the ack says what became of it (a bad or unwanted event is `ignored`, a full
+   * or closing queue `rejected`). Rejects only when a store fails (dedupe keys, community config,
+   * the interaction log).
+   */
+  async ingest(event: ChatEvent, options: IngestOptions = {}): Promise<IngestAck> {
     const { deps } = this;
     const interaction: Interaction = {
       id: randomUUID(),
@@ -86,7 +77,7 @@ export class Router {
       reason: string,
       trigger?: TriggerKind,
       retryAfterSeconds?: number,
-    ): Promise<Ack> => {
+    ): Promise<IngestAck> => {
       deps.metrics.eventsIgnored.labels(reason).inc();
       await deps.interactions.add({ ...interaction, status, reason, trigger, completedAt: Date.now() });
       this.logDecision(event, status, reason, trigger);

@@ -8,7 +8,7 @@ export interface ContextMessage {
 
 /**
  * Conversation context: the last turns of one conversation (`conversationKey`), oldest first.
- * Backends: in-process (lru-cache, `memory/`) now; Redis later. Both keep at most `maxTurns` turns
+ * Backends: in-process (lru-cache, `memory/`) and Redis (`redis/`). Both keep at most `maxTurns` turns
  * (a turn = a user message and its reply, so 2 × maxTurns messages), trimmed oldest first, and
  * forget a conversation `ttlMs` after its last write.
  */

@@ -1,6 +1,7 @@
 /**
- * Short-lived keys with a TTL, for dedupe and cooldowns. `claim` is atomic (Redis `SET NX PX`
- * later; a map here): exactly one caller claims a free key.
+ * Short-lived keys with a TTL, for dedupe, cooldowns and reply caps. `claim` is atomic (Redis
+ * `SET NX PX` in `redis/`, a map in `memory/`): exactly one caller claims a free key, across every
+ * instance that shares the Redis.
  */
 export interface KeyStore {
   /** Takes `key` for `ttlMs`; true when it was free, false when someone holds it. */
