@@ -1,5 +1,6 @@
 import Type, { type Static, type TObject } from 'typebox';
 import { PLATFORM_REGISTRY } from '../../adapters/registry.js';
+import { STREAM_EVENT_TYPES } from '../core/chat-event.js';
 import type { AnyPlatformDescriptor } from '../core/platform.js';
 
 /**
@@ -11,19 +12,14 @@ import type { AnyPlatformDescriptor } from '../core/platform.js';
 export const CHAT_MODES = ['remote', 'local', 'hybrid'] as const;
 export const PROVIDER_KINDS = ['ollama', 'openai', 'local'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Triggers on what a message says, then one per stream event type (matching that `ChatEvent.type`). */
 export const TRIGGER_KINDS = [
   'mention',
   'command',
   'greeting',
   'farewell',
   'question',
-  'subscription',
-  'resub',
-  'subgift',
-  'submysterygift',
-  'raid',
-  'cheer',
-  'follow',
+  ...STREAM_EVENT_TYPES,
 ] as const;
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 export type ChatMode = (typeof CHAT_MODES)[number];

@@ -9,11 +9,10 @@ export const PLATFORMS = ['twitch', 'telegram', 'discord', 'api', 'web'] as cons
 export type Platform = (typeof PLATFORMS)[number];
 
 /**
- * What happened. `subscription`, `resub`, `subgift`, `submysterygift`, `raid` and `cheer` follow
- * Twitch's USERNOTICE `msg-id` values; `member_join` is a Telegram/Discord member joining.
+ * Stream events: `subscription`, `resub`, `subgift`, `submysterygift`, `raid` and `cheer` follow
+ * Twitch's USERNOTICE `msg-id` values; `follow` is a new follower. Each is also a trigger kind.
  */
-export const CHAT_EVENT_TYPES = [
-  'message',
+export const STREAM_EVENT_TYPES = [
   'subscription',
   'resub',
   'subgift',
@@ -21,9 +20,11 @@ export const CHAT_EVENT_TYPES = [
   'raid',
   'cheer',
   'follow',
-  'join',
-  'member_join',
 ] as const;
+export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
+
+/** What happened: a chat message, a stream event, or a join (`member_join`: a Telegram/Discord member joining). */
+export const CHAT_EVENT_TYPES = ['message', ...STREAM_EVENT_TYPES, 'join', 'member_join'] as const;
 export type ChatEventType = (typeof CHAT_EVENT_TYPES)[number];
 
 export const USER_ROLES = ['broadcaster', 'moderator', 'vip', 'subscriber', 'admin'] as const;

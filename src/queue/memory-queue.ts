@@ -1,10 +1,10 @@
 import PQueue from 'p-queue';
-import { InteractionShutdownError, QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { InteractionShutdownError } from '../core/errors.js';
 import { settlesWithin } from '../core/settles-within.js';
+import { Admission } from './admission.js';
 import {
   CLOSE_MARGIN_MS,
   type CloseOptions,
-  estimateRetryAfterSeconds,
   failureReason,
   type InteractionJob,
   type InteractionQueue,
@@ -43,13 +43,10 @@ export class MemoryInteractionQueue implements InteractionQueue {
   private readonly pool: PQueue;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly active = new Set<LimitedRun>();
-  private waiting = 0;
-  private closing = false;
+  private readonly admission: Admission;
   /** The grace period is over: running jobs were aborted, jobs that start now are failed. */
   private expired = false;
   private drained: Promise<void> | undefined;
-  /** Moving average of job duration, ms, for the retry-after estimate. */
-  private averageJobMs = 1000;
   private failureCount = 0;
   private readonly recentFailures: QueueFailure[] = [];
 
@@ -58,10 +55,11 @@ export class MemoryInteractionQueue implements InteractionQueue {
     private readonly options: MemoryQueueOptions,
   ) {
     this.pool = new PQueue({ concurrency: options.concurrency });
+    this.admission = new Admission(options.maxSize, options.concurrency);
   }
 
   get size(): number {
-    return this.waiting;
+    return this.admission.backlog;
   }
 
   get running(): number {
@@ -69,13 +67,11 @@ export class MemoryInteractionQueue implements InteractionQueue {
   }
 
   get isFull(): boolean {
-    return this.waiting >= this.options.maxSize;
+    return this.admission.isFull;
   }
 
   enqueue(job: InteractionJob): void {
-    if (this.closing) throw new ShuttingDownError();
-    if (this.isFull) throw new QueueFullError(this.retryAfterSeconds());
-    this.waiting++;
+    this.admission.admit();
     const key = jobConversation(job);
     const previous = this.tails.get(key) ?? Promise.resolve();
     const tail = previous.then(() => this.pool.add(() => this.run(job)));
@@ -93,7 +89,7 @@ export class MemoryInteractionQueue implements InteractionQueue {
    * and this resolves once aborted runners settle, `graceMs` + 1 s at most.
    */
   async close(options: CloseOptions = {}): Promise<void> {
-    this.closing = true;
+    this.admission.closing = true;
     this.drained ??= this.drain();
     if (options.graceMs === undefined) return this.drained;
     if (await settlesWithin(this.drained, options.graceMs)) return;
@@ -120,7 +116,7 @@ export class MemoryInteractionQueue implements InteractionQueue {
   }
 
   private async run(job: InteractionJob): Promise<void> {
-    this.waiting--;
+    this.admission.left();
     if (this.expired) {
       this.fail(job, new InteractionShutdownError(false), 0);
       return;
@@ -139,7 +135,7 @@ export class MemoryInteractionQueue implements InteractionQueue {
     } finally {
       run.dispose();
       this.active.delete(run);
-      this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
+      this.admission.ran(performance.now() - started);
     }
   }
 
@@ -163,6 +159,6 @@ export class MemoryInteractionQueue implements InteractionQueue {
 
   /** Seconds until a slot is likely free: the backlog's work spread over the workers. */
   retryAfterSeconds(): number {
-    return estimateRetryAfterSeconds(this.waiting, this.averageJobMs, this.options.concurrency);
+    return this.admission.retryAfterSeconds();
   }
 }

@@ -1,13 +1,13 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { withoutRaw } from '../core/chat-event.js';
-import { HandBackError, QueueFullError, ShuttingDownError } from '../core/errors.js';
+import { HandBackError } from '../core/errors.js';
 import { settlesWithin } from '../core/settles-within.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { Admission } from './admission.js';
 import { jobIdForEvent } from './bullmq/job-id.js';
 import {
   CLOSE_MARGIN_MS,
   type CloseOptions,
-  estimateRetryAfterSeconds,
   failureReason,
   type InteractionJob,
   type InteractionQueue,
@@ -118,17 +118,15 @@ export class RedisInteractionQueue implements InteractionQueue {
   private readonly handBacks = new Set<() => void>();
   /** The grace period is over: running jobs, and any that start now, are handed back. */
   private handingBack = false;
-  private backlog = 0;
+  private readonly admission: Admission;
   private active = 0;
-  private closing = false;
   private closed: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
-  /** Moving average of job duration, ms, for the retry-after estimate. */
-  private averageJobMs = 1000;
 
   private constructor(private readonly options: RedisQueueOptions) {
     this.logger = (options.logger ?? createLogger('warn')).child({ component: 'redis-queue' });
+    this.admission = new Admission(options.maxSize, options.concurrency);
     this.queue = new Queue<StoredInteractionJob>(options.queueName ?? 'interactions', {
       prefix: options.prefix ?? 'chatgate',
       // Fail fast while Redis is down: an add rejects (and is reported) instead of piling up.
@@ -143,7 +141,7 @@ export class RedisInteractionQueue implements InteractionQueue {
   }
 
   get size(): number {
-    return this.backlog;
+    return this.admission.backlog;
   }
 
   get running(): number {
@@ -151,13 +149,11 @@ export class RedisInteractionQueue implements InteractionQueue {
   }
 
   get isFull(): boolean {
-    return this.backlog >= this.options.maxSize;
+    return this.admission.isFull;
   }
 
   enqueue(job: InteractionJob): void {
-    if (this.closing) throw new ShuttingDownError();
-    if (this.isFull) throw new QueueFullError(this.retryAfterSeconds());
-    this.backlog++;
+    this.admission.admit();
     const data: StoredInteractionJob = { ...job, event: withoutRaw(job.event) };
     const attempts = this.options.attempts ?? 3;
     const added = this.queue
@@ -171,7 +167,7 @@ export class RedisInteractionQueue implements InteractionQueue {
       .then(
         (added) => this.checkDuplicate(job, added.id),
         (error: unknown) => {
-          this.backlog = Math.max(0, this.backlog - 1);
+          this.admission.left();
           this.logger.error(
             { err: error, interactionId: job.interactionId },
             'could not add the interaction to Redis',
@@ -191,7 +187,7 @@ export class RedisInteractionQueue implements InteractionQueue {
     if (!this.options.onDuplicate || jobId === undefined) return;
     const stored = await this.queue.getJob(jobId).catch(() => undefined);
     if (stored && stored.data.interactionId !== job.interactionId) {
-      this.backlog = Math.max(0, this.backlog - 1);
+      this.admission.left();
       this.options.onDuplicate(job);
     }
   }
@@ -203,7 +199,7 @@ export class RedisInteractionQueue implements InteractionQueue {
    * `graceMs` + 1 s even when Redis hangs (the connections are dropped). Never rejects.
    */
   async close(options: CloseOptions = {}): Promise<void> {
-    this.closing = true;
+    this.admission.closing = true;
     this.closed ??= this.shutdown();
     if (options.graceMs === undefined) return this.closed;
     if (await settlesWithin(this.closed, options.graceMs)) return;
@@ -263,7 +259,7 @@ export class RedisInteractionQueue implements InteractionQueue {
     }
     await this.refreshSize();
     // A `start()` that timed out has closed us meanwhile: create nothing more.
-    if (this.closing) return;
+    if (this.admission.closing) return;
     this.refreshTimer = setInterval(() => void this.refreshSize(), this.options.sizeRefreshMs ?? 1000);
     this.refreshTimer.unref();
     if (this.options.consume === false) return;
@@ -299,7 +295,7 @@ export class RedisInteractionQueue implements InteractionQueue {
     workerSignal?: AbortSignal,
   ): Promise<void> {
     this.active++;
-    this.backlog = Math.max(0, this.backlog - 1);
+    this.admission.left();
     // Started before (its worker died, it was handed back, or it threw): it may have answered already.
     const interaction: InteractionJob = {
       ...job.data,
@@ -336,19 +332,19 @@ export class RedisInteractionQueue implements InteractionQueue {
       run.dispose();
       this.handBacks.delete(handBack);
       this.active--;
-      this.averageJobMs = this.averageJobMs * 0.9 + (performance.now() - started) * 0.1;
+      this.admission.ran(performance.now() - started);
     }
   }
 
   /** Re-reads the shared backlog; a failed read keeps the local estimate and is logged. */
   private async refreshSize(): Promise<void> {
-    if (this.refreshing || this.closing) return;
+    if (this.refreshing || this.admission.closing) return;
     this.refreshing = true;
     try {
       const inFlight = this.pendingAdds.size;
       const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
       const stored = Object.values(counts).reduce((sum, count) => sum + count, 0);
-      this.backlog = stored + inFlight;
+      this.admission.backlog = stored + inFlight;
     } catch (error) {
       this.logger.warn({ err: error }, 'could not read the queue size from Redis');
     } finally {
@@ -382,6 +378,6 @@ export class RedisInteractionQueue implements InteractionQueue {
 
   /** Seconds until a slot is likely free: the backlog's work spread over this instance's workers. */
   retryAfterSeconds(): number {
-    return estimateRetryAfterSeconds(this.backlog, this.averageJobMs, this.options.concurrency);
+    return this.admission.retryAfterSeconds();
   }
 }

@@ -1,18 +1,10 @@
 import type { TriggerKind } from '../../config/schema.js';
-import type { ChatEvent } from '../../core/chat-event.js';
+import { type ChatEvent, STREAM_EVENT_TYPES, type StreamEventType } from '../../core/chat-event.js';
 import type { Trigger, TriggerMatch } from './trigger.js';
 
 /** The trigger kinds that are stream events; each equals the ChatEvent `type` it matches. */
-export const STREAM_EVENT_KINDS = [
-  'subscription',
-  'resub',
-  'subgift',
-  'submysterygift',
-  'raid',
-  'cheer',
-  'follow',
-] as const satisfies readonly TriggerKind[];
-export type StreamEventKind = (typeof STREAM_EVENT_KINDS)[number];
+export const STREAM_EVENT_KINDS = STREAM_EVENT_TYPES satisfies readonly TriggerKind[];
+export type StreamEventKind = StreamEventType;
 
 /**
  * The trigger for one stream event kind: it matches events whose `type` is `kind` (a cheer is
