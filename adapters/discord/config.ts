@@ -4,6 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { boolean, type EnvBinding, list, text } from '../../src/core/env-binding.js';
+import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const DiscordConfigSchema = Type.Object({
   /** `DISCORD_TOKEN`; a secret. */
@@ -23,7 +24,7 @@ export const DiscordConfigSchema = Type.Object({
 /** The `platforms.discord` section, validated. */
 export type DiscordConfig = Static<typeof DiscordConfigSchema>;
 
-export const DISCORD_DEFAULTS: Partial<DiscordConfig> = {
+const defaults: Partial<DiscordConfig> = {
   apiUrl: 'https://discord.com/api',
   allowedChannels: [],
   allowedRoles: [],
@@ -31,7 +32,7 @@ export const DISCORD_DEFAULTS: Partial<DiscordConfig> = {
   shards: 'single',
 };
 
-export const DISCORD_ENV: readonly EnvBinding[] = [
+const env: readonly EnvBinding[] = [
   ['DISCORD_TOKEN', 'token', text, true],
   ['DISCORD_API_URL', 'apiUrl', text],
   ['DISCORD_ALLOWED_CHANNELS', 'allowedChannels', list],
@@ -39,3 +40,10 @@ export const DISCORD_ENV: readonly EnvBinding[] = [
   ['DISCORD_SHARDS', 'shards', text],
   ['DISCORD_MEMBER_JOIN_GREETINGS', 'memberJoinGreetings', boolean],
 ];
+
+/** The section as the platform's descriptor declares it. */
+export const DISCORD_CONFIG: PlatformConfigSection<typeof DiscordConfigSchema> = {
+  schema: DiscordConfigSchema,
+  defaults,
+  env,
+};

@@ -4,13 +4,11 @@
  */
 import type { PlatformAdapter } from '../../src/core/adapter.js';
 import { definePlatform } from '../../src/core/platform.js';
-import { DISCORD_DEFAULTS, DISCORD_ENV, DiscordConfigSchema } from './config.js';
+import { DISCORD_CONFIG } from './config.js';
 
 export const discordPlatform = definePlatform({
   platform: 'discord',
-  configSchema: DiscordConfigSchema,
-  defaults: DISCORD_DEFAULTS,
-  envBindings: DISCORD_ENV,
+  config: DISCORD_CONFIG,
   // A message's content holds up to 2000 characters (https://discord.com/developers/docs/resources/message#create-message).
   limits: { messageMaxChars: 2000, replyMaxChars: 4000 },
   async create(config, ports): Promise<PlatformAdapter | undefined> {

@@ -4,6 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { type EnvBinding, text } from '../../src/core/env-binding.js';
+import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const TelegramConfigSchema = Type.Object({
   /** `TELEGRAM_BOT_TOKEN`; a secret. */
@@ -19,11 +20,18 @@ export const TelegramConfigSchema = Type.Object({
 /** The `platforms.telegram` section, validated. */
 export type TelegramConfig = Static<typeof TelegramConfigSchema>;
 
-export const TELEGRAM_DEFAULTS: Partial<TelegramConfig> = { apiRoot: 'https://api.telegram.org' };
+const defaults: Partial<TelegramConfig> = { apiRoot: 'https://api.telegram.org' };
 
-export const TELEGRAM_ENV: readonly EnvBinding[] = [
+const env: readonly EnvBinding[] = [
   ['TELEGRAM_BOT_TOKEN', 'botToken', text, true],
   ['TELEGRAM_API_ROOT', 'apiRoot', text],
   ['TELEGRAM_WEBHOOK_URL', 'webhookUrl', text],
   ['TELEGRAM_WEBHOOK_SECRET', 'webhookSecret', text, true],
 ];
+
+/** The section as the platform's descriptor declares it. */
+export const TELEGRAM_CONFIG: PlatformConfigSection<typeof TelegramConfigSchema> = {
+  schema: TelegramConfigSchema,
+  defaults,
+  env,
+};

@@ -5,14 +5,12 @@
  */
 import { definePlatform } from '../../src/core/platform.js';
 import type { TelegramAdapter } from './adapter.js';
-import { TELEGRAM_DEFAULTS, TELEGRAM_ENV, TelegramConfigSchema } from './config.js';
+import { TELEGRAM_CONFIG } from './config.js';
 import { telegramWebhookRoute } from './webhook-route.js';
 
 export const telegramPlatform = definePlatform({
   platform: 'telegram',
-  configSchema: TelegramConfigSchema,
-  defaults: TELEGRAM_DEFAULTS,
-  envBindings: TELEGRAM_ENV,
+  config: TELEGRAM_CONFIG,
   // sendMessage takes 1-4096 characters after entities parsing (https://core.telegram.org/bots/api#sendmessage).
   limits: { messageMaxChars: 4096, replyMaxChars: 8192 },
   async create(config): Promise<TelegramAdapter | undefined> {

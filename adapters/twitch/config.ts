@@ -4,6 +4,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { boolean, type EnvBinding, integer, list, text } from '../../src/core/env-binding.js';
+import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const TwitchConfigSchema = Type.Object({
   /** The bot's login (`TWITCH_USERNAME`). */
@@ -27,7 +28,7 @@ export const TwitchConfigSchema = Type.Object({
 /** The `platforms.twitch` section, validated. */
 export type TwitchConfig = Static<typeof TwitchConfigSchema>;
 
-export const TWITCH_DEFAULTS: Partial<TwitchConfig> = {
+const defaults: Partial<TwitchConfig> = {
   channels: [],
   secure: true,
   knownBots: ['nightbot', 'streamelements', 'moobot', 'streamlabs', 'fossabot'],
@@ -36,7 +37,7 @@ export const TWITCH_DEFAULTS: Partial<TwitchConfig> = {
   watchdogMs: 600_000,
 };
 
-export const TWITCH_ENV: readonly EnvBinding[] = [
+const env: readonly EnvBinding[] = [
   ['TWITCH_USERNAME', 'username', text],
   ['TWITCH_OAUTH_TOKEN', 'oauthToken', text, true],
   ['TWITCH_CHANNELS', 'channels', list],
@@ -44,3 +45,10 @@ export const TWITCH_ENV: readonly EnvBinding[] = [
   ['TWITCH_PORT', 'port', integer],
   ['TWITCH_SECURE', 'secure', boolean],
 ];
+
+/** The section as the platform's descriptor declares it. */
+export const TWITCH_CONFIG: PlatformConfigSection<typeof TwitchConfigSchema> = {
+  schema: TwitchConfigSchema,
+  defaults,
+  env,
+};

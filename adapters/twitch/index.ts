@@ -5,13 +5,11 @@
 import { definePlatform } from '../../src/core/platform.js';
 import type { TwitchAdapter } from './adapter.js';
 import { twitchChannelRoutes } from './channel-routes.js';
-import { TWITCH_DEFAULTS, TWITCH_ENV, TwitchConfigSchema } from './config.js';
+import { TWITCH_CONFIG } from './config.js';
 
 export const twitchPlatform = definePlatform({
   platform: 'twitch',
-  configSchema: TwitchConfigSchema,
-  defaults: TWITCH_DEFAULTS,
-  envBindings: TWITCH_ENV,
+  config: TWITCH_CONFIG,
   // A PRIVMSG holds 500 characters (https://dev.twitch.tv/docs/irc/#sending-and-receiving-chat-messages);
   // a reply is split into at most `maxReplyParts` of them.
   limits: { messageMaxChars: 500, replyMaxChars: 1000 },

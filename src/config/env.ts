@@ -56,7 +56,7 @@ export function envBindingsOf(platforms: readonly AnyPlatformDescriptor[]): read
   return [
     ...CORE_BINDINGS,
     ...platforms.flatMap((descriptor) =>
-      descriptor.envBindings.map(
+      descriptor.config.env.map(
         ([name, key, parse, secret]) =>
           [name, `platforms.${descriptor.platform}.${key}`, parse, secret] as const,
       ),

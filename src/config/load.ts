@@ -94,7 +94,7 @@ function platformDefaults(platforms: readonly AnyPlatformDescriptor[]): Record<s
   const each = <T>(pick: (descriptor: AnyPlatformDescriptor) => T) =>
     Object.fromEntries(platforms.map((descriptor) => [descriptor.platform, pick(descriptor)]));
   return {
-    platforms: each((descriptor) => descriptor.defaults),
+    platforms: each((descriptor) => descriptor.config.defaults),
     limits: {
       messageMaxChars: each((descriptor) => descriptor.limits.messageMaxChars),
       replyMaxChars: each((descriptor) => descriptor.limits.replyMaxChars),

@@ -53,11 +53,11 @@ export type TriggersConfig = Static<typeof TriggersSchema>;
  * descriptor brings its schema. A platform starts only when its credentials are set.
  */
 type Registry = typeof PLATFORM_REGISTRY;
-type PlatformSchemas = { [D in Registry[number] as D['platform']]: D['configSchema'] };
+type PlatformSchemas = { [D in Registry[number] as D['platform']]: D['config']['schema'] };
 
 /** The `platforms` schema of a list of descriptors (the registry's, or a test's own list). */
 export function platformsSchemaOf(platforms: readonly AnyPlatformDescriptor[]): TObject {
-  return Type.Object(Object.fromEntries(platforms.map((d) => [d.platform, d.configSchema])));
+  return Type.Object(Object.fromEntries(platforms.map((d) => [d.platform, d.config.schema])));
 }
 
 export const PlatformsSchema = platformsSchemaOf(PLATFORM_REGISTRY) as TObject<PlatformSchemas>;

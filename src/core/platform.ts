@@ -72,6 +72,18 @@ export interface PlatformRoute {
 }
 
 /**
+ * A platform's section of the config (`platforms.<platform>`): its schema, validated with the rest
+ * of the config at start; its defaults, laid over `config/default.yaml` and under the config file
+ * and the env; its environment variables, keys relative to the section (e.g.
+ * `['TWITCH_CHANNELS', 'channels', list]`).
+ */
+export interface PlatformConfigSection<Schema extends TObject = TObject> {
+  readonly schema: Schema;
+  readonly defaults: Partial<Static<Schema>>;
+  readonly env: readonly EnvBinding[];
+}
+
+/**
  * One platform: its name, its section of the config (`platforms.<platform>`) with defaults and
  * environment variables, its message limits, and how to build its adapter and routes.
  *
@@ -85,12 +97,8 @@ export interface PlatformDescriptor<
   Adapter extends PlatformAdapter = PlatformAdapter,
 > {
   readonly platform: Name;
-  /** The schema of `platforms.<platform>`, validated with the rest of the config at start. */
-  readonly configSchema: Schema;
-  /** Defaults of `platforms.<platform>`, under `config/default.yaml`, the config file and the env. */
-  readonly defaults: Partial<Static<Schema>>;
-  /** Environment variables; keys relative to `platforms.<platform>` (e.g. `['TWITCH_CHANNELS', 'channels', list]`). */
-  readonly envBindings: readonly EnvBinding[];
+  /** Its section of the config, `platforms.<platform>`. */
+  readonly config: PlatformConfigSection<Schema>;
   /**
    * Outbound limits, chars: one platform message (`limits.messageMaxChars.<platform>`, asked of the
    * model in the prompt) and a whole reply (`limits.replyMaxChars.<platform>`, cut there by the

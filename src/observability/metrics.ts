@@ -2,6 +2,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 const PLATFORM_STATUS: Record<string, number> = { offline: 0, connecting: 1, online: 2, reconnecting: 3 };
 
+/** What the platform gauges read of an adapter's state. */
+type PlatformState = { platform: string; status: string; lastEventAt?: number };
+
 /**
  * chatgate's Prometheus metrics, on a registry of its own (no module-level singletons, so tests
  * can build many services in one process). Served by `GET /metrics`. Durations in seconds, as
@@ -10,40 +13,36 @@ const PLATFORM_STATUS: Record<string, number> = { offline: 0, connecting: 1, onl
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'chatgate_http_requests_total',
-    help: 'HTTP requests answered, by route, method and status code',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = this.counter(
+    'chatgate_http_requests_total',
+    'HTTP requests answered, by route, method and status code',
+    ['route', 'method', 'status'],
+  );
 
-  readonly httpDuration = new Histogram({
-    name: 'chatgate_http_request_duration_seconds',
-    help: 'HTTP request latency, by route',
-    labelNames: ['route', 'method'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  readonly httpDuration = this.histogram(
+    'chatgate_http_request_duration_seconds',
+    'HTTP request latency, by route',
+    ['route', 'method'],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
 
-  readonly providerDuration = new Histogram({
-    name: 'chatgate_provider_request_duration_seconds',
-    help: 'Provider call latency (one attempt), by provider and outcome',
-    labelNames: ['provider', 'outcome'] as const,
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [this.registry],
-  });
+  readonly providerDuration = this.histogram(
+    'chatgate_provider_request_duration_seconds',
+    'Provider call latency (one attempt), by provider and outcome',
+    ['provider', 'outcome'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
 
-  readonly providerErrors = new Counter({
-    name: 'chatgate_provider_errors_total',
-    help: 'Failed provider calls, by provider and error code (connection, timeout, http, bad_response, breaker_open)',
-    labelNames: ['provider', 'code'] as const,
-    registers: [this.registry],
-  });
+  readonly providerErrors = this.counter(
+    'chatgate_provider_errors_total',
+    'Failed provider calls, by provider and error code (connection, timeout, http, bad_response, breaker_open)',
+    ['provider', 'code'],
+  );
 
   readonly breakerState = new Gauge({
     name: 'chatgate_breaker_state',
     help: 'Circuit breaker state per provider endpoint: 0 closed, 1 open, 2 half-open',
-    labelNames: ['provider', 'endpoint'] as const,
+    labelNames: ['provider', 'endpoint'],
     registers: [this.registry],
   });
 
@@ -63,35 +62,22 @@ export class Metrics {
     collect: (): void => this.queueRunning.set(this.queue.running),
   });
 
-  private platformStates: () => { platform: string; status: string; lastEventAt?: number }[] = () => [];
+  private platformStates: () => PlatformState[] = () => [];
 
-  readonly platformStatus: Gauge = new Gauge({
-    name: 'chatgate_platform_status',
-    help: 'Platform adapter connection: 0 offline, 1 connecting, 2 online, 3 reconnecting',
-    labelNames: ['platform'] as const,
-    registers: [this.registry],
-    collect: (): void => {
-      for (const state of this.platformStates()) {
-        this.platformStatus.labels(state.platform).set(PLATFORM_STATUS[state.status] ?? 0);
-      }
-    },
-  });
+  readonly platformStatus = this.perPlatform(
+    'chatgate_platform_status',
+    'Platform adapter connection: 0 offline, 1 connecting, 2 online, 3 reconnecting',
+    (state) => PLATFORM_STATUS[state.status] ?? 0,
+  );
 
-  readonly platformSilence: Gauge = new Gauge({
-    name: 'chatgate_platform_seconds_since_last_event',
-    help: 'Seconds since a platform adapter last heard anything (event or heartbeat)',
-    labelNames: ['platform'] as const,
-    registers: [this.registry],
-    collect: (): void => {
-      for (const state of this.platformStates()) {
-        if (state.lastEventAt)
-          this.platformSilence.labels(state.platform).set((Date.now() - state.lastEventAt) / 1000);
-      }
-    },
-  });
+  readonly platformSilence = this.perPlatform(
+    'chatgate_platform_seconds_since_last_event',
+    'Seconds since a platform adapter last heard anything (event or heartbeat)',
+    (state) => (state.lastEventAt ? (Date.now() - state.lastEventAt) / 1000 : undefined),
+  );
 
   /** Reads the platform adapters' states at each scrape. */
-  observePlatforms(states: () => { platform: string; status: string; lastEventAt?: number }[]): void {
+  observePlatforms(states: () => PlatformState[]): void {
     this.platformStates = states;
   }
 
@@ -100,40 +86,67 @@ export class Metrics {
     this.queue = queue;
   }
 
-  readonly triggersMatched = new Counter({
-    name: 'chatgate_triggers_matched_total',
-    help: 'Events that matched a trigger, by trigger kind',
-    labelNames: ['trigger'] as const,
-    registers: [this.registry],
-  });
+  readonly triggersMatched = this.counter(
+    'chatgate_triggers_matched_total',
+    'Events that matched a trigger, by trigger kind',
+    ['trigger'],
+  );
 
-  readonly eventsIgnored = new Counter({
-    name: 'chatgate_events_ignored_total',
-    help: 'Events the router did not queue, by reason',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  readonly eventsIgnored = this.counter(
+    'chatgate_events_ignored_total',
+    'Events the router did not queue, by reason',
+    ['reason'],
+  );
 
-  readonly rateLimited = new Counter({
-    name: 'chatgate_rate_limited_total',
-    help: 'Requests refused by a rate limit, by API surface',
-    labelNames: ['api'] as const,
-    registers: [this.registry],
-  });
+  readonly rateLimited = this.counter(
+    'chatgate_rate_limited_total',
+    'Requests refused by a rate limit, by API surface',
+    ['api'],
+  );
 
-  readonly interactions = new Counter({
-    name: 'chatgate_interactions_total',
-    help: 'Finished interactions, by outcome (done, failed) and the mode and provider that answered',
-    labelNames: ['status', 'mode', 'provider'] as const,
-    registers: [this.registry],
-  });
+  readonly interactions = this.counter(
+    'chatgate_interactions_total',
+    'Finished interactions, by outcome (done, failed) and the mode and provider that answered',
+    ['status', 'mode', 'provider'],
+  );
 
-  readonly interactionDuration = new Histogram({
-    name: 'chatgate_interaction_duration_seconds',
-    help: 'Time from event received to reply ready',
-    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [this.registry],
-  });
+  readonly interactionDuration = this.histogram(
+    'chatgate_interaction_duration_seconds',
+    'Time from event received to reply ready',
+    [],
+    [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  );
+
+  private counter<Label extends string>(name: string, help: string, labelNames: readonly Label[]) {
+    return new Counter<Label>({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A histogram of durations; `buckets` in seconds. */
+  private histogram<Label extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[],
+    buckets: number[],
+  ) {
+    return new Histogram<Label>({ name, help, labelNames, buckets, registers: [this.registry] });
+  }
+
+  /** A gauge per platform, read from the adapters' states at each scrape (`undefined`: not set). */
+  private perPlatform(name: string, help: string, value: (state: PlatformState) => number | undefined) {
+    const gauge: Gauge<'platform'> = new Gauge({
+      name,
+      help,
+      labelNames: ['platform'],
+      registers: [this.registry],
+      collect: (): void => {
+        for (const state of this.platformStates()) {
+          const measured = value(state);
+          if (measured !== undefined) gauge.labels(state.platform).set(measured);
+        }
+      },
+    });
+    return gauge;
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)

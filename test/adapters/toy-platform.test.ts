@@ -76,12 +76,14 @@ class ToyAdapter implements PlatformAdapter {
 
 const toyPlatform = definePlatform({
   platform: 'web',
-  configSchema: ToyConfigSchema,
-  defaults: { maxParts: 1 },
-  envBindings: [
-    ['TOY_TOKEN', 'token', text, true],
-    ['TOY_MAX_PARTS', 'maxParts', integer],
-  ],
+  config: {
+    schema: ToyConfigSchema,
+    defaults: { maxParts: 1 },
+    env: [
+      ['TOY_TOKEN', 'token', text, true],
+      ['TOY_MAX_PARTS', 'maxParts', integer],
+    ],
+  },
   limits: { messageMaxChars: 100, replyMaxChars: 150 },
   async create(config): Promise<ToyAdapter | undefined> {
     return config.token ? new ToyAdapter(config) : undefined;
