@@ -176,3 +176,23 @@ export class ProviderError extends Error {
   /** The upstream's `Retry-After`, in ms, when it sent one. */
   readonly retryAfterMs: number | undefined;
 }
+
+/**
+ * The model names in a provider's model list: the string `nameKey` of each item of
+ * `body[listKey]` (Ollama's `/api/tags`: `models[].name`; OpenAI's `/models`: `data[].id`).
+ * @throws ProviderError `bad_response` when `body[listKey]` is not a list.
+ */
+export function modelNamesIn(
+  body: unknown,
+  listKey: string,
+  nameKey: string,
+  source: { provider: ProviderKind; route: string },
+): string[] {
+  const items = (body as Record<string, unknown> | null)?.[listKey];
+  if (!Array.isArray(items)) {
+    throw new ProviderError(`${source.route} answered without ${listKey}`, 'bad_response', source.provider);
+  }
+  return items
+    .map((item) => (item as Record<string, unknown> | null)?.[nameKey])
+    .filter((name): name is string => typeof name === 'string');
+}

@@ -1,13 +1,4 @@
-import type { ChatEvent } from '../../core/chat-event.js';
-import type { Trigger, TriggerContext, TriggerMatch } from './trigger.js';
-import { compileWordMatcher } from './words.js';
+import { wordListTrigger } from './word-list.js';
 
 /** A message containing one of `settings.words` (hi, hello, o7 …) on word boundaries. */
-export const greetingTrigger: Trigger = {
-  kind: 'greeting',
-  match(event: ChatEvent, { settings }: TriggerContext): TriggerMatch | undefined {
-    if (event.type !== 'message') return undefined;
-    const matches = compileWordMatcher(settings.words ?? []);
-    return matches(event.text) ? { kind: 'greeting', text: event.text.trim() } : undefined;
-  },
-};
+export const greetingTrigger = wordListTrigger('greeting');

@@ -4,7 +4,7 @@
  */
 import { type AbortableAsyncIterator, type ChatResponse, Ollama } from 'ollama';
 import type { ChatDelta, ChatProvider, ChatRequest, ChatResult, ProviderHealth } from '../provider.js';
-import { ProviderError } from '../provider.js';
+import { modelNamesIn, ProviderError } from '../provider.js';
 import { type FailureContext, toProviderError } from './map-errors.js';
 import { createDeltaMapper, fromOllamaResponse, toOllamaRequest } from './map-request.js';
 
@@ -92,13 +92,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): ChatProvid
       const { client, context } = clientFor(signal);
       try {
         const list: unknown = await client.list();
-        const models = (list as { models?: unknown } | null)?.models;
-        if (!Array.isArray(models)) {
-          throw new ProviderError('Ollama /api/tags answered without models', 'bad_response', 'ollama');
-        }
-        return models
-          .map((m) => (m as { name?: unknown } | null)?.name)
-          .filter((n): n is string => typeof n === 'string');
+        return modelNamesIn(list, 'models', 'name', { provider: 'ollama', route: 'Ollama /api/tags' });
       } catch (error) {
         throw toProviderError(error, context);
       }

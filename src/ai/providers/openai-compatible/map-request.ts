@@ -3,6 +3,8 @@
  * same on both sides; this file only copies what is set and checks what comes back (answers are
  * read as `unknown`: an OpenAI-compatible server is not always OpenAI).
  */
+
+import { withoutUndefined } from '../../../core/without-undefined.js';
 import type {
   ChatMessage,
   ChatRequest,
@@ -19,20 +21,23 @@ import { newToolCallId, ProviderError } from '../provider.js';
  * messages have our shape, which is OpenAI's). `stream` and `stream_options` are set by the
  * provider's `stream` only.
  */
-export type OpenAIChatBody = Pick<
-  ChatRequest,
-  | 'model'
-  | 'messages'
-  | 'temperature'
-  | 'top_p'
-  | 'max_tokens'
-  | 'stop'
-  | 'seed'
-  | 'tools'
-  | 'tool_choice'
-  | 'response_format'
-  | 'user'
-> & { stream?: boolean; stream_options?: { include_usage: boolean } };
+/** The settings OpenAI's body carries as we have them. */
+const PASSED_AS_IS = [
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'stop',
+  'seed',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'user',
+] as const satisfies readonly (keyof ChatRequest)[];
+
+export type OpenAIChatBody = Pick<ChatRequest, 'model' | 'messages' | (typeof PASSED_AS_IS)[number]> & {
+  stream?: boolean;
+  stream_options?: { include_usage: boolean };
+};
 
 /**
  * Our request as a non-streaming chat completions body; unset settings are left out. `tools`,
@@ -40,20 +45,12 @@ export type OpenAIChatBody = Pick<
  * `tool_calls` and `tool_call_id` (a `tool` message sends no `name`: OpenAI's has none).
  */
 export function toOpenAIRequest(request: ChatRequest): OpenAIChatBody {
-  const body: OpenAIChatBody = {
+  const settings = Object.fromEntries(PASSED_AS_IS.map((key) => [key, request[key]]));
+  return {
     model: request.model,
     messages: request.messages.map(toOpenAIMessage),
+    ...withoutUndefined(settings as Partial<Pick<ChatRequest, (typeof PASSED_AS_IS)[number]>>),
   };
-  if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.top_p !== undefined) body.top_p = request.top_p;
-  if (request.max_tokens !== undefined) body.max_tokens = request.max_tokens;
-  if (request.stop !== undefined) body.stop = request.stop;
-  if (request.seed !== undefined) body.seed = request.seed;
-  if (request.tools !== undefined) body.tools = request.tools;
-  if (request.tool_choice !== undefined) body.tool_choice = request.tool_choice;
-  if (request.response_format !== undefined) body.response_format = request.response_format;
-  if (request.user !== undefined) body.user = request.user;
-  return body;
 }
 
 function toOpenAIMessage(m: ChatMessage): ChatMessage {

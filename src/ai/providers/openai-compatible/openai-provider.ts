@@ -18,7 +18,7 @@ import type {
   ProviderHealth,
   Usage,
 } from '../provider.js';
-import { ProviderError } from '../provider.js';
+import { modelNamesIn, ProviderError } from '../provider.js';
 import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
 import { fromChunk, fromCompletion, type OpenAIChatBody, toOpenAIRequest } from './map-request.js';
 import { sseEvents } from './sse.js';
@@ -115,13 +115,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
   async function models(signal?: AbortSignal): Promise<string[]> {
     try {
       const page = await (await call('GET', '/models', base, undefined, signal)).json();
-      const data = (page as { data?: unknown } | null)?.data;
-      if (!Array.isArray(data)) {
-        throw new ProviderError('OpenAI-compatible /models answered without data', 'bad_response', 'openai');
-      }
-      return data
-        .map((m) => (m as { id?: unknown } | null)?.id)
-        .filter((id): id is string => typeof id === 'string');
+      return modelNamesIn(page, 'data', 'id', { provider: 'openai', route: 'OpenAI-compatible /models' });
     } catch (error) {
       throw fail(error, signal);
     }
