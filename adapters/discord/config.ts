@@ -24,26 +24,22 @@ export const DiscordConfigSchema = Type.Object({
 /** The `platforms.discord` section, validated. */
 export type DiscordConfig = Static<typeof DiscordConfigSchema>;
 
-const defaults: Partial<DiscordConfig> = {
-  apiUrl: 'https://discord.com/api',
-  allowedChannels: [],
-  allowedRoles: [],
-  memberJoinGreetings: false,
-  shards: 'single',
-};
-
-const env: readonly EnvBinding[] = [
-  ['DISCORD_TOKEN', 'token', text, true],
-  ['DISCORD_API_URL', 'apiUrl', text],
-  ['DISCORD_ALLOWED_CHANNELS', 'allowedChannels', list],
-  ['DISCORD_ALLOWED_ROLES', 'allowedRoles', list],
-  ['DISCORD_SHARDS', 'shards', text],
-  ['DISCORD_MEMBER_JOIN_GREETINGS', 'memberJoinGreetings', boolean],
-];
-
-/** The section as the platform's descriptor declares it. */
+/** The section as the platform's descriptor declares it: schema, defaults, environment variables. */
 export const DISCORD_CONFIG: PlatformConfigSection<typeof DiscordConfigSchema> = {
   schema: DiscordConfigSchema,
-  defaults,
-  env,
+  defaults: {
+    apiUrl: 'https://discord.com/api',
+    allowedChannels: [],
+    allowedRoles: [],
+    memberJoinGreetings: false,
+    shards: 'single',
+  },
+  env: [
+    ['DISCORD_TOKEN', 'token', text, true],
+    ['DISCORD_API_URL', 'apiUrl', text],
+    ['DISCORD_ALLOWED_CHANNELS', 'allowedChannels', list],
+    ['DISCORD_ALLOWED_ROLES', 'allowedRoles', list],
+    ['DISCORD_SHARDS', 'shards', text],
+    ['DISCORD_MEMBER_JOIN_GREETINGS', 'memberJoinGreetings', boolean],
+  ],
 };

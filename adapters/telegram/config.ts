@@ -20,18 +20,14 @@ export const TelegramConfigSchema = Type.Object({
 /** The `platforms.telegram` section, validated. */
 export type TelegramConfig = Static<typeof TelegramConfigSchema>;
 
-const defaults: Partial<TelegramConfig> = { apiRoot: 'https://api.telegram.org' };
-
-const env: readonly EnvBinding[] = [
-  ['TELEGRAM_BOT_TOKEN', 'botToken', text, true],
-  ['TELEGRAM_API_ROOT', 'apiRoot', text],
-  ['TELEGRAM_WEBHOOK_URL', 'webhookUrl', text],
-  ['TELEGRAM_WEBHOOK_SECRET', 'webhookSecret', text, true],
-];
-
-/** The section as the platform's descriptor declares it. */
+/** The section as the platform's descriptor declares it: schema, defaults, environment variables. */
 export const TELEGRAM_CONFIG: PlatformConfigSection<typeof TelegramConfigSchema> = {
   schema: TelegramConfigSchema,
-  defaults,
-  env,
+  defaults: { apiRoot: 'https://api.telegram.org' },
+  env: [
+    ['TELEGRAM_BOT_TOKEN', 'botToken', text, true],
+    ['TELEGRAM_API_ROOT', 'apiRoot', text],
+    ['TELEGRAM_WEBHOOK_URL', 'webhookUrl', text],
+    ['TELEGRAM_WEBHOOK_SECRET', 'webhookSecret', text, true],
+  ],
 };

@@ -28,27 +28,23 @@ export const TwitchConfigSchema = Type.Object({
 /** The `platforms.twitch` section, validated. */
 export type TwitchConfig = Static<typeof TwitchConfigSchema>;
 
-const defaults: Partial<TwitchConfig> = {
-  channels: [],
-  secure: true,
-  knownBots: ['nightbot', 'streamelements', 'moobot', 'streamlabs', 'fossabot'],
-  maxReplyParts: 2,
-  // Twitch pings every ~5 minutes (https://dev.twitch.tv/docs/chat/irc/#keepalive-messages).
-  watchdogMs: 600_000,
-};
-
-const env: readonly EnvBinding[] = [
-  ['TWITCH_USERNAME', 'username', text],
-  ['TWITCH_OAUTH_TOKEN', 'oauthToken', text, true],
-  ['TWITCH_CHANNELS', 'channels', list],
-  ['TWITCH_SERVER', 'server', text],
-  ['TWITCH_PORT', 'port', integer],
-  ['TWITCH_SECURE', 'secure', boolean],
-];
-
-/** The section as the platform's descriptor declares it. */
+/** The section as the platform's descriptor declares it: schema, defaults, environment variables. */
 export const TWITCH_CONFIG: PlatformConfigSection<typeof TwitchConfigSchema> = {
   schema: TwitchConfigSchema,
-  defaults,
-  env,
+  defaults: {
+    channels: [],
+    secure: true,
+    knownBots: ['nightbot', 'streamelements', 'moobot', 'streamlabs', 'fossabot'],
+    maxReplyParts: 2,
+    // Twitch pings every ~5 minutes (https://dev.twitch.tv/docs/chat/irc/#keepalive-messages).
+    watchdogMs: 600_000,
+  },
+  env: [
+    ['TWITCH_USERNAME', 'username', text],
+    ['TWITCH_OAUTH_TOKEN', 'oauthToken', text, true],
+    ['TWITCH_CHANNELS', 'channels', list],
+    ['TWITCH_SERVER', 'server', text],
+    ['TWITCH_PORT', 'port', integer],
+    ['TWITCH_SECURE', 'secure', boolean],
+  ],
 };
