@@ -38,25 +38,22 @@ const pacedRate = Number(process.env.BENCH_ACK_RATE ?? 2000);
 const saturatedQueue = Number(process.env.BENCH_SATURATED_QUEUE ?? 100);
 const ROUNDS = 2;
 
-// Every request is a new event (no id given) that mentions the bot; cooldowns off so each one is
-// queued. The worker answers from a fake Ollama that takes 200 ms, so it waits on I/O as it would
-// on a real model, and the backlog grows while the ack path is measured.
-const body = JSON.stringify({
-  platform: 'api',
-  community_id: 'api:bench',
-  channel_id: 'bench',
-  user: { id: 'u1', login: 'viewer' },
-  text: '@chatgate how are you?',
-});
+/** An interaction's body: a new event (no id given) from `login` in the bench's community. */
+const eventBody = (login: string, text: string) =>
+  JSON.stringify({
+    platform: 'api',
+    community_id: 'api:bench',
+    channel_id: 'bench',
+    user: { id: login, login },
+    text,
+  });
 
+// Every request is a new event that mentions the bot; cooldowns off so each one is queued. The
+// worker answers from a fake Ollama that takes 200 ms, so it waits on I/O as it would on a real
+// model, and the backlog grows while the ack path is measured.
+const body = eventBody('viewer', '@chatgate how are you?');
 // What most of a busy chat is: a message for nobody, which the router ignores and the log records.
-const unaddressed = JSON.stringify({
-  platform: 'api',
-  community_id: 'api:bench',
-  channel_id: 'bench',
-  user: { id: 'u2', login: 'chatter' },
-  text: 'that was a great play',
-});
+const unaddressed = eventBody('chatter', 'that was a great play');
 
 const ollama = await startFakeOllama();
 ollama.behave({ latencyMs: 200 });
