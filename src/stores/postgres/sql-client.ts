@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Pool, type PoolClient } from 'pg';
 import { StoreUnavailableError } from '../community-config-store.js';
+import { PgliteSqlClient } from './pglite-sql-client.js';
 
 /** Statement parameters, `$1`, `$2` …: strings, numbers, booleans, null, Buffers (bytea). */
 export type SqlParams = readonly unknown[];
@@ -180,77 +179,6 @@ export class PgSqlClient implements SqlClient {
       // A connection that failed is destroyed rather than handed to the next caller.
       client.release(broken);
     }
-  }
-}
-
-/** Options of PgliteSqlClient. */
-export interface PgliteSqlClientOptions {
-  /** A directory (created when missing), or `memory://` for a database that lives as long as the client. */
-  dataDir: string;
-}
-
-/**
- * SqlClient on PGlite (PostgreSQL in WASM, in this process, one connection). Start-up takes about
- * 0.2 s on an existing directory and 1.5–4 s for a new one (initdb); `ready()` waits for it.
- */
-export class PgliteSqlClient implements SqlClient {
-  readonly backend = 'pglite';
-  private readonly db: PGlite;
-  private readonly started: Promise<void>;
-
-  constructor(readonly options: PgliteSqlClientOptions) {
-    const { dataDir } = options;
-    if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
-    this.db = new PGlite(dataDir);
-    this.started = this.db.waitReady.catch((error: unknown) => {
-      throw new StoreUnavailableError('pglite', { cause: error });
-    });
-    // Rejections are seen by whoever awaits `ready()` or a statement, not as unhandled.
-    this.started.catch(() => undefined);
-  }
-
-  /** Waits for start-up; rejects with StoreUnavailableError when the database cannot start. */
-  async ready(): Promise<void> {
-    await this.started;
-  }
-
-  async query<T>(text: string, params: SqlParams = []): Promise<{ rows: T[] }> {
-    await this.started;
-    const result = await this.guard(() => this.db.query<T>(text, [...params]));
-    return { rows: result.rows };
-  }
-
-  async exec(script: string): Promise<void> {
-    await this.started;
-    await this.guard(() => this.db.exec(script));
-  }
-
-  async transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T> {
-    await this.started;
-    return this.guard(() =>
-      this.db.transaction((tx) =>
-        work({
-          query: async <R>(text: string, params: SqlParams = []) => {
-            const { rows } = await tx.query<R>(text, [...params]);
-            return { rows };
-          },
-          exec: async (script: string) => {
-            await tx.exec(script);
-          },
-        }),
-      ),
-    );
-  }
-
-  async close(): Promise<void> {
-    if (this.db.closed) return;
-    await this.started.catch(() => undefined);
-    if (!this.db.closed) await this.db.close();
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    if (this.db.closed) throw new StoreUnavailableError('pglite', { cause: new Error('PGlite is closed') });
-    return work();
   }
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../../src/stores/community-config-store.js';
 import type { Interaction } from '../../../src/stores/interaction-log.js';
 import { migrate } from '../../../src/stores/postgres/migrate.js';
-import type { SqlClient } from '../../../src/stores/postgres/sql-client.js';
+import type { SqlClient, SqlQueryable } from '../../../src/stores/postgres/sql-client.js';
 import {
   SqlInteractionLog,
   type SqlInteractionLogOptions,
@@ -38,6 +38,44 @@ function flaky(client: SqlClient): SqlClient & { down: boolean; statements: numb
     close: () => client.close(),
   };
   return wrapper;
+}
+
+/** Records every row the interactions table is written (inserted or updated), in order. */
+const ROW_WRITES_SQL = `
+  CREATE TABLE row_writes (n serial, op text, id text, status text);
+  CREATE FUNCTION record_row_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN INSERT INTO row_writes (op, id, status) VALUES (TG_OP, NEW.id, NEW.status); RETURN NEW; END $$;
+  CREATE TRIGGER interactions_row_writes AFTER INSERT OR UPDATE ON interactions
+    FOR EACH ROW EXECUTE FUNCTION record_row_write();`;
+const DROP_ROW_WRITES_SQL = `DROP TRIGGER interactions_row_writes ON interactions;
+  DROP FUNCTION record_row_write(); DROP TABLE row_writes;`;
+
+/** A SqlClient that records the first word of every statement, transactions' own included. */
+function recording(client: SqlClient): SqlClient & { statements: string[] } {
+  const statements: string[] = [];
+  const verb = (text: string) => text.trim().split(/\s/, 1)[0] ?? '';
+  const queryable = (on: SqlQueryable): SqlQueryable => ({
+    query: (text, params) => {
+      statements.push(verb(text));
+      return on.query(text, params);
+    },
+    exec: (script) => {
+      statements.push(verb(script));
+      return on.exec(script);
+    },
+  });
+  return {
+    ...queryable(client),
+    backend: client.backend,
+    statements,
+    transaction: async (work) => {
+      statements.push('BEGIN');
+      const result = await client.transaction((tx) => work(queryable(tx)));
+      statements.push('COMMIT');
+      return result;
+    },
+    close: () => client.close(),
+  };
 }
 
 const backends = sqlBackends('log');
@@ -221,6 +259,55 @@ for (const backend of backends) {
         expect.stringMatching(/closed: dropped the write of ia-2/),
         expect.stringMatching(/closed: dropped the write of ia-1/),
       ]);
+    });
+
+    it('writes one row per state change, and one row for all the states one flush holds', async () => {
+      await client.exec(ROW_WRITES_SQL);
+      try {
+        const log = await fresh();
+        // queued, running and done before a flush: the row is written once, done.
+        await log.add(interaction(1));
+        await log.update('ia-1', { status: 'running' });
+        await log.update('ia-1', { status: 'done', completedAt: 9_000 });
+        await log.flush();
+        // Each state in a flush of its own: one row write each.
+        await log.add(interaction(2));
+        await log.flush();
+        await log.update('ia-2', { status: 'running' });
+        await log.flush();
+        await log.update('ia-2', { status: 'done', completedAt: 9_000 });
+        await log.flush();
+        const { rows } = await client.query('SELECT op, id, status FROM row_writes ORDER BY n');
+        expect(rows).toEqual([
+          { op: 'INSERT', id: 'ia-1', status: 'done' },
+          { op: 'INSERT', id: 'ia-2', status: 'queued' },
+          { op: 'UPDATE', id: 'ia-2', status: 'running' },
+          { op: 'UPDATE', id: 'ia-2', status: 'done' },
+        ]);
+      } finally {
+        await client.exec(DROP_ROW_WRITES_SQL);
+      }
+    });
+
+    it('writes a whole buffer in one transaction: one insert for all its rows, then the maxRows cut', async () => {
+      const recorded = recording(client);
+      const log = await fresh({}, recorded);
+      for (let n = 1; n <= 500; n++) await log.add(interaction(n));
+      await log.flush();
+      expect(recorded.statements).toEqual(['BEGIN', 'INSERT', 'DELETE', 'COMMIT']);
+      expect(await rowCount()).toBe(500);
+    });
+
+    it('keeps text that only looks like a refused escape, and surrogate pairs', async () => {
+      const log = await fresh();
+      const lookalikes = String.raw`a literal \u0000 and \ud800`;
+      const text = `${lookalikes} 😀 and a lone \udc00`;
+      await log.add({ ...interaction(1), event: { ...interaction(1).event, text } });
+      await log.flush();
+      const { rows } = await client.query<{ text: string }>(
+        "SELECT event->>'text' AS text FROM interactions",
+      );
+      expect(rows).toEqual([{ text: `${lookalikes} 😀 and a lone \ufffd` }]);
     });
   });
 }
