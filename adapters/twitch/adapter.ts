@@ -11,11 +11,12 @@
  * }
  */
 import type { AdapterHost, AdapterState, OutgoingReply, PlatformAdapter } from '../../src/core/adapter.js';
+import { type Clock, systemClock } from '../../src/core/adapter-kit/clock.js';
 import { TwitchConnection } from './client.js';
 import type { TwitchConfig } from './config.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from './gift-bundles.js';
 import { JoinThrottle } from './join-throttle.js';
-import { type Clock, systemClock, TWITCH_LIMITS, type TwitchLimits } from './limits.js';
+import { TWITCH_LIMITS, type TwitchLimits } from './limits.js';
 import { normalizeTwitchEvent, type TwitchInbound } from './normalize.js';
 import { OutboundScheduler, type OutboundStats } from './scheduler.js';
 import { prepareTwitchParts, privmsgLine } from './send.js';
@@ -126,10 +127,7 @@ class TwitchChatAdapter implements TwitchAdapter {
         inbound: (inbound) => this.onInbound(inbound),
         moderator: (channel, moderator) => this.scheduler?.setModerator(channel, moderator),
         ready: () => this.scheduler?.wake(),
-        status: (state) => {
-          logger.info({ status: state.status, error: state.error }, 'twitch status');
-          this.options.onStatus?.(state);
-        },
+        status: (state) => this.options.onStatus?.(state),
       },
     );
     this.scheduler = new OutboundScheduler({

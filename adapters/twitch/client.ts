@@ -1,15 +1,20 @@
 /**
- * One Twitch chat connection on tmi.js: status (offline → connecting → online ⇄ reconnecting),
- * joins through the join throttle with backoff, tmi.js's own reconnect on RECONNECT or a dropped
- * socket (we rejoin), a failed login reported once and not retried, a watchdog that restarts a
- * connection that has been silent for `watchdogMs` (it probes with a PING at half that time), and a
- * graceful PART + disconnect on stop. Health is judged by traffic: `lastEventAt` is the last line.
+ * One Twitch chat connection on tmi.js, supervised by the adapter kit (status, the traffic
+ * watchdog, a refused login given up): joins through the join throttle with backoff, tmi.js's own
+ * reconnect on RECONNECT or a dropped socket (we rejoin), a watchdog that restarts a connection
+ * silent for `watchdogMs` (it probes with a PING at half that time; Twitch pings every ~5 minutes
+ * and tmi.js every 60 s, https://dev.twitch.tv/docs/chat/irc/#keepalive-messages), and a graceful
+ * PART + disconnect on stop. Health is judged by traffic: `lastEventAt` is the last line.
  */
 import tmi, { type Client, type Events } from 'tmi.js';
-import type { AdapterHost, AdapterState, AdapterStatus } from '../../src/core/adapter.js';
+import type { AdapterHost, AdapterState } from '../../src/core/adapter.js';
+import type { Clock } from '../../src/core/adapter-kit/clock.js';
+import {
+  type ConnectionAttempt,
+  SupervisedConnection,
+} from '../../src/core/adapter-kit/supervised-connection.js';
 import { settlesWithin } from '../../src/core/settles-within.js';
 import { type JoinThrottle, joinWithBackoff } from './join-throttle.js';
-import type { Clock } from './limits.js';
 import type { TmiEventName, TwitchInbound } from './normalize.js';
 import { badgeNames, channelLogin } from './tags.js';
 import {
@@ -20,7 +25,6 @@ import {
   redactSecrets,
   tmiOptions,
 } from './tmi-setup.js';
-import { SilenceWatchdog } from './watchdog.js';
 
 /** What the connection reports to the adapter. */
 export interface ConnectionHandlers {
@@ -34,20 +38,18 @@ export interface ConnectionHandlers {
 
 /** The longest wait for a PART or the disconnect (tmi.js's command promises can wait long), ms. */
 const PART_TIMEOUT_MS = 1_500;
+/** tmi.js's longest reconnect delay, ms (its own reconnects grow ×1.5 up to this). */
+const MAX_RECONNECT_MS = 30_000;
 const WATCHDOG_PROBE = 'PING :chatgate-watchdog';
 
 const noop = (): void => {};
 
-/** A tmi.js client with our status tracking; see the file comment. */
+/** A tmi.js client under the kit's supervision; see the file comment. */
 export class TwitchConnection {
   private client: Client | undefined;
-  private status: AdapterStatus = 'offline';
-  private error: string | undefined;
   private socketOpen = false;
-  private stopping = false;
   private currentLine: string | undefined;
-  private readonly watchdog: SilenceWatchdog;
-  private settleFirstAttempt: () => void = noop;
+  private readonly supervisor: SupervisedConnection;
   private readonly wanted = new Set<string>();
   private readonly joined = new Set<string>();
   private readonly roomIds = new Map<string, string>();
@@ -61,66 +63,55 @@ export class TwitchConnection {
     private readonly handlers: ConnectionHandlers,
   ) {
     for (const channel of channels) this.wanted.add(channelLogin(channel));
-    this.watchdog = new SilenceWatchdog(settings.watchdogMs, clock, {
-      claimsConnected: () => !this.stopping && this.client !== undefined && this.socketOpen,
-      canProbe: () => this.status === 'online',
-      probe: () => this.client?.raw(WATCHDOG_PROBE).catch(noop),
-      restart: (silentMs) => this.restart(silentMs),
-    });
+    this.supervisor = new SupervisedConnection(
+      {
+        connect: (attempt) => this.connect(attempt),
+        disconnect: (ending) => this.disconnect(ending),
+        describeFailure: (error) => ({ message: redactSecrets(String(error)), fatal: false }),
+      },
+      {
+        label: 'twitch',
+        logger,
+        clock,
+        // Used only when opening a client throws; tmi.js reconnects a dropped socket by itself.
+        backoff: { initialMs: settings.reconnectIntervalMs, maxMs: MAX_RECONNECT_MS },
+        startTimeoutMs: settings.watchdogMs,
+        stopGraceMs: 2 * PART_TIMEOUT_MS,
+        watchdog: {
+          silenceMs: settings.watchdogMs,
+          traffic: 'chat traffic',
+          // While tmi.js logs in again the socket is open but not online: silence there counts too.
+          claimsConnected: () => this.client !== undefined && this.socketOpen,
+          probe: () => this.client?.raw(WATCHDOG_PROBE).catch(noop),
+        },
+        onStatus: () => this.handlers.status(this.state()),
+      },
+    );
   }
 
   /** Connects; resolves when the first attempt succeeded or failed (the status says which). */
-  async start(): Promise<void> {
-    this.stopping = false;
-    const firstAttempt = new Promise<void>((resolve) => {
-      this.settleFirstAttempt = resolve;
-    });
-    this.setStatus('connecting');
-    this.open();
-    this.watchdog.start();
-    let cancelBound = noop;
-    const bound = new Promise<void>((resolve) => {
-      cancelBound = this.clock.schedule(resolve, this.settings.watchdogMs);
-    });
-    await Promise.race([firstAttempt, bound]);
-    cancelBound();
+  start(): Promise<void> {
+    return this.supervisor.start();
   }
 
   /** PARTs the joined channels and disconnects. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.watchdog.stop();
-    const client = this.client;
-    if (client && this.status === 'online') {
-      await Promise.all(
-        [...this.joined].map((channel) => settlesWithin(client.part(channel), PART_TIMEOUT_MS)),
-      );
-    }
-    if (client && this.socketOpen) await settlesWithin(client.disconnect(), PART_TIMEOUT_MS);
-    this.client = undefined;
-    this.socketOpen = false;
-    this.joined.clear();
-    this.setStatus('offline');
+  stop(): Promise<void> {
+    return this.supervisor.stop();
   }
 
   state(): AdapterState {
-    return {
-      platform: 'twitch',
-      status: this.status,
-      ...(this.client ? { lastEventAt: this.watchdog.lastTrafficAt } : {}),
-      ...(this.error ? { error: this.error } : {}),
-    };
+    return { platform: 'twitch', ...this.supervisor.state() };
   }
 
   /** Writes a raw line now; throws when not online. */
   transmit(line: string): void {
     const client = this.client;
-    if (!client || this.status !== 'online' || !this.socketOpen) throw new Error('Twitch chat offline');
+    if (!client || !this.online() || !this.socketOpen) throw new Error('Twitch chat offline');
     client.raw(line).catch((error: unknown) => this.logger.debug({ err: error }, 'twitch write failed'));
   }
 
   canSend(channel: string): boolean {
-    return this.status === 'online' && this.joined.has(channel);
+    return this.online() && this.joined.has(channel);
   }
 
   roomIdOf(channel: string): string | undefined {
@@ -131,7 +122,7 @@ export class TwitchConnection {
   join(channel: string): void {
     const login = channelLogin(channel);
     this.wanted.add(login);
-    if (this.client && this.status === 'online') this.joinChannel(this.client, login);
+    if (this.client && this.online()) this.joinChannel(this.client, login);
   }
 
   /** Removes a channel at run time and PARTs it. */
@@ -142,15 +133,45 @@ export class TwitchConnection {
     this.joined.delete(login);
   }
 
-  private open(): void {
-    const client = new tmi.Client(tmiOptions(this.settings, this.logger));
-    this.client = client;
-    this.watchdog.trafficSeen();
-    this.attach(client);
-    client.connect().catch(noop); // the outcome arrives as 'connected' / 'disconnected'
+  private online(): boolean {
+    return this.supervisor.status === 'online';
   }
 
-  private attach(client: Client): void {
+  /**
+   * Opens a tmi.js client; settles at its first outcome: logged in, refused, or dropped (tmi.js
+   * then reconnects by itself). Its later outcomes go to `attempt` as they come.
+   */
+  private connect(attempt: ConnectionAttempt): Promise<void> {
+    return new Promise((settled) => {
+      const client = new tmi.Client(tmiOptions(this.settings, this.logger));
+      this.client = client;
+      this.attach(client, attempt, settled);
+      client.connect().catch(noop); // the outcome arrives as 'connected' / 'disconnected'
+    });
+  }
+
+  /**
+   * Forgets the client; on `stop`, PARTs what it joined (when online) and closes the socket, each
+   * within `PART_TIMEOUT_MS`. On a restart the old socket is closed without waiting: a deaf one may
+   * never answer.
+   */
+  private async disconnect(ending: 'restart' | 'stop'): Promise<void> {
+    const client = this.client;
+    const socketOpen = this.socketOpen;
+    const parting = ending === 'stop' && this.online() ? [...this.joined] : [];
+    this.client = undefined;
+    this.socketOpen = false;
+    this.joined.clear();
+    if (!client) return;
+    if (ending === 'restart') {
+      client.disconnect().catch(noop);
+      return;
+    }
+    await Promise.all(parting.map((channel) => settlesWithin(client.part(channel), PART_TIMEOUT_MS)));
+    if (socketOpen) await settlesWithin(client.disconnect(), PART_TIMEOUT_MS);
+  }
+
+  private attach(client: Client, attempt: ConnectionAttempt, settled: () => void): void {
     const on = (event: keyof Events, handle: (...args: unknown[]) => void): void => {
       client.on(event, (...args: unknown[]) => {
         if (client !== this.client) return; // a client we replaced
@@ -167,11 +188,16 @@ export class TwitchConnection {
     on('raw_message', (clone) => this.onLine(clone));
     on('connecting', () => {
       this.socketOpen = true;
-      if (this.status !== 'reconnecting') this.setStatus('connecting');
     });
-    on('connected', () => this.onConnected(client));
-    on('disconnected', (reason) => this.onDisconnected(client, reason));
-    on('reconnect', () => this.setStatus('reconnecting'));
+    on('connected', () => {
+      this.onConnected(client, attempt);
+      settled();
+    });
+    on('disconnected', (reason) => {
+      this.onDisconnected(client, attempt, reason);
+      settled();
+    });
+    on('reconnect', () => attempt.reconnecting());
     on('join', (channel, _login, self) => {
       if (self !== true || typeof channel !== 'string') return;
       const login = channelLogin(channel);
@@ -204,7 +230,7 @@ export class TwitchConnection {
   }
 
   private onLine(clone: unknown): void {
-    this.watchdog.trafficSeen();
+    this.supervisor.trafficSeen();
     if (!isRecord(clone)) return;
     this.currentLine = typeof clone.raw === 'string' ? clone.raw : undefined;
     const params = Array.isArray(clone.params) ? clone.params : [];
@@ -231,38 +257,30 @@ export class TwitchConnection {
     });
   }
 
-  private onConnected(client: Client): void {
+  private onConnected(client: Client, attempt: ConnectionAttempt): void {
     client.getChannels().length = 0; // tmi.js would rejoin by itself, past our join throttle
     this.joined.clear();
-    this.error = undefined;
-    this.setStatus('online');
-    this.settleFirstAttempt();
+    attempt.online();
     this.logger.info({ channels: this.wanted.size }, 'twitch chat connected');
     for (const channel of this.wanted) this.joinChannel(client, channel);
     this.handlers.ready();
   }
 
-  private onDisconnected(client: Client, reason: unknown): void {
+  private onDisconnected(client: Client, attempt: ConnectionAttempt, reason: unknown): void {
     this.socketOpen = false;
     this.joined.clear();
     client.getChannels().length = 0;
-    if (this.stopping) {
-      this.setStatus('offline');
-      return;
-    }
     if (isLoginFailure(reason)) {
-      this.error = `Twitch login failed for ${this.settings.username}: ${redactSecrets(String(reason))}`;
-      this.logger.error({ username: this.settings.username }, this.error);
-      this.watchdog.stop(); // nothing to watch: tmi.js will not retry a refused login
-      this.setStatus('offline');
+      // tmi.js does not retry a refused login, and neither do we.
+      const message = `Twitch login failed for ${this.settings.username}: ${redactSecrets(String(reason))}`;
+      attempt.failed({ message, fatal: true });
     } else {
       this.logger.warn(
         { reason: redactSecrets(String(reason ?? '')) },
         'twitch chat disconnected; reconnecting',
       );
-      this.setStatus('reconnecting');
+      attempt.reconnecting();
     }
-    this.settleFirstAttempt();
   }
 
   private joinChannel(client: Client, channel: string): void {
@@ -271,30 +289,9 @@ export class TwitchConnection {
       throttle: this.joins,
       clock: this.clock,
       stillWanted: () =>
-        client === this.client &&
-        this.status === 'online' &&
-        this.wanted.has(channel) &&
-        !this.joined.has(channel),
+        client === this.client && this.online() && this.wanted.has(channel) && !this.joined.has(channel),
       onFailure: (attempt, error) =>
         this.logger.warn({ channel, attempt, err: redactSecrets(String(error)) }, 'twitch join failed'),
     }).then((gaveUp) => gaveUp && this.logger.error({ channel }, 'twitch join given up'));
-  }
-
-  /** Replaces a connection that has been silent for `watchdogMs` (see watchdog.ts). */
-  private restart(silentMs: number): void {
-    this.logger.warn({ silentMs }, 'twitch chat silent; restarting the connection');
-    const old = this.client;
-    this.client = undefined;
-    this.socketOpen = false;
-    this.joined.clear();
-    old?.disconnect().catch(noop);
-    this.setStatus('reconnecting');
-    this.open();
-  }
-
-  private setStatus(status: AdapterStatus): void {
-    if (status === this.status) return;
-    this.status = status;
-    this.handlers.status(this.state());
   }
 }

@@ -2,7 +2,8 @@
  * JOIN pacing: Twitch allows a regular account 20 join attempts per 10 s
  * (https://dev.twitch.tv/docs/chat/#rate-limits); past that it drops the connection.
  */
-import type { Clock, TwitchLimits } from './limits.js';
+import type { Clock } from '../../src/core/adapter-kit/clock.js';
+import type { TwitchLimits } from './limits.js';
 
 /**
  * Paces JOINs: at most `limits.joins` per `limits.joinWindowMs` (20 per 10 s,

@@ -1,27 +1,10 @@
 /**
- * Twitch's chat limits and the clock they are measured with. Sources:
+ * Twitch's chat limits (measured on the kit's `Clock`, src/core/adapter-kit/clock.ts). Sources:
  * https://dev.twitch.tv/docs/chat/#rate-limits (messages: 20 or 100 per 30 s; JOINs: 20 per 10 s),
  * https://dev.twitch.tv/docs/irc/msg-id/ (`msg_duplicate`: identical message within 30 s,
  * `msg_ratelimit`: too fast). The ~1 s per-channel pace for non-moderators is Twitch's observed
  * behaviour (https://github.com/pajbot/tmi-rate-limits); we keep 1.2 s.
  */
-
-/** Time, injectable so tests can run Twitch's 30 s windows fast or on fake timers. */
-export interface Clock {
-  /** ms since the epoch. */
-  now(): number;
-  /** Runs `run` after `ms`; returns a function that cancels it. */
-  schedule(run: () => void, ms: number): () => void;
-}
-
-/** The process clock. Looks `setTimeout` up at call time, so vitest's fake timers apply. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  schedule(run, ms) {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  },
-};
 
 /** The limits the scheduler keeps. Durations in ms. */
 export interface TwitchLimits {

@@ -11,7 +11,8 @@
  * (logged and counted), and at shutdown what could not be sent in the grace period is given up,
  * logged and counted.
  */
-import type { Clock, TwitchLimits } from './limits.js';
+import type { Clock } from '../../src/core/adapter-kit/clock.js';
+import type { TwitchLimits } from './limits.js';
 import { chatLength, TWITCH_MESSAGE_MAX_CHARS } from './send.js';
 
 /** One chat message to send. */

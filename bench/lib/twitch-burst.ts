@@ -7,9 +7,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createTwitchAdapter, TWITCH_LIMITS } from '../../adapters/twitch/adapter.js';
-import { systemClock } from '../../adapters/twitch/limits.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AdapterHost } from '../../src/core/adapter.js';
+import { systemClock } from '../../src/core/adapter-kit/clock.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices, type Services } from '../../src/services.js';

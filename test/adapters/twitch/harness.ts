@@ -10,11 +10,12 @@ import {
   type TwitchAdapterOptions,
   type TwitchConfig,
 } from '../../../adapters/twitch/adapter.js';
-import type { Clock } from '../../../adapters/twitch/limits.js';
 import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { FakeTwitch } from '../../fakes/fake-twitch.js';
 import { waitFor } from '../../support/services.js';
+
+export { ManualClock } from '../../support/manual-clock.js';
 
 /** The bot's login in these tests. */
 export const BOT = 'chatgatebot';
@@ -120,41 +121,4 @@ export function eventually<T>(check: () => T | undefined | null | false, timeout
     const value = check();
     return value === null || value === false ? undefined : value;
   }, timeoutMs);
-}
-
-/**
- * A virtual clock for the adapter (scheduler, join throttle, watchdog) and the fake: time moves only
- * when the test calls `advanceToNext`, so Twitch's 30 s windows pass in no real time, and the fake,
- * stamping arrivals with the same clock, judges the real 30 s / 1.2 s figures exactly.
- */
-export class ManualClock implements Clock {
-  private current: number;
-  private timers: { at: number; order: number; run: () => void }[] = [];
-  private order = 0;
-
-  constructor(start = 1_700_000_000_000) {
-    this.current = start;
-  }
-
-  now = (): number => this.current;
-
-  schedule(run: () => void, ms: number): () => void {
-    const timer = { at: this.current + Math.max(0, ms), order: this.order++, run };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((other) => other !== timer);
-    };
-  }
-
-  /** Moves time to the earliest timer and runs every timer due then. False when none is pending. */
-  advanceToNext(): boolean {
-    if (this.timers.length === 0) return false;
-    this.current = Math.max(this.current, Math.min(...this.timers.map((timer) => timer.at)));
-    const due = this.timers
-      .filter((timer) => timer.at <= this.current)
-      .sort((a, b) => a.at - b.at || a.order - b.order);
-    this.timers = this.timers.filter((timer) => !due.includes(timer));
-    for (const timer of due) timer.run();
-    return true;
-  }
 }

@@ -5,12 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JoinThrottle } from '../../../adapters/twitch/join-throttle.js';
-import { systemClock, TWITCH_LIMITS } from '../../../adapters/twitch/limits.js';
+import { TWITCH_LIMITS } from '../../../adapters/twitch/limits.js';
 import {
   type OutboundMessage,
   OutboundScheduler,
   SchedulerRefusedError,
 } from '../../../adapters/twitch/scheduler.js';
+import { systemClock } from '../../../src/core/adapter-kit/clock.js';
 
 interface Written extends OutboundMessage {
   at: number;
