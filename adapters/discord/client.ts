@@ -1,6 +1,6 @@
 /**
- * The discord.js `Client` for chatgate, and the connection lifecycle around it: status, retries,
- * watchdog.
+ * The discord.js `Client` for chatgate, and its connection under the adapter kit's supervision
+ * (status, retries with backoff, a refused token given up, the traffic watchdog).
  *
  * discord.js does the gateway work itself (https://discord.com/developers/docs/events/gateway):
  * it reads the gateway URL from `GET /gateway/bot` on the REST base, identifies, heartbeats, and
@@ -18,9 +18,13 @@ import {
 } from 'discord.js';
 import type { Logger } from 'pino';
 import type { AdapterStatus } from '../../src/core/adapter.js';
-import { settlesWithin } from '../../src/core/settles-within.js';
+import { systemClock } from '../../src/core/adapter-kit/clock.js';
+import {
+  type ConnectionAttempt,
+  SupervisedConnection,
+} from '../../src/core/adapter-kit/supervised-connection.js';
 import type { DiscordConfig } from './config.js';
-import { type ConnectionFailure, describeCloseCode, describeLoginError, redact } from './errors.js';
+import { describeCloseCode, describeLoginError, redact } from './errors.js';
 
 /**
  * Mentions a message of ours may ping: nothing parsed from its text (no @everyone, @here, roles or
@@ -97,6 +101,8 @@ export interface ConnectionOptions {
   watchdogMs?: number;
   /** How long `start()` waits for the first login before it returns (the login goes on), ms. Default 30 000. */
   startWaitMs?: number;
+  /** How long `stop()` (and a restart) waits for the client's destroy, ms. Default 5 000. */
+  stopGraceMs?: number;
   /** The clock, ms since the epoch; `Date.now` by default. */
   now?: () => number;
 }
@@ -104,21 +110,14 @@ export interface ConnectionOptions {
 /**
  * One bot connection over discord.js clients: status from the shard events, a bad token or refused
  * intent reported once and not retried, passing failures retried with backoff, and a watchdog that
- * judges health by traffic rather than by the library's word. One client at a time; a restart
- * destroys it and builds a new one.
+ * judges health by traffic (dispatches and heartbeat ACKs) rather than by the library's word. One
+ * client at a time; a restart destroys it and builds a new one.
  */
 export class DiscordConnection {
-  status: AdapterStatus = 'offline';
-  error: string | undefined;
   private client: Client | undefined;
-  private lastDispatchAt: number | undefined;
+  /** The last close code of the current attempt's gateway, to explain a failed login. */
   private closeCode: number | undefined;
-  private loggingIn = false;
-  private stopped = true;
-  private retries = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  private readonly now: () => number;
+  private readonly supervisor: SupervisedConnection;
 
   constructor(
     private readonly config: DiscordConfig,
@@ -126,7 +125,38 @@ export class DiscordConnection {
     private readonly hooks: ConnectionHooks,
     private readonly options: ConnectionOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.supervisor = new SupervisedConnection(
+      {
+        connect: (attempt) => this.connect(attempt),
+        disconnect: () => this.disconnect(),
+        describeFailure: (error) =>
+          describeLoginError(error, token, this.closeCode, config.memberJoinGreetings),
+      },
+      {
+        label: 'discord',
+        logger: hooks.logger,
+        clock: { ...systemClock, now: options.now ?? Date.now },
+        backoff: { initialMs: options.retryDelayMs ?? 2000, maxMs: options.retryMaxMs ?? 300_000 },
+        startTimeoutMs: options.startWaitMs ?? 30_000,
+        stopGraceMs: options.stopGraceMs ?? 5_000,
+        watchdog: {
+          silenceMs: options.watchdogMs ?? 600_000,
+          traffic: 'gateway traffic',
+          // discord.js records heartbeat ACKs on the shard without an event.
+          heardAt: () =>
+            Math.max(-1, ...(this.client?.ws.shards.map((shard) => shard.lastPingTimestamp) ?? [])),
+        },
+      },
+    );
+  }
+
+  get status(): AdapterStatus {
+    return this.supervisor.status;
+  }
+
+  /** Why the connection failed, until it is online again; no token. */
+  get error(): string | undefined {
+    return this.supervisor.error;
   }
 
   /** The live client, if any: its REST works while the gateway reconnects. */
@@ -136,100 +166,62 @@ export class DiscordConnection {
 
   /** When the last dispatch or heartbeat ACK arrived, ms since the epoch. */
   lastEventAt(): number | undefined {
-    const acks = this.client?.ws.shards.map((shard) => shard.lastPingTimestamp) ?? [];
-    const last = Math.max(this.lastDispatchAt ?? -1, ...acks);
-    return last > 0 ? last : undefined;
+    return this.supervisor.lastEventAt;
   }
 
   /** Logs in; returns when the first attempt has ended or after `startWaitMs`, never throws. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    const limit = this.options.watchdogMs ?? 600_000;
-    if (limit > 0) {
-      this.watchdog = setInterval(() => this.checkTraffic(limit), Math.max(50, Math.min(limit / 4, 30_000)));
-      this.watchdog.unref();
-    }
-    await settlesWithin(this.connect('connecting'), this.options.startWaitMs ?? 30_000);
+  start(): Promise<void> {
+    return this.supervisor.start();
   }
 
   /** Destroys the client (closes the gateway with 1000); no retry after this. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.watchdog);
-    const client = this.client;
-    this.client = undefined;
-    await client?.destroy();
-    this.setStatus('offline', this.error);
+  stop(): Promise<void> {
+    return this.supervisor.stop();
   }
 
-  private async connect(status: 'connecting' | 'reconnecting'): Promise<void> {
-    this.setStatus(status, this.error);
+  /** A new client, logged in; a rejected login is explained by `describeLoginError`. */
+  private async connect(attempt: ConnectionAttempt): Promise<void> {
     this.closeCode = undefined;
     const client = createDiscordClient(this.config, this.options.sharding);
     this.client = client;
-    this.wire(client);
+    const login = { pending: true };
+    this.wire(client, attempt, login);
     this.hooks.attach(client);
-    this.loggingIn = true;
     try {
       await client.login(this.token);
-      this.retries = 0;
-    } catch (error) {
-      if (this.client !== client) return;
-      this.client = undefined;
-      this.fail(describeLoginError(error, this.token, this.closeCode, this.config.memberJoinGreetings));
     } finally {
-      this.loggingIn = false;
+      login.pending = false;
     }
   }
 
-  private fail(failure: ConnectionFailure): void {
-    if (failure.fatal || this.stopped) {
-      this.hooks.logger.error({ error: failure.message }, 'discord: connection failed; not retrying');
-      this.setStatus('offline', failure.message);
-      return;
-    }
-    const delay = Math.min(
-      (this.options.retryDelayMs ?? 2000) * 2 ** this.retries,
-      this.options.retryMaxMs ?? 300_000,
-    );
-    this.retries++;
-    this.hooks.logger.warn(
-      { error: failure.message, delayMs: delay },
-      'discord: connection failed; retrying',
-    );
-    this.setStatus('reconnecting', failure.message);
-    this.retryTimer = setTimeout(() => void this.connect('reconnecting'), delay);
+  private async disconnect(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.destroy();
   }
 
-  private wire(client: Client): void {
+  private wire(client: Client, attempt: ConnectionAttempt, login: { pending: boolean }): void {
     const { logger } = this.hooks;
-    const mine = (): boolean => this.client === client;
     client.on('raw', () => {
-      if (mine()) this.lastDispatchAt = this.now();
+      if (attempt.current) this.supervisor.trafficSeen();
     });
     client.on(Events.ClientReady, (ready) => {
-      if (!mine()) return;
-      this.setStatus('online');
+      if (!attempt.current) return;
+      attempt.online();
       this.hooks.ready(ready);
     });
     client.on(Events.ShardReady, () => {
-      if (mine() && client.isReady()) this.setStatus('online');
+      if (client.isReady()) attempt.online();
     });
-    client.on(Events.ShardResume, () => {
-      if (mine()) this.setStatus('online');
-    });
-    client.on(Events.ShardReconnecting, () => {
-      if (mine()) this.setStatus('reconnecting');
-    });
+    client.on(Events.ShardResume, () => attempt.online());
+    client.on(Events.ShardReconnecting, () => attempt.reconnecting());
     client.on(Events.ShardDisconnect, ({ code }) => {
-      if (!mine()) return;
+      if (!attempt.current) return;
       this.closeCode = code;
-      if (this.loggingIn) return; // login() rejects next; connect() reports it
-      this.client = undefined;
-      void client.destroy();
+      if (login.pending) return; // login() rejects next, and describeLoginError explains the code
+      // discord.js gives up only on the codes Discord documents as final: so do we.
       const message = describeCloseCode(code, this.config.memberJoinGreetings) ?? `gateway closed (${code})`;
-      this.fail({ message, fatal: true });
+      attempt.failed({ message, fatal: true });
     });
     client.on(Events.ShardError, (error) => {
       logger.warn({ error: redact(error.message, this.token) }, 'discord: gateway connection error');
@@ -245,27 +237,5 @@ export class DiscordConnection {
       logger.warn(limited, 'discord: REST rate limited; waiting');
       this.hooks.rateLimited?.(limited);
     });
-  }
-
-  private checkTraffic(limitMs: number): void {
-    const last = this.lastEventAt();
-    if (this.status !== 'online' || this.stopped || last === undefined) return;
-    const silentMs = this.now() - last;
-    if (silentMs < limitMs) return;
-    this.hooks.logger.warn({ silentMs }, 'discord: no gateway traffic; restarting the connection');
-    const client = this.client;
-    this.client = undefined;
-    this.lastDispatchAt = undefined;
-    void (async () => {
-      await client?.destroy();
-      if (!this.stopped) await this.connect('reconnecting');
-    })();
-  }
-
-  private setStatus(status: AdapterStatus, error?: string): void {
-    this.error = error;
-    if (status === this.status) return;
-    this.status = status;
-    this.hooks.logger.info({ status, ...(error && { error }) }, 'discord: connection status');
   }
 }
