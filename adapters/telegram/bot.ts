@@ -1,16 +1,22 @@
 /**
- * The telegraf wiring and the connection's life: `getMe` to learn who we are, then either long
- * polling (`deleteWebhook`, then telegraf's `launch`, whose promise settles only when polling ends)
- * or webhook mode (`setWebhook` with the secret; updates come in through `handleWebhookUpdate`).
- * A 401 (bad token) stops for good; anything else is retried with exponential backoff. Health is
- * judged by traffic: every answered `getUpdates` and every Update is a heartbeat, and a watchdog
- * restarts polling that has answered nothing for `watchdogMs` while claiming to be online.
+ * The telegraf wiring and one connection attempt under the adapter kit's supervision: `getMe` to
+ * learn who we are, then either long polling (`deleteWebhook`, then telegraf's `launch`, whose
+ * promise settles only when polling ends) or webhook mode (`setWebhook` with the secret; updates
+ * come in through `handleWebhookUpdate`). A 401 (bad token) stops for good; anything else is
+ * retried with backoff, at least Telegram's `retry_after`. Health is judged by traffic: every
+ * answered `getUpdates` and every Update is a heartbeat, and the kit's watchdog restarts polling
+ * that has answered nothing for `watchdogMs` while claiming to be online.
  * Methods: https://core.telegram.org/bots/api#getme, #getupdates, #setwebhook, #deletewebhook
  */
 import type { Logger } from 'pino';
 import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
-import type { AdapterStatus } from '../../src/core/adapter.js';
+import {
+  type ConnectionAttempt,
+  type ConnectionFailure,
+  type ConnectionState,
+  SupervisedConnection,
+} from '../../src/core/adapter-kit/supervised-connection.js';
 import { settlesWithin } from '../../src/core/settles-within.js';
 import { describeConnectionFailure, readFailure, redact } from './api-error.js';
 
@@ -28,7 +34,7 @@ export interface BotOptions {
   handlerTimeoutMs: number;
   /** Restart polling after this long without an answered `getUpdates`, ms; 0 turns the watchdog off. */
   watchdogMs: number;
-  /** First reconnect delay, ms; doubles per failure up to `reconnectMaxMs`. */
+  /** First reconnect delay, ms; grows ×2 per failure (with jitter) up to `reconnectMaxMs`. */
   reconnectInitialMs: number;
   reconnectMaxMs: number;
   /** The longest wait for telegraf's polling to end after `stop`, ms (a wedged connection may never answer). */
@@ -46,13 +52,6 @@ export interface BotHooks {
   onIdentity(me: { id: string; username: string }): void;
 }
 
-/** The connection's state, as `AdapterState` has it (without the platform). */
-export interface BotState {
-  status: AdapterStatus;
-  lastEventAt?: number;
-  error?: string;
-}
-
 /** The origin of a URL (no credentials, no path), for messages. */
 function originOf(url: string): string {
   try {
@@ -66,19 +65,12 @@ function originOf(url: string): string {
 export class TelegramBot {
   /** The telegraf instance; its `telegram` client is used for sending. */
   readonly telegraf: Telegraf;
-  private status: AdapterStatus = 'offline';
-  private error?: string;
-  private lastEventAt?: number;
   private hooks?: BotHooks;
-  private running = false;
-  private failures = 0;
-  /** Bumped by every connect and stop, so callbacks of an older attempt do nothing. */
-  private generation = 0;
+  /** Made on the first `start`, when the logger is known; kept across restarts (`lastEventAt`). */
+  private connection?: SupervisedConnection;
   private polling?: Promise<void>;
   /** False once polling should end: a poll telegraf starts late (its `launch` was mid-way) is stopped at once. */
   private pollingWanted = false;
-  private retryTimer?: NodeJS.Timeout;
-  private watchdogTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: BotOptions) {
     this.telegraf = new Telegraf(options.token, {
@@ -87,7 +79,7 @@ export class TelegramBot {
     });
     this.observeHeartbeats();
     this.telegraf.use(async (ctx) => {
-      this.beat();
+      this.connection?.trafficSeen();
       await this.hooks?.onUpdate(ctx.update);
     });
     this.telegraf.catch((error: unknown) => {
@@ -99,17 +91,13 @@ export class TelegramBot {
     });
   }
 
-  state(): BotState {
-    return {
-      status: this.status,
-      ...(this.lastEventAt !== undefined ? { lastEventAt: this.lastEventAt } : {}),
-      ...(this.error !== undefined ? { error: this.error } : {}),
-    };
+  state(): ConnectionState {
+    return this.connection?.state() ?? { status: 'offline' };
   }
 
   /** Whether webhook updates are taken now: started, and `getMe` has answered once. */
   accepting(): boolean {
-    return this.running && this.telegraf.botInfo !== undefined;
+    return this.connection?.started === true && this.telegraf.botInfo !== undefined;
   }
 
   /**
@@ -117,11 +105,9 @@ export class TelegramBot {
    * or after `startTimeoutMs` (telegraf's own request timeout is 500 s; the attempt goes on).
    */
   async start(hooks: BotHooks): Promise<void> {
-    if (this.running) return;
     this.hooks = hooks;
-    this.running = true;
-    this.failures = 0;
-    await settlesWithin(this.connect(), this.options.startTimeoutMs);
+    this.connection ??= this.supervise(hooks.logger);
+    await this.connection.start();
   }
 
   /** Feeds one webhook Update to telegraf (shaped like an Update: see webhook.ts `isUpdate`). */
@@ -129,90 +115,76 @@ export class TelegramBot {
     await this.telegraf.handleUpdate(update as Update);
   }
 
-  /** Stops polling (waiting for the open `getUpdates` to end) and every timer. */
+  /** Stops polling (waiting at most `stopTimeoutMs` for the open `getUpdates` to end) and every timer. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.generation++;
-    clearTimeout(this.retryTimer);
-    clearInterval(this.watchdogTimer);
-    await this.stopPolling();
-    this.status = 'offline';
+    await this.connection?.stop();
   }
 
-  private async connect(): Promise<void> {
-    const generation = ++this.generation;
-    const current = () => this.running && generation === this.generation;
-    const { webhook } = this.options;
-    this.status = this.failures === 0 && this.lastEventAt === undefined ? 'connecting' : 'reconnecting';
-    try {
-      const me = await this.telegraf.telegram.getMe();
-      if (!current()) return;
-      this.telegraf.botInfo = me;
-      this.hooks?.onIdentity({ id: String(me.id), username: me.username });
-      if (webhook) {
-        await this.telegraf.telegram.setWebhook(webhook.url, {
-          secret_token: webhook.secret,
-          allowed_updates: [...ALLOWED_UPDATES],
-        });
-      } else {
-        await this.telegraf.telegram.deleteWebhook({ drop_pending_updates: false });
-      }
-      if (!current()) return;
-      if (!webhook) this.launchPolling(current);
-      this.status = 'online';
-      this.error = undefined;
-      this.failures = 0;
-      this.beat();
-      this.hooks?.logger.info(
-        { bot: me.username, mode: webhook ? 'webhook' : 'polling' },
-        'telegram: online',
-      );
-      if (!webhook) this.armWatchdog();
-    } catch (error) {
-      if (current()) this.fail(error);
-    }
-  }
-
-  /** Starts telegraf's long polling; its promise settles when polling ends (stop, or a fatal error). */
-  private launchPolling(current: () => boolean): void {
-    this.pollingWanted = true;
-    const run = this.telegraf.launch({ allowedUpdates: [...ALLOWED_UPDATES] });
-    this.polling = run.then(
-      () => undefined,
-      (error: unknown) => {
-        if (current()) this.fail(error);
+  private supervise(logger: Logger): SupervisedConnection {
+    const { webhook, watchdogMs, reconnectInitialMs, reconnectMaxMs } = this.options;
+    return new SupervisedConnection(
+      {
+        connect: (attempt) => this.connect(attempt),
+        disconnect: () => this.stopPolling(),
+        describeFailure: (error) => this.describe(error),
+      },
+      {
+        label: 'telegram',
+        logger,
+        backoff: { initialMs: reconnectInitialMs, maxMs: reconnectMaxMs },
+        startTimeoutMs: this.options.startTimeoutMs,
+        stopGraceMs: this.options.stopTimeoutMs,
+        // A webhook has no traffic of its own to watch: Telegram posts only when there is news.
+        watchdog: { silenceMs: webhook ? 0 : watchdogMs, traffic: 'answer to getUpdates' },
       },
     );
   }
 
-  private fail(error: unknown): void {
-    const failure = readFailure(error, this.options.token);
-    const logger = this.hooks?.logger;
-    this.error = describeConnectionFailure(failure, originOf(this.options.apiRoot));
-    clearInterval(this.watchdogTimer);
-    if (failure.code === 401) {
-      this.status = 'offline';
-      logger?.error({ code: 401 }, `telegram: ${this.error}; not retrying`);
-      void this.stopPolling();
-      return;
+  private async connect(attempt: ConnectionAttempt): Promise<void> {
+    const { webhook } = this.options;
+    const me = await this.telegraf.telegram.getMe();
+    if (!attempt.current) return;
+    this.telegraf.botInfo = me;
+    this.hooks?.onIdentity({ id: String(me.id), username: me.username });
+    if (webhook) {
+      await this.telegraf.telegram.setWebhook(webhook.url, {
+        secret_token: webhook.secret,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+    } else {
+      await this.telegraf.telegram.deleteWebhook({ drop_pending_updates: false });
     }
-    const { reconnectInitialMs, reconnectMaxMs } = this.options;
-    const backoff = Math.min(reconnectMaxMs, reconnectInitialMs * 2 ** this.failures);
-    const delay = Math.max(backoff, (failure.retryAfterSeconds ?? 0) * 1000);
-    this.failures++;
-    this.status = 'reconnecting';
-    logger?.warn({ code: failure.code, delayMs: delay }, `telegram: ${this.error}; retrying`);
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.reconnect(), delay);
+    if (!attempt.current) return;
+    if (!webhook) this.launchPolling(attempt);
+    attempt.online();
+    this.connection?.trafficSeen();
+    this.hooks?.logger.info({ bot: me.username, mode: webhook ? 'webhook' : 'polling' }, 'telegram: online');
   }
 
-  /** Ends the old poll first: two concurrent `getUpdates` make Telegram answer 409. */
-  private async reconnect(): Promise<void> {
-    await this.stopPolling();
-    if (this.running) await this.connect();
+  /** Starts telegraf's long polling; its promise settles when polling ends (stop, or a fatal error). */
+  private launchPolling(attempt: ConnectionAttempt): void {
+    this.pollingWanted = true;
+    const run = this.telegraf.launch({ allowedUpdates: [...ALLOWED_UPDATES] });
+    this.polling = run.then(
+      () => undefined,
+      (error: unknown) => attempt.failed(this.describe(error)),
+    );
   }
 
-  /** Aborts the open poll and waits (at most `stopTimeoutMs`) for telegraf's loop to end. */
+  /** A failed Bot API call as a connection failure: 401 is final, `retry_after` is honoured. */
+  private describe(error: unknown): ConnectionFailure {
+    const failure = readFailure(error, this.options.token);
+    return {
+      message: describeConnectionFailure(failure, originOf(this.options.apiRoot)),
+      fatal: failure.code === 401,
+      ...(failure.retryAfterSeconds !== undefined && { retryAfterMs: failure.retryAfterSeconds * 1000 }),
+    };
+  }
+
+  /**
+   * Aborts the open poll and waits (at most `stopTimeoutMs`) for telegraf's loop to end: two
+   * concurrent `getUpdates` make Telegram answer 409, so a retry waits for this.
+   */
   private async stopPolling(): Promise<void> {
     const polling = this.polling;
     if (!polling) return;
@@ -224,27 +196,6 @@ export class TelegramBot {
       // Polling already ended (telegraf throws "Bot is not running!").
     }
     await settlesWithin(polling, this.options.stopTimeoutMs);
-  }
-
-  private armWatchdog(): void {
-    clearInterval(this.watchdogTimer);
-    const { watchdogMs } = this.options;
-    if (watchdogMs <= 0) return;
-    this.watchdogTimer = setInterval(
-      () => {
-        if (this.status !== 'online' || Date.now() - (this.lastEventAt ?? 0) <= watchdogMs) return;
-        clearInterval(this.watchdogTimer);
-        this.status = 'reconnecting';
-        this.hooks?.logger.warn({ watchdogMs }, 'telegram: polling answered nothing; restarting it');
-        void this.reconnect();
-      },
-      Math.max(20, Math.min(watchdogMs / 4, 5000)),
-    );
-    this.watchdogTimer.unref();
-  }
-
-  private beat(): void {
-    this.lastEventAt = Date.now();
   }
 
   /**
@@ -259,7 +210,7 @@ export class TelegramBot {
     const observed: typeof call = async (method, payload, options) => {
       if (method === 'getUpdates' && options?.signal && !this.pollingWanted) this.telegraf.stop('chatgate');
       const result = await call(method, payload, options);
-      if (method === 'getUpdates') this.beat();
+      if (method === 'getUpdates') this.connection?.trafficSeen();
       return result;
     };
     telegram.callApi = observed;
