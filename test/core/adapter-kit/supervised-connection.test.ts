@@ -57,6 +57,20 @@ class ScriptedDriver implements ConnectionDriver {
 
 const never = (): Promise<void> => new Promise<void>(() => {});
 
+/** Asserts that `work` waits for the virtual clock: still pending until `ms` have passed, settled then. */
+async function settlesAfter(clock: ManualClock, work: Promise<unknown>, ms: number): Promise<void> {
+  let settled = false;
+  const done = (): void => {
+    settled = true;
+  };
+  void work.then(done, done);
+  await flush();
+  expect(settled).toBe(false);
+  clock.advanceBy(ms);
+  await flush();
+  expect(settled).toBe(true);
+}
+
 interface Setup {
   clock: ManualClock;
   driver: ScriptedDriver;
@@ -322,14 +336,7 @@ describe('SupervisedConnection: start and stop', () => {
   it('start resolves after the start timeout while the first attempt hangs (it goes on)', async () => {
     const { clock, driver, connection } = setUp({ startTimeoutMs: 3_000 });
     driver.outcome = never;
-    let started = false;
-    const starting = connection.start().then(() => {
-      started = true;
-    });
-    await flush();
-    expect(started).toBe(false);
-    clock.advanceBy(3_000);
-    await starting;
+    await settlesAfter(clock, connection.start(), 3_000);
     expect(connection.status).toBe('connecting');
     driver.attempts[0]?.online();
     expect(connection.status).toBe('online');
@@ -375,14 +382,7 @@ describe('SupervisedConnection: start and stop', () => {
     const { clock, driver, connection, statuses } = setUp({ stopGraceMs: 2_000 });
     await connection.start();
     driver.disconnectOutcome = never;
-    let stopped = false;
-    const stopping = connection.stop().then(() => {
-      stopped = true;
-    });
-    await flush();
-    expect(stopped).toBe(false);
-    clock.advanceBy(2_000);
-    await stopping;
+    await settlesAfter(clock, connection.stop(), 2_000);
     expect(connection.status).toBe('offline');
     driver.disconnectOutcome = async () => {};
     await connection.stop();
