@@ -90,7 +90,7 @@ export interface ConnectionHooks {
 export interface ConnectionOptions {
   /** `'auto'`: as many shards as `/gateway/bot` recommends (large bots); default one shard. */
   sharding?: ShardingChoice;
-  /** First wait before retrying a start that failed for a passing reason (network, 5xx), ms; doubles. Default 2000. */
+  /** First wait before retrying a start that failed for a passing reason (network, 5xx), ms; grows ×2 with jitter. Default 2000. */
   retryDelayMs?: number;
   /** Longest wait between start retries, ms. Default 300 000. */
   retryMaxMs?: number;
