@@ -5,10 +5,9 @@ import type { CommunitySettingsSource } from './community/community-settings.js'
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
 import type { AdapterState } from './core/adapter.js';
-import { InteractionFailedError, InteractionShutdownError } from './core/errors.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import type { InteractionJob, InteractionQueue } from './queue/interaction-queue.js';
+import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
 import { Router } from './router/router.js';
@@ -19,6 +18,7 @@ import type { KeyStore } from './stores/key-store.js';
 import { buildStores, type StoreSet, type StoreStatus } from './stores/store-set.js';
 import { CallbackSender } from './worker/callback.js';
 import { ReplyDelivery } from './worker/delivery.js';
+import { InteractionLifecycle } from './worker/lifecycle.js';
 import { ReplyOutbox } from './worker/outbox.js';
 import { createInteractionRunner } from './worker/worker.js';
 
@@ -38,6 +38,8 @@ export interface Services {
   providers: ProviderRegistry;
   ai: AiService;
   delivery: ReplyDelivery;
+  /** Records each state change of a queued interaction and tells whoever waits. */
+  lifecycle: InteractionLifecycle;
   queue: InteractionQueue;
   router: Router;
   /** ms since the epoch when the services were built. */
@@ -115,48 +117,30 @@ export async function createServices(config: Config, options: ServiceOptions = {
     initialDelayMs: options.callbackInitialDelayMs,
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
-  const runner = createInteractionRunner({
-    config,
-    communities,
-    context,
-    ai,
-    interactions,
-    delivery,
-    metrics,
-    logger,
-  });
-  // Failures the queue reports (timeouts, shutdown): their log writes and callbacks are awaited at close.
-  const failureWork = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    failureWork.add(work);
-    const done = () => failureWork.delete(work);
-    work.then(done, done);
-  };
-  const onError = (job: InteractionJob, error: unknown) => {
-    // Recorded and told by the runner already; thrown only to mark the job failed in Redis.
-    if (error instanceof InteractionFailedError) return;
-    track(
-      interactions
-        .update(job.interactionId, {
-          status: 'failed',
-          reason: error instanceof Error ? error.message : 'failed',
-          completedAt: Date.now(),
-        })
-        .catch((writeError: unknown) =>
-          logger.warn({ err: writeError }, 'could not record a failed interaction'),
-        ),
+  const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger);
+  const runner = createInteractionRunner({ config, communities, context, ai, lifecycle, delivery, logger });
+  // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
+  // log writes and callbacks are awaited at close.
+  const queueEnded = new Set<Promise<unknown>>();
+  const onFailed: QueueFailureListener = (job, failure) => {
+    logger.warn(
+      {
+        action: 'interaction',
+        interaction: job.interactionId,
+        reason: failure.reason,
+        started: failure.started,
+      },
+      'interaction ended by the queue',
     );
-    // A job the runner never saw (closed before its turn) has told no one: tell its caller.
-    if (error instanceof InteractionShutdownError && !error.started) {
-      track(delivery.deliver(job, { ok: false, error: error.message, processingTimeMs: 0 }));
-    }
-    logger.warn({ action: 'interaction', interaction: job.interactionId, err: error }, 'interaction aborted');
+    const work = lifecycle.failed(job, failure.reason, failure.processingTimeMs);
+    queueEnded.add(work);
+    void work.finally(() => queueEnded.delete(work));
   };
   const queueOptions = {
     concurrency: config.queue.maxConcurrent,
     maxSize: config.queue.maxSize,
     jobTimeoutMs: config.queue.interactionTimeoutMs,
-    onError,
+    onFailed,
   };
   const redisUrl = config.stores.redisUrl as string;
   const queue: InteractionQueue =
@@ -169,10 +153,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
           stalledIntervalMs: config.queue.stalledIntervalMs,
           // An `api` process only enqueues; `worker` and `all` processes run the jobs.
           consume: config.role !== 'api',
-          onDuplicate: (job) =>
-            void interactions
-              .update(job.interactionId, { status: 'ignored', reason: 'duplicate', completedAt: Date.now() })
-              .catch(() => {}),
+          onDuplicate: (job) => void lifecycle.duplicate(job),
           logger,
         })
       : new MemoryInteractionQueue(runner, queueOptions);
@@ -217,6 +198,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     providers,
     ai,
     delivery,
+    lifecycle,
     queue,
     router,
     startedAt: Date.now(),
@@ -228,7 +210,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     close: async (options = {}) => {
       const deadline = options.graceMs === undefined ? undefined : Date.now() + options.graceMs;
       await queue.close(options);
-      await Promise.allSettled([...failureWork]);
+      await Promise.allSettled([...queueEnded]);
       // Callbacks still on their way get what is left of the grace, and at least 2 s.
       await delivery.drain(deadline === undefined ? 30_000 : Math.max(2000, deadline - Date.now()));
       await outbox?.close();

@@ -3,7 +3,7 @@
  * The adapter starts only when `token` is set.
  */
 import Type, { type Static } from 'typebox';
-import { boolean, type EnvBinding, list, text } from '../../src/core/env-binding.js';
+import { boolean, list, text } from '../../src/core/env-binding.js';
 import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const DiscordConfigSchema = Type.Object({

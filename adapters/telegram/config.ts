@@ -3,7 +3,7 @@
  * (TELEGRAM_*). The adapter starts only when `botToken` is set.
  */
 import Type, { type Static } from 'typebox';
-import { type EnvBinding, text } from '../../src/core/env-binding.js';
+import { text } from '../../src/core/env-binding.js';
 import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const TelegramConfigSchema = Type.Object({

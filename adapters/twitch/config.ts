@@ -3,7 +3,7 @@
  * The adapter starts only when `username` and `oauthToken` are set.
  */
 import Type, { type Static } from 'typebox';
-import { boolean, type EnvBinding, integer, list, text } from '../../src/core/env-binding.js';
+import { boolean, integer, list, text } from '../../src/core/env-binding.js';
 import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const TwitchConfigSchema = Type.Object({

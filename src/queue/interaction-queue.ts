@@ -22,19 +22,43 @@ export interface InteractionJob {
   rerun?: boolean;
   /**
    * Set by a queue that retries (redis): how many more runs this job gets if this one throws. The
-   * runner then throws a failure that may pass (the AI chain was down) instead of recording it,
-   * and on the last run records it, tells the caller, and throws `InteractionFailedError` so that
-   * the queue keeps the job among its failed ones.
+   * runner then throws a failure that may pass (the AI chain was down) instead of ending the
+   * interaction, and on the last run ends it as failed.
    */
   attemptsLeft?: number;
 }
 
 /**
- * Runs one job. The signal fires on the interaction timeout, or when a closing queue's grace period
- * is over; its `reason` then says what to do: `HandBackError` (the job goes back to the shared
- * queue: record nothing, rethrow) or `InteractionShutdownError` (the job is failed as `shutdown`).
+ * How a run ended, as its runner says: nothing (replied, dropped as stale, or already answered), or
+ * `{ failed }`: no reply can be made, and the runner has recorded that and told the caller; the
+ * queue counts it among its failures (redis: keeps the job among its failed ones) and does not run
+ * it again.
  */
-export type JobRunner = (job: InteractionJob, signal: AbortSignal) => Promise<void>;
+// biome-ignore lint/suspicious/noConfusingVoidType: a runner that ends well returns nothing
+export type RunEnd = { failed: string } | void;
+
+/**
+ * Runs one job. A runner that throws wants the job run again (when it has `attemptsLeft`);
+ * otherwise the queue ends it as failed (`onFailed`). The signal aborts when the queue cuts the
+ * run (its time limit, a shutdown, a hand-back: the reason is a `RunCut`): the queue ends the
+ * interaction then, so the runner only stops, records nothing, and throws.
+ */
+export type JobRunner = (job: InteractionJob, signal: AbortSignal) => Promise<RunEnd>;
+
+/** A job the queue ended as failed itself: why, whether its run had started, and for how long, ms. */
+export interface QueueEndedFailure {
+  reason: string;
+  started: boolean;
+  processingTimeMs: number;
+}
+
+/**
+ * Told of each job the queue ends as failed itself: cut at its time limit or by a shutdown, never
+ * started before a shutdown, its runner threw on its last run, or (redis) Redis refused its add.
+ * The listener records it and tells whoever waits. Never called for a job handed back, nor for a
+ * run its runner ended. Must not throw.
+ */
+export type QueueFailureListener = (job: InteractionJob, failure: QueueEndedFailure) => void;
 
 /** Options of `InteractionQueue.close`. */
 export interface CloseOptions {

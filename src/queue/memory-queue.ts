@@ -1,5 +1,4 @@
 import PQueue from 'p-queue';
-import { InteractionShutdownError } from '../core/errors.js';
 import { settlesWithin } from '../core/settles-within.js';
 import { Admission } from './admission.js';
 import {
@@ -11,9 +10,11 @@ import {
   type JobRunner,
   jobConversation,
   type QueueFailure,
+  type QueueFailureListener,
   type QueueFailures,
+  type RunEnd,
 } from './interaction-queue.js';
-import { type LimitedRun, startLimitedRun } from './limited-run.js';
+import { type LimitedRun, RunCut, startLimitedRun } from './limited-run.js';
 
 export interface MemoryQueueOptions {
   /** Jobs running at once (`MAX_CONCURRENT_REQUESTS`). */
@@ -23,10 +24,11 @@ export interface MemoryQueueOptions {
   /** One job's time limit, ms: its signal fires then, and its slot is freed. */
   jobTimeoutMs: number;
   /**
-   * Called when a job throws or times out, and at a graced `close()` for each job cut short or never
-   * started (with an `InteractionShutdownError`); the queue itself never throws after `enqueue`.
+   * Told of each job this queue ends as failed: its runner threw, it hit its time limit, or a
+   * graced `close()` cut it short or never started it (reason `shutdown`). The queue itself never
+   * throws after `enqueue`.
    */
-  onError: (job: InteractionJob, error: unknown) => void;
+  onFailed: QueueFailureListener;
   /** Failed jobs remembered for `failures()`, newest first (default 50). */
   failureHistory?: number;
 }
@@ -37,12 +39,12 @@ export interface MemoryQueueOptions {
  * so a busy conversation never holds more than one slot.
  *
  * Nothing survives the process: `close({ graceMs })` fails what it cannot finish in time (reason
- * `shutdown`, through `onError`) rather than dropping it silently.
+ * `shutdown`, through `onFailed`) rather than dropping it silently.
  */
 export class MemoryInteractionQueue implements InteractionQueue {
   private readonly pool: PQueue;
   private readonly tails = new Map<string, Promise<void>>();
-  private readonly active = new Set<LimitedRun>();
+  private readonly active = new Set<LimitedRun<RunEnd>>();
   private readonly admission: Admission;
   /** The grace period is over: running jobs were aborted, jobs that start now are failed. */
   private expired = false;
@@ -84,8 +86,8 @@ export class MemoryInteractionQueue implements InteractionQueue {
   /**
    * Stops accepting at once. Without `graceMs`, waits for every accepted job, waiting ones
    * included. With it, jobs keep running (and waiting ones keep starting) until the grace is over;
-   * then running jobs are aborted (signal reason `InteractionShutdownError`, `started` true) and
-   * reported to `onError`, jobs not yet started are reported without running (`started` false),
+   * then running jobs are cut (their signal aborts with a `shutdown` RunCut) and reported to
+   * `onFailed` (`started` true), jobs not yet started are reported without running (`started` false),
    * and this resolves once aborted runners settle, `graceMs` + 1 s at most.
    */
   async close(options: CloseOptions = {}): Promise<void> {
@@ -111,27 +113,25 @@ export class MemoryInteractionQueue implements InteractionQueue {
   private expire(): Promise<unknown>[] {
     this.expired = true;
     const running = [...this.active];
-    for (const job of running) job.cut(new InteractionShutdownError(true));
+    for (const job of running) job.cut(new RunCut('shutdown', 'shutdown'));
     return running.map((job) => job.settled);
   }
 
   private async run(job: InteractionJob): Promise<void> {
     this.admission.left();
     if (this.expired) {
-      this.fail(job, new InteractionShutdownError(false), 0);
+      this.end(job, { reason: 'shutdown', started: false, processingTimeMs: 0 });
       return;
     }
     const started = performance.now();
-    const run = startLimitedRun(
-      (signal) => this.runner(job, signal),
-      this.options.jobTimeoutMs,
-      () => new Error(`interaction timed out after ${this.options.jobTimeoutMs} ms`),
-    );
+    const run = startLimitedRun((signal) => this.runner(job, signal), this.options.jobTimeoutMs);
     this.active.add(run);
     try {
-      await run.outcome;
+      const end = await run.outcome;
+      if (end) this.remember(job, end.failed, 1);
     } catch (error) {
-      this.fail(job, error, 1);
+      const processingTimeMs = Math.round(performance.now() - started);
+      this.end(job, { reason: failureReason(error), started: true, processingTimeMs });
     } finally {
       run.dispose();
       this.active.delete(run);
@@ -139,22 +139,27 @@ export class MemoryInteractionQueue implements InteractionQueue {
     }
   }
 
-  /** Remembers a failure and reports it; a failing error hook must not break the chain of jobs. */
-  private fail(job: InteractionJob, error: unknown, attempts: number): void {
+  /** Ends a job as failed here: remembered, and reported; a failing listener must not break the chain of jobs. */
+  private end(job: InteractionJob, failure: Parameters<QueueFailureListener>[1]): void {
+    this.remember(job, failure.reason, failure.started ? 1 : 0);
+    try {
+      this.options.onFailed(job, failure);
+    } catch {
+      // A failing listener must not break this conversation's chain of jobs.
+    }
+  }
+
+  /** Counts a failure and keeps the newest `failureHistory` for `failures()`. */
+  private remember(job: InteractionJob, reason: string, attempts: number): void {
     this.failureCount++;
     this.recentFailures.unshift({
       interactionId: job.interactionId,
       eventId: job.event.id,
-      reason: failureReason(error),
+      reason: failureReason(reason),
       failedAt: Date.now(),
       attempts,
     });
     if (this.recentFailures.length > (this.options.failureHistory ?? 50)) this.recentFailures.pop();
-    try {
-      this.options.onError(job, error);
-    } catch {
-      // A failing error hook must not break this conversation's chain of jobs.
-    }
   }
 
   /** Seconds until a slot is likely free: the backlog's work spread over the workers. */

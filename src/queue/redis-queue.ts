@@ -1,6 +1,5 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { withoutRaw } from '../core/chat-event.js';
-import { HandBackError } from '../core/errors.js';
 import { settlesWithin } from '../core/settles-within.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { Admission } from './admission.js';
@@ -12,9 +11,11 @@ import {
   type InteractionJob,
   type InteractionQueue,
   type JobRunner,
+  type QueueFailureListener,
   type QueueFailures,
+  type RunEnd,
 } from './interaction-queue.js';
-import { startLimitedRun } from './limited-run.js';
+import { RunCut, startLimitedRun } from './limited-run.js';
 
 /** Options of the `redis` queue backend. Durations are ms unless named otherwise. */
 export interface RedisQueueOptions {
@@ -33,8 +34,11 @@ export interface RedisQueueOptions {
   maxSize: number;
   /** One job's time limit: its signal fires then, its slot is freed, and it fails without retry. */
   jobTimeoutMs: number;
-  /** Called when a job fails for good (threw on its last attempt, or timed out), or its add failed. */
-  onError: (job: InteractionJob, error: unknown) => void;
+  /**
+   * Told of each job this queue ends as failed: its runner threw on its last attempt, it hit its
+   * time limit (never retried), or Redis refused its add.
+   */
+  onFailed: QueueFailureListener;
   /**
    * Called when the event is already a job (another instance, or an earlier copy, added it): this
    * interaction will not run, the other one answers. Default: nothing.
@@ -85,7 +89,7 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
  *
  * Shutdown: `close()` stops taking jobs; waiting jobs stay in Redis for the next worker. Running
  * jobs may finish within `graceMs`; past it they are handed back (moved to `delayed` with no delay,
- * no attempt counted, `onError` not called) and another instance runs them again.
+ * no attempt counted, `onFailed` not called) and another instance runs them again.
  */
 export class RedisInteractionQueue implements InteractionQueue {
   /**
@@ -172,7 +176,7 @@ export class RedisInteractionQueue implements InteractionQueue {
             { err: error, interactionId: job.interactionId },
             'could not add the interaction to Redis',
           );
-          this.report(job, error);
+          this.end(job, { reason: failureReason(error), started: false, processingTimeMs: 0 });
         },
       );
     this.pendingAdds.add(added);
@@ -195,7 +199,7 @@ export class RedisInteractionQueue implements InteractionQueue {
   /**
    * Stops accepting at once and stops taking jobs from Redis; flushes pending adds, waits for this
    * instance's running jobs, disconnects. With `graceMs`, running jobs still running then are
-   * handed back to Redis (their signal aborts with `HandBackError`) and this resolves within
+   * handed back to Redis (their signal aborts with a `hand_back` RunCut) and this resolves within
    * `graceMs` + 1 s even when Redis hangs (the connections are dropped). Never rejects.
    */
   async close(options: CloseOptions = {}): Promise<void> {
@@ -306,34 +310,43 @@ export class RedisInteractionQueue implements InteractionQueue {
     const run = startLimitedRun(
       (signal) => this.options.runner(interaction, signal),
       this.options.jobTimeoutMs,
-      () => new UnrecoverableError(`interaction timed out after ${this.options.jobTimeoutMs} ms`),
       workerSignal,
     );
-    const handBack = () => run.cut(new HandBackError());
+    const handBack = () => run.cut(new RunCut('hand_back', 'handed back to the queue at shutdown'));
     this.handBacks.add(handBack);
     // A job fetched just before the grace ended goes straight back.
     if (this.handingBack) handBack();
+    let end: RunEnd;
     try {
-      await run.outcome;
+      end = await run.outcome;
     } catch (error) {
-      if (run.cutSignal.reason instanceof HandBackError) {
+      if (run.cutBy?.why === 'hand_back') {
         await this.handBack(job, token);
         throw new DelayedError();
       }
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (lastAttempt || error instanceof UnrecoverableError) this.report(interaction, error);
-      else
-        this.logger.warn(
-          { err: error, jobId: job.id, attempt: job.attemptsMade + 1 },
-          'job failed, will retry',
-        );
-      throw error instanceof Error ? error : new Error(String(error));
+      const reason = failureReason(error);
+      // A run over its time limit is not tried again: the model had its chance.
+      if (run.cutBy?.why === 'timeout' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        this.end(interaction, {
+          reason,
+          started: true,
+          processingTimeMs: Math.round(performance.now() - started),
+        });
+        throw new UnrecoverableError(reason);
+      }
+      this.logger.warn(
+        { err: error, jobId: job.id, attempt: job.attemptsMade + 1 },
+        'job failed, will retry',
+      );
+      throw error instanceof Error ? error : new Error(reason);
     } finally {
       run.dispose();
       this.handBacks.delete(handBack);
       this.active--;
       this.admission.ran(performance.now() - started);
     }
+    // Recorded and told by the runner: kept among the failed jobs (status), not run again.
+    if (end) throw new UnrecoverableError(end.failed);
   }
 
   /** Re-reads the shared backlog; a failed read keeps the local estimate and is logged. */
@@ -368,11 +381,12 @@ export class RedisInteractionQueue implements InteractionQueue {
     }
   }
 
-  private report(job: InteractionJob, error: unknown): void {
+  /** Ends a job as failed here: reported to `onFailed`, which must not throw (logged if it does). */
+  private end(job: InteractionJob, failure: Parameters<QueueFailureListener>[1]): void {
     try {
-      this.options.onError(job, error);
-    } catch (hookError) {
-      this.logger.error({ err: hookError }, 'the onError hook threw');
+      this.options.onFailed(job, failure);
+    } catch (listenerError) {
+      this.logger.error({ err: listenerError }, 'the onFailed listener threw');
     }
   }
 

@@ -1,26 +1,26 @@
 import { createHash } from 'node:crypto';
-import { type AiService, AiUnavailableError } from '../ai/ai-service.js';
+import type { AiService } from '../ai/ai-service.js';
 import { buildPrompt, userTurn } from '../ai/prompt.js';
 import type { CommunitySettingsSource } from '../community/community-settings.js';
 import type { Config } from '../config/schema.js';
-import { conversationKey, withoutRaw } from '../core/chat-event.js';
-import { HandBackError, InteractionFailedError } from '../core/errors.js';
+import { conversationKey } from '../core/chat-event.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
 import type { ContextStore } from '../stores/context-store.js';
-import type { InteractionLog, InteractionReply } from '../stores/interaction-log.js';
+import type { InteractionReply } from '../stores/interaction-log.js';
 import { cleanReply } from './clean-reply.js';
 import type { ReplyDelivery } from './delivery.js';
+import type { InteractionLifecycle } from './lifecycle.js';
 
 export interface WorkerDeps {
   config: Pick<Config, 'bot' | 'personalities' | 'limits' | 'queue'>;
   communities: CommunitySettingsSource;
   context: ContextStore;
   ai: AiService;
-  interactions: InteractionLog;
-  delivery: ReplyDelivery;
-  metrics: Metrics;
+  /** Records each state change and tells whoever waits. */
+  lifecycle: InteractionLifecycle;
+  /** Typing indicators, and whether a re-run's reply already went out. */
+  delivery: Pick<ReplyDelivery, 'typing' | 'alreadyDelivered'>;
   logger: Logger;
 }
 
@@ -29,12 +29,11 @@ const FALLBACK_REPLY_MAX_CHARS = 2000;
 /**
  * Builds the function the queue runs for each interaction: community settings and context →
  * prompt → AI service → cleaned reply (reasoning stripped, cut to the platform's limit) → context
- * turn stored → interaction log → delivery. A failure marks the interaction `failed` with its
- * reason and tells the callback; it is never thrown back into the queue, except one: when the
- * signal's reason is a `HandBackError` (a closing redis queue gives the job to another instance),
- * nothing is recorded nor delivered and the `HandBackError` is thrown. With a retrying queue
- * (`job.attemptsLeft`), a failure with runs left is thrown for the queue to run it again later,
- * and the last one, once recorded and told, is thrown as `InteractionFailedError`.
+ * turn stored → done, recorded and delivered through the lifecycle. An event too old by its turn
+ * is dropped as `stale`. When the AI chain fails, a job with runs left (`job.attemptsLeft`) is
+ * shown as retrying and the error thrown for the queue to run it again; otherwise it ends as
+ * failed (recorded, told) and the runner says so (`{ failed }`). A run whose signal aborted (the
+ * queue cut it: time limit, shutdown, hand-back) records nothing and throws: the queue ends it.
  */
 export function createInteractionRunner(deps: WorkerDeps): JobRunner {
   return async (job, signal) => {
@@ -53,84 +52,54 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
     }
     // An answer to an old message (after a restart, an outage, a long backlog) would only confuse
     // the chat: drop it, count it, and tell a waiting caller.
-    if (Date.now() - event.receivedAt > deps.config.queue.replyMaxAgeMs) {
-      await deps.interactions.update(job.interactionId, {
-        status: 'ignored',
-        reason: 'stale',
-        completedAt: Date.now(),
-      });
-      deps.metrics.eventsIgnored.labels('stale').inc();
-      log.info(
-        { action: 'interaction', result: 'stale', age_ms: Date.now() - event.receivedAt },
-        'stale interaction dropped',
-      );
-      await deps.delivery.deliver(job, { ok: false, error: 'stale', processingTimeMs: 0 });
+    const ageMs = Date.now() - event.receivedAt;
+    if (ageMs > deps.config.queue.replyMaxAgeMs) {
+      log.info({ action: 'interaction', result: 'stale', age_ms: ageMs }, 'stale interaction dropped');
+      await deps.lifecycle.ignored(job, 'stale');
       return;
     }
-    // Written whole (an upsert), not patched: with an `api` and a `worker` process each buffering
-    // its writes, the api's "queued" row may not be in the database yet.
-    await deps.interactions.add({
-      id: job.interactionId,
-      event: withoutRaw(event),
-      status: 'running',
-      trigger: job.trigger,
-      callbackUrl: job.callbackUrl,
-      sessionId: job.sessionId,
-      createdAt: event.receivedAt,
-    });
+    await deps.lifecycle.running(job);
     const stopTyping = deps.delivery.typing(event);
+    let reply: InteractionReply;
     try {
-      const reply = await produceReply(deps, job, signal, started);
-      await deps.interactions.update(job.interactionId, { status: 'done', reply, completedAt: Date.now() });
-      deps.metrics.interactions.labels('done', reply.mode, reply.provider).inc();
-      deps.metrics.interactionDuration.observe((Date.now() - event.receivedAt) / 1000);
-      log.info(
-        {
-          action: 'interaction',
-          result: 'done',
-          trigger: job.trigger,
-          provider: reply.provider,
-          mode: reply.mode,
-          service_status: reply.serviceStatus,
-          fallback_reason: reply.fallbackReason,
-          execution_time_ms: reply.processingTimeMs,
-        },
-        'interaction done',
-      );
-      stopTyping();
-      await deps.delivery.deliver(job, { ok: true, reply });
+      reply = await produceReply(deps, job, signal, started);
+      signal.throwIfAborted();
     } catch (error) {
       stopTyping();
-      // Another instance runs it again: no failure to record, nothing to tell the caller.
-      if (signal.reason instanceof HandBackError) throw signal.reason;
-      const reason = failureReason(error, signal);
-      const processingTimeMs = Math.round(performance.now() - started);
-      // The queue runs it again later (with backoff): the AI chain may be back by then.
-      if (!signal.aborted && (job.attemptsLeft ?? 0) > 0) {
-        await deps.interactions.update(job.interactionId, {
-          status: 'queued',
-          reason: `retrying: ${reason}`,
-        });
+      // Cut by the queue, which ends the interaction (or hands it to another instance).
+      if (signal.aborted) throw signal.reason;
+      const reason = error instanceof Error ? error.message : 'failed';
+      if ((job.attemptsLeft ?? 0) > 0) {
         log.warn(
           { action: 'interaction', result: 'retry', reason, attempts_left: job.attemptsLeft },
           'interaction failed; the queue will run it again',
         );
+        await deps.lifecycle.retrying(job, reason);
         throw error;
       }
-      await deps.interactions.update(job.interactionId, {
-        status: 'failed',
-        reason,
-        completedAt: Date.now(),
-      });
-      deps.metrics.interactions.labels('failed', 'none', 'none').inc();
+      const processingTimeMs = Math.round(performance.now() - started);
       log.warn(
         { action: 'interaction', result: 'failed', reason, execution_time_ms: processingTimeMs },
         'interaction failed',
       );
-      await deps.delivery.deliver(job, { ok: false, error: reason, processingTimeMs });
-      // A retrying queue keeps the job among its failed ones (shown in /api/v1/ai/status).
-      if (job.attemptsLeft !== undefined && !signal.aborted) throw new InteractionFailedError(reason);
+      await deps.lifecycle.failed(job, reason, processingTimeMs);
+      return { failed: reason };
     }
+    stopTyping();
+    log.info(
+      {
+        action: 'interaction',
+        result: 'done',
+        trigger: job.trigger,
+        provider: reply.provider,
+        mode: reply.mode,
+        service_status: reply.serviceStatus,
+        fallback_reason: reply.fallbackReason,
+        execution_time_ms: reply.processingTimeMs,
+      },
+      'interaction done',
+    );
+    await deps.lifecycle.done(job, reply);
   };
 }
 
@@ -207,10 +176,4 @@ export function personaFor(
     return personalities[names[hash % names.length] as string] as string;
   }
   return personalities[personality] ?? personalities[names[0] as string] ?? '';
-}
-
-function failureReason(error: unknown, signal: AbortSignal): string {
-  if (signal.aborted) return signal.reason instanceof Error ? signal.reason.message : 'cancelled';
-  if (error instanceof AiUnavailableError) return error.message;
-  return error instanceof Error ? error.message : 'failed';
 }

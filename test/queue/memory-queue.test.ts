@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatEvent } from '../../src/core/chat-event.js';
-import { InteractionShutdownError, QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
-import type { InteractionJob, JobRunner } from '../../src/queue/interaction-queue.js';
+import { QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
+import type { InteractionJob, JobRunner, QueueFailureListener } from '../../src/queue/interaction-queue.js';
+import { RunCut } from '../../src/queue/limited-run.js';
 import { MemoryInteractionQueue, type MemoryQueueOptions } from '../../src/queue/memory-queue.js';
 
 let sequence = 0;
@@ -31,7 +32,7 @@ function queue(runner: JobRunner, options: Partial<MemoryQueueOptions> = {}): Me
     concurrency: 2,
     maxSize: 100,
     jobTimeoutMs: 5000,
-    onError: () => {},
+    onFailed: () => {},
     ...options,
   });
 }
@@ -276,7 +277,7 @@ describe('MemoryInteractionQueue: failures and timeouts', () => {
     const stuck = gate();
     const signals = new Map<string, AbortSignal>();
     const started: string[] = [];
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const onFailed = vi.fn<QueueFailureListener>();
     const q = queue(
       async (j, signal) => {
         started.push(j.interactionId);
@@ -284,7 +285,7 @@ describe('MemoryInteractionQueue: failures and timeouts', () => {
         // The first job ignores its signal: the queue must free the slot anyway.
         if (started.length === 1) await stuck.promise;
       },
-      { concurrency: 1, jobTimeoutMs: 50, onError },
+      { concurrency: 1, jobTimeoutMs: 50, onFailed },
     );
     const slow = job('slow');
     const next = job('next');
@@ -293,57 +294,77 @@ describe('MemoryInteractionQueue: failures and timeouts', () => {
 
     await waitFor(() => expect(started).toEqual([slow.interactionId, next.interactionId]));
     expect(signals.get(slow.interactionId)?.aborted).toBe(true);
-    expect(onError).toHaveBeenCalledTimes(1);
-    const [failedJob, error] = onError.mock.calls[0]!;
+    expect(onFailed).toHaveBeenCalledTimes(1);
+    const [failedJob, failure] = onFailed.mock.calls[0]!;
     expect(failedJob).toBe(slow);
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toContain('timed out');
-    expect(signals.get(slow.interactionId)?.reason).toBe(error);
+    expect(failure).toMatchObject({ started: true });
+    expect(failure.reason).toContain('timed out');
+    expect(signals.get(slow.interactionId)?.reason).toMatchObject({
+      why: 'timeout',
+      message: failure.reason,
+    });
 
     await q.close();
     expect(signals.get(next.interactionId)?.aborted).toBe(false);
-    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onFailed).toHaveBeenCalledTimes(1);
     stuck.open();
   });
 
   it('lets the next job of the same conversation run after a timeout', async () => {
     const stuck = gate();
     const started: string[] = [];
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const onFailed = vi.fn<QueueFailureListener>();
     const q = queue(
       async (j) => {
         started.push(j.interactionId);
         if (started.length === 1) await stuck.promise;
       },
-      { concurrency: 2, jobTimeoutMs: 50, onError },
+      { concurrency: 2, jobTimeoutMs: 50, onFailed },
     );
     const [first, second] = [job('carol'), job('carol')];
     q.enqueue(first!);
     q.enqueue(second!);
     await q.close();
     expect(started).toEqual([first!.interactionId, second!.interactionId]);
-    expect(onError).toHaveBeenCalledTimes(1);
+    expect(onFailed).toHaveBeenCalledTimes(1);
     stuck.open();
   });
 
-  it('reports a failing job to onError and keeps running the others', async () => {
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+  it('counts a run its runner ended as failed, without reporting it again', async () => {
+    const onFailed = vi.fn<QueueFailureListener>();
+    const q = queue(async (j) => (j.text === 'no model' ? { failed: 'every provider failed' } : undefined), {
+      concurrency: 1,
+      onFailed,
+    });
+    const failing = { ...job('erin'), text: 'no model' };
+    q.enqueue(failing);
+    q.enqueue(job('erin'));
+    await q.close();
+    expect(onFailed).not.toHaveBeenCalled();
+    expect(await q.failures(10)).toMatchObject({
+      count: 1,
+      recent: [{ interactionId: failing.interactionId, reason: 'every provider failed', attempts: 1 }],
+    });
+  });
+
+  it('reports a failing job to onFailed and keeps running the others', async () => {
+    const onFailed = vi.fn<QueueFailureListener>();
     const done: string[] = [];
     const q = queue(
       async (j) => {
         if (j.text === 'boom') throw new Error('runner exploded');
         done.push(j.interactionId);
       },
-      { concurrency: 1, onError },
+      { concurrency: 1, onFailed },
     );
     const bad = { ...job('dave'), text: 'boom' };
     const good = job('dave');
     q.enqueue(bad);
     q.enqueue(good);
     await q.close();
-    expect(onError).toHaveBeenCalledTimes(1);
-    expect(onError.mock.calls[0]?.[0]).toBe(bad);
-    expect(onError.mock.calls[0]?.[1]).toMatchObject({ message: 'runner exploded' });
+    expect(onFailed).toHaveBeenCalledTimes(1);
+    expect(onFailed.mock.calls[0]?.[0]).toBe(bad);
+    expect(onFailed.mock.calls[0]?.[1]).toMatchObject({ reason: 'runner exploded', started: true });
     expect(done).toEqual([good.interactionId]);
   });
 });
@@ -422,13 +443,13 @@ const untilAborted: JobRunner = (_job, signal) =>
 describe('MemoryInteractionQueue: close with a grace period', () => {
   it('lets running and waiting jobs finish within the grace, and resolves as soon as they have', async () => {
     const finished: string[] = [];
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const onFailed = vi.fn<QueueFailureListener>();
     const q = queue(
       async (j) => {
         await sleep(20);
         finished.push(j.interactionId);
       },
-      { concurrency: 1, onError },
+      { concurrency: 1, onFailed },
     );
     const jobs = [job('kim'), job('kim'), job('lee')];
     for (const j of jobs) q.enqueue(j);
@@ -436,21 +457,21 @@ describe('MemoryInteractionQueue: close with a grace period', () => {
     await q.close({ graceMs: 5000 });
     expect(performance.now() - started).toBeLessThan(1000);
     expect(new Set(finished)).toEqual(new Set(jobs.map((j) => j.interactionId)));
-    expect(onError).not.toHaveBeenCalled();
+    expect(onFailed).not.toHaveBeenCalled();
     expect(await q.failures(10)).toEqual({ count: 0, recent: [] });
   });
 
   it('at the deadline aborts running jobs and fails the ones not started as shutdown, in time', async () => {
     const runs: string[] = [];
     const signals: AbortSignal[] = [];
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
+    const onFailed = vi.fn<QueueFailureListener>();
     const q = queue(
       (j, signal) => {
         runs.push(j.interactionId);
         signals.push(signal);
         return untilAborted(j, signal);
       },
-      { concurrency: 2, onError },
+      { concurrency: 2, onFailed },
     );
     // Two run (mona, nick); mona's second waits behind her first, otto's for a slot.
     const jobs = [job('mona'), job('nick'), job('mona'), job('otto')];
@@ -463,14 +484,14 @@ describe('MemoryInteractionQueue: close with a grace period', () => {
     expect(took).toBeLessThan(600);
 
     expect(runs).toEqual([jobs[0]!.interactionId, jobs[1]!.interactionId]);
-    expect(signals.every((signal) => signal.reason instanceof InteractionShutdownError)).toBe(true);
-    expect(onError).toHaveBeenCalledTimes(4);
-    const reported = new Map(onError.mock.calls.map(([j, error]) => [j.interactionId, error]));
+    expect(
+      signals.every((signal) => signal.reason instanceof RunCut && signal.reason.why === 'shutdown'),
+    ).toBe(true);
+    expect(onFailed).toHaveBeenCalledTimes(4);
+    const reported = new Map(onFailed.mock.calls.map(([j, failure]) => [j.interactionId, failure]));
     expect(new Set(reported.keys())).toEqual(new Set(jobs.map((j) => j.interactionId)));
     for (const [index, j] of jobs.entries()) {
-      const error = reported.get(j.interactionId);
-      expect(error).toBeInstanceOf(InteractionShutdownError);
-      expect(error).toMatchObject({ message: 'shutdown', started: index < 2 });
+      expect(reported.get(j.interactionId)).toMatchObject({ reason: 'shutdown', started: index < 2 });
     }
     expect(q.size).toBe(0);
     expect(q.running).toBe(0);
@@ -484,31 +505,28 @@ describe('MemoryInteractionQueue: close with a grace period', () => {
 
   it('resolves within the grace plus a second when a runner ignores its signal', async () => {
     const stuck = gate();
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
-    const q = queue(() => stuck.promise, { concurrency: 1, onError });
+    const onFailed = vi.fn<QueueFailureListener>();
+    const q = queue(() => stuck.promise, { concurrency: 1, onFailed });
     const jobs = [job('quinn'), job('quinn')];
     for (const j of jobs) q.enqueue(j);
     await waitFor(() => expect(q.running).toBe(1));
     const started = performance.now();
     await q.close({ graceMs: 50 });
     expect(performance.now() - started).toBeLessThan(1500);
-    expect(onError).toHaveBeenCalledTimes(2);
-    expect(onError.mock.calls.map(([, error]) => (error as InteractionShutdownError).started)).toEqual([
-      true,
-      false,
-    ]);
+    expect(onFailed).toHaveBeenCalledTimes(2);
+    expect(onFailed.mock.calls.map(([, failure]) => failure.started)).toEqual([true, false]);
     stuck.open();
   });
 
   it('with graceMs 0 runs nothing more and reports everything at once', async () => {
     const runner = vi.fn<JobRunner>(untilAborted);
-    const onError = vi.fn<(job: InteractionJob, error: unknown) => void>();
-    const q = queue(runner, { concurrency: 1, onError });
+    const onFailed = vi.fn<QueueFailureListener>();
+    const q = queue(runner, { concurrency: 1, onFailed });
     q.enqueue(job('rita'));
     q.enqueue(job('sam'));
     await q.close({ graceMs: 0 });
     expect(runner.mock.calls.length).toBeLessThanOrEqual(1);
-    expect(onError).toHaveBeenCalledTimes(2);
+    expect(onFailed).toHaveBeenCalledTimes(2);
   });
 
   it('lets a later close without grace wait for the same drain', async () => {

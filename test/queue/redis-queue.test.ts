@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../src/core/chat-event.js';
-import { HandBackError, QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
+import { QueueFullError, ShuttingDownError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { jobIdForEvent } from '../../src/queue/bullmq/job-id.js';
-import type { InteractionJob, JobRunner } from '../../src/queue/interaction-queue.js';
+import type { InteractionJob, JobRunner, QueueFailureListener } from '../../src/queue/interaction-queue.js';
+import { RunCut } from '../../src/queue/limited-run.js';
 import { RedisInteractionQueue, type RedisQueueOptions } from '../../src/queue/redis-queue.js';
 import {
   deleteByPrefix,
@@ -63,7 +64,7 @@ describe('RedisInteractionQueue.start', () => {
       concurrency: 1,
       maxSize: 1,
       jobTimeoutMs: 1000,
-      onError: () => {},
+      onFailed: () => {},
       startTimeoutMs: 300,
       logger: createLogger('silent'),
     });
@@ -89,7 +90,7 @@ if (!up) {
         concurrency: 2,
         maxSize: 100,
         jobTimeoutMs: 5000,
-        onError: () => {},
+        onFailed: () => {},
         prefix: PREFIX,
         queueName: `q${++queueCount}`,
         backoffMs: 10,
@@ -235,7 +236,7 @@ if (!up) {
             });
           });
         },
-        { jobTimeoutMs: 200, onError: (_job, error) => errors.push(error) },
+        { jobTimeoutMs: 200, onFailed: (_job, failure) => errors.push(failure.reason) },
       );
       queue.enqueue(job());
       await waitFor(() => errors.length === 1, 5000, 'the timeout to be reported');
@@ -297,7 +298,7 @@ if (!up) {
           runs++;
           throw new Error('runner broke');
         },
-        { attempts: 3, backoffMs: 10, onError: (_job, error) => errors.push(error) },
+        { attempts: 3, backoffMs: 10, onFailed: (_job, failure) => errors.push(failure.reason) },
       );
       queue.enqueue(job());
       await waitFor(() => errors.length === 1, 5000, 'the final failure');
@@ -305,6 +306,23 @@ if (!up) {
       expect(runs).toBe(3);
       await sleep(100);
       expect(errors).toHaveLength(1);
+    });
+
+    it('keeps a run its runner ended as failed among the failed jobs, without running it again or reporting it', async () => {
+      let runs = 0;
+      const errors: unknown[] = [];
+      const queue = await start(
+        async () => {
+          runs++;
+          return { failed: 'every provider failed' };
+        },
+        { attempts: 3, backoffMs: 10, onFailed: (_job, failure) => errors.push(failure.reason) },
+      );
+      queue.enqueue(job());
+      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(1);
+      expect((await queue.failures(1)).recent[0]?.reason).toBe('every provider failed');
+      expect(runs).toBe(1);
+      expect(errors).toEqual([]);
     });
 
     it('refuses a job at once when the backlog is at maxSize', async () => {
@@ -338,12 +356,12 @@ if (!up) {
         }
         finished++;
       };
-      const onError = (_job: InteractionJob, error: unknown) => errors.push(error);
-      const first = await start(runner, { queueName, onError });
+      const onFailed: QueueFailureListener = (_job, failure) => errors.push(failure.reason);
+      const first = await start(runner, { queueName, onFailed });
       const sent = job();
       first.enqueue(sent);
       await waitFor(() => runs === 1, 5000, 'the first instance to start the job');
-      const second = await start(runner, { queueName, onError });
+      const second = await start(runner, { queueName, onFailed });
 
       const started = performance.now();
       await first.close({ graceMs: 150 });
@@ -352,7 +370,8 @@ if (!up) {
       // Well under the 1 s margin: the hand-back and the disconnects went through, nothing was cut.
       expect(took).toBeLessThan(800);
       expect(reasons).toHaveLength(1);
-      expect(reasons[0]).toBeInstanceOf(HandBackError);
+      expect(reasons[0]).toBeInstanceOf(RunCut);
+      expect(reasons[0]).toMatchObject({ why: 'hand_back' });
 
       const jobId = jobIdForEvent(sent.event.id);
       await expect.poll(() => second.queue.getJobState(jobId), { timeout: 5000 }).toBe('completed');
@@ -378,7 +397,10 @@ if (!up) {
         if (runs === 1) await ignored;
       };
       const errors: unknown[] = [];
-      const first = await start(runner, { queueName, onError: (_job, error) => errors.push(error) });
+      const first = await start(runner, {
+        queueName,
+        onFailed: (_job, failure) => errors.push(failure.reason),
+      });
       const sent = job();
       first.enqueue(sent);
       await waitFor(() => runs === 1, 5000, 'the job to start');
@@ -475,7 +497,7 @@ if (!hasRedisServer()) {
         concurrency: 1,
         maxSize: 10,
         jobTimeoutMs: 10_000,
-        onError: () => {},
+        onFailed: () => {},
         prefix: PREFIX,
         logger: createLogger('silent'),
       });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AiRequest } from '../../src/ai/ai-service.js';
-import { HandBackError, InteractionShutdownError } from '../../src/core/errors.js';
 import type { InteractionJob } from '../../src/queue/interaction-queue.js';
+import { RunCut } from '../../src/queue/limited-run.js';
 import type { Services } from '../../src/services.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
 import { chatEvent, testConfig, testServices } from '../support/services.js';
@@ -43,12 +43,12 @@ describe('the interaction runner at shutdown', () => {
     return { services, runner, job, deliver, aiStarted };
   }
 
-  it('on a HandBackError rethrows it, records no failure and delivers nothing', async () => {
+  it('when the queue hands the run back, rethrows the cut, records no failure and delivers nothing', async () => {
     const { services, runner, job, deliver, aiStarted } = await setUp();
     const controller = new AbortController();
     const running = runner(job, controller.signal);
     await vi.waitFor(() => expect(aiStarted).toHaveBeenCalled());
-    const reason = new HandBackError();
+    const reason = new RunCut('hand_back', 'handed back to the queue at shutdown');
     controller.abort(reason);
     await expect(running).rejects.toBe(reason);
     const stored = await services.interactions.get(job.interactionId);
@@ -60,17 +60,21 @@ describe('the interaction runner at shutdown', () => {
     ).not.toContain('status="failed"');
   });
 
-  it('on an InteractionShutdownError marks the interaction failed as shutdown and tells the caller', async () => {
-    const { services, runner, job, deliver, aiStarted } = await setUp();
-    const controller = new AbortController();
-    const running = runner(job, controller.signal);
+  it('when a shutdown cuts the run, the queue ends it: failed as shutdown, told once, counted', async () => {
+    const { services: running, job, deliver, aiStarted } = await setUp();
+    running.queue.enqueue(job);
     await vi.waitFor(() => expect(aiStarted).toHaveBeenCalled());
-    controller.abort(new InteractionShutdownError(true));
-    await expect(running).resolves.toBeUndefined();
-    expect(await services.interactions.get(job.interactionId)).toMatchObject({
+    await running.close({ graceMs: 0 });
+    services = undefined;
+    expect(await running.interactions.get(job.interactionId)).toMatchObject({
       status: 'failed',
       reason: 'shutdown',
     });
+    expect(deliver).toHaveBeenCalledTimes(1);
     expect(deliver).toHaveBeenCalledWith(job, expect.objectContaining({ ok: false, error: 'shutdown' }));
+    expect(await running.queue.failures(10)).toMatchObject({
+      count: 1,
+      recent: [{ interactionId: job.interactionId, reason: 'shutdown' }],
+    });
   });
 });

@@ -44,7 +44,7 @@ describe.skipIf(!up)('an interaction whose AI chain fails, on the redis queue', 
       jobTimeoutMs: 10_000,
       backoffMs: 20,
       attempts: 3,
-      onError: () => {},
+      onFailed: () => {},
       logger: createLogger('silent'),
     });
   }
