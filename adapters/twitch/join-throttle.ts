@@ -2,6 +2,7 @@
  * JOIN pacing: Twitch allows a regular account 20 join attempts per 10 s
  * (https://dev.twitch.tv/docs/chat/#rate-limits); past that it drops the connection.
  */
+import { ExponentialBackoff, type IBackoff, noJitterGenerator } from 'cockatiel';
 import type { Clock } from '../../src/core/adapter-kit/clock.js';
 import type { TwitchLimits } from './limits.js';
 
@@ -48,16 +49,21 @@ export interface JoinAttempt {
   onFailure(attempt: number, error: unknown): void;
 }
 
-/** Attempts before a join is given up, and the first retry delay (doubling up to 60 s), ms. */
+/** Attempts before a join is given up. */
 const MAX_JOIN_ATTEMPTS = 6;
-const FIRST_JOIN_RETRY_MS = 1_000;
+/** Waits between join attempts: 1 s, doubling, at most 60 s; no jitter (the throttle spaces joins). */
+const JOIN_RETRY_DELAYS = new ExponentialBackoff({
+  initialDelay: 1_000,
+  maxDelay: 60_000,
+  generator: noJitterGenerator,
+});
 
 /**
  * Joins through the throttle, retrying with backoff (1 s, 2 s, 4 s … 60 s) up to 6 attempts.
  * Resolves `true` when it gave up, `false` when joined or no longer wanted.
  */
 export async function joinWithBackoff(attempt: JoinAttempt): Promise<boolean> {
-  let retryMs = FIRST_JOIN_RETRY_MS;
+  let delays: IBackoff<undefined> | undefined;
   for (let count = 1; count <= MAX_JOIN_ATTEMPTS; count += 1) {
     await attempt.throttle.acquire();
     if (!attempt.stillWanted()) return false;
@@ -66,8 +72,9 @@ export async function joinWithBackoff(attempt: JoinAttempt): Promise<boolean> {
       return false;
     } catch (error: unknown) {
       attempt.onFailure(count, error);
-      await new Promise<void>((resolve) => attempt.clock.schedule(resolve, retryMs));
-      retryMs = Math.min(retryMs * 2, 60_000);
+      delays = (delays ?? JOIN_RETRY_DELAYS).next(undefined);
+      const wait = delays.duration;
+      await new Promise<void>((resolve) => attempt.clock.schedule(resolve, wait));
     }
   }
   return true;
