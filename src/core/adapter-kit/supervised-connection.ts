@@ -30,7 +30,7 @@ export interface ConnectionAttempt {
   readonly current: boolean;
   /** The connection is up (logged in): status `online`, the error and the backoff cleared. */
   online(): void;
-  /** The library reconnects by itself (tmi.js, discord.js): status `reconnecting`, nothing else. */
+  /** The platform library reconnects by itself (an IRC or gateway client): status `reconnecting`, nothing else. */
   reconnecting(): void;
   /** The attempt ended: retried after a backoff, or, when fatal, given up. */
   failed(failure: ConnectionFailure): void;
@@ -64,7 +64,7 @@ export interface WatchdogSettings {
   claimsConnected?(): boolean;
   /** Asks the server for an answer at half `silenceMs` (only while `online`). */
   probe?(): void;
-  /** Traffic the library notes without an event (discord.js's heartbeat ACKs), ms since the epoch. */
+  /** Traffic the library notes without an event (a gateway's heartbeat ACKs), ms since the epoch. */
   heardAt?(): number | undefined;
 }
 

@@ -14,7 +14,7 @@ export interface WatchedConnection {
   mayProbe(): boolean;
   /** Asks the server for an answer (Twitch: `PING`); absent where the protocol has none. */
   probe?(): void;
-  /** Traffic the library notes without telling us (discord.js's heartbeat ACKs), ms since the epoch. */
+  /** Traffic the library notes without telling us (a gateway's heartbeat ACKs), ms since the epoch. */
   heardAt?(): number | undefined;
   /** Replaces the deaf connection. */
   restart(silentMs: number): void;
