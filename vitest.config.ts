@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 15_000,
     // No shared state between files; each file builds its own services.
     pool: 'forks',
+    // Probes Redis, PostgreSQL, redis-server and OpenAI's spec once; suites that need them read the
+    // findings (test/support/requirements.ts): missing under CI fails, elsewhere skips.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -13,13 +13,11 @@ import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import {
   deleteByPrefix,
   freePort,
-  hasRedisServer,
   randomPrefix,
-  redisAnswers,
-  skipWithoutRedis,
   startRedisServer,
   TEST_REDIS_URL,
 } from '../stores/redis/support.js';
+import { describeNeeding, itNeeding } from '../support/requirements.js';
 
 /** Opens after 3 failed attempts (one attempt per call), half-opens 300 ms later, one trial closes. */
 const resilience: ResilienceSettings = {
@@ -65,9 +63,7 @@ async function ask(
   }
 }
 
-if (!(await redisAnswers(TEST_REDIS_URL))) {
-  skipWithoutRedis('shared breaker', `nothing answers at ${TEST_REDIS_URL}`);
-} else {
+describeNeeding(['redis'], 'shared breaker', () => {
   let fake: FakeServer;
   let prefix: string;
   const instances: Instance[] = [];
@@ -301,8 +297,10 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
       expect(warnings[0]).toMatchObject({ component: 'breaker' });
     });
 
-    if (hasRedisServer()) {
-      it('a hung Redis (SIGSTOP) costs at most the op timeout once per pause, then is used again', async () => {
+    itNeeding(
+      ['redis-server'],
+      'a hung Redis (SIGSTOP) costs at most the op timeout once per pause, then is used again',
+      async () => {
         const server = await startRedisServer(await freePort());
         try {
           const url = `redis://127.0.0.1:${server.port}`;
@@ -333,7 +331,7 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
           await server.kill('SIGCONT');
           await server.kill();
         }
-      });
-    }
+      },
+    );
   });
-}
+});

@@ -4,20 +4,21 @@
  * worker; the memory queue fails them with reason `shutdown` and tells the callers; the process
  * exits 0. A second signal exits at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeServer } from '../fakes/fake-ollama.js';
+import { describeNeeding } from '../support/requirements.js';
 import { waitFor } from '../support/services.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mentionBody, postInteraction } from './support.js';
 
 const chatCalls = (ollama: FakeServer) => ollama.calls.filter((call) => call.path === '/api/chat').length;
 
-describe('SIGTERM', () => {
+describeNeeding(['redis-server', 'postgres'], 'SIGTERM', () => {
   let backends: ScaleBackends;
   let ollama: FakeServer;
 
   beforeAll(async () => {
-    backends = await startScaleBackends(14, 'scale_shutdown');
+    backends = await startScaleBackends('scale_shutdown');
     ollama = backends.ollama;
   });
   afterAll(() => backends?.close(), 30_000);

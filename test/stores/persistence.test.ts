@@ -13,11 +13,10 @@ import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { itNeeding } from '../support/requirements.js';
 import { testConfig, waitFor } from '../support/services.js';
-import { PG_URL, pgAnswers } from './postgres/support.js';
-import { redisAnswers, TEST_REDIS_URL } from './redis/support.js';
-
-const serversUp = pgAnswers && (await redisAnswers(TEST_REDIS_URL));
+import { PG_URL } from './postgres/support.js';
+import { TEST_REDIS_URL } from './redis/support.js';
 
 describe('community config across a restart', () => {
   let ollama: FakeServer;
@@ -96,7 +95,8 @@ describe('community config across a restart', () => {
     await checkSurvives({ dataDir });
   }, 60_000);
 
-  it.skipIf(!serversUp)(
+  itNeeding(
+    ['postgres', 'redis'],
     'on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)',
     async () => {
       await checkSurvives({ databaseUrl: PG_URL, redisUrl: TEST_REDIS_URL });

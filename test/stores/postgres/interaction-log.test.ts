@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../../src/stores/community-config-store.js';
 import type { Interaction } from '../../../src/stores/interaction-log.js';
 import { migrate } from '../../../src/stores/postgres/migrate.js';
@@ -7,6 +7,7 @@ import {
   SqlInteractionLog,
   type SqlInteractionLogOptions,
 } from '../../../src/stores/postgres/sql-interaction-log.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { describeInteractionLogContract, interaction } from '../interaction-log.contract.js';
 import { sqlBackends } from './support.js';
 
@@ -43,7 +44,7 @@ function flaky(client: SqlClient): SqlClient & { down: boolean; statements: numb
 const backends = sqlBackends('log');
 
 for (const backend of backends) {
-  describe.skipIf(!backend.enabled)(`SqlInteractionLog on ${backend.name}`, () => {
+  describeNeeding(backend.needs, `SqlInteractionLog on ${backend.name}`, () => {
     let client: SqlClient;
     const open: SqlInteractionLog[] = [];
 

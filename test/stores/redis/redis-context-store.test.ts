@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextMessage } from '../../../src/stores/context-store.js';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { RedisContextStore } from '../../../src/stores/redis/redis-context-store.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { describeContextStoreContract, turn, uniqueKey } from '../context-store.contract.js';
-import { deleteByPrefix, randomPrefix, redisAnswers, skipWithoutRedis, TEST_REDIS_URL } from './support.js';
+import { deleteByPrefix, randomPrefix, TEST_REDIS_URL } from './support.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (!(await redisAnswers(TEST_REDIS_URL))) {
-  skipWithoutRedis('RedisContextStore', `nothing answers at ${TEST_REDIS_URL}`);
-} else {
+describeNeeding(['redis'], 'RedisContextStore on Redis', () => {
   const connection = createRedisConnection({ url: TEST_REDIS_URL });
   const { client } = connection;
   // Every store of this run lives under its own prefix below `run`, deleted at the end.
@@ -146,4 +145,4 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
       expect(() => new RedisContextStore({ client, maxTurns: 1, ttlMs: 0 })).toThrow(RangeError);
     });
   });
-}
+});

@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import type { Redis } from 'ioredis';
-import { describe, it } from 'vitest';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 
-/** The shared Redis of the test machine (CI starts it); `TEST_REDIS_URL` to point elsewhere. */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { TEST_REDIS_URL } from '../../support/requirements.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -18,14 +16,6 @@ export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boole
   } finally {
     await connection.close();
   }
-}
-
-/** A `describe.skip` that says why, for a suite that needs a Redis that is not there. */
-export function skipWithoutRedis(suite: string, why: string): void {
-  console.warn(`[${suite}] skipped: ${why}`);
-  describe.skip(`${suite} (skipped: ${why})`, () => {
-    it('needs Redis', () => {});
-  });
 }
 
 /** A key prefix no other run uses, e.g. `chatgate-test:ctx:3f2a...:`. */
@@ -42,11 +32,6 @@ export async function deleteByPrefix(client: Redis, prefix: string): Promise<num
     if (keys.length > 0) deleted += await client.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
-}
-
-/** True when the `redis-server` binary can be run. */
-export function hasRedisServer(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 /** A loopback port nothing listens on right now. */
