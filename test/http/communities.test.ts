@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CALLER = 'caller-key-0001';
 const ADMIN = 'admin-key-0001';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const demoEvent = (overrides: Record<string, unknown> = {}) => ({
   platform: 'api',

@@ -4,7 +4,7 @@ import type { Config } from '../../src/config/schema.js';
 import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
 import { expectOpenAIShape } from '../support/openai-spec.js';
 import { describeNeeding } from '../support/requirements.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const API_KEY = 'sk-test-chatgate-1234';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const API_KEY = 'test-api-key-123';
 const ADMIN_KEY = 'test-admin-key-456';

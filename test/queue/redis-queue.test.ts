@@ -14,9 +14,9 @@ import {
   type RedisServer,
   startRedisServer,
   TEST_REDIS_URL,
-  waitFor,
 } from '../stores/redis/support.js';
 import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SUITE = 'RedisInteractionQueue';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChatgateProcess } from '../support/chatgate-process.js';
 import { describeNeeding } from '../support/requirements.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mapLimit, mentionBody, postInteraction } from './support.js';
 

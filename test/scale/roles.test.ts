@@ -8,7 +8,7 @@ import { BOT, GOOD_TOKEN, viewerLine } from '../adapters/twitch/harness.js';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
 import type { ChatgateProcess } from '../support/chatgate-process.js';
 import { describeNeeding } from '../support/requirements.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 
 describeNeeding(['redis-server', 'postgres'], 'api and worker roles', () => {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeServer } from '../fakes/fake-ollama.js';
 import { describeNeeding } from '../support/requirements.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mentionBody, postInteraction } from './support.js';
 

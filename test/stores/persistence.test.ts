@@ -14,7 +14,8 @@ import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { itNeeding } from '../support/requirements.js';
-import { testConfig, waitFor } from '../support/services.js';
+import { testConfig } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 import { PG_URL } from './postgres/support.js';
 import { TEST_REDIS_URL } from './redis/support.js';
 

@@ -17,8 +17,10 @@ import { outboxQueueName, ReplyOutbox } from '../../src/worker/outbox.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
 import { TEST_REDIS_URL } from '../stores/redis/support.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
+import { chatEvent } from '../support/events.js';
 import { describeNeeding } from '../support/requirements.js';
-import { chatEvent, testConfig, testServices, waitFor } from '../support/services.js';
+import { testConfig, testServices } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const PREFIX = `chatgate-test-outbox-${randomUUID()}`;
 const reply: InteractionReply = {

@@ -12,8 +12,10 @@ import { createInteractionRunner } from '../../src/worker/worker.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { TEST_REDIS_URL } from '../stores/redis/support.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
+import { chatEvent } from '../support/events.js';
 import { describeNeeding } from '../support/requirements.js';
-import { chatEvent, testConfig, testServices, waitFor } from '../support/services.js';
+import { testConfig, testServices } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 describeNeeding(['redis'], 'an interaction whose AI chain fails, on the redis queue', () => {
   let ollama: FakeServer;

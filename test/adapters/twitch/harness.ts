@@ -14,7 +14,7 @@ import type { Clock } from '../../../adapters/twitch/limits.js';
 import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { FakeTwitch } from '../../fakes/fake-twitch.js';
-import { waitFor } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /** The bot's login in these tests. */
 export const BOT = 'chatgatebot';
@@ -100,7 +100,7 @@ export async function waitJoined(
   timeoutMs = 5_000,
 ): Promise<void> {
   const logins = channels.map((channel) => channel.replace(/^#/, '').toLowerCase());
-  await eventually(() => logins.every((login) => fake.joinedChannels().includes(login)), timeoutMs);
+  await waitFor(() => logins.every((login) => fake.joinedChannels().includes(login)), timeoutMs);
 }
 
 /** A viewer's PRIVMSG line in `channel`, threaded under nothing. */
@@ -114,13 +114,8 @@ export function roomIdFor(channel: string): string {
   return `7${channel.length}0${channel.charCodeAt(0)}`;
 }
 
-/** Resolves when `check()` holds (`waitFor`, with `false` and `null` also meaning not yet); rejects after `timeoutMs`. */
-export function eventually<T>(check: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
-  return waitFor(() => {
-    const value = check();
-    return value === null || value === false ? undefined : value;
-  }, timeoutMs);
-}
+/** The shared `waitFor` under the name the corpus test knows it by. */
+export { waitFor as eventually } from '../../support/wait-for.js';
 
 /**
  * A virtual clock for the adapter (scheduler, join throttle, watchdog) and the fake: time moves only

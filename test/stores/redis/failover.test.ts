@@ -12,8 +12,9 @@ import {
 import { RedisContextStore } from '../../../src/stores/redis/redis-context-store.js';
 import { RedisKeyStore } from '../../../src/stores/redis/redis-key-store.js';
 import { describeNeeding } from '../../support/requirements.js';
+import { waitFor } from '../../support/wait-for.js';
 import { turn, uniqueKey } from '../context-store.contract.js';
-import { freePort, type RedisServer, startRedisServer, waitFor } from './support.js';
+import { freePort, type RedisServer, startRedisServer } from './support.js';
 
 /** A password, so the test can check that it never shows in errors or logs. */
 const PASSWORD = 'failover-secret-pw';
