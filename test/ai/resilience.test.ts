@@ -268,9 +268,19 @@ describe('ResilientEndpoint: retries', () => {
 });
 
 describe('ResilientEndpoint: timeout and cancel', () => {
+  /**
+   * Long enough for a request to reach the fake on a loaded machine before its attempt times out
+   * (at 50 ms an attempt could end before the fake had seen it).
+   */
+  const ATTEMPT_MS = 400;
+
   it('gives up on a hanging endpoint after requestTimeoutMs per attempt, with code timeout', async () => {
     const { endpoint } = guard(
-      settings({ requestTimeoutMs: 100, breaker: { failureThreshold: 10 }, retry: { maxAttempts: 2 } }),
+      settings({
+        requestTimeoutMs: ATTEMPT_MS,
+        breaker: { failureThreshold: 10 },
+        retry: { maxAttempts: 2 },
+      }),
     );
     fake.behave({ hang: true });
     const error = await failure(ask(endpoint));
@@ -282,7 +292,7 @@ describe('ResilientEndpoint: timeout and cancel', () => {
   }, 5000);
 
   it('counts timeouts toward opening the breaker', async () => {
-    const { endpoint } = guard(settings({ requestTimeoutMs: 50, breaker: { failureThreshold: 2 } }));
+    const { endpoint } = guard(settings({ requestTimeoutMs: ATTEMPT_MS, breaker: { failureThreshold: 2 } }));
     fake.behave({ hang: true });
     expect((await failure(ask(endpoint))).code).toBe('timeout');
     expect((await failure(ask(endpoint))).code).toBe('timeout');
