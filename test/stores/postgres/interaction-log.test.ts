@@ -8,6 +8,7 @@ import {
   type SqlInteractionLogOptions,
 } from '../../../src/stores/postgres/sql-interaction-log.js';
 import { describeNeeding } from '../../support/requirements.js';
+import { waitFor } from '../../support/wait-for.js';
 import { describeInteractionLogContract, interaction } from '../interaction-log.contract.js';
 import { sqlBackends } from './support.js';
 
@@ -180,7 +181,7 @@ for (const backend of backends) {
       outage.down = true;
       await log.add(interaction(1));
       await log.add(interaction(2));
-      await sleep(100);
+      await waitFor(() => errors.length > 0, 5_000, 'the first failed flush');
       await log.update('ia-1', { status: 'done' });
       await expect(log.list({ limit: 10 })).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(log.buffered).toBe(2);

@@ -3,6 +3,7 @@ import type { ContextMessage } from '../../../src/stores/context-store.js';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { RedisContextStore } from '../../../src/stores/redis/redis-context-store.js';
 import { describeNeeding } from '../../support/requirements.js';
+import { waitFor } from '../../support/wait-for.js';
 import { describeContextStoreContract, turn, uniqueKey } from '../context-store.contract.js';
 import { deleteByPrefix, randomPrefix, TEST_REDIS_URL } from './support.js';
 
@@ -49,7 +50,8 @@ describeNeeding(['redis'], 'RedisContextStore on Redis', () => {
       try {
         for (let n = 1; n <= 4; n += 1) await store.append(key, turn(n));
         await client.ping('sync');
-        await sleep(50);
+        // MONITOR reports commands as the server runs them, a moment after their replies.
+        await waitFor(() => seen.some((args) => args[0] === 'ping' && args[1] === 'sync'), 5_000, 'MONITOR');
       } finally {
         monitor.disconnect();
       }
@@ -103,23 +105,23 @@ describeNeeding(['redis'], 'RedisContextStore on Redis', () => {
 
     it('counts conversations until they expire, and prunes the index', async () => {
       const prefix = nextPrefix();
-      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 100, prefix });
+      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 500, prefix });
       await store.append(uniqueKey('a'), turn(1));
       await store.append(uniqueKey('b'), turn(1));
       expect(await store.size()).toBe(2);
-      await sleep(200);
-      expect(await store.size()).toBe(0);
+      await waitFor(async () => (await store.size()) === 0, 5_000, 'both conversations to expire');
       expect(await client.exists(`${prefix}ctx-index`)).toBe(0);
     });
 
     it('restarts the TTL on an append of no messages, and creates nothing for an unknown key', async () => {
       const prefix = nextPrefix();
-      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 300, prefix });
+      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 1000, prefix });
       const key = uniqueKey('empty-append');
       await store.append(key, turn(1));
-      await sleep(200);
+      await sleep(400);
       await store.append(key, []);
-      expect(await client.pttl(store.redisKey(key))).toBeGreaterThan(200);
+      // Not restarted, at most 600 ms would be left; restarted, close to 1000.
+      expect(await client.pttl(store.redisKey(key))).toBeGreaterThan(600);
       await store.append(uniqueKey('never'), []);
       expect(await store.size()).toBe(1);
     });
