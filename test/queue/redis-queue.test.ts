@@ -95,6 +95,36 @@ describeNeeding(['redis'], SUITE, () => {
     return queue;
   }
 
+  /** Two instances on one fresh queue name: one that runs jobs with `runner`, one that only adds. */
+  async function consumerAndProducer(
+    runner: JobRunner,
+    options: Partial<RedisQueueOptions> = {},
+  ): Promise<{ consumer: RedisInteractionQueue; producer: RedisInteractionQueue }> {
+    const queueName = `q${++queueCount}`;
+    const consumer = await start(runner, { queueName, ...options });
+    const producer = await start(async () => {}, { queueName, consume: false, ...options });
+    return { consumer, producer };
+  }
+
+  /**
+   * Enqueues `event` through `through[0]`, the same event under each of `copyIds` (another
+   * interaction id, as another collector would) through `through[1…]`, then a job of another event
+   * (bob's) through the last instance; returns that other job.
+   */
+  function enqueueRace(
+    event: InteractionJob,
+    copyIds: string[],
+    through: RedisInteractionQueue[],
+  ): InteractionJob {
+    through[0]?.enqueue(event);
+    copyIds.forEach((interactionId, index) => {
+      through[index + 1]?.enqueue({ ...event, interactionId });
+    });
+    const other = job('bob');
+    through.at(-1)?.enqueue(other);
+    return other;
+  }
+
   afterEach(async () => {
     await Promise.allSettled(opened.splice(0).map((queue) => queue.close()));
   });
@@ -121,21 +151,12 @@ describeNeeding(['redis'], SUITE, () => {
 
   it('makes one job of one event id, enqueued twice here and once by another instance', async () => {
     const runs: string[] = [];
-    const queueName = `q${++queueCount}`;
-    const consumer = await start(
-      async (received) => {
-        runs.push(received.interactionId);
-        await sleep(50);
-      },
-      { queueName },
-    );
-    const producer = await start(async () => {}, { queueName, consume: false });
+    const { consumer, producer } = await consumerAndProducer(async (received) => {
+      runs.push(received.interactionId);
+      await sleep(50);
+    });
     const first = job('ann', 'twitch:same-message');
-    consumer.enqueue(first);
-    consumer.enqueue({ ...first, interactionId: 'other-1' });
-    producer.enqueue({ ...first, interactionId: 'other-2' });
-    const second = job('bob');
-    producer.enqueue(second);
+    const second = enqueueRace(first, ['other-1', 'other-2'], [consumer, consumer, producer, producer]);
     await waitFor(() => runs.length >= 2, 5000, 'both events to run');
     await sleep(300);
     // One run per event id. Which of the three adds of `first` lands first is a race between the
@@ -149,21 +170,15 @@ describeNeeding(['redis'], SUITE, () => {
   it('names the interactions that lost the race for an event id, and only those', async () => {
     const runs: string[] = [];
     const duplicates: string[] = [];
-    const queueName = `q${++queueCount}`;
     const onDuplicate = (lost: InteractionJob) => duplicates.push(lost.interactionId);
-    const consumer = await start(
+    const { consumer, producer } = await consumerAndProducer(
       async (received) => {
         runs.push(received.interactionId);
       },
-      { queueName, onDuplicate },
+      { onDuplicate },
     );
-    const producer = await start(async () => {}, { queueName, consume: false, onDuplicate });
     const first = job('ann', 'twitch:raced-message');
-    consumer.enqueue(first);
-    producer.enqueue({ ...first, interactionId: 'copy-1' });
-    consumer.enqueue({ ...first, interactionId: 'copy-2' });
-    const other = job('bob');
-    producer.enqueue(other);
+    const other = enqueueRace(first, ['copy-1', 'copy-2'], [consumer, producer, consumer, producer]);
     await waitFor(() => runs.length >= 2 && duplicates.length >= 2, 5000, 'runs and duplicates');
     await sleep(200);
     const ran = runs.find((id) => id !== other.interactionId);
