@@ -84,12 +84,16 @@ describeNeeding(['redis-server', 'postgres'], 'SIGTERM', () => {
 
   it('exits at once on a second signal', async () => {
     ollama.behave({ latencyMs: 30_000 });
-    const single = await backends.start({ SHUTDOWN_GRACE_MS: '20000' }, { standalone: true });
+    // LOG_LEVEL info: the process says when the first signal has started the graceful close.
+    const single = await backends.start(
+      { SHUTDOWN_GRACE_MS: '20000', LOG_LEVEL: 'info' },
+      { standalone: true },
+    );
     const before = chatCalls(ollama);
     await postInteraction(single.url, mentionBody('twice-1', backends.receiver.url, 'user-twice'));
     await waitFor(() => (chatCalls(ollama) > before ? true : undefined), 10_000);
     single.child.kill('SIGTERM');
-    await new Promise((done) => setTimeout(done, 300));
+    await waitFor(() => single.output().includes('"msg":"closing"'), 10_000, 'the graceful close to start');
     const stopping = Date.now();
     const exit = await single.stop('SIGTERM');
     expect(Date.now() - stopping).toBeLessThan(3000);
