@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BOT, GOOD_TOKEN, viewerLine } from '../adapters/twitch/harness.js';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
 import type { ChatgateProcess } from '../support/chatgate-process.js';
+import { interactionBody } from '../support/events.js';
 import { describeNeeding } from '../support/requirements.js';
 import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
@@ -56,13 +57,14 @@ describeNeeding(['redis-server', 'postgres'], 'api and worker roles', () => {
     const response = await fetch(`${api.url}/api/v1/ai/interaction`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        platform: 'api',
-        community_id: 'api:roles',
-        channel_id: 'roles',
-        user: { id: 'poller', login: 'poller' },
-        text: '@chatgate anyone home?',
-      }),
+      body: JSON.stringify(
+        interactionBody({
+          community_id: 'api:roles',
+          channel_id: 'roles',
+          user: { id: 'poller', login: 'poller' },
+          text: '@chatgate anyone home?',
+        }),
+      ),
     });
     const { interaction_id: id } = (await response.json()) as { interaction_id: string };
     const done = await waitFor(async () => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, startRedisServer } from '../stores/redis/support.js';
+import { interactionBody } from '../support/events.js';
 import { TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
@@ -36,16 +37,16 @@ export async function privateRedis(): Promise<{ url: string; client: Redis; stop
 
 /** The body of one HTTP interaction that mentions the bot, with its own event id and callback. */
 export function mentionBody(eventId: string, callbackUrl: string, user = 'u1'): string {
-  return JSON.stringify({
-    id: eventId,
-    platform: 'api',
-    type: 'message',
-    community_id: 'api:scale',
-    channel_id: 'scale',
-    user: { id: user, login: user },
-    text: `@chatgate hello, this is ${eventId}`,
-    callback_url: callbackUrl,
-  });
+  return JSON.stringify(
+    interactionBody({
+      id: eventId,
+      community_id: 'api:scale',
+      channel_id: 'scale',
+      user: { id: user, login: user },
+      text: `@chatgate hello, this is ${eventId}`,
+      callback_url: callbackUrl,
+    }),
+  );
 }
 
 /** POSTs an interaction; resolves with the ack's status (`queued`, `ignored`…) or throws on non-2xx. */

@@ -13,6 +13,7 @@ import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
+import { interactionBody } from '../support/events.js';
 import { itNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
@@ -64,13 +65,12 @@ describe('community config across a restart', () => {
         await app.inject({
           method: 'POST',
           url: '/api/v1/ai/interaction',
-          payload: {
-            platform: 'api',
+          payload: interactionBody({
             community_id: community,
             channel_id: 'c',
             user: { id: 'u1' },
             text: '@chatgate hello',
-          },
+          }),
         })
       ).json();
       await waitFor(async () => {

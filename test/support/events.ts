@@ -33,3 +33,21 @@ export function chatEvent(overrides: ChatEventOverrides = {}): ChatEvent {
     ...rest,
   };
 }
+
+/**
+ * The JSON body a collector POSTs to `/api/v1/ai/interaction` (the API's snake_case fields; the
+ * server builds the ChatEvent from it): platform `api`, community `api:demo`, channel `demo`, a
+ * fresh user id, text `hello there, how are you?`. `overrides` replace top-level fields.
+ * @example await app.inject({ method: 'POST', url: '/api/v1/ai/interaction', payload: interactionBody({ text: '@chatgate hi' }) })
+ */
+export function interactionBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    platform: 'api',
+    type: 'message',
+    community_id: 'api:demo',
+    channel_id: 'demo',
+    user: { id: `u-${Math.random().toString(36).slice(2)}`, login: 'viewer' },
+    text: 'hello there, how are you?',
+    ...overrides,
+  };
+}
