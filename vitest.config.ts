@@ -1,12 +1,41 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Fakes listen on loopback; a slow CI machine gets a little more room than the default 5 s.
     testTimeout: 15_000,
     hookTimeout: 15_000,
-    // No shared state between files; each file builds its own services.
-    pool: 'forks',
+    // Probes Redis, PostgreSQL, redis-server and OpenAI's spec once; suites that need them read the
+    // findings (test/support/requirements.ts): missing under CI fails, elsewhere skips.
+    globalSetup: ['test/support/global-setup.ts'],
+    // The suite waits on loopback servers, Redis, PostgreSQL and timers far more than it computes
+    // (one worker: 30 s of CPU in 87 s), so it runs more files at once than there are cores. vitest's
+    // default (cores - 1) is a single worker on a 2-core machine.
+    maxWorkers: 4,
+    projects: [
+      {
+        extends: true,
+        // Files that build their own services and fakes: one module cache per worker thread (no
+        // re-import per file). A file must leave no global state behind (fake timers, env stubs).
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/scale/**'],
+          pool: 'threads',
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        // Each file starts several chatgate processes, a redis-server and a PostgreSQL schema of its
+        // own: one file at a time, each in a process of its own, so they do not starve each other.
+        test: {
+          name: 'scale',
+          include: ['test/scale/**/*.test.ts'],
+          pool: 'forks',
+          maxWorkers: 1,
+        },
+      },
+    ],
   },
 });

@@ -19,7 +19,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services.js';
 import { memoryStores } from '../src/stores/store-set.js';
 import { redisAnswers } from '../test/stores/redis/support.js';
-import { chatEvent } from '../test/support/services.js';
+import { chatEvent } from '../test/support/events.js';
 import { startCallbackCounter } from './lib/callback-counter.js';
 import { privateRedisDb } from './lib/redis-db.js';
 import { writeResults } from './lib/results.js';

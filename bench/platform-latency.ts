@@ -12,7 +12,7 @@ import { startFakeDiscord } from '../test/fakes/fake-discord.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
 import { startPipeline } from '../test/support/pipeline.js';
-import { waitFor } from '../test/support/services.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 

@@ -17,7 +17,7 @@ const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 100);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const stalledMs = Number(process.env.BENCH_STALLED_MS ?? 5000);
 
-const backends: ScaleBackends = await startScaleBackends(15, 'bench_scale');
+const backends: ScaleBackends = await startScaleBackends('bench_scale');
 const { receiver } = backends;
 backends.ollama.behave({ latencyMs });
 const start = (role: string) =>

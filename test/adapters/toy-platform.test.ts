@@ -20,7 +20,7 @@ import type {
 import { integer, text } from '../../src/core/env-binding.js';
 import { definePlatform } from '../../src/core/platform.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ToyConfigSchema = Type.Object({
   token: Type.Optional(Type.String({ minLength: 1 })),

@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOllamaProvider } from '../../src/ai/providers/ollama/ollama-provider.js';
 import type { ChatProvider, ChatRequest, ChatResult } from '../../src/ai/providers/provider.js';
 import { type BreakerState, type ResilienceSettings, ResilientEndpoint } from '../../src/ai/resilience.js';
@@ -40,6 +39,25 @@ beforeEach(async () => {
 });
 afterAll(() => fake.close());
 
+/**
+ * In the calling `describe`: the breakers' clock (cockatiel's and ours read `Date.now()`) moves only
+ * when a test says so (`pass`), so a cool-down neither ends early nor runs late on a slow machine.
+ * Timers stay real.
+ */
+function useBreakerClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** Lets `ms` pass on the breakers' clock, at once. */
+function pass(ms: number): void {
+  vi.setSystemTime(Date.now() + ms);
+}
+
 /** An endpoint guarding the shared provider, recording every state change it reports. */
 function guard(s: ResilienceSettings): { endpoint: ResilientEndpoint; states: BreakerState[] } {
   const states: BreakerState[] = [];
@@ -65,6 +83,8 @@ async function openBreaker(endpoint: ResilientEndpoint, failureThreshold: number
 }
 
 describe('ResilientEndpoint: circuit breaker', () => {
+  useBreakerClock();
+
   it('opens after failureThreshold consecutive failed attempts, then refuses without calling', async () => {
     const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 3 } }));
     fake.behave({ fail: { status: 500 } });
@@ -134,7 +154,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
     expect((await failure(ask(endpoint))).code).toBe('breaker_open');
     expect(fake.calls).toHaveLength(2);
 
-    await sleep(260);
+    pass(260);
     const first = await ask(endpoint);
     expect(first.content).toBe('Hello from the fake');
     expect(fake.calls).toHaveLength(3);
@@ -156,7 +176,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
       settings({ breaker: { failureThreshold: 2, timeoutMs: 200, successThreshold: 2 } }),
     );
     await openBreaker(endpoint, 2);
-    await sleep(260);
+    pass(260);
 
     fake.behave({ fail: { status: 500, times: 1 } });
     const trial = await failure(ask(endpoint));
@@ -167,7 +187,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
     expect((await failure(ask(endpoint))).code).toBe('breaker_open');
     expect(fake.calls).toHaveLength(3);
 
-    await sleep(260);
+    pass(260);
     await ask(endpoint);
     expect(fake.calls).toHaveLength(4);
     expect(endpoint.state).toBe('half_open');
@@ -248,9 +268,19 @@ describe('ResilientEndpoint: retries', () => {
 });
 
 describe('ResilientEndpoint: timeout and cancel', () => {
+  /**
+   * Long enough for a request to reach the fake on a loaded machine before its attempt times out
+   * (at 50 ms an attempt could end before the fake had seen it).
+   */
+  const ATTEMPT_MS = 400;
+
   it('gives up on a hanging endpoint after requestTimeoutMs per attempt, with code timeout', async () => {
     const { endpoint } = guard(
-      settings({ requestTimeoutMs: 100, breaker: { failureThreshold: 10 }, retry: { maxAttempts: 2 } }),
+      settings({
+        requestTimeoutMs: ATTEMPT_MS,
+        breaker: { failureThreshold: 10 },
+        retry: { maxAttempts: 2 },
+      }),
     );
     fake.behave({ hang: true });
     const error = await failure(ask(endpoint));
@@ -262,7 +292,7 @@ describe('ResilientEndpoint: timeout and cancel', () => {
   }, 5000);
 
   it('counts timeouts toward opening the breaker', async () => {
-    const { endpoint } = guard(settings({ requestTimeoutMs: 50, breaker: { failureThreshold: 2 } }));
+    const { endpoint } = guard(settings({ requestTimeoutMs: ATTEMPT_MS, breaker: { failureThreshold: 2 } }));
     fake.behave({ hang: true });
     expect((await failure(ask(endpoint))).code).toBe('timeout');
     expect((await failure(ask(endpoint))).code).toBe('timeout');
@@ -331,16 +361,18 @@ describe('ResilientEndpoint: reset and counts', () => {
 });
 
 describe('ResilientEndpoint: state reporting', () => {
+  useBreakerClock();
+
   it('reports half_open once the cool-down is over, before the next call', async () => {
     const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 150 } }));
     await openBreaker(endpoint, 2);
-    await sleep(60);
+    pass(60);
     expect(endpoint.state).toBe('open');
 
-    await sleep(150);
+    pass(150);
     // No call since it opened: cockatiel itself still says open, the guard says half-open.
     expect(endpoint.state).toBe('half_open');
-    expect(states).toEqual(['open', 'half_open']);
+    await vi.waitFor(() => expect(states).toEqual(['open', 'half_open']), { timeout: 5000, interval: 10 });
     expect(fake.calls).toHaveLength(2);
 
     expect((await ask(endpoint)).content).toBe('Hello from the fake');
@@ -351,21 +383,22 @@ describe('ResilientEndpoint: state reporting', () => {
   it('tells onStateChange about half-open without a call (the metrics gauge follows)', async () => {
     const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 1, timeoutMs: 100 } }));
     await openBreaker(endpoint, 1);
-    await vi.waitFor(() => expect(states).toEqual(['open', 'half_open']), { timeout: 1000, interval: 10 });
+    pass(100); // the cool-down is over; the guard's own wake-up timer (real) tells it
+    await vi.waitFor(() => expect(states).toEqual(['open', 'half_open']), { timeout: 5000, interval: 10 });
     expect(fake.calls).toHaveLength(1);
   });
 
   it('stays open for the whole cool-down after a failed trial', async () => {
     const { endpoint } = guard(settings({ breaker: { failureThreshold: 1, timeoutMs: 150 } }));
     await openBreaker(endpoint, 1);
-    await sleep(180);
+    pass(180);
     expect(endpoint.state).toBe('half_open');
     fake.behave({ fail: { status: 500, times: 1 } });
     await failure(ask(endpoint));
     expect(endpoint.state).toBe('open');
-    await sleep(60);
+    pass(60);
     expect(endpoint.state).toBe('open');
-    await sleep(120);
+    pass(120);
     expect(endpoint.state).toBe('half_open');
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
+import { interactionBody } from '../support/events.js';
 import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CALLER = 'caller-key-0001';
 const ADMIN = 'admin-key-0001';
@@ -76,13 +77,14 @@ describe('community configuration, sessions and the admin rule', () => {
     expect(read.body).not.toContain('sk-community-secret');
     expect(read.json()).toMatchObject({ temperature: 0.3, triggers: { greeting: { enabled: false } } });
 
-    const event = (text: string) => ({
-      platform: 'twitch',
-      community_id: 'twitch:channel:77',
-      channel_id: 'chan',
-      user: { id: `u-${text.length}`, login: 'viewer' },
-      text,
-    });
+    const event = (text: string) =>
+      interactionBody({
+        platform: 'twitch',
+        community_id: 'twitch:channel:77',
+        channel_id: 'chan',
+        user: { id: `u-${text.length}`, login: 'viewer' },
+        text,
+      });
     const ignored = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
@@ -169,13 +171,7 @@ describe('community configuration, sessions and the admin rule', () => {
         method: 'POST',
         url: '/api/v1/ai/interaction',
         headers: as(CALLER),
-        payload: {
-          platform: 'api',
-          community_id: 'api:demo',
-          channel_id: 'demo',
-          user: { id: 'u1' },
-          text: '@chatgate hi',
-        },
+        payload: interactionBody({ user: { id: 'u1' }, text: '@chatgate hi' }),
       })
     ).json();
     await waitFor(async () =>

@@ -1,18 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { interactionBody } from '../support/events.js';
 import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { waitFor } from '../support/services.js';
-
-const demoEvent = (overrides: Record<string, unknown> = {}) => ({
-  platform: 'api',
-  type: 'message',
-  community_id: 'api:demo',
-  channel_id: 'demo',
-  user: { id: `u-${Math.random().toString(36).slice(2)}`, login: 'viewer' },
-  text: 'hello there, how are you?',
-  ...overrides,
-});
+import { waitFor } from '../support/wait-for.js';
 
 /** The interaction endpoint end to end through `app.inject`: event in, ack, reply from the model. */
 describe('POST /api/v1/ai/interaction', () => {
@@ -31,7 +22,7 @@ describe('POST /api/v1/ai/interaction', () => {
   it('acks with 202 at once and the interaction reaches done with the model reply', async () => {
     await start();
     h.ollama.behave({ reply: '<think>they greet me</think>Hey viewer, doing great!' });
-    const response = await post(demoEvent());
+    const response = await post(interactionBody());
     expect(response.statusCode).toBe(202);
     const ack = response.json();
     expect(ack).toMatchObject({ status: 'queued', trigger: 'greeting' });
@@ -64,7 +55,7 @@ describe('POST /api/v1/ai/interaction', () => {
     await start();
     await h.ollama.down();
     try {
-      const ack = (await post(demoEvent())).json();
+      const ack = (await post(interactionBody())).json();
       const done = await finished(ack.interaction_id);
       expect(done.reply).toMatchObject({ mode: 'local', provider: 'local', service_status: 'offline' });
       expect(done.reply.fallback_reason).toContain('ollama: connection');
@@ -78,9 +69,9 @@ describe('POST /api/v1/ai/interaction', () => {
     await start({ triggers: { kinds: { mention: { userCooldownMs: 0 } } } } as Parameters<typeof start>[0]);
     h.ollama.behave({ reply: (body) => `reply #${(body as { messages: unknown[] }).messages.length}` });
     const user = { id: 'u-context', login: 'viewer' };
-    const first = (await post(demoEvent({ user, text: '@chatgate one' }))).json();
+    const first = (await post(interactionBody({ user, text: '@chatgate one' }))).json();
     await finished(first.interaction_id);
-    const second = (await post(demoEvent({ user, text: '@chatgate two' }))).json();
+    const second = (await post(interactionBody({ user, text: '@chatgate two' }))).json();
     const done = await finished(second.interaction_id);
     // system + (user, assistant) of the first turn + this user turn.
     expect(done.reply.text).toBe('reply #4');
@@ -88,7 +79,7 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('answers 200 ignored with the reason when nothing triggers', async () => {
     await start();
-    const response = await post(demoEvent({ text: 'this is fine' }));
+    const response = await post(interactionBody({ text: 'this is fine' }));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ status: 'ignored', reason: 'no_trigger' });
   });
@@ -96,7 +87,7 @@ describe('POST /api/v1/ai/interaction', () => {
   it('answers 503 with retry_after when the queue is full', async () => {
     await start({ queue: { maxConcurrent: 1, maxSize: 1 } });
     h.ollama.behave({ latencyMs: 500 });
-    const mention = () => post(demoEvent({ text: '@chatgate hi' }));
+    const mention = () => post(interactionBody({ text: '@chatgate hi' }));
     expect((await mention()).statusCode).toBe(202);
     expect((await mention()).statusCode).toBe(202);
     const full = await mention();
@@ -116,7 +107,7 @@ describe('POST /api/v1/ai/interaction', () => {
     ['type', { type: 'party' }],
   ])('answers 400 naming the field %s', async (field, change) => {
     await start();
-    const response = await post(demoEvent(change));
+    const response = await post(interactionBody(change));
     expect(response.statusCode).toBe(400);
     const body = response.json();
     expect(body.error_code).toBe('validation_error');
@@ -188,10 +179,10 @@ describe('POST /api/v1/ai/interaction', () => {
 
   it('lists recent interactions newest first, filtered by status and community', async () => {
     await start();
-    await post(demoEvent({ text: 'nothing here' }));
-    const queued = (await post(demoEvent())).json();
+    await post(interactionBody({ text: 'nothing here' }));
+    const queued = (await post(interactionBody())).json();
     await finished(queued.interaction_id);
-    await post(demoEvent({ community_id: 'api:other', text: 'still nothing' }));
+    await post(interactionBody({ community_id: 'api:other', text: 'still nothing' }));
     const all = (await h.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?limit=10' })).json();
     expect(all.interactions.map((item: { event: { text: string } }) => item.event.text)).toEqual([
       'still nothing',

@@ -1,9 +1,10 @@
 import OpenAI from 'openai';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { expectOpenAIShape, specAvailable } from '../support/openai-spec.js';
-import { waitFor } from '../support/services.js';
+import { expectOpenAIShape } from '../support/openai-spec.js';
+import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 
 const API_KEY = 'sk-test-chatgate-1234';
 
@@ -17,7 +18,7 @@ function sseEvents(body: string): unknown[] {
     .map((data) => (data === '[DONE]' ? data : JSON.parse(data)));
 }
 
-describe.skipIf(!specAvailable)('OpenAI-compatible API', () => {
+describeNeeding(['openai-spec'], 'OpenAI-compatible API', () => {
   const h = useFakeOllamaApp();
   let client: OpenAI;
   let base: string;

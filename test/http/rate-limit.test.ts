@@ -4,32 +4,31 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { memoryStores } from '../../src/stores/store-set.js';
+import { deleteByPrefix, randomPrefix, TEST_REDIS_URL } from '../stores/redis/support.js';
+import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500 });
-const redisUp = await probe.connect().then(
-  () => true,
-  () => false,
-);
-probe.disconnect();
-
-describe.skipIf(!redisUp)('shared rate limit on Redis', () => {
+describeNeeding(['redis'], 'shared rate limit on Redis', () => {
   const apiKey = `sk-shared-${randomUUID()}`;
+  // The instances' keys live under a prefix of this run (ioredis `keyPrefix`), so that runs at the
+  // same time on the same Redis neither count into nor delete each other's budgets.
+  const prefix = randomPrefix('ratelimit');
   let redis: Redis;
+  let admin: Redis;
 
   beforeAll(() => {
-    redis = new Redis(redisUrl);
+    redis = new Redis(TEST_REDIS_URL, { keyPrefix: prefix });
+    admin = new Redis(TEST_REDIS_URL);
   });
   afterAll(async () => {
-    const keys = await redis.keys('chatgate:ratelimit:*');
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteByPrefix(admin, prefix);
     redis.disconnect();
+    admin.disconnect();
   });
 
   async function instance() {
@@ -54,7 +53,7 @@ describe.skipIf(!redisUp)('shared rate limit on Redis', () => {
       statuses.push((await app.inject({ method: 'GET', url: '/v1/models', headers })).statusCode);
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const keys = await redis.keys('chatgate:ratelimit:*');
+    const keys = await admin.keys(`${prefix}chatgate:ratelimit:*`);
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.join(' ')).not.toContain(apiKey);
     for (const { app, services } of [a, b]) {

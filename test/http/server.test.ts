@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { testApp, testConfig, waitFor } from '../support/services.js';
+import { testApp, testConfig } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** The same flow over a real socket, as a user with curl would see it. */
 describe('a listening chatgate', () => {

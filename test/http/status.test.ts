@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { interactionBody } from '../support/events.js';
 import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { waitFor } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const API_KEY = 'test-api-key-123';
 const ADMIN_KEY = 'test-admin-key-456';
@@ -26,13 +27,7 @@ describe('status, admin, auth, health and metrics', () => {
     });
   }
 
-  const mention = (text = '@chatgate hi') => ({
-    platform: 'api',
-    community_id: 'api:demo',
-    channel_id: 'demo',
-    user: { id: `u-${Math.random()}`, login: 'viewer' },
-    text,
-  });
+  const mention = (text = '@chatgate hi') => interactionBody({ text });
 
   it('requires an API key when keys are configured, and never echoes it', async () => {
     await start({ apiKeys: [API_KEY] });

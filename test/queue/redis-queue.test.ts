@@ -12,17 +12,14 @@ import { RedisInteractionQueue, type RedisQueueOptions } from '../../src/queue/r
 import {
   deleteByPrefix,
   freePort,
-  hasRedisServer,
   type RedisServer,
-  redisAnswers,
-  skipWithoutRedis,
   startRedisServer,
   TEST_REDIS_URL,
-  waitFor,
 } from '../stores/redis/support.js';
+import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SUITE = 'RedisInteractionQueue';
-const up = await redisAnswers(TEST_REDIS_URL);
 
 /** One BullMQ key prefix for this run; every test uses its own queue name under it. */
 const PREFIX = `chatgate-test-rq-${randomUUID()}`;
@@ -72,445 +69,452 @@ describe('RedisInteractionQueue.start', () => {
   });
 });
 
-if (!up) {
-  skipWithoutRedis(SUITE, `no Redis answers at ${TEST_REDIS_URL}`);
-} else {
-  describe(SUITE, () => {
-    const opened: RedisInteractionQueue[] = [];
-    let queueCount = 0;
+describeNeeding(['redis'], SUITE, () => {
+  const opened: RedisInteractionQueue[] = [];
+  let queueCount = 0;
 
-    /** Starts a queue on a fresh queue name unless `queueName` is given (to share one). */
-    async function start(
-      runner: JobRunner,
-      options: Partial<RedisQueueOptions> = {},
-    ): Promise<RedisInteractionQueue> {
-      const queue = await RedisInteractionQueue.start({
-        redisUrl: TEST_REDIS_URL,
-        runner,
-        concurrency: 2,
-        maxSize: 100,
-        jobTimeoutMs: 5000,
-        onFailed: () => {},
-        prefix: PREFIX,
-        queueName: `q${++queueCount}`,
-        backoffMs: 10,
-        sizeRefreshMs: 100,
-        logger: createLogger('silent'),
-        ...options,
-      });
-      opened.push(queue);
-      return queue;
-    }
-
-    afterEach(async () => {
-      await Promise.allSettled(opened.splice(0).map((queue) => queue.close()));
+  /** Starts a queue on a fresh queue name unless `queueName` is given (to share one). */
+  async function start(
+    runner: JobRunner,
+    options: Partial<RedisQueueOptions> = {},
+  ): Promise<RedisInteractionQueue> {
+    const queue = await RedisInteractionQueue.start({
+      redisUrl: TEST_REDIS_URL,
+      runner,
+      concurrency: 2,
+      maxSize: 100,
+      jobTimeoutMs: 5000,
+      onFailed: () => {},
+      prefix: PREFIX,
+      queueName: `q${++queueCount}`,
+      backoffMs: 10,
+      sizeRefreshMs: 100,
+      logger: createLogger('silent'),
+      ...options,
     });
+    opened.push(queue);
+    return queue;
+  }
 
-    afterAll(async () => {
-      const client = new Redis(TEST_REDIS_URL);
-      await deleteByPrefix(client, `${PREFIX}:`);
-      await client.quit();
+  /** Two instances on one fresh queue name: one that runs jobs with `runner`, one that only adds. */
+  async function consumerAndProducer(
+    runner: JobRunner,
+    options: Partial<RedisQueueOptions> = {},
+  ): Promise<{ consumer: RedisInteractionQueue; producer: RedisInteractionQueue }> {
+    const queueName = `q${++queueCount}`;
+    const consumer = await start(runner, { queueName, ...options });
+    const producer = await start(async () => {}, { queueName, consume: false, ...options });
+    return { consumer, producer };
+  }
+
+  /**
+   * Enqueues `event` through `through[0]`, the same event under each of `copyIds` (another
+   * interaction id, as another collector would) through `through[1…]`, then a job of another event
+   * (bob's) through the last instance; returns that other job.
+   */
+  function enqueueRace(
+    event: InteractionJob,
+    copyIds: string[],
+    through: RedisInteractionQueue[],
+  ): InteractionJob {
+    through[0]?.enqueue(event);
+    copyIds.forEach((interactionId, index) => {
+      through[index + 1]?.enqueue({ ...event, interactionId });
     });
+    const other = job('bob');
+    through.at(-1)?.enqueue(other);
+    return other;
+  }
 
-    it('runs a job through the runner with its event minus raw', async () => {
-      const seen: InteractionJob[] = [];
-      const queue = await start(async (received) => {
-        seen.push(received);
-      });
-      const sent = job();
-      queue.enqueue(sent);
-      await waitFor(() => seen.length === 1, 5000, 'the job to run');
-      const { raw: _raw, ...eventWithoutRaw } = sent.event;
-      // The queue adds what a run needs to know: first run or not, and the runs left after it.
-      expect(seen[0]).toEqual({ ...sent, event: eventWithoutRaw, rerun: false, attemptsLeft: 2 });
-      expect(seen[0]?.event).not.toHaveProperty('raw');
+  afterEach(async () => {
+    await Promise.allSettled(opened.splice(0).map((queue) => queue.close()));
+  });
+
+  afterAll(async () => {
+    const client = new Redis(TEST_REDIS_URL);
+    await deleteByPrefix(client, `${PREFIX}:`);
+    await client.quit();
+  });
+
+  it('runs a job through the runner with its event minus raw', async () => {
+    const seen: InteractionJob[] = [];
+    const queue = await start(async (received) => {
+      seen.push(received);
     });
+    const sent = job();
+    queue.enqueue(sent);
+    await waitFor(() => seen.length === 1, 5000, 'the job to run');
+    const { raw: _raw, ...eventWithoutRaw } = sent.event;
+    // The queue adds what a run needs to know: first run or not, and the runs left after it.
+    expect(seen[0]).toEqual({ ...sent, event: eventWithoutRaw, rerun: false, attemptsLeft: 2 });
+    expect(seen[0]?.event).not.toHaveProperty('raw');
+  });
 
-    it('makes one job of one event id, enqueued twice here and once by another instance', async () => {
-      const runs: string[] = [];
-      const queueName = `q${++queueCount}`;
-      const consumer = await start(
-        async (received) => {
-          runs.push(received.interactionId);
-          await sleep(50);
-        },
-        { queueName },
-      );
-      const producer = await start(async () => {}, { queueName, consume: false });
-      const first = job('ann', 'twitch:same-message');
-      consumer.enqueue(first);
-      consumer.enqueue({ ...first, interactionId: 'other-1' });
-      producer.enqueue({ ...first, interactionId: 'other-2' });
-      const second = job('bob');
-      producer.enqueue(second);
-      await waitFor(() => runs.length >= 2, 5000, 'both events to run');
-      await sleep(300);
-      // One run per event id. Which of the three adds of `first` lands first is a race between the
-      // two instances' connections, so the run carries any of their interaction ids.
-      expect(runs).toHaveLength(2);
-      expect(runs).toContain(second.interactionId);
-      const firstRun = runs.find((id) => id !== second.interactionId);
-      expect([first.interactionId, 'other-1', 'other-2']).toContain(firstRun);
+  it('makes one job of one event id, enqueued twice here and once by another instance', async () => {
+    const runs: string[] = [];
+    const { consumer, producer } = await consumerAndProducer(async (received) => {
+      runs.push(received.interactionId);
+      await sleep(50);
     });
+    const first = job('ann', 'twitch:same-message');
+    const second = enqueueRace(first, ['other-1', 'other-2'], [consumer, consumer, producer, producer]);
+    await waitFor(() => runs.length >= 2, 5000, 'both events to run');
+    await sleep(300);
+    // One run per event id. Which of the three adds of `first` lands first is a race between the
+    // two instances' connections, so the run carries any of their interaction ids.
+    expect(runs).toHaveLength(2);
+    expect(runs).toContain(second.interactionId);
+    const firstRun = runs.find((id) => id !== second.interactionId);
+    expect([first.interactionId, 'other-1', 'other-2']).toContain(firstRun);
+  });
 
-    it('names the interactions that lost the race for an event id, and only those', async () => {
-      const runs: string[] = [];
-      const duplicates: string[] = [];
-      const queueName = `q${++queueCount}`;
-      const onDuplicate = (lost: InteractionJob) => duplicates.push(lost.interactionId);
-      const consumer = await start(
-        async (received) => {
-          runs.push(received.interactionId);
-        },
-        { queueName, onDuplicate },
-      );
-      const producer = await start(async () => {}, { queueName, consume: false, onDuplicate });
-      const first = job('ann', 'twitch:raced-message');
-      consumer.enqueue(first);
-      producer.enqueue({ ...first, interactionId: 'copy-1' });
-      consumer.enqueue({ ...first, interactionId: 'copy-2' });
-      const other = job('bob');
-      producer.enqueue(other);
-      await waitFor(() => runs.length >= 2 && duplicates.length >= 2, 5000, 'runs and duplicates');
-      await sleep(200);
-      const ran = runs.find((id) => id !== other.interactionId);
-      // The one that ran is never reported; the other two copies are, once each.
-      expect(duplicates.sort()).toEqual(
-        [first.interactionId, 'copy-1', 'copy-2'].filter((id) => id !== ran).sort(),
-      );
-      expect(duplicates).not.toContain(other.interactionId);
-    });
+  it('names the interactions that lost the race for an event id, and only those', async () => {
+    const runs: string[] = [];
+    const duplicates: string[] = [];
+    const onDuplicate = (lost: InteractionJob) => duplicates.push(lost.interactionId);
+    const { consumer, producer } = await consumerAndProducer(
+      async (received) => {
+        runs.push(received.interactionId);
+      },
+      { onDuplicate },
+    );
+    const first = job('ann', 'twitch:raced-message');
+    const other = enqueueRace(first, ['copy-1', 'copy-2'], [consumer, producer, consumer, producer]);
+    await waitFor(() => runs.length >= 2 && duplicates.length >= 2, 5000, 'runs and duplicates');
+    await sleep(200);
+    const ran = runs.find((id) => id !== other.interactionId);
+    // The one that ran is never reported; the other two copies are, once each.
+    expect(duplicates.sort()).toEqual(
+      [first.interactionId, 'copy-1', 'copy-2'].filter((id) => id !== ran).sort(),
+    );
+    expect(duplicates).not.toContain(other.interactionId);
+  });
 
-    it('never runs more jobs at once than its concurrency', async () => {
-      let now = 0;
-      let most = 0;
-      let done = 0;
-      const queue = await start(
-        async () => {
-          now++;
-          most = Math.max(most, now);
-          await sleep(80);
-          now--;
-          done++;
-        },
-        { concurrency: 2 },
-      );
-      for (let i = 0; i < 6; i++) queue.enqueue(job(`user-${i}`));
-      await waitFor(() => queue.running >= 2, 5000, 'two jobs running');
-      await waitFor(() => done === 6, 5000, 'all six jobs');
-      expect(most).toBe(2);
-      expect(queue.running).toBe(0);
-    });
-
-    it('caps jobs running at once across instances at globalConcurrency', async () => {
-      const queueName = `q${++queueCount}`;
-      let now = 0;
-      let most = 0;
-      let done = 0;
-      const runner: JobRunner = async () => {
+  it('never runs more jobs at once than its concurrency', async () => {
+    let now = 0;
+    let most = 0;
+    let done = 0;
+    const queue = await start(
+      async () => {
         now++;
         most = Math.max(most, now);
-        await sleep(40);
+        await sleep(80);
         now--;
         done++;
-      };
-      const first = await start(runner, { queueName, concurrency: 2, globalConcurrency: 1 });
-      await start(runner, { queueName, concurrency: 2, globalConcurrency: 1 });
-      for (let i = 0; i < 6; i++) first.enqueue(job(`user-${i}`));
-      await waitFor(() => done === 6, 5000, 'all six jobs');
-      expect(most).toBe(1);
-      expect(await first.queue.getGlobalConcurrency()).toBe(1);
-    });
+      },
+      { concurrency: 2 },
+    );
+    for (let i = 0; i < 6; i++) queue.enqueue(job(`user-${i}`));
+    await waitFor(() => queue.running >= 2, 5000, 'two jobs running');
+    await waitFor(() => done === 6, 5000, 'all six jobs');
+    expect(most).toBe(2);
+    expect(queue.running).toBe(0);
+  });
 
-    it('aborts the signal of a job past its time limit and reports it, without retrying', async () => {
-      const errors: unknown[] = [];
-      let runs = 0;
-      let aborted = false;
-      const queue = await start(
-        (_job, signal) => {
-          runs++;
-          return new Promise<void>((resolve) => {
-            signal.addEventListener('abort', () => {
-              aborted = true;
-              resolve();
-            });
-          });
-        },
-        { jobTimeoutMs: 200, onFailed: (_job, failure) => errors.push(failure.reason) },
-      );
-      queue.enqueue(job());
-      await waitFor(() => errors.length === 1, 5000, 'the timeout to be reported');
-      expect(aborted).toBe(true);
-      expect(String(errors[0])).toMatch(/timed out after 200 ms/);
-      await waitFor(() => queue.running === 0, 5000, 'the slot to be freed');
-      // `running` drops before BullMQ has moved the job to the failed set: poll for it.
-      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 2000 }).toBe(1);
-      await sleep(100);
-      expect(runs).toBe(1);
-    });
+  it('caps jobs running at once across instances at globalConcurrency', async () => {
+    const queueName = `q${++queueCount}`;
+    let now = 0;
+    let most = 0;
+    let done = 0;
+    const runner: JobRunner = async () => {
+      now++;
+      most = Math.max(most, now);
+      await sleep(40);
+      now--;
+      done++;
+    };
+    const first = await start(runner, { queueName, concurrency: 2, globalConcurrency: 1 });
+    await start(runner, { queueName, concurrency: 2, globalConcurrency: 1 });
+    for (let i = 0; i < 6; i++) first.enqueue(job(`user-${i}`));
+    await waitFor(() => done === 6, 5000, 'all six jobs');
+    expect(most).toBe(1);
+    expect(await first.queue.getGlobalConcurrency()).toBe(1);
+  });
 
-    it('keeps jobs in Redis when an instance closes before they ran; a new instance runs them', async () => {
-      const queueName = `q${++queueCount}`;
-      const producer = await start(async () => {}, { queueName, consume: false });
-      const sent = [job('a'), job('b'), job('c')];
-      for (const item of sent) producer.enqueue(item);
-      await producer.close();
-      const ran: string[] = [];
-      const restarted = await start(
-        async (received) => {
-          ran.push(received.interactionId);
-        },
-        { queueName },
-      );
-      await waitFor(() => ran.length === 3, 5000, 'the restarted instance to run the jobs');
-      expect(ran.sort()).toEqual(sent.map((item) => item.interactionId).sort());
-      expect(restarted.size).toBe(0);
-    });
-
-    it('waits in close() for a running job, and refuses new jobs meanwhile', async () => {
-      let release = (): void => {};
-      let finished = false;
-      const queue = await start(async () => {
-        await new Promise<void>((resolve) => {
-          release = resolve;
-        });
-        finished = true;
-      });
-      queue.enqueue(job());
-      await waitFor(() => queue.running === 1, 5000, 'the job to start');
-      let closed = false;
-      const closing = queue.close().then(() => {
-        closed = true;
-      });
-      expect(() => queue.enqueue(job())).toThrow(ShuttingDownError);
-      await sleep(150);
-      expect(closed).toBe(false);
-      release();
-      await closing;
-      expect(finished).toBe(true);
-    });
-
-    it('retries a job whose runner throws, then leaves it failed after the attempts', async () => {
-      let runs = 0;
-      const errors: unknown[] = [];
-      const queue = await start(
-        async () => {
-          runs++;
-          throw new Error('runner broke');
-        },
-        { attempts: 3, backoffMs: 10, onFailed: (_job, failure) => errors.push(failure.reason) },
-      );
-      queue.enqueue(job());
-      await waitFor(() => errors.length === 1, 5000, 'the final failure');
-      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 2000 }).toBe(1);
-      expect(runs).toBe(3);
-      await sleep(100);
-      expect(errors).toHaveLength(1);
-    });
-
-    it('keeps a run its runner ended as failed among the failed jobs, without running it again or reporting it', async () => {
-      let runs = 0;
-      const errors: unknown[] = [];
-      const queue = await start(
-        async () => {
-          runs++;
-          return { failed: 'every provider failed' };
-        },
-        { attempts: 3, backoffMs: 10, onFailed: (_job, failure) => errors.push(failure.reason) },
-      );
-      queue.enqueue(job());
-      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(1);
-      expect((await queue.failures(1)).recent[0]?.reason).toBe('every provider failed');
-      expect(runs).toBe(1);
-      expect(errors).toEqual([]);
-    });
-
-    it('refuses a job at once when the backlog is at maxSize', async () => {
-      const queue = await start(async () => {}, { consume: false, maxSize: 2 });
-      queue.enqueue(job());
-      queue.enqueue(job());
-      expect(queue.isFull).toBe(true);
-      expect(() => queue.enqueue(job())).toThrow(QueueFullError);
-      await sleep(250);
-      expect(queue.size).toBe(2);
-    });
-
-    it('hands a job still running after the grace back to Redis; another instance completes it', async () => {
-      const queueName = `q${++queueCount}`;
-      const errors: unknown[] = [];
-      const reasons: unknown[] = [];
-      let runs = 0;
-      let finished = 0;
-      const reruns: (boolean | undefined)[] = [];
-      // The first run honours its signal (as the worker's runner does); the second completes.
-      const runner: JobRunner = async (received, signal) => {
+  it('aborts the signal of a job past its time limit and reports it, without retrying', async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    let aborted = false;
+    const queue = await start(
+      (_job, signal) => {
         runs++;
-        reruns.push(received.rerun);
-        if (runs === 1) {
-          await new Promise<never>((_, reject) => {
-            signal.addEventListener('abort', () => {
-              reasons.push(signal.reason);
-              reject(signal.reason);
-            });
+        return new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve();
           });
-        }
-        finished++;
-      };
-      const onFailed: QueueFailureListener = (_job, failure) => errors.push(failure.reason);
-      const first = await start(runner, { queueName, onFailed });
-      const sent = job();
-      first.enqueue(sent);
-      await waitFor(() => runs === 1, 5000, 'the first instance to start the job');
-      const second = await start(runner, { queueName, onFailed });
+        });
+      },
+      { jobTimeoutMs: 200, onFailed: (_job, failure) => errors.push(failure.reason) },
+    );
+    queue.enqueue(job());
+    await waitFor(() => errors.length === 1, 5000, 'the timeout to be reported');
+    expect(aborted).toBe(true);
+    expect(String(errors[0])).toMatch(/timed out after 200 ms/);
+    await waitFor(() => queue.running === 0, 5000, 'the slot to be freed');
+    // `running` drops before BullMQ has moved the job to the failed set: poll for it.
+    await expect.poll(() => queue.queue.getFailedCount(), { timeout: 2000 }).toBe(1);
+    await sleep(100);
+    expect(runs).toBe(1);
+  });
 
-      const started = performance.now();
-      await first.close({ graceMs: 150 });
-      const took = performance.now() - started;
-      expect(took).toBeGreaterThanOrEqual(140);
-      // Well under the 1 s margin: the hand-back and the disconnects went through, nothing was cut.
-      expect(took).toBeLessThan(800);
-      expect(reasons).toHaveLength(1);
-      expect(reasons[0]).toBeInstanceOf(RunCut);
-      expect(reasons[0]).toMatchObject({ why: 'hand_back' });
+  it('keeps jobs in Redis when an instance closes before they ran; a new instance runs them', async () => {
+    const queueName = `q${++queueCount}`;
+    const producer = await start(async () => {}, { queueName, consume: false });
+    const sent = [job('a'), job('b'), job('c')];
+    for (const item of sent) producer.enqueue(item);
+    await producer.close();
+    const ran: string[] = [];
+    const restarted = await start(
+      async (received) => {
+        ran.push(received.interactionId);
+      },
+      { queueName },
+    );
+    await waitFor(() => ran.length === 3, 5000, 'the restarted instance to run the jobs');
+    expect(ran.sort()).toEqual(sent.map((item) => item.interactionId).sort());
+    expect(restarted.size).toBe(0);
+  });
 
-      const jobId = jobIdForEvent(sent.event.id);
-      await expect.poll(() => second.queue.getJobState(jobId), { timeout: 5000 }).toBe('completed');
-      expect(runs).toBe(2);
-      // The second run knows it is one: the runner then checks the outbox before asking the model.
-      expect(reruns).toEqual([false, true]);
-      expect(finished).toBe(1);
-      expect(errors).toEqual([]);
-      expect(await second.queue.getFailedCount()).toBe(0);
-      // The handed-back run was not counted as an attempt.
-      expect((await second.queue.getJob(jobId))?.attemptsMade).toBe(1);
-    });
-
-    it('hands back a job whose runner ignores its signal, and still closes in time', async () => {
-      const queueName = `q${++queueCount}`;
-      let release = (): void => {};
-      const ignored = new Promise<void>((resolve) => {
+  it('waits in close() for a running job, and refuses new jobs meanwhile', async () => {
+    let release = (): void => {};
+    let finished = false;
+    const queue = await start(async () => {
+      await new Promise<void>((resolve) => {
         release = resolve;
       });
-      let runs = 0;
-      const runner: JobRunner = async () => {
-        runs++;
-        if (runs === 1) await ignored;
-      };
-      const errors: unknown[] = [];
-      const first = await start(runner, {
-        queueName,
-        onFailed: (_job, failure) => errors.push(failure.reason),
-      });
-      const sent = job();
-      first.enqueue(sent);
-      await waitFor(() => runs === 1, 5000, 'the job to start');
-      const started = performance.now();
-      await first.close({ graceMs: 50 });
-      expect(performance.now() - started).toBeLessThan(1050);
-      const second = await start(runner, { queueName });
-      await expect
-        .poll(() => second.queue.getJobState(jobIdForEvent(sent.event.id)), { timeout: 5000 })
-        .toBe('completed');
-      expect(runs).toBe(2);
-      expect(errors).toEqual([]);
-      release();
+      finished = true;
     });
-
-    it('lets a job that finishes within the grace complete, and closes as soon as it has', async () => {
-      let runs = 0;
-      const queue = await start(async () => {
-        runs++;
-        await sleep(100);
-      });
-      const sent = job();
-      queue.enqueue(sent);
-      await waitFor(() => queue.running === 1, 5000, 'the job to start');
-      const started = performance.now();
-      await queue.close({ graceMs: 5000 });
-      expect(performance.now() - started).toBeLessThan(1000);
-      expect(runs).toBe(1);
-      const reader = await start(async () => {}, { queueName: queue.queue.name, consume: false });
-      expect(await reader.queue.getJobState(jobIdForEvent(sent.event.id))).toBe('completed');
+    queue.enqueue(job());
+    await waitFor(() => queue.running === 1, 5000, 'the job to start');
+    let closed = false;
+    const closing = queue.close().then(() => {
+      closed = true;
     });
-
-    it('lists failed jobs, newest first, with their reason and attempts', async () => {
-      const queue = await start(
-        async (received) => {
-          throw new Error(`runner broke on ${received.interactionId}`);
-        },
-        { attempts: 2, backoffMs: 10 },
-      );
-      expect(await queue.failures(10)).toEqual({ count: 0, recent: [] });
-      const [older, newer] = [job('ann'), job('bob')];
-      queue.enqueue(older);
-      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(1);
-      queue.enqueue(newer);
-      await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(2);
-      const failures = await queue.failures(10);
-      expect(failures.count).toBe(2);
-      expect(failures.recent).toEqual([
-        {
-          interactionId: newer.interactionId,
-          eventId: newer.event.id,
-          reason: `runner broke on ${newer.interactionId}`,
-          failedAt: expect.any(Number),
-          attempts: 2,
-        },
-        {
-          interactionId: older.interactionId,
-          eventId: older.event.id,
-          reason: `runner broke on ${older.interactionId}`,
-          failedAt: expect.any(Number),
-          attempts: 2,
-        },
-      ]);
-      expect(Math.abs((failures.recent[0]?.failedAt ?? 0) - Date.now())).toBeLessThan(5000);
-      const one = await queue.failures(1);
-      expect(one.count).toBe(2);
-      expect(one.recent.map((failure) => failure.interactionId)).toEqual([newer.interactionId]);
-    });
+    expect(() => queue.enqueue(job())).toThrow(ShuttingDownError);
+    await sleep(150);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(finished).toBe(true);
   });
-}
 
-if (!hasRedisServer()) {
-  skipWithoutRedis(`${SUITE} (hung Redis)`, 'no redis-server binary to run a Redis of its own');
-} else {
-  describe(`${SUITE} with a hung Redis`, () => {
-    let server: RedisServer | undefined;
-
-    afterEach(async () => {
-      await server?.kill('SIGCONT');
-      await server?.kill();
-      server = undefined;
-    });
-
-    it('closes within the grace plus a second when Redis stops answering', async () => {
-      server = await startRedisServer(await freePort());
-      let runs = 0;
-      const queue = await RedisInteractionQueue.start({
-        redisUrl: `redis://127.0.0.1:${server.port}`,
-        runner: (_job, signal) =>
-          new Promise<void>((_, reject) => {
-            runs++;
-            signal.addEventListener('abort', () => reject(signal.reason));
-          }),
-        concurrency: 1,
-        maxSize: 10,
-        jobTimeoutMs: 10_000,
-        onFailed: () => {},
-        prefix: PREFIX,
-        logger: createLogger('silent'),
-      });
-      queue.enqueue(job());
-      await waitFor(() => runs === 1, 5000, 'the job to start');
-      // SIGSTOP: the connections stay open but nothing answers.
-      await server.kill('SIGSTOP');
-      const started = performance.now();
-      await queue.close({ graceMs: 200 });
-      const took = performance.now() - started;
-      expect(took).toBeGreaterThanOrEqual(190);
-      // The grace, then the 1 s margin, then the connections are dropped.
-      expect(took).toBeLessThan(2000);
-    }, 10_000);
+  it('retries a job whose runner throws, then leaves it failed after the attempts', async () => {
+    let runs = 0;
+    const errors: unknown[] = [];
+    const queue = await start(
+      async () => {
+        runs++;
+        throw new Error('runner broke');
+      },
+      { attempts: 3, backoffMs: 10, onFailed: (_job, failure) => errors.push(failure.reason) },
+    );
+    queue.enqueue(job());
+    await waitFor(() => errors.length === 1, 5000, 'the final failure');
+    await expect.poll(() => queue.queue.getFailedCount(), { timeout: 2000 }).toBe(1);
+    expect(runs).toBe(3);
+    await sleep(100);
+    expect(errors).toHaveLength(1);
   });
-}
+
+  it('keeps a run its runner ended as failed among the failed jobs, without running it again or reporting it', async () => {
+    let runs = 0;
+    const errors: unknown[] = [];
+    const queue = await start(
+      async () => {
+        runs++;
+        return { failed: 'every provider failed' };
+      },
+      { attempts: 3, backoffMs: 10, onFailed: (_job, failure) => errors.push(failure.reason) },
+    );
+    queue.enqueue(job());
+    await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(1);
+    expect((await queue.failures(1)).recent[0]?.reason).toBe('every provider failed');
+    expect(runs).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses a job at once when the backlog is at maxSize', async () => {
+    const queue = await start(async () => {}, { consume: false, maxSize: 2 });
+    queue.enqueue(job());
+    queue.enqueue(job());
+    expect(queue.isFull).toBe(true);
+    expect(() => queue.enqueue(job())).toThrow(QueueFullError);
+    await sleep(250);
+    expect(queue.size).toBe(2);
+  });
+
+  it('hands a job still running after the grace back to Redis; another instance completes it', async () => {
+    const queueName = `q${++queueCount}`;
+    const errors: unknown[] = [];
+    const reasons: unknown[] = [];
+    let runs = 0;
+    let finished = 0;
+    const reruns: (boolean | undefined)[] = [];
+    // The first run honours its signal (as the worker's runner does); the second completes.
+    const runner: JobRunner = async (received, signal) => {
+      runs++;
+      reruns.push(received.rerun);
+      if (runs === 1) {
+        await new Promise<never>((_, reject) => {
+          signal.addEventListener('abort', () => {
+            reasons.push(signal.reason);
+            reject(signal.reason);
+          });
+        });
+      }
+      finished++;
+    };
+    const onFailed: QueueFailureListener = (_job, failure) => errors.push(failure.reason);
+    const first = await start(runner, { queueName, onFailed });
+    const sent = job();
+    first.enqueue(sent);
+    await waitFor(() => runs === 1, 5000, 'the first instance to start the job');
+    const second = await start(runner, { queueName, onFailed });
+
+    const started = performance.now();
+    await first.close({ graceMs: 150 });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(140);
+    // Well under the 1 s margin: the hand-back and the disconnects went through, nothing was cut.
+    expect(took).toBeLessThan(800);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(RunCut);
+    expect(reasons[0]).toMatchObject({ why: 'hand_back' });
+
+    const jobId = jobIdForEvent(sent.event.id);
+    await expect.poll(() => second.queue.getJobState(jobId), { timeout: 5000 }).toBe('completed');
+    expect(runs).toBe(2);
+    // The second run knows it is one: the runner then checks the outbox before asking the model.
+    expect(reruns).toEqual([false, true]);
+    expect(finished).toBe(1);
+    expect(errors).toEqual([]);
+    expect(await second.queue.getFailedCount()).toBe(0);
+    // The handed-back run was not counted as an attempt.
+    expect((await second.queue.getJob(jobId))?.attemptsMade).toBe(1);
+  });
+
+  it('hands back a job whose runner ignores its signal, and still closes in time', async () => {
+    const queueName = `q${++queueCount}`;
+    let release = (): void => {};
+    const ignored = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let runs = 0;
+    const runner: JobRunner = async () => {
+      runs++;
+      if (runs === 1) await ignored;
+    };
+    const errors: unknown[] = [];
+    const first = await start(runner, {
+      queueName,
+      onFailed: (_job, failure) => errors.push(failure.reason),
+    });
+    const sent = job();
+    first.enqueue(sent);
+    await waitFor(() => runs === 1, 5000, 'the job to start');
+    const started = performance.now();
+    await first.close({ graceMs: 50 });
+    expect(performance.now() - started).toBeLessThan(1050);
+    const second = await start(runner, { queueName });
+    await expect
+      .poll(() => second.queue.getJobState(jobIdForEvent(sent.event.id)), { timeout: 5000 })
+      .toBe('completed');
+    expect(runs).toBe(2);
+    expect(errors).toEqual([]);
+    release();
+  });
+
+  it('lets a job that finishes within the grace complete, and closes as soon as it has', async () => {
+    let runs = 0;
+    const queue = await start(async () => {
+      runs++;
+      await sleep(100);
+    });
+    const sent = job();
+    queue.enqueue(sent);
+    await waitFor(() => queue.running === 1, 5000, 'the job to start');
+    const started = performance.now();
+    await queue.close({ graceMs: 5000 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(runs).toBe(1);
+    const reader = await start(async () => {}, { queueName: queue.queue.name, consume: false });
+    expect(await reader.queue.getJobState(jobIdForEvent(sent.event.id))).toBe('completed');
+  });
+
+  it('lists failed jobs, newest first, with their reason and attempts', async () => {
+    const queue = await start(
+      async (received) => {
+        throw new Error(`runner broke on ${received.interactionId}`);
+      },
+      { attempts: 2, backoffMs: 10 },
+    );
+    expect(await queue.failures(10)).toEqual({ count: 0, recent: [] });
+    const [older, newer] = [job('ann'), job('bob')];
+    queue.enqueue(older);
+    await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(1);
+    queue.enqueue(newer);
+    await expect.poll(() => queue.queue.getFailedCount(), { timeout: 5000 }).toBe(2);
+    const failures = await queue.failures(10);
+    expect(failures.count).toBe(2);
+    expect(failures.recent).toEqual([
+      {
+        interactionId: newer.interactionId,
+        eventId: newer.event.id,
+        reason: `runner broke on ${newer.interactionId}`,
+        failedAt: expect.any(Number),
+        attempts: 2,
+      },
+      {
+        interactionId: older.interactionId,
+        eventId: older.event.id,
+        reason: `runner broke on ${older.interactionId}`,
+        failedAt: expect.any(Number),
+        attempts: 2,
+      },
+    ]);
+    expect(Math.abs((failures.recent[0]?.failedAt ?? 0) - Date.now())).toBeLessThan(5000);
+    const one = await queue.failures(1);
+    expect(one.count).toBe(2);
+    expect(one.recent.map((failure) => failure.interactionId)).toEqual([newer.interactionId]);
+  });
+});
+
+describeNeeding(['redis-server'], `${SUITE} with a hung Redis`, () => {
+  let server: RedisServer | undefined;
+
+  afterEach(async () => {
+    await server?.kill('SIGCONT');
+    await server?.kill();
+    server = undefined;
+  });
+
+  it('closes within the grace plus a second when Redis stops answering', async () => {
+    server = await startRedisServer(await freePort());
+    let runs = 0;
+    const queue = await RedisInteractionQueue.start({
+      redisUrl: `redis://127.0.0.1:${server.port}`,
+      runner: (_job, signal) =>
+        new Promise<void>((_, reject) => {
+          runs++;
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+      concurrency: 1,
+      maxSize: 10,
+      jobTimeoutMs: 10_000,
+      onFailed: () => {},
+      prefix: PREFIX,
+      logger: createLogger('silent'),
+    });
+    queue.enqueue(job());
+    await waitFor(() => runs === 1, 5000, 'the job to start');
+    // SIGSTOP: the connections stay open but nothing answers.
+    await server.kill('SIGSTOP');
+    const started = performance.now();
+    await queue.close({ graceMs: 200 });
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(190);
+    // The grace, then the 1 s margin, then the connections are dropped.
+    expect(took).toBeLessThan(2000);
+  }, 10_000);
+});

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.js';
 import { startFakeOllama } from '../fakes/fake-ollama.js';
-import { chatEvent, testApp, testConfig, waitFor } from '../support/services.js';
+import { chatEvent } from '../support/events.js';
+import { testApp, testConfig } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** The router through its public surface: `services.router.ingest`, answered by the local responder. */
 describe('router', () => {

@@ -8,7 +8,7 @@ import { privatePostgres, privateRedis, scaleConfig } from './support.js';
 export interface ScaleBackends {
   ollama: FakeServer;
   receiver: CallbackReceiver;
-  /** A client on the test's own Redis database. */
+  /** A client on the test's own Redis (a redis-server of its own). */
   redis: Redis;
   /** The env that points a process at them: redis queue, REDIS_URL, DATABASE_URL, OLLAMA_HOST. */
   env: Record<string, string>;
@@ -17,18 +17,18 @@ export interface ScaleBackends {
    * `standalone` leaves Redis and PostgreSQL out (memory queue, embedded stores).
    */
   start(extra?: Record<string, string>, options?: { standalone?: boolean }): Promise<ChatgateProcess>;
-  /** Kills the processes still running, empties the Redis database, drops the schema, stops the fakes. */
+  /** Kills the processes still running, stops the Redis, drops the schema, stops the fakes. */
   close(): Promise<void>;
 }
 
 /**
- * Starts a fake Ollama, a callback receiver, and a Redis database (`db`, emptied) and PostgreSQL
- * schema (`label_…`) of the test's own.
+ * Starts a fake Ollama, a callback receiver, and a Redis (`privateRedis`) and PostgreSQL schema
+ * (`label_…`) of the test's own. Needs `redis-server` and PostgreSQL (see `describeNeeding`).
  */
-export async function startScaleBackends(db: number, label: string): Promise<ScaleBackends> {
+export async function startScaleBackends(label: string): Promise<ScaleBackends> {
   const ollama = await startFakeOllama();
   const receiver = await startCallbackReceiver();
-  const redis = await privateRedis(db);
+  const redis = await privateRedis();
   const database = await privatePostgres(label);
   const processes: ChatgateProcess[] = [];
   const env = {
@@ -52,8 +52,7 @@ export async function startScaleBackends(db: number, label: string): Promise<Sca
     },
     async close() {
       await Promise.all(processes.map((process) => process.stop('SIGKILL')));
-      await redis.client.flushdb();
-      await redis.client.quit();
+      await redis.stop();
       await database.drop();
       await receiver.close();
       await ollama.close();

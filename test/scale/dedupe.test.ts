@@ -3,20 +3,21 @@
  * to two of them, picked at random, as two collectors watching the same chat would: each event
  * is answered exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChatgateProcess } from '../support/chatgate-process.js';
-import { waitFor } from '../support/services.js';
+import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mapLimit, mentionBody, postInteraction } from './support.js';
 
 const EVENTS = 1000;
 
-describe('three instances sharing Redis', () => {
+describeNeeding(['redis-server', 'postgres'], 'three instances sharing Redis', () => {
   let backends: ScaleBackends;
   let instances: ChatgateProcess[] = [];
 
   beforeAll(async () => {
-    backends = await startScaleBackends(11, 'scale_dedupe');
+    backends = await startScaleBackends('scale_dedupe');
     backends.ollama.behave({ latencyMs: 20, reply: (body) => `answer ${JSON.stringify(body).length}` });
     instances = await Promise.all([1, 2, 3].map(() => backends.start({ MAX_CONCURRENT_REQUESTS: '20' })));
   }, 60_000);

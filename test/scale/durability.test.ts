@@ -3,9 +3,10 @@
  * process running them is killed with SIGKILL mid-run; a new worker takes over, the jobs of the
  * dead one included (BullMQ's stalled-job check). Every interaction is answered; none twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChatgateProcess } from '../support/chatgate-process.js';
-import { waitFor } from '../support/services.js';
+import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mapLimit, mentionBody, postInteraction } from './support.js';
 
@@ -18,12 +19,12 @@ const WORKER = {
   QUEUE_STALLED_INTERVAL_MS: '1000',
 };
 
-describe('a worker killed with SIGKILL mid-run', () => {
+describeNeeding(['redis-server', 'postgres'], 'a worker killed with SIGKILL mid-run', () => {
   let backends: ScaleBackends;
   let api: ChatgateProcess;
 
   beforeAll(async () => {
-    backends = await startScaleBackends(13, 'scale_durability');
+    backends = await startScaleBackends('scale_durability');
     // 20 at a time, 50 ms each: about 400 replies/s, so the run lasts a few seconds.
     backends.ollama.behave({ latencyMs: 50 });
     api = await backends.start({ CHATGATE_ROLE: 'api' });

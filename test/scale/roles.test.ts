@@ -3,21 +3,23 @@
  * no platform connection and runs the interactions; the reply travels back through Redis (the
  * reply relay) to the `api` process, which sends it to the fake Twitch server as a threaded reply.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BOT, GOOD_TOKEN, viewerLine } from '../adapters/twitch/harness.js';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
 import type { ChatgateProcess } from '../support/chatgate-process.js';
-import { waitFor } from '../support/services.js';
+import { interactionBody } from '../support/events.js';
+import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 
-describe('api and worker roles', () => {
+describeNeeding(['redis-server', 'postgres'], 'api and worker roles', () => {
   let backends: ScaleBackends;
   let twitch: FakeTwitch;
   let api: ChatgateProcess;
   let worker: ChatgateProcess;
 
   beforeAll(async () => {
-    backends = await startScaleBackends(12, 'scale_roles');
+    backends = await startScaleBackends('scale_roles');
     let answers = 0;
     backends.ollama.behave({ reply: () => `Welcome in, friend! (${++answers})` });
     twitch = await startFakeTwitch();
@@ -55,13 +57,14 @@ describe('api and worker roles', () => {
     const response = await fetch(`${api.url}/api/v1/ai/interaction`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        platform: 'api',
-        community_id: 'api:roles',
-        channel_id: 'roles',
-        user: { id: 'poller', login: 'poller' },
-        text: '@chatgate anyone home?',
-      }),
+      body: JSON.stringify(
+        interactionBody({
+          community_id: 'api:roles',
+          channel_id: 'roles',
+          user: { id: 'poller', login: 'poller' },
+          text: '@chatgate anyone home?',
+        }),
+      ),
     });
     const { interaction_id: id } = (await response.json()) as { interaction_id: string };
     const done = await waitFor(async () => {

@@ -4,20 +4,21 @@
  * worker; the memory queue fails them with reason `shutdown` and tells the callers; the process
  * exits 0. A second signal exits at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeServer } from '../fakes/fake-ollama.js';
-import { waitFor } from '../support/services.js';
+import { describeNeeding } from '../support/requirements.js';
+import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mentionBody, postInteraction } from './support.js';
 
 const chatCalls = (ollama: FakeServer) => ollama.calls.filter((call) => call.path === '/api/chat').length;
 
-describe('SIGTERM', () => {
+describeNeeding(['redis-server', 'postgres'], 'SIGTERM', () => {
   let backends: ScaleBackends;
   let ollama: FakeServer;
 
   beforeAll(async () => {
-    backends = await startScaleBackends(14, 'scale_shutdown');
+    backends = await startScaleBackends('scale_shutdown');
     ollama = backends.ollama;
   });
   afterAll(() => backends?.close(), 30_000);
@@ -83,12 +84,16 @@ describe('SIGTERM', () => {
 
   it('exits at once on a second signal', async () => {
     ollama.behave({ latencyMs: 30_000 });
-    const single = await backends.start({ SHUTDOWN_GRACE_MS: '20000' }, { standalone: true });
+    // LOG_LEVEL info: the process says when the first signal has started the graceful close.
+    const single = await backends.start(
+      { SHUTDOWN_GRACE_MS: '20000', LOG_LEVEL: 'info' },
+      { standalone: true },
+    );
     const before = chatCalls(ollama);
     await postInteraction(single.url, mentionBody('twice-1', backends.receiver.url, 'user-twice'));
     await waitFor(() => (chatCalls(ollama) > before ? true : undefined), 10_000);
     single.child.kill('SIGTERM');
-    await new Promise((done) => setTimeout(done, 300));
+    await waitFor(() => single.output().includes('"msg":"closing"'), 10_000, 'the graceful close to start');
     const stopping = Date.now();
     const exit = await single.stop('SIGTERM');
     expect(Date.now() - stopping).toBeLessThan(3000);

@@ -1,5 +1,8 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort, startRedisServer } from '../stores/redis/support.js';
+import { interactionBody } from '../support/events.js';
+import { TEST_DATABASE_URL } from '../support/requirements.js';
 
 /**
  * Settings shared by the multi-process tests: every mention answered (no cooldowns, no reply cap),
@@ -14,28 +17,36 @@ export function scaleConfig(): Record<string, unknown> {
 }
 
 /**
- * A Redis database of its own for one test file (the processes share it, other files do not), empty
- * at the start. `REDIS_URL` for the processes and a client to clean up with.
+ * A Redis of the test file's own: a `redis-server` child on a free loopback port, so that runs at
+ * the same time (other checkouts on the same machine) never share or flush each other's keys.
+ * `REDIS_URL` for the processes, a client to look with, and `stop()` to end both.
  */
-export async function privateRedis(db: number): Promise<{ url: string; client: Redis }> {
-  const url = `redis://127.0.0.1:6379/${db}`;
+export async function privateRedis(): Promise<{ url: string; client: Redis; stop(): Promise<void> }> {
+  const server = await startRedisServer(await freePort());
+  const url = `redis://127.0.0.1:${server.port}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  await client.flushdb();
-  return { url, client };
+  return {
+    url,
+    client,
+    async stop() {
+      await client.quit();
+      await server.kill();
+    },
+  };
 }
 
 /** The body of one HTTP interaction that mentions the bot, with its own event id and callback. */
 export function mentionBody(eventId: string, callbackUrl: string, user = 'u1'): string {
-  return JSON.stringify({
-    id: eventId,
-    platform: 'api',
-    type: 'message',
-    community_id: 'api:scale',
-    channel_id: 'scale',
-    user: { id: user, login: user },
-    text: `@chatgate hello, this is ${eventId}`,
-    callback_url: callbackUrl,
-  });
+  return JSON.stringify(
+    interactionBody({
+      id: eventId,
+      community_id: 'api:scale',
+      channel_id: 'scale',
+      user: { id: user, login: user },
+      text: `@chatgate hello, this is ${eventId}`,
+      callback_url: callbackUrl,
+    }),
+  );
 }
 
 /** POSTs an interaction; resolves with the ack's status (`queued`, `ignored`…) or throws on non-2xx. */
@@ -69,7 +80,7 @@ export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) 
  * the processes (`search_path` set through the URL's `options`) and `drop()` to remove it.
  */
 export async function privatePostgres(label: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const base = TEST_DATABASE_URL;
   const schema = `${label}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ContextMessage, ContextStore } from '../../src/stores/context-store.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** What a context store is built from in these tests. */
 export interface ContextStoreOptions {
@@ -119,21 +120,24 @@ export function describeContextStoreContract(name: string, make: MakeContextStor
     });
 
     it('forgets a conversation ttlMs after its last write', async () => {
-      const context = await store({ ttlMs: 50 });
+      const context = await store({ ttlMs: 500 });
       const key = uniqueKey('ttl');
       await context.append(key, turn(1));
       expect(await context.get(key)).toEqual(turn(1));
-      await sleep(120);
-      expect(await context.get(key)).toEqual([]);
+      await waitFor(async () => (await context.get(key)).length === 0, 5_000, 'the conversation to expire');
     });
 
     it('restarts the TTL on every write', async () => {
-      const context = await store({ ttlMs: 300 });
+      // Half a TTL of room on each side, so that a slow machine neither lets the first write expire
+      // before the second nor the second before the check.
+      const ttlMs = 1000;
+      const context = await store({ ttlMs });
       const key = uniqueKey('ttl-refresh');
+      const first = performance.now();
       await context.append(key, turn(1));
-      await sleep(200);
+      await sleep(ttlMs / 2);
       await context.append(key, turn(2));
-      await sleep(200);
+      await sleep(first + ttlMs + 100 - performance.now()); // past the first write's TTL
       expect(await context.get(key)).toEqual([...turn(1), ...turn(2)]);
     });
   });

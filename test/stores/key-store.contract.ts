@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { KeyStore } from '../../src/stores/key-store.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Builds a fresh store; a backend with a server (Redis) may share it, keys are unique per test. */
 export type MakeKeyStore = () => KeyStore | Promise<KeyStore>;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** A key no other test (or earlier run against a shared server) uses. */
 export const uniqueKey = (label: string): string => `test:${label}:${randomUUID()}`;
 
@@ -35,24 +35,25 @@ export function describeKeyStoreContract(name: string, make: MakeKeyStore): void
       expect(await keys.claim(a, 60_000)).toBe(false);
     });
 
+    // TTLs run on the store's own clock (Redis's for the Redis store): a test waits for a key to
+    // come free (waitFor) instead of sleeping past it, and a TTL is long enough (500 ms) that the
+    // next statement still finds it held on a loaded machine.
     it('frees a key once its ttl has passed', async () => {
       const keys = await make();
       const key = uniqueKey('ttl');
-      expect(await keys.claim(key, 50)).toBe(true);
-      expect(await keys.claim(key, 50)).toBe(false);
-      await sleep(120);
-      expect(await keys.claim(key, 50)).toBe(true);
-      expect(await keys.claim(key, 50)).toBe(false);
+      expect(await keys.claim(key, 500)).toBe(true);
+      expect(await keys.claim(key, 500)).toBe(false);
+      await waitFor(() => keys.claim(key, 60_000), 5_000, 'the claim to lapse');
+      expect(await keys.claim(key, 60_000)).toBe(false);
     });
 
     it('does not extend a held key when a claim fails', async () => {
       const keys = await make();
       const key = uniqueKey('no-extend');
-      expect(await keys.claim(key, 250)).toBe(true);
-      await sleep(50);
+      expect(await keys.claim(key, 500)).toBe(true);
       expect(await keys.claim(key, 60_000)).toBe(false);
-      await sleep(300);
-      expect(await keys.claim(key, 60_000)).toBe(true);
+      // Free after the first claim's 500 ms; had the failed claim extended it, only after 60 s.
+      await waitFor(() => keys.claim(key, 60_000), 5_000, 'the first claim to lapse');
     });
 
     it('release frees a held key at once', async () => {
@@ -93,10 +94,10 @@ export function describeKeyStoreContract(name: string, make: MakeKeyStore): void
       const keys = await make();
       const key = uniqueKey('window');
       expect(await keys.increment(key, 500)).toBe(1);
-      await sleep(300);
       expect(await keys.increment(key, 500)).toBe(2);
-      await sleep(300);
-      expect(await keys.increment(key, 500)).toBe(1);
+      // A hit every 10 ms until one starts a new window (count 1): if hits extended the window,
+      // none ever would.
+      await waitFor(async () => (await keys.increment(key, 500)) === 1, 5_000, 'a new window');
     });
 
     it('counts every one of many concurrent hits exactly once', async () => {

@@ -13,11 +13,12 @@ import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { testConfig, waitFor } from '../support/services.js';
-import { PG_URL, pgAnswers } from './postgres/support.js';
-import { redisAnswers, TEST_REDIS_URL } from './redis/support.js';
-
-const serversUp = pgAnswers && (await redisAnswers(TEST_REDIS_URL));
+import { interactionBody } from '../support/events.js';
+import { itNeeding } from '../support/requirements.js';
+import { testConfig } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
+import { PG_URL } from './postgres/support.js';
+import { TEST_REDIS_URL } from './redis/support.js';
 
 describe('community config across a restart', () => {
   let ollama: FakeServer;
@@ -64,13 +65,12 @@ describe('community config across a restart', () => {
         await app.inject({
           method: 'POST',
           url: '/api/v1/ai/interaction',
-          payload: {
-            platform: 'api',
+          payload: interactionBody({
             community_id: community,
             channel_id: 'c',
             user: { id: 'u1' },
             text: '@chatgate hello',
-          },
+          }),
         })
       ).json();
       await waitFor(async () => {
@@ -96,7 +96,8 @@ describe('community config across a restart', () => {
     await checkSurvives({ dataDir });
   }, 60_000);
 
-  it.skipIf(!serversUp)(
+  itNeeding(
+    ['postgres', 'redis'],
     'on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)',
     async () => {
       await checkSurvives({ databaseUrl: PG_URL, redisUrl: TEST_REDIS_URL });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from '../stores/redis/support.js';
+import { waitFor } from './wait-for.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -62,21 +63,22 @@ export async function startChatgate(
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + startTimeoutMs;
-  for (;;) {
+  const healthy = async (): Promise<boolean> => {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`chatgate exited at start (${child.exitCode ?? child.signalCode}):\n${output}`);
     }
-    const healthy = await fetch(`${url}/health`).then(
+    return fetch(`${url}/health`).then(
       (response) => response.ok,
       () => false,
     );
-    if (healthy) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`chatgate did not answer /health within ${startTimeoutMs} ms:\n${output}`);
-    }
-    await new Promise((done) => setTimeout(done, 100));
+  };
+  try {
+    await waitFor(healthy, startTimeoutMs, 'chatgate to answer /health');
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`chatgate did not answer /health within ${startTimeoutMs} ms:\n${output}`, {
+      cause: error,
+    });
   }
   return {
     url,

@@ -1,12 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-
-/** OpenAI's own OpenAPI description, shared beside the project (not copied into it). */
-export const SPEC_PATH = fileURLToPath(new URL('../../../shared/specs/openai-openapi.yaml', import.meta.url));
-export const specAvailable = existsSync(SPEC_PATH);
+import { OPENAI_SPEC_PATH as SPEC_PATH } from './requirement-help.js';
 
 type Node = Record<string, unknown>;
 

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from '../../src/app.js';
 import { type DeepPartial, deepMerge, loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { ChatEvent } from '../../src/core/chat-event.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createServices, type ServiceOptions, type Services } from '../../src/services.js';
 import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
@@ -48,42 +47,4 @@ export async function testApp(
   const services = await testServices(config, options);
   const app = await buildApp(services, options.app);
   return { services, app };
-}
-
-let sequence = 0;
-
-/** A chat message event; `overrides` replace fields (user fields merge). */
-export function chatEvent(
-  overrides: Partial<Omit<ChatEvent, 'user'>> & { user?: Partial<ChatEvent['user']> } = {},
-): ChatEvent {
-  sequence++;
-  const { user, ...rest } = overrides;
-  return {
-    id: `api:test-${sequence}-${Math.random().toString(36).slice(2)}`,
-    platform: 'api',
-    type: 'message',
-    communityId: 'api:test',
-    channelId: 'general',
-    text: 'hello there',
-    user: { id: 'u1', login: 'viewer', displayName: 'Viewer', isBot: false, roles: [], ...user },
-    isDirect: false,
-    mentionsBot: false,
-    meta: {},
-    receivedAt: Date.now(),
-    ...rest,
-  };
-}
-
-/** Polls `check` every 10 ms until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

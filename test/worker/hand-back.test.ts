@@ -4,7 +4,8 @@ import type { InteractionJob } from '../../src/queue/interaction-queue.js';
 import { RunCut } from '../../src/queue/limited-run.js';
 import type { Services } from '../../src/services.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
-import { chatEvent, testConfig, testServices } from '../support/services.js';
+import { chatEvent } from '../support/events.js';
+import { testConfig, testServices } from '../support/services.js';
 
 describe('the interaction runner at shutdown', () => {
   let services: Services | undefined;

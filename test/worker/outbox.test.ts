@@ -15,11 +15,13 @@ import { CallbackSender } from '../../src/worker/callback.js';
 import { ReplyDelivery } from '../../src/worker/delivery.js';
 import { outboxQueueName, ReplyOutbox } from '../../src/worker/outbox.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
-import { redisAnswers, TEST_REDIS_URL } from '../stores/redis/support.js';
+import { TEST_REDIS_URL } from '../stores/redis/support.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
-import { chatEvent, testConfig, testServices, waitFor } from '../support/services.js';
+import { chatEvent } from '../support/events.js';
+import { describeNeeding } from '../support/requirements.js';
+import { testConfig, testServices } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
-const up = await redisAnswers(TEST_REDIS_URL);
 const PREFIX = `chatgate-test-outbox-${randomUUID()}`;
 const reply: InteractionReply = {
   text: 'hello back',
@@ -42,7 +44,7 @@ function twitchJob(overrides: Partial<InteractionJob> = {}): InteractionJob {
   };
 }
 
-describe.skipIf(!up)('ReplyOutbox on Redis', () => {
+describeNeeding(['redis'], 'ReplyOutbox on Redis', () => {
   let receiver: CallbackReceiver;
   const opened: ReplyOutbox[] = [];
   const outbox = (replyMaxAgeMs = 60_000) => {

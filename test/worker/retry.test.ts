@@ -4,19 +4,20 @@
  * else with the failure, and the job stays among the queue's failed ones.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { RedisInteractionQueue } from '../../src/queue/redis-queue.js';
 import type { Services } from '../../src/services.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
 import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
-import { redisAnswers, TEST_REDIS_URL } from '../stores/redis/support.js';
+import { TEST_REDIS_URL } from '../stores/redis/support.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
-import { chatEvent, testConfig, testServices, waitFor } from '../support/services.js';
+import { chatEvent } from '../support/events.js';
+import { describeNeeding } from '../support/requirements.js';
+import { testConfig, testServices } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
-const up = await redisAnswers(TEST_REDIS_URL);
-
-describe.skipIf(!up)('an interaction whose AI chain fails, on the redis queue', () => {
+describeNeeding(['redis'], 'an interaction whose AI chain fails, on the redis queue', () => {
   let ollama: FakeServer;
   let receiver: CallbackReceiver;
   let services: Services;

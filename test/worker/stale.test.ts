@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.js';
-import { chatEvent, testApp, testConfig, waitFor } from '../support/services.js';
+import { chatEvent } from '../support/events.js';
+import { testApp, testConfig } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('stale interactions', () => {
   let services: Services | undefined;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { RecordedRequest } from '../../fakes/fake-discord.js';
-import { waitFor } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 import { messageCreate, SCENE, type Scene, settle, sleep, startScene, TOKEN, user } from './support.js';
 
 const alice = user('500000000000000301', 'alice');

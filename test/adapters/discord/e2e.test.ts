@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
-import { testConfig, waitFor } from '../../support/services.js';
+import { testConfig } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 import { messageCreate, SCENE, TOKEN, user } from './support.js';
 
 describe('Discord through the whole pipeline', () => {

@@ -9,7 +9,7 @@ import { createDiscordAdapter } from '../../../adapters/discord/adapter.js';
 import type { PlatformAdapter } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, type FakeDiscordOptions, startFakeDiscord } from '../../fakes/fake-discord.js';
-import { waitFor } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   configFor,
   type RecordingHost,

@@ -8,7 +8,7 @@
 import { afterAll, expect, it } from 'vitest';
 import type { PlatformAdapter } from '../../../src/core/adapter.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
-import { waitFor } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 import { recordingHost, settle, startAdapter, TOKEN } from './support.js';
 
 const GUILD = '800000000000000100';

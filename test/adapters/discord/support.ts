@@ -10,7 +10,7 @@ import { createDiscordAdapter } from '../../../adapters/discord/adapter.js';
 import type { AdapterHost, PlatformAdapter } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
-import { waitFor } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export const TOKEN = 'fake-discord-token-0123456789';
 

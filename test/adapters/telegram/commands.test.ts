@@ -3,6 +3,7 @@ import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/t
 import { commandAction, parseCommand } from '../../../adapters/telegram/commands.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
+import { chatEvent } from '../../support/events.js';
 
 const FAST = { interval: 5, timeout: 3000 };
 const BOT = 'chatgate_test_bot';
@@ -26,20 +27,18 @@ describe('parseCommand', () => {
 });
 
 describe('commandAction', () => {
-  const event = (text: string): ChatEvent => ({
-    id: 'telegram:-5:1',
-    platform: 'telegram',
-    type: 'message',
-    communityId: 'telegram:chat:-5',
-    channelId: '-5',
-    messageId: '1',
-    text,
-    user: { id: '9', login: 'ann', displayName: 'Ann', isBot: false, roles: [] },
-    isDirect: false,
-    mentionsBot: false,
-    meta: { chatType: 'group' },
-    receivedAt: 0,
-  });
+  const event = (text: string): ChatEvent =>
+    chatEvent({
+      id: 'telegram:-5:1',
+      platform: 'telegram',
+      communityId: 'telegram:chat:-5',
+      channelId: '-5',
+      messageId: '1',
+      text,
+      user: { id: '9', login: 'ann', displayName: 'Ann' },
+      meta: { chatType: 'group' },
+      receivedAt: 0,
+    });
 
   it('leaves commands for other bots and unknown commands to the router', () => {
     expect(commandAction(event('/help@other_bot'), BOT)).toEqual({ kind: 'none' });

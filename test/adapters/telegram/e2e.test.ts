@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/fake-telegram.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
-import { testConfig, waitFor } from '../../support/services.js';
+import { testConfig } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 
 describe('Telegram through the whole pipeline', () => {
   let telegram: FakeTelegram;

@@ -8,27 +8,25 @@ import {
 import { PlatformRefusedError } from '../../../src/core/adapter-kit/send-errors.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
+import { type ChatEventOverrides, chatEvent } from '../../support/events.js';
 
 const FAST = { interval: 5, timeout: 3000 };
 
 /** An event as normalize.ts makes it for a message in a forum topic of a supergroup. */
-function topicEvent(overrides: Partial<ChatEvent> = {}): ChatEvent {
-  return {
+function topicEvent(overrides: ChatEventOverrides = {}): ChatEvent {
+  return chatEvent({
     id: 'telegram:-1001500:42',
     platform: 'telegram',
-    type: 'message',
     communityId: 'telegram:chat:-1001500',
     channelId: '-1001500',
     threadId: '7',
     messageId: '42',
     text: '@chatgate_test_bot hi',
-    user: { id: '99', login: 'ann', displayName: 'Ann', isBot: false, roles: [] },
-    isDirect: false,
     mentionsBot: true,
     meta: { chatType: 'supergroup' },
-    receivedAt: Date.now(),
     ...overrides,
-  };
+    user: { id: '99', login: 'ann', displayName: 'Ann', ...overrides.user },
+  });
 }
 
 describe('Telegram delivery', () => {

@@ -8,7 +8,8 @@ import { memoryStores } from '../../../src/stores/store-set.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTwitch, startFakeTwitch } from '../../fakes/fake-twitch.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
-import { testConfig, waitFor } from '../../support/services.js';
+import { testConfig } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 import { BOT, GOOD_TOKEN, roomIdFor, viewerLine } from './harness.js';
 
 /** Joins are paced (the join throttle, tmi.js's own interval); a loaded CI machine needs room. */

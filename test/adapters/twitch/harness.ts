@@ -13,7 +13,7 @@ import {
 import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { FakeTwitch } from '../../fakes/fake-twitch.js';
-import { waitFor } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export { ManualClock } from '../../support/manual-clock.js';
 
@@ -101,7 +101,7 @@ export async function waitJoined(
   timeoutMs = 5_000,
 ): Promise<void> {
   const logins = channels.map((channel) => channel.replace(/^#/, '').toLowerCase());
-  await eventually(() => logins.every((login) => fake.joinedChannels().includes(login)), timeoutMs);
+  await waitFor(() => logins.every((login) => fake.joinedChannels().includes(login)), timeoutMs);
 }
 
 /** A viewer's PRIVMSG line in `channel`, threaded under nothing. */
@@ -115,10 +115,5 @@ export function roomIdFor(channel: string): string {
   return `7${channel.length}0${channel.charCodeAt(0)}`;
 }
 
-/** Resolves when `check()` holds (`waitFor`, with `false` and `null` also meaning not yet); rejects after `timeoutMs`. */
-export function eventually<T>(check: () => T | undefined | null | false, timeoutMs = 5_000): Promise<T> {
-  return waitFor(() => {
-    const value = check();
-    return value === null || value === false ? undefined : value;
-  }, timeoutMs);
-}
+/** The shared `waitFor` under the name the corpus test knows it by. */
+export { waitFor as eventually } from '../../support/wait-for.js';

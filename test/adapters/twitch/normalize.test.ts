@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MassGiftBundles } from '../../../adapters/twitch/gift-bundles.js';
 import { mentions, type NormalizeContext, normalizeTwitchEvent } from '../../../adapters/twitch/normalize.js';
 import { badgeNames, tagNumber, tagString } from '../../../adapters/twitch/tags.js';
+import { chatEvent } from '../../support/events.js';
 
 const context: NormalizeContext = {
   botLogin: 'chatgatebot',
@@ -182,9 +183,7 @@ describe('tag helpers', () => {
 
 describe('MassGiftBundles', () => {
   const event = (type: 'subgift' | 'submysterygift', channelId = 'c', giftCount?: number) =>
-    ({ type, channelId, meta: giftCount === undefined ? {} : { giftCount } }) as Parameters<
-      MassGiftBundles['admit']
-    >[0];
+    chatEvent({ platform: 'twitch', type, channelId, meta: giftCount === undefined ? {} : { giftCount } });
 
   it('holds back as many subgifts as the mystery gift announced, by origin or community gift id', () => {
     const bundles = new MassGiftBundles(60_000);

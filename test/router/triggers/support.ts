@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import type { TriggerKind, TriggerSettings } from '../../../src/config/schema.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { TriggerContext } from '../../../src/router/triggers/trigger.js';
+import { type ChatEventOverrides, chatEvent } from '../../support/events.js';
 
 /** The `triggers` section of the config, typed by hand (the schema's static type widens the kinds). */
 export interface TriggerDefaults {
@@ -31,22 +32,18 @@ export function contextFor(kind: TriggerKind): TriggerContext {
   return { botNames: BOT_NAMES, settings: defaultSettings(kind) };
 }
 
-/** A plain Twitch chat message by `alice`, with any field overridden. */
-export function makeEvent(overrides: Partial<ChatEvent> = {}): ChatEvent {
-  return {
+/** A plain Twitch chat message by `alice` (the shared `chatEvent`), with any field overridden. */
+export function makeEvent(overrides: ChatEventOverrides = {}): ChatEvent {
+  return chatEvent({
     id: 'twitch:m1',
     platform: 'twitch',
-    type: 'message',
     communityId: 'twitch:channel:1',
     channelId: 'somechannel',
     text: '',
-    user: { id: 'u1', login: 'alice', displayName: 'Alice', isBot: false, roles: [] },
-    isDirect: false,
-    mentionsBot: false,
-    meta: {},
     receivedAt: 0,
     ...overrides,
-  };
+    user: { login: 'alice', displayName: 'Alice', ...overrides.user },
+  });
 }
 
 /** A message event with `text`. */

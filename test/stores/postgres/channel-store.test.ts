@@ -3,12 +3,13 @@ import { MemoryChannelStore } from '../../../src/stores/channel-store.js';
 import { migrate } from '../../../src/stores/postgres/migrate.js';
 import { SqlChannelStore } from '../../../src/stores/postgres/sql-channel-store.js';
 import type { SqlClient } from '../../../src/stores/postgres/sql-client.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { sqlBackends } from './support.js';
 
 const backends = sqlBackends('chan');
 
 for (const backend of backends) {
-  describe.skipIf(!backend.enabled)(`ChannelStore on ${backend.name}`, () => {
+  describeNeeding(backend.needs, `ChannelStore on ${backend.name}`, () => {
     let client: SqlClient | undefined;
     beforeAll(async () => {
       client = await backend.open();

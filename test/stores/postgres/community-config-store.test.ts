@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type {
   CommunityConfigWrite,
   StoredCommunityConfig,
@@ -11,6 +11,7 @@ import {
 import { migrate } from '../../../src/stores/postgres/migrate.js';
 import type { SqlClient } from '../../../src/stores/postgres/sql-client.js';
 import { SqlCommunityConfigStore } from '../../../src/stores/postgres/sql-community-config-store.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { sqlBackends } from './support.js';
 
 const backends = sqlBackends('cfg');
@@ -36,7 +37,7 @@ const FULL: CommunityConfigWrite = {
 const shown = (value: unknown) => JSON.stringify(value);
 
 for (const backend of backends) {
-  describe.skipIf(!backend.enabled)(`SqlCommunityConfigStore on ${backend.name}`, () => {
+  describeNeeding(backend.needs, `SqlCommunityConfigStore on ${backend.name}`, () => {
     let client: SqlClient;
     let store: SqlCommunityConfigStore;
 

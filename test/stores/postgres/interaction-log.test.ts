@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../../src/stores/community-config-store.js';
 import type { Interaction } from '../../../src/stores/interaction-log.js';
 import { migrate } from '../../../src/stores/postgres/migrate.js';
@@ -7,6 +7,8 @@ import {
   SqlInteractionLog,
   type SqlInteractionLogOptions,
 } from '../../../src/stores/postgres/sql-interaction-log.js';
+import { describeNeeding } from '../../support/requirements.js';
+import { waitFor } from '../../support/wait-for.js';
 import { describeInteractionLogContract, interaction } from '../interaction-log.contract.js';
 import { sqlBackends } from './support.js';
 
@@ -81,7 +83,7 @@ function recording(client: SqlClient): SqlClient & { statements: string[] } {
 const backends = sqlBackends('log');
 
 for (const backend of backends) {
-  describe.skipIf(!backend.enabled)(`SqlInteractionLog on ${backend.name}`, () => {
+  describeNeeding(backend.needs, `SqlInteractionLog on ${backend.name}`, () => {
     let client: SqlClient;
     const open: SqlInteractionLog[] = [];
 
@@ -217,7 +219,7 @@ for (const backend of backends) {
       outage.down = true;
       await log.add(interaction(1));
       await log.add(interaction(2));
-      await sleep(100);
+      await waitFor(() => errors.length > 0, 5_000, 'the first failed flush');
       await log.update('ia-1', { status: 'done' });
       await expect(log.list({ limit: 10 })).rejects.toBeInstanceOf(StoreUnavailableError);
       expect(log.buffered).toBe(2);

@@ -14,8 +14,9 @@ import {
 import { openSqlClient, PgSqlClient, type SqlClient } from '../../../src/stores/postgres/sql-client.js';
 import { SqlCommunityConfigStore } from '../../../src/stores/postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from '../../../src/stores/postgres/sql-interaction-log.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { interaction } from '../interaction-log.contract.js';
-import { PG_URL, pgAnswers, sqlBackends } from './support.js';
+import { PG_URL, sqlBackends } from './support.js';
 
 const backends = sqlBackends('mig');
 
@@ -39,7 +40,7 @@ describe('migration files', () => {
 });
 
 for (const backend of backends) {
-  describe.skipIf(!backend.enabled)(`migrate on ${backend.name}`, () => {
+  describeNeeding(backend.needs, `migrate on ${backend.name}`, () => {
     let client: SqlClient;
 
     beforeAll(async () => {
@@ -89,7 +90,7 @@ for (const backend of backends) {
   });
 }
 
-describe.skipIf(!pgAnswers)('migrate on PostgreSQL, several instances at once', () => {
+describeNeeding(['postgres'], 'migrate on PostgreSQL, several instances at once', () => {
   const own = `chatgate_test_mig2_${process.pid}_${randomBytes(4).toString('hex')}`;
   const clients: SqlClient[] = [];
 

@@ -4,7 +4,8 @@ import {
   isReplyError,
   redisTarget,
 } from '../../../src/stores/redis/redis-connection.js';
-import { freePort, waitFor } from './support.js';
+import { waitFor } from '../../support/wait-for.js';
+import { freePort } from './support.js';
 
 describe('createRedisConnection', () => {
   it('names the server without credentials', () => {

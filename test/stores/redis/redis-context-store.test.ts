@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContextMessage } from '../../../src/stores/context-store.js';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { RedisContextStore } from '../../../src/stores/redis/redis-context-store.js';
+import { describeNeeding } from '../../support/requirements.js';
+import { waitFor } from '../../support/wait-for.js';
 import { describeContextStoreContract, turn, uniqueKey } from '../context-store.contract.js';
-import { deleteByPrefix, randomPrefix, redisAnswers, skipWithoutRedis, TEST_REDIS_URL } from './support.js';
+import { deleteByPrefix, randomPrefix, TEST_REDIS_URL } from './support.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (!(await redisAnswers(TEST_REDIS_URL))) {
-  skipWithoutRedis('RedisContextStore', `nothing answers at ${TEST_REDIS_URL}`);
-} else {
+describeNeeding(['redis'], 'RedisContextStore on Redis', () => {
   const connection = createRedisConnection({ url: TEST_REDIS_URL });
   const { client } = connection;
   // Every store of this run lives under its own prefix below `run`, deleted at the end.
@@ -50,7 +50,8 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
       try {
         for (let n = 1; n <= 4; n += 1) await store.append(key, turn(n));
         await client.ping('sync');
-        await sleep(50);
+        // MONITOR reports commands as the server runs them, a moment after their replies.
+        await waitFor(() => seen.some((args) => args[0] === 'ping' && args[1] === 'sync'), 5_000, 'MONITOR');
       } finally {
         monitor.disconnect();
       }
@@ -104,23 +105,23 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
 
     it('counts conversations until they expire, and prunes the index', async () => {
       const prefix = nextPrefix();
-      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 100, prefix });
+      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 500, prefix });
       await store.append(uniqueKey('a'), turn(1));
       await store.append(uniqueKey('b'), turn(1));
       expect(await store.size()).toBe(2);
-      await sleep(200);
-      expect(await store.size()).toBe(0);
+      await waitFor(async () => (await store.size()) === 0, 5_000, 'both conversations to expire');
       expect(await client.exists(`${prefix}ctx-index`)).toBe(0);
     });
 
     it('restarts the TTL on an append of no messages, and creates nothing for an unknown key', async () => {
       const prefix = nextPrefix();
-      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 300, prefix });
+      const store = new RedisContextStore({ client, maxTurns: 3, ttlMs: 1000, prefix });
       const key = uniqueKey('empty-append');
       await store.append(key, turn(1));
-      await sleep(200);
+      await sleep(400);
       await store.append(key, []);
-      expect(await client.pttl(store.redisKey(key))).toBeGreaterThan(200);
+      // Not restarted, at most 600 ms would be left; restarted, close to 1000.
+      expect(await client.pttl(store.redisKey(key))).toBeGreaterThan(600);
       await store.append(uniqueKey('never'), []);
       expect(await store.size()).toBe(1);
     });
@@ -146,4 +147,4 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
       expect(() => new RedisContextStore({ client, maxTurns: 1, ttlMs: 0 })).toThrow(RangeError);
     });
   });
-}
+});

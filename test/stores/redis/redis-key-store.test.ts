@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { RedisKeyStore } from '../../../src/stores/redis/redis-key-store.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { describeKeyStoreContract, uniqueKey } from '../key-store.contract.js';
-import { deleteByPrefix, randomPrefix, redisAnswers, skipWithoutRedis, TEST_REDIS_URL } from './support.js';
+import { deleteByPrefix, randomPrefix, TEST_REDIS_URL } from './support.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (!(await redisAnswers(TEST_REDIS_URL))) {
-  skipWithoutRedis('RedisKeyStore', `nothing answers at ${TEST_REDIS_URL}`);
-} else {
+describeNeeding(['redis'], 'RedisKeyStore on Redis', () => {
   const connection = createRedisConnection({ url: TEST_REDIS_URL });
   const { client } = connection;
   const run = randomPrefix('keys');
@@ -67,4 +66,4 @@ if (!(await redisAnswers(TEST_REDIS_URL))) {
       await expect(keys.increment(uniqueKey('nan'), Number.NaN)).rejects.toThrow(RangeError);
     });
   });
-}
+});

@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { connect, createServer } from 'node:net';
 import type { Redis } from 'ioredis';
-import { describe, it } from 'vitest';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
+import { waitFor } from '../../support/wait-for.js';
 
-/** The shared Redis of the test machine (CI starts it); `TEST_REDIS_URL` to point elsewhere. */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { TEST_REDIS_URL } from '../../support/requirements.js';
 
 /** True when a Redis answers at `url` within `timeoutMs`. */
 export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boolean> {
@@ -20,33 +17,29 @@ export async function redisAnswers(url: string, timeoutMs = 1500): Promise<boole
   }
 }
 
-/** A `describe.skip` that says why, for a suite that needs a Redis that is not there. */
-export function skipWithoutRedis(suite: string, why: string): void {
-  console.warn(`[${suite}] skipped: ${why}`);
-  describe.skip(`${suite} (skipped: ${why})`, () => {
-    it('needs Redis', () => {});
-  });
-}
-
 /** A key prefix no other run uses, e.g. `chatgate-test:ctx:3f2a...:`. */
 export const randomPrefix = (label: string): string => `chatgate-test:${label}:${randomUUID()}:`;
 
-/** Deletes every key under `prefix` (SCAN + UNLINK); returns how many it deleted. */
-export async function deleteByPrefix(client: Redis, prefix: string): Promise<number> {
+/**
+ * Every key under `prefix`, sorted: the whole SCAN, page by page (one page of a shared Redis holds
+ * only some of the matches).
+ */
+export async function keysByPrefix(client: Redis, prefix: string): Promise<string[]> {
   const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  const found: string[] = [];
   let cursor = '0';
-  let deleted = 0;
   do {
     const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
-    if (keys.length > 0) deleted += await client.unlink(...keys);
+    found.push(...keys);
   } while (cursor !== '0');
-  return deleted;
+  return [...new Set(found)].sort();
 }
 
-/** True when the `redis-server` binary can be run. */
-export function hasRedisServer(): boolean {
-  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+/** Deletes every key under `prefix` (SCAN + UNLINK); returns how many it deleted. */
+export async function deleteByPrefix(client: Redis, prefix: string): Promise<number> {
+  const keys = await keysByPrefix(client, prefix);
+  return keys.length > 0 ? client.unlink(...keys) : 0;
 }
 
 /** A loopback port nothing listens on right now. */
@@ -78,13 +71,15 @@ export async function startRedisServer(port: number, args: string[] = []): Promi
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 5000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`redis-server did not start on port ${port}`);
-    }
-    await sleep(20);
+  const accepting = async (): Promise<boolean> => {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    return accepts(port);
+  };
+  try {
+    await waitFor(accepting, 5000, `redis-server on port ${port}`);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`redis-server did not start on port ${port}`, { cause: error });
   }
   return {
     port,
@@ -106,13 +101,4 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-/** Resolves once `condition` holds (polled every 10 ms); throws after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
 }
