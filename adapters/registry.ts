@@ -1,7 +1,7 @@
 /**
  * The platforms chatgate knows: one descriptor per folder under `adapters/`. The only file outside
  * a platform's folder that names a platform. Config loading, env binding, adapter start, status,
- * metrics, HTTP routes and the reply outbox read this list. To add a platform, see README.md here.
+ * metrics, HTTP routes and the reply queues read this list. To add a platform, see README.md here.
  */
 import { discordPlatform } from './discord/index.js';
 import { telegramPlatform } from './telegram/index.js';

@@ -43,12 +43,12 @@ export async function createPlatforms(
 
 /**
  * Connects every adapter with a host that feeds the router, and (redis queue) starts sending the
- * replies that workers write to the outbox for its platform.
+ * replies that workers write to the reply queue for its platform.
  */
 export async function startPlatforms(platforms: Platforms, services: Services): Promise<void> {
   for (const adapter of platforms.adapters) {
     await adapter.start(hostFor(services, adapter));
-    await services.outbox?.consumeSends(adapter);
+    await services.replyQueue?.consumeSends(adapter);
     services.logger.info(
       { action: 'platform_start', platform: adapter.platform, status: adapter.state().status },
       'platform adapter started',

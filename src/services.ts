@@ -19,7 +19,7 @@ import { buildStores, type StoreSet, type StoreStatus } from './stores/store-set
 import { CallbackSender } from './worker/callback.js';
 import { ReplyDelivery } from './worker/delivery.js';
 import { InteractionLifecycle } from './worker/lifecycle.js';
-import { ReplyOutbox } from './worker/outbox.js';
+import { ReplyQueue } from './worker/reply-queue.js';
 import { createInteractionRunner } from './worker/worker.js';
 
 /** Everything the HTTP edge and the adapters use, wired together. */
@@ -53,11 +53,11 @@ export interface Services {
   /** Channels joined at run time (Twitch), rejoined after a restart. */
   channels: StoreSet['channels'];
   /**
-   * The outbox of the redis queue backend: workers write replies there; processes holding a
+   * The reply queue of the redis queue backend: workers write replies there; processes holding a
    * platform's adapter send them, edge processes (`api`, `all`) POST the callbacks. Absent with
    * the memory queue.
    */
-  outbox?: ReplyOutbox;
+  replyQueue?: ReplyQueue;
   /**
    * Stops taking work; running interactions get `graceMs` (default: no limit) to finish, then are
    * handed back (redis) or failed (memory); then the stores close.
@@ -157,19 +157,19 @@ export async function createServices(config: Config, options: ServiceOptions = {
           logger,
         })
       : new MemoryInteractionQueue(runner, queueOptions);
-  const outbox =
+  const replyQueue =
     config.queue.backend === 'redis'
-      ? new ReplyOutbox({
+      ? new ReplyQueue({
           redisUrl,
           replyMaxAgeMs: config.queue.replyMaxAgeMs,
           stalledIntervalMs: config.queue.stalledIntervalMs,
           logger,
         })
       : undefined;
-  if (outbox) {
-    delivery.useOutbox(outbox);
+  if (replyQueue) {
+    delivery.useReplyQueue(replyQueue);
     // Callbacks leave from the edge; a `worker` process talks to the model and Redis only.
-    if (config.role !== 'worker') await outbox.consumeCallbacks(callbacks);
+    if (config.role !== 'worker') await replyQueue.consumeCallbacks(callbacks);
   }
   metrics.observeQueue(queue);
   const platformStates = () => delivery.platformAdapters().map((adapter) => adapter.state());
@@ -206,14 +206,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
     platformStates,
     redis: stores.redis,
     channels: stores.channels,
-    outbox,
+    replyQueue,
     close: async (options = {}) => {
       const deadline = options.graceMs === undefined ? undefined : Date.now() + options.graceMs;
       await queue.close(options);
       await Promise.allSettled([...queueEnded]);
       // Callbacks still on their way get what is left of the grace, and at least 2 s.
       await delivery.drain(deadline === undefined ? 30_000 : Math.max(2000, deadline - Date.now()));
-      await outbox?.close();
+      await replyQueue?.close();
       await stores.close();
     },
   };

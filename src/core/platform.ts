@@ -1,7 +1,7 @@
 /**
  * A platform as a self-describing module. Each `adapters/<platform>/index.ts` exports one
  * `PlatformDescriptor`; `adapters/registry.ts` lists them; config loading, env binding, adapter
- * start, status, metrics, HTTP routes and the reply outbox read the list. Adding a platform is a
+ * start, status, metrics, HTTP routes and the reply queues read the list. Adding a platform is a
  * new folder and one line in the registry (see adapters/README.md).
  */
 

@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { CLOSE_MARGIN_MS, type InteractionJob } from '../queue/interaction-queue.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
 import type { CallbackBody, CallbackSender } from './callback.js';
-import type { ReplyOutbox } from './outbox.js';
+import type { ReplyQueue } from './reply-queue.js';
 
 /** The outcome to deliver: a reply, or why there is none. */
 export type DeliveryOutcome =
@@ -19,8 +19,8 @@ export type DeliveryOutcome =
  * for events that came over HTTP. Failures are logged, never thrown: the reply stays readable at
  * `GET /api/v1/ai/interaction/:id`.
  *
- * With an outbox (the `redis` queue backend) replies are written to Redis and sent from there by
- * the processes that hold the platform connection or send callbacks (see `ReplyOutbox`); when
+ * With a reply queue (the `redis` queue backend) replies are written to Redis and sent from there by
+ * the processes that hold the platform connection or send callbacks (see `ReplyQueue`); when
  * Redis refuses the write, this process sends what it can itself.
  *
  * Callbacks sent from here go out in the background (at most `CALLBACKS_IN_FLIGHT` at once, each
@@ -29,7 +29,7 @@ export type DeliveryOutcome =
  */
 export class ReplyDelivery {
   private readonly adapters = new Map<Platform, PlatformAdapter>();
-  private outbox: ReplyOutbox | undefined;
+  private replyQueue: ReplyQueue | undefined;
   private readonly pendingCallbacks = new PQueue({ concurrency: CALLBACKS_IN_FLIGHT });
   /** Fires when `drain`'s grace is over: callbacks still trying give up. */
   private readonly closing = new AbortController();
@@ -45,9 +45,9 @@ export class ReplyDelivery {
     this.adapters.set(adapter.platform, adapter);
   }
 
-  /** Delivers through `outbox` from now on (the redis queue backend). */
-  useOutbox(outbox: ReplyOutbox): void {
-    this.outbox = outbox;
+  /** Delivers through `reply queue` from now on (the redis queue backend). */
+  useReplyQueue(replyQueue: ReplyQueue): void {
+    this.replyQueue = replyQueue;
   }
 
   /** The registered adapters, for status. */
@@ -61,25 +61,25 @@ export class ReplyDelivery {
   }
 
   /**
-   * True when this interaction's reply was already handed to the outbox (a job run again after its
-   * worker died): the caller skips the work. Always false without an outbox, or when Redis fails.
+   * True when this interaction's reply was already handed to the reply queue (a job run again after its
+   * worker died): the caller skips the work. Always false without a reply queue, or when Redis fails.
    */
   async alreadyDelivered(job: InteractionJob): Promise<boolean> {
-    if (!this.outbox) return false;
+    if (!this.replyQueue) return false;
     const platform = job.fromAdapter === true ? job.event.platform : undefined;
-    return this.outbox.isPublished(job.interactionId, platform).catch(() => false);
+    return this.replyQueue.isPublished(job.interactionId, platform).catch(() => false);
   }
 
   /**
-   * Hands the outcome over: through the outbox, or from here (platform send awaited, callback
+   * Hands the outcome over: through the reply queue, or from here (platform send awaited, callback
    * queued in the background). Never throws.
    */
   async deliver(job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
-    if (this.outbox) {
-      const written = await this.publish(this.outbox, job, outcome).then(
+    if (this.replyQueue) {
+      const written = await this.publish(this.replyQueue, job, outcome).then(
         () => true,
         (error: unknown) => {
-          this.logFailure(job, 'outbox', error);
+          this.logFailure(job, 'reply_queue', error);
           return false;
         },
       );
@@ -100,19 +100,23 @@ export class ReplyDelivery {
     await settlesWithin(idle, CLOSE_MARGIN_MS);
   }
 
-  /** Writes the platform reply (for an event from an adapter) and the callback to the outbox. */
-  private async publish(outbox: ReplyOutbox, job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
+  /** Writes the platform reply (for an event from an adapter) and the callback to the reply queue. */
+  private async publish(
+    replyQueue: ReplyQueue,
+    job: InteractionJob,
+    outcome: DeliveryOutcome,
+  ): Promise<void> {
     // An event from an adapter is answered through that platform's connection.
     const onPlatform = job.fromAdapter === true;
     if (onPlatform && outcome.ok) {
-      await outbox.publishSend({
+      await replyQueue.publishSend({
         interactionId: job.interactionId,
         event: withoutRaw(job.event),
         text: outcome.reply.text,
       });
     }
     const url = job.callbackUrl ?? (onPlatform ? undefined : this.defaultCallbackUrl);
-    if (url) await outbox.publishCallback({ url, body: callbackBody(job, outcome) });
+    if (url) await replyQueue.publishCallback({ url, body: callbackBody(job, outcome) });
   }
 
   /** Sends from this process: through the local adapter, and (in the background) to the callback. */

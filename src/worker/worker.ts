@@ -45,7 +45,7 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       user: hashUserId(event.platform, event.user.id),
     });
     // A job run again after its worker died (or after a hand-back) whose reply already reached the
-    // outbox: it is on its way, so neither ask the model again nor send it twice.
+    // reply queue: it is on its way, so neither ask the model again nor send it twice.
     if (job.rerun && (await deps.delivery.alreadyDelivered(job))) {
       log.info({ action: 'interaction', result: 'already_delivered' }, 'interaction already delivered');
       return;

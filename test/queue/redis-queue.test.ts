@@ -385,7 +385,7 @@ describeNeeding(['redis'], SUITE, () => {
     const jobId = jobIdForEvent(sent.event.id);
     await expect.poll(() => second.queue.getJobState(jobId), { timeout: 5000 }).toBe('completed');
     expect(runs).toBe(2);
-    // The second run knows it is one: the runner then checks the outbox before asking the model.
+    // The second run knows it is one: the runner then checks the reply queue before asking the model.
     expect(reruns).toEqual([false, true]);
     expect(finished).toBe(1);
     expect(errors).toEqual([]);

@@ -56,7 +56,7 @@ describeNeeding(['redis-server', 'postgres'], 'a worker killed with SIGKILL mid-
     expect(distinct.size).toBe(EVENTS);
     expect(new Set([...distinct.values()].map((callback) => callback.body.event_id)).size).toBe(EVENTS);
     expect([...distinct.values()].every((callback) => callback.body.success)).toBe(true);
-    // A job that ran again after the kill found its reply already in the outbox and skipped it:
+    // A job that ran again after the kill found its reply already in the reply queue and skipped it:
     // no callback came twice. (The last hop is at least once, so callbacks carry an
     // Idempotency-Key; the api process sending them was not killed here.)
     const repeats = backends.receiver.received.length - distinct.size;

@@ -18,8 +18,8 @@ export interface CallbackPost {
   body: CallbackBody;
 }
 
-/** Options of the outbox. Durations are ms. */
-export interface OutboxOptions {
+/** Options of the reply queue. Durations are ms. */
+export interface ReplyQueueOptions {
   /** `REDIS_URL`. */
   redisUrl: string;
   /** BullMQ key prefix (default `chatgate`); tests use a random one. */
@@ -43,7 +43,7 @@ const KEEP_SENT = { age: 600, count: 10_000 };
 const KEEP_REFUSED = { age: 7 * 24 * 3600, count: 1000 };
 
 /**
- * The outbox of the `redis` queue backend: a finished interaction's reply is written to Redis
+ * The reply queues of the `redis` queue backend (one BullMQ queue per target): a finished interaction's reply is written to Redis
  * (BullMQ) in the same job that made it, and sent from there by the processes that can send it.
  * - `replies-<platform>` (each platform adapter's), consumed by every process holding that
  *   platform's adapter: a `worker` process that holds no connection hands its replies over this
@@ -55,13 +55,13 @@ const KEEP_REFUSED = { age: 7 * 24 * 3600, count: 1000 };
  * (`isPublished` lets it skip the model call as well). The last hop is at least once: a sender
  * that dies mid-send is replaced, and callbacks carry an `Idempotency-Key`.
  */
-export class ReplyOutbox {
+export class ReplyQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly logger: Logger;
 
-  constructor(private readonly options: OutboxOptions) {
-    this.logger = (options.logger ?? createLogger('warn')).child({ component: 'outbox' });
+  constructor(private readonly options: ReplyQueueOptions) {
+    this.logger = (options.logger ?? createLogger('warn')).child({ component: 'reply-queue' });
   }
 
   /**
@@ -127,19 +127,19 @@ export class ReplyOutbox {
     run: (job: Job<T>) => Promise<void>,
   ): Promise<void> {
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
-    const worker = new Worker<T>(outboxQueueName(target), run, {
+    const worker = new Worker<T>(replyQueueName(target), run, {
       prefix: this.options.prefix ?? 'chatgate',
       connection: {
         url: this.options.redisUrl,
         maxRetriesPerRequest: null,
-        connectionName: `chatgate-outbox-${target}`,
+        connectionName: `chatgate-replies-${target}`,
       },
       // Sends wait on the adapters' own rate limiters; several in flight keep channels independent.
       concurrency,
       stalledInterval,
       lockDuration: stalledInterval,
     });
-    worker.on('error', (error) => this.logger.error({ err: error, target }, 'outbox worker error'));
+    worker.on('error', (error) => this.logger.error({ err: error, target }, 'reply queue worker error'));
     this.workers.push(worker as Worker);
     await worker.waitUntilReady();
   }
@@ -149,7 +149,7 @@ export class ReplyOutbox {
     if (ageMs > this.options.replyMaxAgeMs) {
       this.logger.info(
         { interaction: send.interactionId, age_ms: ageMs },
-        'stale reply dropped from the outbox',
+        'stale reply dropped from the reply queue',
       );
       return;
     }
@@ -166,23 +166,23 @@ export class ReplyOutbox {
   private queueFor(target: string): Queue {
     let queue = this.queues.get(target);
     if (!queue) {
-      queue = new Queue(outboxQueueName(target), {
+      queue = new Queue(replyQueueName(target), {
         prefix: this.options.prefix ?? 'chatgate',
         connection: {
           url: this.options.redisUrl,
           maxRetriesPerRequest: null,
           enableOfflineQueue: false,
-          connectionName: 'chatgate-outbox',
+          connectionName: 'chatgate-replies',
         },
       });
-      queue.on('error', (error) => this.logger.error({ err: error, target }, 'outbox queue error'));
+      queue.on('error', (error) => this.logger.error({ err: error, target }, 'reply queue error'));
       this.queues.set(target, queue);
     }
     return queue;
   }
 }
 
-/** The BullMQ queue of one outbox target: a platform, or `callbacks`. */
-export function outboxQueueName(target: string): string {
+/** The BullMQ queue of one reply queue target: a platform, or `callbacks`. */
+export function replyQueueName(target: string): string {
   return `replies-${target}`;
 }

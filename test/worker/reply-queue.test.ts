@@ -1,5 +1,5 @@
 /**
- * The outbox of the redis queue backend (real Redis, a key prefix of its own): a reply written twice
+ * The reply queue of the redis queue backend (real Redis, a key prefix of its own): a reply written twice
  * is sent once; a re-run finds it written; platform replies go to the process holding the adapter,
  * stale ones are dropped; callbacks are POSTed with their Idempotency-Key.
  */
@@ -13,7 +13,7 @@ import type { InteractionJob } from '../../src/queue/interaction-queue.js';
 import type { InteractionReply } from '../../src/stores/interaction-log.js';
 import { CallbackSender } from '../../src/worker/callback.js';
 import { ReplyDelivery } from '../../src/worker/delivery.js';
-import { outboxQueueName, ReplyOutbox } from '../../src/worker/outbox.js';
+import { ReplyQueue, replyQueueName } from '../../src/worker/reply-queue.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
 import { TEST_REDIS_URL } from '../stores/redis/support.js';
 import { type CallbackReceiver, startCallbackReceiver } from '../support/callback-receiver.js';
@@ -22,7 +22,7 @@ import { describeNeeding } from '../support/requirements.js';
 import { testConfig, testServices } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
 
-const PREFIX = `chatgate-test-outbox-${randomUUID()}`;
+const PREFIX = `chatgate-test-replies-${randomUUID()}`;
 const reply: InteractionReply = {
   text: 'hello back',
   mode: 'remote',
@@ -44,11 +44,11 @@ function twitchJob(overrides: Partial<InteractionJob> = {}): InteractionJob {
   };
 }
 
-describeNeeding(['redis'], 'ReplyOutbox on Redis', () => {
+describeNeeding(['redis'], 'ReplyQueue on Redis', () => {
   let receiver: CallbackReceiver;
-  const opened: ReplyOutbox[] = [];
-  const outbox = (replyMaxAgeMs = 60_000) => {
-    const made = new ReplyOutbox({
+  const opened: ReplyQueue[] = [];
+  const replyQueue = (replyMaxAgeMs = 60_000) => {
+    const made = new ReplyQueue({
       redisUrl: TEST_REDIS_URL,
       prefix: PREFIX,
       replyMaxAgeMs,
@@ -69,7 +69,7 @@ describeNeeding(['redis'], 'ReplyOutbox on Redis', () => {
   afterAll(async () => {
     await receiver.close();
     for (const target of ['twitch', 'callbacks']) {
-      const queue = new Queue(outboxQueueName(target), {
+      const queue = new Queue(replyQueueName(target), {
         prefix: PREFIX,
         connection: { url: TEST_REDIS_URL },
       });
@@ -94,11 +94,11 @@ describeNeeding(['redis'], 'ReplyOutbox on Redis', () => {
   }
 
   it('sends a platform reply written twice (a job run again) once, through the adapter holder', async () => {
-    const writer = outbox();
-    const holder = outbox();
+    const writer = replyQueue();
+    const holder = replyQueue();
     const adapter = recordingAdapter();
     const delivery = new ReplyDelivery(sender, createLogger('silent'));
-    delivery.useOutbox(writer);
+    delivery.useReplyQueue(writer);
     const job = twitchJob();
 
     expect(await delivery.alreadyDelivered(job)).toBe(false);
@@ -118,7 +118,7 @@ describeNeeding(['redis'], 'ReplyOutbox on Redis', () => {
   });
 
   it('drops a platform reply whose event has grown stale while it waited', async () => {
-    const writer = outbox(1000);
+    const writer = replyQueue(1000);
     const adapter = recordingAdapter();
     const old = twitchJob();
     old.event = { ...old.event, receivedAt: Date.now() - 5000 };
@@ -140,10 +140,10 @@ describeNeeding(['redis'], 'ReplyOutbox on Redis', () => {
   });
 
   it('POSTs callbacks from an edge process with their Idempotency-Key, failures included', async () => {
-    const writer = outbox();
-    const edge = outbox();
+    const writer = replyQueue();
+    const edge = replyQueue();
     const delivery = new ReplyDelivery(sender, createLogger('silent'));
-    delivery.useOutbox(writer);
+    delivery.useReplyQueue(writer);
     const event = chatEvent();
     const done: InteractionJob = {
       interactionId: `int-${randomUUID()}`,
@@ -176,7 +176,7 @@ describe('the runner with a job run again', () => {
       const first = twitchJob({ fromAdapter: false });
       await runner({ ...first, rerun: true }, new AbortController().signal);
       expect(complete).not.toHaveBeenCalled();
-      // A first run never asks the outbox (no round trip on the common path).
+      // A first run never asks the reply queue (no round trip on the common path).
       written.mockClear();
       await runner(twitchJob({ fromAdapter: false }), new AbortController().signal);
       expect(written).not.toHaveBeenCalled();
