@@ -22,7 +22,7 @@ import type { SharedBreakerLimits, SharedBreakerStore, SharedBreakerView } from 
 export interface ResilienceSettings {
   /** One attempt, ms. */
   requestTimeoutMs: number;
-  breaker: { failureThreshold: number; timeoutMs: number; successThreshold: number };
+  breaker: { failureThreshold: number; halfOpenAfterMs: number; successThreshold: number };
   /** `maxAttempts` counts the first attempt; delays in ms. */
   retry: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number };
 }
@@ -73,7 +73,7 @@ interface CallState {
  * retry (exponential backoff with decorrelated jitter, at least the upstream's Retry-After,
  *   retryable ProviderErrors only)
  *   → circuit breaker (CLOSED → OPEN after `failureThreshold` consecutive failed attempts →
- *     HALF_OPEN after `timeoutMs` → CLOSED after `successThreshold` successful trial calls)
+ *     HALF_OPEN after `halfOpenAfterMs` → CLOSED after `successThreshold` successful trial calls)
  *     → timeout per attempt (aborts the call's signal): `requestTimeoutMs`, or the caller's own
  *       (a stream's first-byte timeout).
  * The breaker sits inside the retry so that every attempt counts, and an opening breaker stops the
@@ -275,14 +275,14 @@ export class ResilientEndpoint {
   }
 
   private limits(timeoutMs: number): SharedBreakerLimits {
-    const { failureThreshold, timeoutMs: openForMs } = this.settings.breaker;
-    return { failureThreshold, openForMs, trialForMs: timeoutMs + TRIAL_MARGIN_MS };
+    const { failureThreshold, halfOpenAfterMs } = this.settings.breaker;
+    return { failureThreshold, halfOpenAfterMs, trialForMs: timeoutMs + TRIAL_MARGIN_MS };
   }
 
   /** cockatiel's state, but `half_open` once the cool-down is over (cockatiel moves on the next call). */
   private localState(): BreakerState {
     const state = STATE_NAMES[this.breaker.state];
-    const cooled = Date.now() - this.openedAt >= this.settings.breaker.timeoutMs;
+    const cooled = Date.now() - this.openedAt >= this.settings.breaker.halfOpenAfterMs;
     return state === 'open' && cooled ? 'half_open' : state;
   }
 
@@ -307,7 +307,8 @@ export class ResilientEndpoint {
     this.wake = undefined;
     const now = Date.now();
     const ends: number[] = [];
-    if (this.breaker.state === CircuitState.Open) ends.push(this.openedAt + this.settings.breaker.timeoutMs);
+    if (this.breaker.state === CircuitState.Open)
+      ends.push(this.openedAt + this.settings.breaker.halfOpenAfterMs);
     if (this.seen?.state === 'open') ends.push(this.seen.until);
     const next = Math.min(...ends.filter((end) => end > now));
     if (!Number.isFinite(next)) return;
@@ -337,7 +338,7 @@ export class ResilientEndpoint {
     this.counts.successes = this.counts.failures = this.counts.rejected = 0;
     const breaker = circuitBreaker(endpointFailure, {
       breaker: new ConsecutiveBreaker(settings.failureThreshold),
-      halfOpenAfter: settings.timeoutMs,
+      halfOpenAfter: settings.halfOpenAfterMs,
       halfOpenSampling: { calls: settings.successThreshold, threshold: 0 },
     });
     breaker.onStateChange((state) => {
@@ -367,8 +368,8 @@ export class ResilientEndpoint {
     const limits = this.limits(this.settings.requestTimeoutMs);
     const done = await this.sharedOp((store, id) => store.open(id, limits).then(() => true));
     if (done) {
-      const { failureThreshold, openForMs } = limits;
-      this.see({ state: 'open', trial: false, remainingMs: openForMs, failures: failureThreshold });
+      const { failureThreshold, halfOpenAfterMs } = limits;
+      this.see({ state: 'open', trial: false, remainingMs: halfOpenAfterMs, failures: failureThreshold });
     }
   }
 }

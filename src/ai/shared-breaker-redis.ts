@@ -51,7 +51,7 @@ if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[2]) then return {2, 0, failu
 return {2, math.max(redis.call('PTTL', KEYS[3]), 0), failures, 0}
 `);
 
-/** ARGV: failureThreshold, openForMs, failureTtlMs. */
+/** ARGV: failureThreshold, halfOpenAfterMs, failureTtlMs. */
 const RECORD_FAILURE = script(`
 local failures = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
@@ -67,7 +67,7 @@ redis.call('DEL', KEYS[2], KEYS[3])
 return 1
 `);
 
-/** ARGV: failureThreshold, openForMs, failureTtlMs. */
+/** ARGV: failureThreshold, halfOpenAfterMs, failureTtlMs. */
 const OPEN = script(`
 redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2])
 local failures = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -160,8 +160,8 @@ export class RedisSharedBreakerStore implements SharedBreakerStore {
   }
 
   private openArgs(limits: SharedBreakerLimits): number[] {
-    const openForMs = Math.max(1, Math.ceil(limits.openForMs));
-    return [limits.failureThreshold, openForMs, Math.max(this.failureTtlMs, 2 * openForMs)];
+    const halfOpenAfterMs = Math.max(1, Math.ceil(limits.halfOpenAfterMs));
+    return [limits.failureThreshold, halfOpenAfterMs, Math.max(this.failureTtlMs, 2 * halfOpenAfterMs)];
   }
 
   /** Runs a script by its SHA1, sending its source only when Redis answers NOSCRIPT. */

@@ -7,7 +7,7 @@
  * The shared breaker's states, per endpoint id:
  * - closed: calls go through; each endpoint failure adds one to `failures`, a success clears it.
  * - open: `failures` reached `failureThreshold` (or an instance's own breaker opened); every call
- *   anywhere is refused, without calling the endpoint, for `openForMs`.
+ *   anywhere is refused, without calling the endpoint, for `halfOpenAfterMs`.
  * - half_open: the cool-down is over but `failures` is still at the threshold; the next call
  *   anywhere is the trial (one at a time, across instances): its success closes the breaker, its
  *   failure reopens it at once.
@@ -18,7 +18,7 @@ export interface SharedBreakerLimits {
   /** Consecutive endpoint failures, across instances, that open the breaker. */
   failureThreshold: number;
   /** How long the breaker stays open before a trial call is let through (the half-open delay). */
-  openForMs: number;
+  halfOpenAfterMs: number;
   /** How long a trial call may hold the trial before another instance may take it over. */
   trialForMs: number;
 }
@@ -60,7 +60,7 @@ export interface SharedBreakerStore {
   /** Clears the failure count and ends a trial (closing a half-open breaker); no effect while open. */
   recordSuccess(id: string): Promise<void>;
   /**
-   * Opens the breaker for `limits.openForMs` unless it is open already (a local breaker opened on
+   * Opens the breaker for `limits.halfOpenAfterMs` unless it is open already (a local breaker opened on
    * its own), with the failure count raised to the threshold so that the trial after it decides.
    */
   open(id: string, limits: SharedBreakerLimits): Promise<void>;

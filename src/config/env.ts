@@ -31,7 +31,7 @@ const CORE_BINDINGS: readonly EnvBinding[] = [
   ['STREAM_TIMEOUT_MS', 'ai.streamTimeoutMs', integer],
   ['RATE_LIMIT_PER_MINUTE', 'openaiApi.rateLimitPerMinute', integer],
   ['CIRCUIT_BREAKER_FAILURE_THRESHOLD', 'ai.breaker.failureThreshold', integer],
-  ['CIRCUIT_BREAKER_TIMEOUT_MS', 'ai.breaker.timeoutMs', integer],
+  ['CIRCUIT_BREAKER_TIMEOUT_MS', 'ai.breaker.halfOpenAfterMs', integer],
   ['CIRCUIT_BREAKER_SUCCESS_THRESHOLD', 'ai.breaker.successThreshold', integer],
   ['RETRY_MAX_ATTEMPTS', 'ai.retry.maxAttempts', integer],
   ['RETRY_MAX_DELAY_MS', 'ai.retry.maxDelayMs', integer],

@@ -109,8 +109,8 @@ export const ConfigSchema = Type.Object({
     streamTimeoutMs: Ms({ minimum: 1000 }),
     breaker: Type.Object({
       failureThreshold: Type.Integer({ minimum: 1 }),
-      /** How long an open breaker waits before letting a trial call through (half-open), ms. */
-      timeoutMs: Ms({ minimum: 1 }),
+      /** How long an open breaker refuses calls before letting a trial call through (half-open), ms. */
+      halfOpenAfterMs: Ms({ minimum: 1 }),
       successThreshold: Type.Integer({ minimum: 1 }),
     }),
     retry: Type.Object({

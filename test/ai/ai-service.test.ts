@@ -20,7 +20,7 @@ const community: AiRequest['community'] = {
 /** Two attempts per call; the breaker opens after four failed attempts and stays open for the test. */
 const resilience: ResilienceSettings = {
   requestTimeoutMs: 2000,
-  breaker: { failureThreshold: 4, timeoutMs: 60_000, successThreshold: 1 },
+  breaker: { failureThreshold: 4, halfOpenAfterMs: 60_000, successThreshold: 1 },
   retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
 };
 

@@ -21,7 +21,7 @@ function settings(
 ): ResilienceSettings {
   return {
     requestTimeoutMs: overrides.requestTimeoutMs ?? 2000,
-    breaker: { failureThreshold: 3, timeoutMs: 200, successThreshold: 1, ...overrides.breaker },
+    breaker: { failureThreshold: 3, halfOpenAfterMs: 200, successThreshold: 1, ...overrides.breaker },
     retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 20, ...overrides.retry },
   };
 }
@@ -148,7 +148,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
 
   it('half-opens after timeoutMs, lets trial calls through and closes after successThreshold successes', async () => {
     const { endpoint, states } = guard(
-      settings({ breaker: { failureThreshold: 2, timeoutMs: 200, successThreshold: 2 } }),
+      settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 200, successThreshold: 2 } }),
     );
     await openBreaker(endpoint, 2);
     expect((await failure(ask(endpoint))).code).toBe('breaker_open');
@@ -173,7 +173,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
 
   it('reopens when a trial call fails, and refuses again until the next cool-down', async () => {
     const { endpoint, states } = guard(
-      settings({ breaker: { failureThreshold: 2, timeoutMs: 200, successThreshold: 2 } }),
+      settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 200, successThreshold: 2 } }),
     );
     await openBreaker(endpoint, 2);
     pass(260);
@@ -325,7 +325,9 @@ describe('ResilientEndpoint: timeout and cancel', () => {
 
 describe('ResilientEndpoint: reset and counts', () => {
   it('reset() closes an open breaker and zeroes the counts', async () => {
-    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 60_000 } }));
+    const { endpoint, states } = guard(
+      settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } }),
+    );
     await openBreaker(endpoint, 2);
     expect((await failure(ask(endpoint))).code).toBe('breaker_open');
     expect(endpoint.counts).toEqual({ successes: 0, failures: 2, rejected: 1 });
@@ -341,7 +343,7 @@ describe('ResilientEndpoint: reset and counts', () => {
   });
 
   it('counts successes, failures and refusals as they happen', async () => {
-    const { endpoint } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 60_000 } }));
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } }));
     expect(endpoint.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
     await ask(endpoint);
     await ask(endpoint);
@@ -364,7 +366,7 @@ describe('ResilientEndpoint: state reporting', () => {
   useBreakerClock();
 
   it('reports half_open once the cool-down is over, before the next call', async () => {
-    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2, timeoutMs: 150 } }));
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 150 } }));
     await openBreaker(endpoint, 2);
     pass(60);
     expect(endpoint.state).toBe('open');
@@ -381,7 +383,7 @@ describe('ResilientEndpoint: state reporting', () => {
   });
 
   it('tells onStateChange about half-open without a call (the metrics gauge follows)', async () => {
-    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 1, timeoutMs: 100 } }));
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 1, halfOpenAfterMs: 100 } }));
     await openBreaker(endpoint, 1);
     pass(100); // the cool-down is over; the guard's own wake-up timer (real) tells it
     await vi.waitFor(() => expect(states).toEqual(['open', 'half_open']), { timeout: 5000, interval: 10 });
@@ -389,7 +391,7 @@ describe('ResilientEndpoint: state reporting', () => {
   });
 
   it('stays open for the whole cool-down after a failed trial', async () => {
-    const { endpoint } = guard(settings({ breaker: { failureThreshold: 1, timeoutMs: 150 } }));
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 1, halfOpenAfterMs: 150 } }));
     await openBreaker(endpoint, 1);
     pass(180);
     expect(endpoint.state).toBe('half_open');

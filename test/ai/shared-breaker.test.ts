@@ -27,7 +27,7 @@ import { waitFor } from '../support/wait-for.js';
  */
 const resilience: ResilienceSettings = {
   requestTimeoutMs: 2000,
-  breaker: { failureThreshold: 3, timeoutMs: 30_000, successThreshold: 1 },
+  breaker: { failureThreshold: 3, halfOpenAfterMs: 30_000, successThreshold: 1 },
   retry: { maxAttempts: 1, initialDelayMs: 1, maxDelayMs: 5 },
 };
 
@@ -114,7 +114,7 @@ describeNeeding(['redis'], 'shared breaker', () => {
    * keys expire (their PX is the delay, checked in the keys test below).
    */
   async function endCoolDown(): Promise<void> {
-    vi.setSystemTime(Date.now() + resilience.breaker.timeoutMs + 1);
+    vi.setSystemTime(Date.now() + resilience.breaker.halfOpenAfterMs + 1);
     const open = (await keys()).filter((key) => key.endsWith(':open'));
     if (open.length > 0) await admin.client.del(...open);
   }
@@ -294,7 +294,7 @@ describeNeeding(['redis'], 'shared breaker', () => {
       }
       const open = found.filter((key) => key.endsWith(':open'));
       expect(open).toHaveLength(1);
-      expect(await admin.client.pttl(open[0]!)).toBeLessThanOrEqual(resilience.breaker.timeoutMs);
+      expect(await admin.client.pttl(open[0]!)).toBeLessThanOrEqual(resilience.breaker.halfOpenAfterMs);
     });
   });
 

@@ -50,7 +50,7 @@ describe('loadConfig: committed defaults', () => {
   });
 
   it('has the documented breaker and retry defaults', () => {
-    expect(config.ai.breaker).toEqual({ failureThreshold: 5, timeoutMs: 60000, successThreshold: 3 });
+    expect(config.ai.breaker).toEqual({ failureThreshold: 5, halfOpenAfterMs: 60000, successThreshold: 3 });
     expect(config.ai.retry.maxAttempts).toBe(3);
     expect(config.ai.retry.maxDelayMs).toBe(5000);
   });
@@ -93,7 +93,7 @@ describe('loadConfig: environment variables', () => {
     ['MAX_QUEUE_SIZE', '50', 'queue.maxSize', 50],
     ['REQUEST_TIMEOUT_MS', '2500', 'ai.requestTimeoutMs', 2500],
     ['CIRCUIT_BREAKER_FAILURE_THRESHOLD', '7', 'ai.breaker.failureThreshold', 7],
-    ['CIRCUIT_BREAKER_TIMEOUT_MS', '1500', 'ai.breaker.timeoutMs', 1500],
+    ['CIRCUIT_BREAKER_TIMEOUT_MS', '1500', 'ai.breaker.halfOpenAfterMs', 1500],
     ['CIRCUIT_BREAKER_SUCCESS_THRESHOLD', '2', 'ai.breaker.successThreshold', 2],
     ['RETRY_MAX_ATTEMPTS', '5', 'ai.retry.maxAttempts', 5],
     ['RETRY_MAX_DELAY_MS', '9000', 'ai.retry.maxDelayMs', 9000],
@@ -125,7 +125,7 @@ describe('loadConfig: environment variables', () => {
 
   it('changes only the bound key of a nested object', () => {
     const config = loadConfig({ env: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '9' } });
-    expect(config.ai.breaker).toEqual({ failureThreshold: 9, timeoutMs: 60000, successThreshold: 3 });
+    expect(config.ai.breaker).toEqual({ failureThreshold: 9, halfOpenAfterMs: 60000, successThreshold: 3 });
   });
 
   it('skips empty variables', () => {
@@ -176,7 +176,7 @@ describe('loadConfig: CHATGATE_CONFIG file', () => {
     expect(config.server.host).toBe('0.0.0.0');
     expect(config.ai.mode).toBe('local');
     expect(config.ai.model).toBe('file-model');
-    expect(config.ai.breaker).toEqual({ failureThreshold: 2, timeoutMs: 60000, successThreshold: 3 });
+    expect(config.ai.breaker).toEqual({ failureThreshold: 2, halfOpenAfterMs: 60000, successThreshold: 3 });
     expect(Object.keys(config.personalities)).toEqual(expect.arrayContaining(['friendly', 'pirate']));
   });
 

@@ -12,7 +12,7 @@ describe('status, admin, auth, health and metrics', () => {
 
   async function start(auth: { apiKeys?: string[]; adminKey?: string } = {}) {
     await h.start({
-      ai: { breaker: { failureThreshold: 2, timeoutMs: 60_000, successThreshold: 1 } },
+      ai: { breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000, successThreshold: 1 } },
       auth: { apiKeys: auth.apiKeys ?? [], adminKey: auth.adminKey },
     });
   }
