@@ -48,7 +48,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     platformDefaults(platforms),
   );
   if (env.CHATGATE_CONFIG) {
-    merged = deepMerge(merged, readYamlFile(env.CHATGATE_CONFIG, 'CHATGATE_CONFIG', issues));
+    merged = deepMerge(merged, withRenamedKeys(readYamlFile(env.CHATGATE_CONFIG, 'CHATGATE_CONFIG', issues)));
   }
   const fromEnv = readEnv(env, (path) => readFileSync(path, 'utf8'), bindings);
   issues.push(...fromEnv.issues);
@@ -84,6 +84,23 @@ function readYamlFile(path: string, label: string, issues: ConfigIssue[]): Recor
     issues.push({ key: label, message: `cannot read ${path}: ${(error as Error).message}` });
     return {};
   }
+}
+
+/** Keys that were renamed: a config file written with the old name keeps working. */
+const RENAMED_KEYS: ReadonlyArray<readonly [section: string[], old: string, current: string]> = [
+  [['ai', 'breaker'], 'timeoutMs', 'halfOpenAfterMs'],
+];
+
+/** `file` with its renamed keys under their current names (the current name wins when both are set). */
+function withRenamedKeys(file: Record<string, unknown>): Record<string, unknown> {
+  for (const [path, old, current] of RENAMED_KEYS) {
+    let section: unknown = file;
+    for (const key of path) section = isPlainObject(section) ? section[key] : undefined;
+    if (!isPlainObject(section) || !(old in section)) continue;
+    section[current] ??= section[old];
+    delete section[old];
+  }
+  return file;
 }
 
 /**

@@ -190,6 +190,11 @@ describe('loadConfig: CHATGATE_CONFIG file', () => {
     expect(config.ai.personality).toBe('pirate');
   });
 
+  it('still reads a key under its old name (ai.breaker.timeoutMs is now halfOpenAfterMs)', () => {
+    const old = tempFile(['ai:', '  breaker:', '    timeoutMs: 4500', ''].join('\n'));
+    expect(loadConfig({ env: { CHATGATE_CONFIG: old } }).ai.breaker.halfOpenAfterMs).toBe(4500);
+  });
+
   it('reports a missing file as an issue, not a crash', () => {
     const missing = join(tempDir, 'does-not-exist.yaml');
     const error = configError({ CHATGATE_CONFIG: missing });
