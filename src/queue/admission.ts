@@ -1,5 +1,4 @@
 import { QueueFullError, ShuttingDownError } from '../core/errors.js';
-import { estimateRetryAfterSeconds } from './interaction-queue.js';
 
 /**
  * The bookkeeping both queue backends admit jobs with: the backlog (jobs accepted and not started;
@@ -48,4 +47,13 @@ export class Admission {
   retryAfterSeconds(): number {
     return estimateRetryAfterSeconds(this.backlog, this.averageJobMs, this.concurrency);
   }
+}
+
+/**
+ * Seconds until a slot is likely free (1–60): `backlog` jobs of `averageJobMs` each, spread over
+ * `concurrency` slots. The `Retry-After` of a full queue.
+ */
+function estimateRetryAfterSeconds(backlog: number, averageJobMs: number, concurrency: number): number {
+  const estimate = (backlog * averageJobMs) / concurrency / 1000;
+  return Math.min(60, Math.max(1, Math.ceil(estimate)));
 }

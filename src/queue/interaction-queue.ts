@@ -137,25 +137,3 @@ export function jobConversation(job: InteractionJob): string {
  * the shutdown.
  */
 export const CLOSE_MARGIN_MS = 1000;
-
-/**
- * Seconds until a slot is likely free (1–60): `backlog` jobs of `averageJobMs` each, spread over
- * `concurrency` slots. The `Retry-After` of a full queue.
- */
-export function estimateRetryAfterSeconds(
-  backlog: number,
-  averageJobMs: number,
-  concurrency: number,
-): number {
-  const estimate = (backlog * averageJobMs) / concurrency / 1000;
-  return Math.min(60, Math.max(1, Math.ceil(estimate)));
-}
-
-/** Longest `QueueFailure.reason` kept, in characters. */
-const MAX_REASON_CHARS = 500;
-
-/** The failure reason of an error: its message, cut to 500 characters. */
-export function failureReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.length > MAX_REASON_CHARS ? `${message.slice(0, MAX_REASON_CHARS - 1)}…` : message;
-}

@@ -1,20 +1,20 @@
 import PQueue from 'p-queue';
 import { settlesWithin } from '../core/settles-within.js';
-import { Admission } from './admission.js';
 import {
   CLOSE_MARGIN_MS,
   type CloseOptions,
-  failureReason,
   type InteractionJob,
   type InteractionQueue,
   type JobRunner,
   jobConversation,
+  type QueueEndedFailure,
   type QueueFailure,
   type QueueFailureListener,
   type QueueFailures,
   type RunEnd,
 } from './interaction-queue.js';
 import { type LimitedRun, RunCut, startLimitedRun } from './limited-run.js';
+import { failureReason, QueueBase } from './queue-base.js';
 
 export interface MemoryQueueOptions {
   /** Jobs running at once (`MAX_CONCURRENT_REQUESTS`). */
@@ -41,11 +41,10 @@ export interface MemoryQueueOptions {
  * Nothing survives the process: `close({ graceMs })` fails what it cannot finish in time (reason
  * `shutdown`, through `onFailed`) rather than dropping it silently.
  */
-export class MemoryInteractionQueue implements InteractionQueue {
+export class MemoryInteractionQueue extends QueueBase implements InteractionQueue {
   private readonly pool: PQueue;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly active = new Set<LimitedRun<RunEnd>>();
-  private readonly admission: Admission;
   /** The grace period is over: running jobs were aborted, jobs that start now are failed. */
   private expired = false;
   private drained: Promise<void> | undefined;
@@ -56,20 +55,12 @@ export class MemoryInteractionQueue implements InteractionQueue {
     private readonly runner: JobRunner,
     private readonly options: MemoryQueueOptions,
   ) {
+    super(options, options.onFailed);
     this.pool = new PQueue({ concurrency: options.concurrency });
-    this.admission = new Admission(options.maxSize, options.concurrency);
-  }
-
-  get size(): number {
-    return this.admission.backlog;
   }
 
   get running(): number {
     return this.pool.pending;
-  }
-
-  get isFull(): boolean {
-    return this.admission.isFull;
   }
 
   enqueue(job: InteractionJob): void {
@@ -139,14 +130,10 @@ export class MemoryInteractionQueue implements InteractionQueue {
     }
   }
 
-  /** Ends a job as failed here: remembered, and reported; a failing listener must not break the chain of jobs. */
-  private end(job: InteractionJob, failure: Parameters<QueueFailureListener>[1]): void {
+  /** Ends a job as failed here: remembered, and reported. */
+  private end(job: InteractionJob, failure: QueueEndedFailure): void {
     this.remember(job, failure.reason, failure.started ? 1 : 0);
-    try {
-      this.options.onFailed(job, failure);
-    } catch {
-      // A failing listener must not break this conversation's chain of jobs.
-    }
+    this.reportFailure(job, failure);
   }
 
   /** Counts a failure and keeps the newest `failureHistory` for `failures()`. */
@@ -160,10 +147,5 @@ export class MemoryInteractionQueue implements InteractionQueue {
       attempts,
     });
     if (this.recentFailures.length > (this.options.failureHistory ?? 50)) this.recentFailures.pop();
-  }
-
-  /** Seconds until a slot is likely free: the backlog's work spread over the workers. */
-  retryAfterSeconds(): number {
-    return this.admission.retryAfterSeconds();
   }
 }

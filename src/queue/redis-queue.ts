@@ -2,12 +2,10 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { withoutRaw } from '../core/chat-event.js';
 import { settlesWithin } from '../core/settles-within.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { Admission } from './admission.js';
 import { jobIdForEvent } from './bullmq/job-id.js';
 import {
   CLOSE_MARGIN_MS,
   type CloseOptions,
-  failureReason,
   type InteractionJob,
   type InteractionQueue,
   type JobRunner,
@@ -16,6 +14,7 @@ import {
   type RunEnd,
 } from './interaction-queue.js';
 import { RunCut, startLimitedRun } from './limited-run.js';
+import { failureReason, QueueBase } from './queue-base.js';
 
 /** Options of the `redis` queue backend. Durations are ms unless named otherwise. */
 export interface RedisQueueOptions {
@@ -91,7 +90,7 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
  * jobs may finish within `graceMs`; past it they are handed back (moved to `delayed` with no delay,
  * no attempt counted, `onFailed` not called) and another instance runs them again.
  */
-export class RedisInteractionQueue implements InteractionQueue {
+export class RedisInteractionQueue extends QueueBase implements InteractionQueue {
   /**
    * Connects, sets the global concurrency when given, and starts the worker (when `consume`).
    * @throws when Redis does not answer within `startTimeoutMs`, or BullMQ refuses the options.
@@ -122,15 +121,15 @@ export class RedisInteractionQueue implements InteractionQueue {
   private readonly handBacks = new Set<() => void>();
   /** The grace period is over: running jobs, and any that start now, are handed back. */
   private handingBack = false;
-  private readonly admission: Admission;
   private active = 0;
   private closed: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing = false;
 
   private constructor(private readonly options: RedisQueueOptions) {
-    this.logger = (options.logger ?? createLogger('warn')).child({ component: 'redis-queue' });
-    this.admission = new Admission(options.maxSize, options.concurrency);
+    const logger = (options.logger ?? createLogger('warn')).child({ component: 'redis-queue' });
+    super(options, options.onFailed, logger);
+    this.logger = logger;
     this.queue = new Queue<StoredInteractionJob>(options.queueName ?? 'interactions', {
       prefix: options.prefix ?? 'chatgate',
       // Fail fast while Redis is down: an add rejects (and is reported) instead of piling up.
@@ -144,16 +143,8 @@ export class RedisInteractionQueue implements InteractionQueue {
     this.queue.on('error', (error) => this.logger.error({ err: error }, 'queue connection error'));
   }
 
-  get size(): number {
-    return this.admission.backlog;
-  }
-
   get running(): number {
     return this.active;
-  }
-
-  get isFull(): boolean {
-    return this.admission.isFull;
   }
 
   enqueue(job: InteractionJob): void {
@@ -176,7 +167,7 @@ export class RedisInteractionQueue implements InteractionQueue {
             { err: error, interactionId: job.interactionId },
             'could not add the interaction to Redis',
           );
-          this.end(job, { reason: failureReason(error), started: false, processingTimeMs: 0 });
+          this.reportFailure(job, { reason: failureReason(error), started: false, processingTimeMs: 0 });
         },
       );
     this.pendingAdds.add(added);
@@ -327,7 +318,7 @@ export class RedisInteractionQueue implements InteractionQueue {
       const reason = failureReason(error);
       // A run over its time limit is not tried again: the model had its chance.
       if (run.cutBy?.why === 'timeout' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        this.end(interaction, {
+        this.reportFailure(interaction, {
           reason,
           started: true,
           processingTimeMs: Math.round(performance.now() - started),
@@ -379,19 +370,5 @@ export class RedisInteractionQueue implements InteractionQueue {
         'could not hand the job back; it runs elsewhere once its lock expires',
       );
     }
-  }
-
-  /** Ends a job as failed here: reported to `onFailed`, which must not throw (logged if it does). */
-  private end(job: InteractionJob, failure: Parameters<QueueFailureListener>[1]): void {
-    try {
-      this.options.onFailed(job, failure);
-    } catch (listenerError) {
-      this.logger.error({ err: listenerError }, 'the onFailed listener threw');
-    }
-  }
-
-  /** Seconds until a slot is likely free: the backlog's work spread over this instance's workers. */
-  retryAfterSeconds(): number {
-    return this.admission.retryAfterSeconds();
   }
 }
