@@ -3,28 +3,27 @@
  * The adapter starts only when `token` is set.
  */
 import Type, { type Static } from 'typebox';
-import { boolean, list, text } from '../../src/core/env-binding.js';
 import type { PlatformConfigSection } from '../../src/core/platform.js';
 
 export const DiscordConfigSchema = Type.Object({
   /** `DISCORD_TOKEN`; a secret. */
-  token: Type.Optional(Type.String({ minLength: 1 })),
+  token: Type.Optional(Type.String({ minLength: 1, env: 'DISCORD_TOKEN', secret: true })),
   /** REST base; `https://discord.com/api` by default. The gateway URL comes from `/gateway/bot`. */
-  apiUrl: Type.String({ format: 'uri' }),
+  apiUrl: Type.String({ format: 'uri', env: 'DISCORD_API_URL' }),
   /** Only these channel ids are answered (empty: all). */
-  allowedChannels: Type.Array(Type.String({ minLength: 1 })),
+  allowedChannels: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_ALLOWED_CHANNELS' }),
   /** Only members with one of these role ids are answered (empty: all). */
-  allowedRoles: Type.Array(Type.String({ minLength: 1 })),
+  allowedRoles: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_ALLOWED_ROLES' }),
   /** Greet new members (needs the privileged GuildMembers intent). */
-  memberJoinGreetings: Type.Boolean(),
+  memberJoinGreetings: Type.Boolean({ env: 'DISCORD_MEMBER_JOIN_GREETINGS' }),
   /** `single` (one gateway connection) or `auto` (Discord's recommended shard count, for many servers). */
-  shards: Type.Enum(['single', 'auto']),
+  shards: Type.Enum(['single', 'auto'], { env: 'DISCORD_SHARDS' }),
 });
 
 /** The `platforms.discord` section, validated. */
 export type DiscordConfig = Static<typeof DiscordConfigSchema>;
 
-/** The section as the platform's descriptor declares it: schema, defaults, environment variables. */
+/** The section as the platform's descriptor declares it: schema (with each field's environment variable) and defaults. */
 export const DISCORD_CONFIG: PlatformConfigSection<typeof DiscordConfigSchema> = {
   schema: DiscordConfigSchema,
   defaults: {
@@ -34,12 +33,4 @@ export const DISCORD_CONFIG: PlatformConfigSection<typeof DiscordConfigSchema> =
     memberJoinGreetings: false,
     shards: 'single',
   },
-  env: [
-    ['DISCORD_TOKEN', 'token', text, true],
-    ['DISCORD_API_URL', 'apiUrl', text],
-    ['DISCORD_ALLOWED_CHANNELS', 'allowedChannels', list],
-    ['DISCORD_ALLOWED_ROLES', 'allowedRoles', list],
-    ['DISCORD_SHARDS', 'shards', text],
-    ['DISCORD_MEMBER_JOIN_GREETINGS', 'memberJoinGreetings', boolean],
-  ],
 };

@@ -24,8 +24,8 @@ export const TRIGGER_KINDS = [
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 export type ChatMode = (typeof CHAT_MODES)[number];
 
-const Ms = (options: { minimum?: number; maximum?: number } = {}) =>
-  Type.Integer({ minimum: options.minimum ?? 0, ...(options.maximum ? { maximum: options.maximum } : {}) });
+const Ms = ({ minimum, maximum, ...rest }: { minimum?: number; maximum?: number; env?: string } = {}) =>
+  Type.Integer({ minimum: minimum ?? 0, ...(maximum ? { maximum } : {}), ...rest });
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
 /** One trigger's switch, response probability (0–1) and cooldowns (ms; 0 = none). */
@@ -72,70 +72,70 @@ export const ConfigSchema = Type.Object({
    * `api` = HTTP API and adapters, enqueue only; `worker` = run queued interactions only (serves
    * health and metrics). `api` and `worker` need the `redis` queue backend.
    */
-  role: Type.Enum(ROLES),
+  role: Type.Enum(ROLES, { env: 'CHATGATE_ROLE' }),
   /** On SIGTERM/SIGINT: running interactions get this long to finish before they are handed back (redis) or failed (memory), ms. */
-  shutdownGraceMs: Ms({ minimum: 0 }),
+  shutdownGraceMs: Ms({ minimum: 0, env: 'SHUTDOWN_GRACE_MS' }),
   server: Type.Object({
-    port: Type.Integer({ minimum: 0, maximum: 65535 }),
-    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, env: 'PORT' }),
+    host: Type.String({ minLength: 1, env: 'HOST' }),
   }),
-  log: Type.Object({ level: Type.Enum(LOG_LEVELS) }),
+  log: Type.Object({ level: Type.Enum(LOG_LEVELS, { env: 'LOG_LEVEL' }) }),
   bot: Type.Object({
     /** The bot's name and handle as chat users address it (`@chatgate`, `chatgate`). */
-    name: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1, env: 'CHATGATE_BOT_NAME' }),
     aliases: Type.Array(Type.String({ minLength: 1 })),
   }),
   ai: Type.Object({
-    mode: Type.Enum(CHAT_MODES),
-    offlineResponses: Type.Boolean(),
-    provider: Type.Enum(PROVIDER_KINDS),
-    fallbackProvider: Type.Optional(Type.Enum(PROVIDER_KINDS)),
-    model: Type.String({ minLength: 1 }),
+    mode: Type.Enum(CHAT_MODES, { env: 'CHAT_MODE' }),
+    offlineResponses: Type.Boolean({ env: 'OFFLINE_RESPONSES_ENABLED' }),
+    provider: Type.Enum(PROVIDER_KINDS, { env: 'DEFAULT_PROVIDER' }),
+    fallbackProvider: Type.Optional(Type.Enum(PROVIDER_KINDS, { env: 'FALLBACK_PROVIDER' })),
+    model: Type.String({ minLength: 1, env: 'DEFAULT_MODEL' }),
     temperature: Type.Number({ minimum: 0, maximum: 2 }),
     maxTokens: Type.Integer({ minimum: 1, maximum: 4096 }),
-    personality: Type.String({ minLength: 1 }),
+    personality: Type.String({ minLength: 1, env: 'DEFAULT_PERSONALITY' }),
     systemPrompt: Type.Optional(Type.String({ maxLength: 4000 })),
-    ollama: Type.Object({ host: Type.String({ format: 'uri' }) }),
+    ollama: Type.Object({ host: Type.String({ format: 'uri', env: 'OLLAMA_HOST' }) }),
     openai: Type.Object({
-      baseUrl: Type.Optional(Type.String({ format: 'uri' })),
-      apiKey: Type.Optional(Type.String()),
-      model: Type.Optional(Type.String({ minLength: 1 })),
+      baseUrl: Type.Optional(Type.String({ format: 'uri', env: 'OPENAI_BASE_URL' })),
+      apiKey: Type.Optional(Type.String({ env: 'OPENAI_API_KEY', secret: true })),
+      model: Type.Optional(Type.String({ minLength: 1, env: 'OPENAI_MODEL' })),
     }),
     /** Per provider call (one attempt), ms. */
-    requestTimeoutMs: Ms({ minimum: 100 }),
+    requestTimeoutMs: Ms({ minimum: 100, env: 'REQUEST_TIMEOUT_MS' }),
     /** A stream's first delta, per attempt, ms: long enough for a cold model load. */
-    firstByteTimeoutMs: Ms({ minimum: 100 }),
+    firstByteTimeoutMs: Ms({ minimum: 100, env: 'STREAM_FIRST_BYTE_TIMEOUT_MS' }),
     /** A whole stream, ms; it is ended with an error event past this. */
-    streamTimeoutMs: Ms({ minimum: 1000 }),
+    streamTimeoutMs: Ms({ minimum: 1000, env: 'STREAM_TIMEOUT_MS' }),
     breaker: Type.Object({
-      failureThreshold: Type.Integer({ minimum: 1 }),
+      failureThreshold: Type.Integer({ minimum: 1, env: 'CIRCUIT_BREAKER_FAILURE_THRESHOLD' }),
       /** How long an open breaker refuses calls before letting a trial call through (half-open), ms. */
-      halfOpenAfterMs: Ms({ minimum: 1 }),
-      successThreshold: Type.Integer({ minimum: 1 }),
+      halfOpenAfterMs: Ms({ minimum: 1, env: 'CIRCUIT_BREAKER_TIMEOUT_MS' }),
+      successThreshold: Type.Integer({ minimum: 1, env: 'CIRCUIT_BREAKER_SUCCESS_THRESHOLD' }),
     }),
     retry: Type.Object({
       /** Attempts in all, the first included. */
-      maxAttempts: Type.Integer({ minimum: 1, maximum: 10 }),
+      maxAttempts: Type.Integer({ minimum: 1, maximum: 10, env: 'RETRY_MAX_ATTEMPTS' }),
       initialDelayMs: Ms(),
-      maxDelayMs: Ms(),
+      maxDelayMs: Ms({ env: 'RETRY_MAX_DELAY_MS' }),
     }),
   }),
   personalities: Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 4000 })),
   triggers: TriggersSchema,
   queue: Type.Object({
-    maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000 }),
+    maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000, env: 'MAX_CONCURRENT_REQUESTS' }),
     /** Interactions waiting to run; beyond it the ack says `queue_full` and HTTP answers 503. */
-    maxSize: Type.Integer({ minimum: 1 }),
+    maxSize: Type.Integer({ minimum: 1, env: 'MAX_QUEUE_SIZE' }),
     /** The whole interaction (context, every provider link, delivery), ms. */
     interactionTimeoutMs: Ms({ minimum: 100 }),
     /** `memory` (p-queue, this process) or `redis` (BullMQ on REDIS_URL: survives restarts, spreads over instances). */
-    backend: Type.Enum(['memory', 'redis']),
+    backend: Type.Enum(['memory', 'redis'], { env: 'QUEUE_BACKEND' }),
     /** Redis backend: interactions running at once across all instances (BullMQ global concurrency). */
-    globalConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    globalConcurrency: Type.Optional(Type.Integer({ minimum: 1, env: 'GLOBAL_MAX_CONCURRENT_REQUESTS' })),
     /** A chat event older than this when its turn comes is dropped as `stale`, ms. */
-    replyMaxAgeMs: Ms({ minimum: 1000 }),
+    replyMaxAgeMs: Ms({ minimum: 1000, env: 'REPLY_MAX_AGE_MS' }),
     /** Redis backend: how often a worker looks for jobs whose worker died (also its lock time), ms. */
-    stalledIntervalMs: Ms({ minimum: 500 }),
+    stalledIntervalMs: Ms({ minimum: 500, env: 'QUEUE_STALLED_INTERVAL_MS' }),
   }),
   context: Type.Object({
     /** Turns (one user message + one reply each) kept per conversation. */
@@ -157,13 +157,13 @@ export const ConfigSchema = Type.Object({
   }),
   auth: Type.Object({
     /** Bearer keys accepted on the API; empty = no auth (logged as a warning). */
-    apiKeys: Type.Array(Type.String({ minLength: 8 })),
+    apiKeys: Type.Array(Type.String({ minLength: 8 }), { env: 'CHATGATE_API_KEYS', secret: true }),
     /** Bearer key for admin routes; unset = the API keys rule applies. */
-    adminKey: Type.Optional(Type.String({ minLength: 8 })),
+    adminKey: Type.Optional(Type.String({ minLength: 8, env: 'CHATGATE_ADMIN_KEY', secret: true })),
   }),
   callbacks: Type.Object({
     /** Where replies are POSTed when the event named no `callback_url` (WaddleBot router). */
-    defaultUrl: Type.Optional(Type.String({ format: 'uri' })),
+    defaultUrl: Type.Optional(Type.String({ format: 'uri', env: 'ROUTER_RESPONSE_URL' })),
     maxAttempts: Type.Integer({ minimum: 1, maximum: 10 }),
     timeoutMs: Ms({ minimum: 100 }),
   }),
@@ -175,22 +175,24 @@ export const ConfigSchema = Type.Object({
   }),
   stores: Type.Object({
     /** Redis for context, dedupe, cooldowns (`REDIS_URL`); in-process stores when unset. */
-    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://', env: 'REDIS_URL', secret: true })),
     /** PostgreSQL for community config and the interaction log (`DATABASE_URL`); PGlite when unset. */
-    databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+    databaseUrl: Type.Optional(
+      Type.String({ pattern: '^postgres(ql)?://', env: 'DATABASE_URL', secret: true }),
+    ),
     /** Where PGlite keeps its files when `DATABASE_URL` is unset (`CHATGATE_DATA_DIR`). */
-    dataDir: Type.String({ minLength: 1 }),
+    dataDir: Type.String({ minLength: 1, env: 'CHATGATE_DATA_DIR' }),
     /** Encrypts stored provider API keys (AES-256-GCM); a secret. */
-    secretKey: Type.Optional(Type.String({ minLength: 16 })),
+    secretKey: Type.Optional(Type.String({ minLength: 16, env: 'CHATGATE_SECRET_KEY', secret: true })),
     /** How long a community's config is cached before it is read again, ms. */
     communityCacheMs: Ms(),
   }),
   /** Bearer token for `GET /metrics`; open when unset. */
-  metricsToken: Type.Optional(Type.String({ minLength: 8 })),
+  metricsToken: Type.Optional(Type.String({ minLength: 8, env: 'METRICS_TOKEN', secret: true })),
   platforms: PlatformsSchema,
   openaiApi: Type.Object({
     /** Requests per minute per API key (or per client address without auth) on the OpenAI routes. */
-    rateLimitPerMinute: Type.Integer({ minimum: 1 }),
+    rateLimitPerMinute: Type.Integer({ minimum: 1, env: 'RATE_LIMIT_PER_MINUTE' }),
     /** How long provider model lists are cached for `/v1/models` and model lookup, ms. */
     modelsCacheMs: Ms(),
   }),

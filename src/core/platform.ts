@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import type { Static, TObject } from 'typebox';
 import type { PlatformAdapter } from './adapter.js';
 import type { Platform } from './chat-event.js';
-import type { EnvBinding } from './env-binding.js';
 
 /**
  * Channels an adapter joined at run time (Twitch logins), remembered across restarts; scoped to
@@ -73,14 +72,13 @@ export interface PlatformRoute {
 
 /**
  * A platform's section of the config (`platforms.<platform>`): its schema, validated with the rest
- * of the config at start; its defaults, laid over `config/default.yaml` and under the config file
- * and the env; its environment variables, keys relative to the section (e.g.
- * `['TWITCH_CHANNELS', 'channels', list]`).
+ * of the config at start, each field that an environment variable sets naming it
+ * (`channels: Type.Array(Type.String(), { env: 'TWITCH_CHANNELS' })`, `secret: true` for a secret);
+ * and its defaults, laid over `config/default.yaml` and under the config file and the env.
  */
 export interface PlatformConfigSection<Schema extends TObject = TObject> {
   readonly schema: Schema;
   readonly defaults: Partial<Static<Schema>>;
-  readonly env: readonly EnvBinding[];
 }
 
 /**

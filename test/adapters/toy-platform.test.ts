@@ -17,14 +17,13 @@ import type {
   OutgoingReply,
   PlatformAdapter,
 } from '../../src/core/adapter.js';
-import { integer, text } from '../../src/core/env-binding.js';
 import { definePlatform } from '../../src/core/platform.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ToyConfigSchema = Type.Object({
-  token: Type.Optional(Type.String({ minLength: 1 })),
-  maxParts: Type.Integer({ minimum: 1, maximum: 3 }),
+  token: Type.Optional(Type.String({ minLength: 1, env: 'TOY_TOKEN', secret: true })),
+  maxParts: Type.Integer({ minimum: 1, maximum: 3, env: 'TOY_MAX_PARTS' }),
 });
 type ToyConfig = Type.Static<typeof ToyConfigSchema>;
 
@@ -76,14 +75,7 @@ class ToyAdapter implements PlatformAdapter {
 
 const toyPlatform = definePlatform({
   platform: 'web',
-  config: {
-    schema: ToyConfigSchema,
-    defaults: { maxParts: 1 },
-    env: [
-      ['TOY_TOKEN', 'token', text, true],
-      ['TOY_MAX_PARTS', 'maxParts', integer],
-    ],
-  },
+  config: { schema: ToyConfigSchema, defaults: { maxParts: 1 } },
   limits: { messageMaxChars: 100, replyMaxChars: 150 },
   async create(config): Promise<ToyAdapter | undefined> {
     return config.token ? new ToyAdapter(config) : undefined;
