@@ -50,7 +50,7 @@ export interface Services {
   platformStates(): AdapterState[];
   /** The Redis client when `REDIS_URL` is set (rate limits shared across instances). */
   redis?: StoreSet['redis'];
-  /** Channels joined at run time (Twitch), rejoined after a restart. */
+  /** Channels an adapter joined at run time, rejoined after a restart (each platform sees its own through its ports). */
   channels: StoreSet['channels'];
   /**
    * The reply queue of the redis queue backend: workers write replies there; processes holding a
