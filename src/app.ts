@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { PlatformRoute } from './core/platform.js';
 import { requireAdmin, requireBearer } from './http/auth.js';
+import { bodyDeadline } from './http/body-deadline.js';
+import { answerClientError } from './http/client-error.js';
 import { registerErrorHandling } from './http/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { communityRoutes } from './http/routes/communities.js';
@@ -38,6 +40,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // One line per request, our own (onResponse below), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1_048_576,
+    // Headers within REQUEST_BODY_TIMEOUT_MS, or 408 and the connection closed (the body: the
+    // bodyDeadline hook below); Node looks for late headers every `connectionsCheckingInterval`
+    // (30 s by default: too coarse).
+    requestTimeout: services.config.server.requestBodyTimeoutMs,
+    http: { connectionsCheckingInterval: Math.min(1000, services.config.server.requestBodyTimeoutMs) },
+    clientErrorHandler: answerClientError,
     // Keep the caller's request id when it sends a sane one, so logs join across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'] ?? request.headers['x-correlation-id'];
@@ -45,6 +53,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   registerErrorHandling(app);
+  app.addHook('onRequest', bodyDeadline(services.config.server.requestBodyTimeoutMs));
   const routes = options.platformRoutes ?? [];
 
   // Callback-style hooks: an async hook costs a promise per request on the hottest path.

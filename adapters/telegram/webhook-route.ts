@@ -4,7 +4,7 @@
  * 200 has an empty body (a JSON body would be read by Telegram as a method call); failures
  * chatgate's error body.
  */
-import type { PlatformRoute } from '../../src/core/platform.js';
+import type { PlatformRequest, PlatformResponse, PlatformRoute } from '../../src/core/platform.js';
 import type { TelegramWebhookHandler } from './webhook.js';
 
 const FAILURES: Record<number, [code: string, detail: string]> = {
@@ -14,19 +14,34 @@ const FAILURES: Record<number, [code: string, detail: string]> = {
   503: ['unavailable', 'the Telegram adapter is not running'],
 };
 
-/** The webhook route over `handler` (the adapter's `webhook()`). */
+/** The secret header Telegram sends with each Update. */
+function secretOf(headers: PlatformRequest['headers']): string | undefined {
+  const header = headers['x-telegram-bot-api-secret-token'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+function failure(status: number): PlatformResponse {
+  const [code, detail] = FAILURES[status] ?? ['telegram_webhook_error', 'the update was not handled'];
+  return { status, error: { code, detail, ...(status === 503 ? { retryAfterSeconds: 5 } : {}) } };
+}
+
+/**
+ * The webhook route over `handler` (the adapter's `webhook()`); the secret is checked before the
+ * body is read.
+ */
 export function telegramWebhookRoute(handler: TelegramWebhookHandler): PlatformRoute {
   return {
     method: 'POST',
     url: handler.path,
     access: 'open',
     bodyLimit: 1_048_576,
+    authorize(request) {
+      const refused = handler.refuse(secretOf(request.headers));
+      return refused && failure(refused.status);
+    },
     async handle(request) {
-      const header = request.headers['x-telegram-bot-api-secret-token'];
-      const { status } = await handler.handle(request.body, Array.isArray(header) ? header[0] : header);
-      if (status >= 200 && status < 300) return { status };
-      const [code, detail] = FAILURES[status] ?? ['telegram_webhook_error', 'the update was not handled'];
-      return { status, error: { code, detail, ...(status === 503 ? { retryAfterSeconds: 5 } : {}) } };
+      const { status } = await handler.handle(request.body, secretOf(request.headers));
+      return status >= 200 && status < 300 ? { status } : failure(status);
     },
   };
 }

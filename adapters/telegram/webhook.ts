@@ -12,6 +12,11 @@ export interface TelegramWebhookHandler {
   /** The path of `TELEGRAM_WEBHOOK_URL`, e.g. `/telegram/webhook`. */
   readonly path: string;
   /**
+   * Checks the secret header alone, before the body is read: 401 without one, 403 for a wrong one,
+   * undefined when it matches.
+   */
+  refuse(secretHeader: string | undefined): { status: 401 | 403 } | undefined;
+  /**
    * Checks the secret and feeds one Update to the bot. Statuses: 200 handled; 400 the body is not
    * an Update; 401 no secret header; 403 a wrong secret; 503 the adapter is not running (Telegram
    * retries later).
@@ -54,11 +59,16 @@ export function createWebhookHandler(
   running: () => boolean,
   feed: (update: unknown) => Promise<void>,
 ): TelegramWebhookHandler {
+  const refuse = (secretHeader: string | undefined) => {
+    if (secretHeader === undefined || secretHeader === '') return { status: 401 as const };
+    return secretMatches(secret, secretHeader) ? undefined : { status: 403 as const };
+  };
   return {
     path,
+    refuse,
     async handle(update, secretHeader) {
-      if (secretHeader === undefined || secretHeader === '') return { status: 401 };
-      if (!secretMatches(secret, secretHeader)) return { status: 403 };
+      const refused = refuse(secretHeader);
+      if (refused) return refused;
       if (!running()) return { status: 503 };
       if (!isUpdate(update)) return { status: 400 };
       await feed(update);

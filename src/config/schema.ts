@@ -78,6 +78,11 @@ export const ConfigSchema = Type.Object({
   server: Type.Object({
     port: Type.Integer({ minimum: 0, maximum: 65535, env: 'PORT' }),
     host: Type.String({ minLength: 1, env: 'HOST' }),
+    /**
+     * A request's headers and body must arrive within this, ms, or it is answered 408 and its
+     * connection closed: a client trickling bytes cannot hold memory and a socket.
+     */
+    requestBodyTimeoutMs: Ms({ minimum: 100, env: 'REQUEST_BODY_TIMEOUT_MS' }),
   }),
   log: Type.Object({ level: Type.Enum(LOG_LEVELS, { env: 'LOG_LEVEL' }) }),
   bot: Type.Object({

@@ -67,6 +67,11 @@ export interface PlatformRoute {
   params?: TObject;
   /** Largest body accepted, bytes (default: the app's 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Checked as soon as the headers arrive, before the body is read (a webhook's secret): an
+   * answer here ends the request, so an unauthenticated caller cannot make us hold its body.
+   */
+  authorize?(request: Omit<PlatformRequest, 'body'>): PlatformResponse | undefined;
   handle(request: PlatformRequest): Promise<PlatformResponse>;
 }
 

@@ -1,13 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type { PlatformRoute } from '../../core/platform.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { PlatformResponse, PlatformRoute } from '../../core/platform.js';
 import { sendError } from '../errors.js';
 
 /**
  * Mounts routes that platform descriptors describe (Telegram's webhook, Twitch's channel join and
  * part): params validated against the route's schema (400 naming the field), the answer or the
  * failure in chatgate's error shape. An empty 2xx has no body at all (Telegram reads a JSON body of
- * a webhook answer as a method call). Access control is the caller's: register admin routes in the
- * admin scope, open ones outside.
+ * a webhook answer as a method call). A route's `authorize` runs on the headers, before the body is
+ * read. Access control is the caller's: register admin routes in the admin scope, open ones outside.
  */
 export const platformRoutes = (routes: readonly PlatformRoute[]): FastifyPluginAsync =>
   async function platformRoutesPlugin(app) {
@@ -17,20 +17,40 @@ export const platformRoutes = (routes: readonly PlatformRoute[]): FastifyPluginA
         url: route.url,
         ...(route.params ? { schema: { params: route.params } } : {}),
         ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+        ...(route.authorize ? { onRequest: authorizeWith(route) } : {}),
         handler: async (request, reply) => {
           const answer = await route.handle({
             params: request.params as Record<string, string>,
             body: request.body,
             headers: request.headers,
           });
-          if ('error' in answer) {
-            const { code, detail, retryAfterSeconds } = answer.error;
-            return sendError(request, reply, answer.status, code, detail, retryAfterSeconds);
-          }
-          return answer.body === undefined
-            ? reply.code(answer.status).send()
-            : reply.code(answer.status).send(answer.body);
+          return answerWith(request, reply, answer);
         },
       });
     }
   };
+
+/** An onRequest hook that runs the route's `authorize` on the headers; its answer ends the request. */
+function authorizeWith(route: PlatformRoute): onRequestHookHandler {
+  return (request, reply, done) => {
+    const params = request.params as Record<string, string>;
+    const refused = route.authorize?.({ params, headers: request.headers });
+    if (!refused) {
+      done();
+      return;
+    }
+    // The body is never read: close the connection rather than drain what the caller still sends.
+    void reply.header('connection', 'close');
+    answerWith(request, reply, refused);
+  };
+}
+
+function answerWith(request: FastifyRequest, reply: FastifyReply, answer: PlatformResponse): FastifyReply {
+  if ('error' in answer) {
+    const { code, detail, retryAfterSeconds } = answer.error;
+    return sendError(request, reply, answer.status, code, detail, retryAfterSeconds);
+  }
+  return answer.body === undefined
+    ? reply.code(answer.status).send()
+    : reply.code(answer.status).send(answer.body);
+}

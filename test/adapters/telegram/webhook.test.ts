@@ -5,6 +5,7 @@ import { derivedWebhookSecret, secretMatches } from '../../../adapters/telegram/
 import { telegramWebhookRoute } from '../../../adapters/telegram/webhook-route.js';
 import { platformRoutes } from '../../../src/http/routes/platform-routes.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
+import { rawExchange } from '../../support/raw-http.js';
 
 const SECRET = 's3cret_Webhook-token';
 const HOOK = 'https://bot.example.com/telegram/webhook';
@@ -108,6 +109,25 @@ describe('Telegram adapter in webhook mode', () => {
   it('has no webhook handler in polling mode', async () => {
     fake = await startFakeTelegram();
     expect(createTelegramAdapter({ botToken: fake.token, apiRoot: fake.url })?.webhook()).toBeUndefined();
+  });
+
+  it('refuses a wrong or missing secret before it reads the body', async () => {
+    const bot = await start();
+    await bot.start(recorder.host);
+    const hook = bot.webhook();
+    if (!hook) throw new Error('no webhook handler');
+    const app = Fastify();
+    await app.register(platformRoutes([telegramWebhookRoute(hook)]));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    // Headers announcing a 950 KB body that never comes: the answer must not wait for it.
+    const headers = (secret?: string) =>
+      'POST /telegram/webhook HTTP/1.1\r\nHost: chatgate\r\ncontent-type: application/json\r\n' +
+      `${secret ? `x-telegram-bot-api-secret-token: ${secret}\r\n` : ''}content-length: 950000\r\n\r\n{`;
+    expect((await rawExchange(port, [headers('nope')], { untilFirstData: true })).status).toBe(403);
+    expect((await rawExchange(port, [headers()], { untilFirstData: true })).status).toBe(401);
+    expect(recorder.ingested).toEqual([]);
+    await app.close();
   });
 
   it('is served by the fastify route with the secret header', async () => {
