@@ -125,7 +125,10 @@ export type ProviderKind = 'ollama' | 'openai' | 'local';
 
 export interface ChatProvider {
   readonly kind: ProviderKind;
-  /** Where it calls: a base URL, or `local`. One circuit breaker guards each endpoint. */
+  /**
+   * Where it calls, in its public form (`publicEndpoint`: scheme://host[:port]/path, no userinfo or
+   * query, so safe to show in status, health, metrics and logs), or `local`.
+   */
   readonly endpoint: string;
   /** One answer. Throws ProviderError; aborts (ProviderError code `aborted`) when `signal` fires. */
   chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;
