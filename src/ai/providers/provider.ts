@@ -120,6 +120,12 @@ export interface ProviderHealth {
   detail?: string;
 }
 
+/**
+ * How much of an upstream's error text goes into a ProviderError's message, in characters: cut
+ * after the text is scrubbed of secrets, so that a secret across the cut leaves nothing behind.
+ */
+export const MAX_UPSTREAM_TEXT_CHARS = 200;
+
 /** `ollama`, `openai` (any OpenAI-compatible server) or `local` (the offline responder). */
 export type ProviderKind = 'ollama' | 'openai' | 'local';
 

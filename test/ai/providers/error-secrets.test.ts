@@ -107,3 +107,23 @@ describe('secrets in upstream error answers', () => {
     expect(provider.endpoint).toBe('http://127.0.0.1:1');
   });
 });
+
+describe('an Ollama error answer', () => {
+  it('is scrubbed whole and then cut, so a key across the cut leaves no head behind', async () => {
+    // Ollama takes no key: what an upstream (a proxy in front of it) echoes is caught by its shape.
+    const upstream = await startUpstream((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`${'x'.repeat(180)} Bearer sk-proxy-secret-0123456789 rejected ${'y'.repeat(500)}`);
+    });
+    try {
+      const provider = createOllamaProvider({ host: upstream.url });
+      const error = await failure(provider.chat(request));
+      expect(error).toMatchObject({ code: 'http', status: 500 });
+      expect(told(error)).not.toContain('sk-proxy');
+      expect(error.message).toContain('Bearer [re');
+      expect(error.message.length).toBeLessThan(260);
+    } finally {
+      await upstream.close();
+    }
+  });
+});

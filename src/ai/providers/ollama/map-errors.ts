@@ -8,7 +8,7 @@
  * fetch `AbortError` when the signal fires.
  */
 import { SecretScrubber } from '../../../core/secret-scrubber.js';
-import { ProviderError } from '../provider.js';
+import { MAX_UPSTREAM_TEXT_CHARS, ProviderError } from '../provider.js';
 import { retryAfterMs } from '../retry-after.js';
 
 /**
@@ -47,11 +47,13 @@ export function toProviderError(error: unknown, context: FailureContext = {}): P
     message?: unknown;
     status_code?: unknown;
   };
-  const message = scrubber.scrub(typeof e.message === 'string' ? e.message : String(error));
+  const said = typeof e.message === 'string' ? e.message : String(error);
+  const message = scrubber.scrub(said);
   if (e.name === 'ResponseError' && typeof e.status_code === 'number') {
     const wait = retryAfterMs(response?.headers);
+    // What the upstream said (its `error` field, or its whole body), scrubbed whole, then cut.
     return new ProviderError(
-      `Ollama answered ${e.status_code}: ${message}`,
+      `Ollama answered ${e.status_code}: ${scrubber.scrub(said, MAX_UPSTREAM_TEXT_CHARS)}`,
       'http',
       'ollama',
       e.status_code,

@@ -10,13 +10,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SecretScrubber } from '../../../core/secret-scrubber.js';
-import { ProviderError } from '../provider.js';
+import { MAX_UPSTREAM_TEXT_CHARS, ProviderError } from '../provider.js';
 import { retryAfterMs } from '../retry-after.js';
 
 /** How much of an error answer's body is read for its message; the rest is discarded. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
-/** How much of an error answer that is not OpenAI's error object goes into the message, in characters. */
-export const MAX_ERROR_TEXT_CHARS = 200;
 
 /** Transport failures: Node's system error codes (ECONNREFUSED, EAI_AGAIN …) and undici's socket-level ones. */
 const TRANSPORT_CODE =
@@ -44,7 +42,7 @@ export class UpstreamError extends Error {
 /**
  * Reads an error answer into an UpstreamError: at most MAX_ERROR_BODY_BYTES of `body` (the rest is
  * dropped with the connection), OpenAI's `{ error: { message, type, code } }` when the body is that,
- * else the body as text, scrubbed and then cut to MAX_ERROR_TEXT_CHARS. Never throws: a body that
+ * else the body as text, scrubbed and then cut to MAX_UPSTREAM_TEXT_CHARS. Never throws: a body that
  * fails to read just gives no message.
  */
 export async function readUpstreamError(
@@ -66,7 +64,7 @@ export async function readUpstreamError(
       : text.trim() === ''
         ? 'status code (no body)'
         : // Scrubbed whole before the cut: a secret across the cut would leave its head behind.
-          scrubber.scrub(text.trim(), MAX_ERROR_TEXT_CHARS);
+          scrubber.scrub(text.trim(), MAX_UPSTREAM_TEXT_CHARS);
   return new UpstreamError(
     scrubber.scrub(`${status} ${detail}`),
     status,
