@@ -72,7 +72,8 @@ export class ProviderRegistry {
         : (this.endpoints.openaiBaseUrl ?? OPENAI_DEFAULT_BASE_URL));
     const apiKey = own.baseUrl || own.apiKey ? own.apiKey : this.endpoints.openaiApiKey;
     // The key is part of the identity (two communities, one proxy, two accounts), hashed so that
-    // the map never holds it in clear.
+    // the map never holds it in clear. The identity is the whole URL (its userinfo may be an
+    // account too); the shared store keeps only a hash of it.
     const key = `${kind} ${endpoint} ${apiKey ? createHash('sha256').update(apiKey).digest('hex').slice(0, 16) : ''}`;
     let link = this.links.get(key);
     if (!link) {
@@ -80,12 +81,13 @@ export class ProviderRegistry {
         kind === 'ollama'
           ? createOllamaProvider({ host: endpoint })
           : createOpenAIProvider({ baseUrl: endpoint, apiKey });
-      const gauge = this.metrics.breakerState.labels(kind, endpoint);
+      // Shown in metrics and status: the public form, never the URL's userinfo or query.
+      const gauge = this.metrics.breakerState.labels(kind, provider.endpoint);
       gauge.set(0);
       const shared = this.sharedBreakers && { store: this.sharedBreakers, id: key };
       const guard = new ResilientEndpoint(
         kind,
-        endpoint,
+        provider.endpoint,
         this.resilience,
         (state) => gauge.set(BREAKER_GAUGE[state]),
         shared,

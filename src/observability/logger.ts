@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
+import { publicEndpoint } from '../core/endpoint-url.js';
 
 export type { Logger };
 
@@ -18,16 +19,30 @@ const REDACT_PATHS = [
   'token',
 ];
 
+/** Fields that hold an endpoint URL: logged in their public form (no userinfo, no query). */
+const URL_PATHS = ['baseUrl', 'base_url', 'endpoint', '*.baseUrl', '*.base_url', '*.endpoint'];
+const URL_FIELDS = new Set(['baseUrl', 'base_url', 'endpoint']);
+
+/** What pino writes instead of a redacted value: an URL's public form, else `[redacted]`. */
+function censor(value: unknown, path: string[]): unknown {
+  const field = path.at(-1);
+  if (field !== undefined && URL_FIELDS.has(field)) {
+    return typeof value === 'string' ? publicEndpoint(value) : value;
+  }
+  return '[redacted]';
+}
+
 /**
  * The process logger: pino JSON on stdout at `level` (`silent` in tests). Child loggers carry the
- * request id, community and action.
+ * request id, community and action. Credentials are blanked out, and endpoint URLs (`baseUrl`,
+ * `base_url`, `endpoint`, at the top or one level down) are logged in their public form.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'chatgate' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      redact: { paths: [...REDACT_PATHS, ...URL_PATHS], censor },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -120,12 +120,21 @@ export interface ProviderHealth {
   detail?: string;
 }
 
+/**
+ * How much of an upstream's error text goes into a ProviderError's message, in characters: cut
+ * after the text is scrubbed of secrets, so that a secret across the cut leaves nothing behind.
+ */
+export const MAX_UPSTREAM_TEXT_CHARS = 200;
+
 /** `ollama`, `openai` (any OpenAI-compatible server) or `local` (the offline responder). */
 export type ProviderKind = 'ollama' | 'openai' | 'local';
 
 export interface ChatProvider {
   readonly kind: ProviderKind;
-  /** Where it calls: a base URL, or `local`. One circuit breaker guards each endpoint. */
+  /**
+   * Where it calls, in its public form (`publicEndpoint`: scheme://host[:port]/path, no userinfo or
+   * query, so safe to show in status, health, metrics and logs), or `local`.
+   */
   readonly endpoint: string;
   /** One answer. Throws ProviderError; aborts (ProviderError code `aborted`) when `signal` fires. */
   chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;

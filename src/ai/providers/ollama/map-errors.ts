@@ -7,25 +7,35 @@
  * plain `Error` for an `{"error"}` line in a stream or a stream that ends without `done:true`; and the
  * fetch `AbortError` when the signal fires.
  */
-import { ProviderError } from '../provider.js';
+import { SecretScrubber } from '../../../core/secret-scrubber.js';
+import { MAX_UPSTREAM_TEXT_CHARS, ProviderError } from '../provider.js';
 import { retryAfterMs } from '../retry-after.js';
 
-/** What the call knew when it failed: the caller's signal and the last HTTP response seen. */
+/**
+ * What the call knew when it failed: the caller's signal, the last HTTP response seen, and the
+ * secrets to keep out of messages and causes (the host's userinfo and query; without a scrubber,
+ * only credential-looking text is removed).
+ */
 export interface FailureContext {
   signal?: AbortSignal;
   response?: Response;
+  scrubber?: SecretScrubber;
 }
+
+/** For calls that know no secret of their own: removes credential-looking text only. */
+const GENERIC_SCRUBBER = new SecretScrubber([]);
 
 /**
  * The ProviderError for `error`: the caller's abort first (`timeout` when the signal's reason is a
  * `TimeoutError`, else `aborted`), then `http` with status (and `retryAfterMs` from the response's
  * `Retry-After` or `retry-after-ms`), `connection`, and `bad_response` for answers we cannot read.
- * Returns ProviderErrors unchanged.
+ * Returns ProviderErrors unchanged. Messages and causes are scrubbed: fetch names the whole URL,
+ * userinfo and query included, when it refuses one, and an upstream may echo what it was sent.
  */
 export function toProviderError(error: unknown, context: FailureContext = {}): ProviderError {
   if (error instanceof ProviderError) return error;
-  const { signal, response } = context;
-  const cause = { cause: error };
+  const { signal, response, scrubber = GENERIC_SCRUBBER } = context;
+  const cause = { cause: scrubber.safeCause(error) };
   if (signal?.aborted) {
     const timedOut = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
     return timedOut
@@ -37,11 +47,13 @@ export function toProviderError(error: unknown, context: FailureContext = {}): P
     message?: unknown;
     status_code?: unknown;
   };
-  const message = typeof e.message === 'string' ? e.message : String(error);
+  const said = typeof e.message === 'string' ? e.message : String(error);
+  const message = scrubber.scrub(said);
   if (e.name === 'ResponseError' && typeof e.status_code === 'number') {
     const wait = retryAfterMs(response?.headers);
+    // What the upstream said (its `error` field, or its whole body), scrubbed whole, then cut.
     return new ProviderError(
-      `Ollama answered ${e.status_code}: ${message}`,
+      `Ollama answered ${e.status_code}: ${scrubber.scrub(said, MAX_UPSTREAM_TEXT_CHARS)}`,
       'http',
       'ollama',
       e.status_code,
@@ -55,7 +67,7 @@ export function toProviderError(error: unknown, context: FailureContext = {}): P
     return new ProviderError('Ollama call aborted', 'aborted', 'ollama', undefined, cause);
   if (e.name === 'TypeError') {
     return new ProviderError(
-      `Ollama unreachable: ${describeCause(error)}`,
+      `Ollama unreachable: ${scrubber.scrub(describeCause(error))}`,
       'connection',
       'ollama',
       undefined,

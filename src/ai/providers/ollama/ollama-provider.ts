@@ -3,6 +3,8 @@
  * `/api/version`).
  */
 import { type AbortableAsyncIterator, type ChatResponse, Ollama } from 'ollama';
+import { endpointCredentials, publicEndpoint } from '../../../core/endpoint-url.js';
+import { SecretScrubber } from '../../../core/secret-scrubber.js';
 import type { ChatDelta, ChatProvider, ChatRequest, ChatResult, ProviderHealth } from '../provider.js';
 import { modelNamesIn, ProviderError } from '../provider.js';
 import { type FailureContext, toProviderError } from './map-errors.js';
@@ -10,14 +12,14 @@ import { createDeltaMapper, fromOllamaResponse, toOllamaRequest } from './map-re
 
 /** Options of `createOllamaProvider`. */
 export interface OllamaProviderOptions {
-  /** Ollama's base URL, e.g. `http://127.0.0.1:11434`. Also the provider's `endpoint`. */
+  /** Ollama's base URL, e.g. `http://127.0.0.1:11434`. Its public form is the provider's `endpoint`. */
   host: string;
   /** The fetch to call through (tests, proxies). Default: the global fetch. */
   fetch?: typeof fetch;
 }
 
 /**
- * Creates a ChatProvider (kind `ollama`, endpoint `host`) for an Ollama server.
+ * Creates a ChatProvider (kind `ollama`, endpoint `publicEndpoint(host)`) for an Ollama server.
  *
  * `chat` sends `stream:false` and maps `temperature`, `top_p`, `max_tokens` (→ `num_predict`),
  * `stop` and `seed` into `options`; the answer's `thinking` becomes `reasoning`.
@@ -40,10 +42,12 @@ export interface OllamaProviderOptions {
 export function createOllamaProvider(options: OllamaProviderOptions): ChatProvider {
   const { host } = options;
   const baseFetch = options.fetch ?? globalThis.fetch;
+  // The host's userinfo and query may hold credentials: kept out of errors.
+  const scrubber = new SecretScrubber(endpointCredentials(host));
 
   /** A client for one call: its fetch merges `signal` in and remembers the last response (for headers). */
   function clientFor(signal: AbortSignal | undefined): { client: Ollama; context: FailureContext } {
-    const context: FailureContext = signal ? { signal } : {};
+    const context: FailureContext = signal ? { signal, scrubber } : { scrubber };
     const callFetch: typeof fetch = async (input, init) => {
       const signals = [init?.signal, signal].filter((s): s is AbortSignal => s instanceof AbortSignal);
       const merged = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
@@ -56,7 +60,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): ChatProvid
 
   return {
     kind: 'ollama',
-    endpoint: host,
+    endpoint: publicEndpoint(host),
 
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
       const { client, context } = clientFor(signal);

@@ -1,6 +1,6 @@
 /**
- * Maps how a call through undici fails to a ProviderError, keeping the API key out of every message
- * and cause.
+ * Maps how a call through undici fails to a ProviderError, keeping the API key and the base URL's
+ * credentials out of every message and cause.
  *
  * What fails, as of undici 8: when the caller's signal fires, the call rejects (or the body being
  * read errors) with the signal's reason, a DOMException `AbortError` or `TimeoutError`; a refused or
@@ -9,7 +9,8 @@
  * an error status: `readUpstreamError` turns such an answer into an UpstreamError first.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { ProviderError } from '../provider.js';
+import type { SecretScrubber } from '../../../core/secret-scrubber.js';
+import { MAX_UPSTREAM_TEXT_CHARS, ProviderError } from '../provider.js';
 import { retryAfterMs } from '../retry-after.js';
 
 /** How much of an error answer's body is read for its message; the rest is discarded. */
@@ -41,13 +42,14 @@ export class UpstreamError extends Error {
 /**
  * Reads an error answer into an UpstreamError: at most MAX_ERROR_BODY_BYTES of `body` (the rest is
  * dropped with the connection), OpenAI's `{ error: { message, type, code } }` when the body is that,
- * else the start of the body as text. Never throws: a body that fails to read just gives no message.
+ * else the body as text, scrubbed and then cut to MAX_UPSTREAM_TEXT_CHARS. Never throws: a body that
+ * fails to read just gives no message.
  */
 export async function readUpstreamError(
   status: number,
   headers: IncomingHttpHeaders,
   body: AsyncIterable<Uint8Array>,
-  secret: string | undefined,
+  scrubber: SecretScrubber,
 ): Promise<UpstreamError> {
   const text = await readBounded(body, MAX_ERROR_BODY_BYTES).catch(() => '');
   let parsed: unknown;
@@ -61,9 +63,10 @@ export async function readUpstreamError(
       ? errorMessage(error)
       : text.trim() === ''
         ? 'status code (no body)'
-        : text.trim().slice(0, 200);
+        : // Scrubbed whole before the cut: a secret across the cut would leave its head behind.
+          scrubber.scrub(text.trim(), MAX_UPSTREAM_TEXT_CHARS);
   return new UpstreamError(
-    scrub(`${status} ${detail}`, secret),
+    scrubber.scrub(`${status} ${detail}`),
     status,
     retryAfterMs(retryHeaders(headers)),
     typeof e.type === 'string' ? e.type : undefined,
@@ -75,9 +78,9 @@ export async function readUpstreamError(
  * The ProviderError for an `error` event, or an `error` object, inside a stream: `bad_response`
  * (not retryable), with the upstream's message, as the `openai` package treated it.
  */
-export function streamError(error: unknown, secret: string | undefined): ProviderError {
+export function streamError(error: unknown, scrubber: SecretScrubber): ProviderError {
   const message = `OpenAI-compatible server sent an error in the stream: ${errorMessage(error)}`;
-  return new ProviderError(scrub(message, secret), 'bad_response', 'openai');
+  return new ProviderError(scrubber.scrub(message), 'bad_response', 'openai');
 }
 
 /**
@@ -86,13 +89,17 @@ export function streamError(error: unknown, secret: string | undefined): Provide
  * its status and `retryAfterMs`; an abort or timeout we did not ask for → `aborted` / `timeout`; a
  * transport code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT …) →
  * `connection`, naming the code; anything else (a body that is not JSON, an SSE event too big) →
- * `bad_response`. `secret` is removed from message and cause.
+ * `bad_response`. `scrubber` removes the secrets from message and cause.
  */
-export function toProviderError(error: unknown, signal?: AbortSignal, secret?: string): ProviderError {
+export function toProviderError(
+  error: unknown,
+  scrubber: SecretScrubber,
+  signal?: AbortSignal,
+): ProviderError {
   if (error instanceof ProviderError) return error;
   const make = (message: string, code: ProviderError['code'], status?: number, waitMs?: number) =>
-    new ProviderError(scrub(message, secret), code, 'openai', status, {
-      cause: safeCause(error, secret),
+    new ProviderError(scrubber.scrub(message), code, 'openai', status, {
+      cause: scrubber.safeCause(error),
       ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
     });
 
@@ -165,18 +172,4 @@ function retryHeaders(headers: IncomingHttpHeaders): Headers {
     if (typeof value === 'string') out.set(name, value);
   }
   return out;
-}
-
-function scrub(text: string, secret: string | undefined): string {
-  return secret ? text.split(secret).join('[redacted]') : text;
-}
-
-/** The error itself, or, when it mentions `secret` anywhere we could log, a plain copy without it. */
-function safeCause(error: unknown, secret: string | undefined): unknown {
-  if (secret && typeof error === 'string') return scrub(error, secret);
-  if (!secret || !(error instanceof Error)) return error;
-  if (!`${error.message} ${error.stack ?? ''}`.includes(secret)) return error;
-  const copy = new Error(scrub(error.message, secret));
-  copy.name = error.name;
-  return copy;
 }

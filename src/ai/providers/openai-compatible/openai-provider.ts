@@ -9,6 +9,8 @@
  * small (one JSON POST, SSE for streams, one GET), so the package's typing and retries bought little.
  */
 import { Agent, type Dispatcher } from 'undici';
+import { endpointCredentials, publicEndpoint } from '../../../core/endpoint-url.js';
+import { SecretScrubber } from '../../../core/secret-scrubber.js';
 import type {
   ChatDelta,
   ChatProvider,
@@ -27,7 +29,7 @@ import { sseEvents } from './sse.js';
 export interface OpenAIProviderOptions {
   /**
    * The API base URL including `/v1`, e.g. `http://127.0.0.1:4000/v1` (a trailing `/` is ignored).
-   * Also the provider's `endpoint`.
+   * Its public form (no userinfo, no query) is the provider's `endpoint`.
    */
   baseUrl: string;
   /** Sent as `Authorization: Bearer <apiKey>`; a placeholder is sent when absent (local servers need none). */
@@ -55,7 +57,7 @@ const AFTER_DONE_MS = 1000;
 type ResponseBody = Dispatcher.ResponseData['body'];
 
 /**
- * Creates a ChatProvider (kind `openai`, endpoint `baseUrl`) for an OpenAI-compatible server.
+ * Creates a ChatProvider (kind `openai`, endpoint `publicEndpoint(baseUrl)`) for an OpenAI-compatible server.
  *
  * `chat` posts to `{baseUrl}/chat/completions`, `stream` does the same with `stream: true` and
  * `stream_options.include_usage`, reads the SSE answer up to `data: [DONE]` and yields the finish
@@ -86,7 +88,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
   };
   const postJson = { ...base, 'content-type': 'application/json' };
   const postStream = { ...postJson, accept: 'text/event-stream' };
-  const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, signal, secret);
+  // The base URL's userinfo and query may hold credentials too (`?api_key=…`): kept out of errors.
+  const scrubber = new SecretScrubber([secret, ...endpointCredentials(baseUrl)]);
+  const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, scrubber, signal);
 
   /** The body of a 2xx answer to `method {baseUrl}{path}`; an error status throws an UpstreamError. */
   async function call(
@@ -109,7 +113,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     });
     const { statusCode } = response;
     if (statusCode >= 200 && statusCode < 300) return response.body;
-    throw await readUpstreamError(statusCode, response.headers, response.body, secret);
+    throw await readUpstreamError(statusCode, response.headers, response.body, scrubber);
   }
 
   async function models(signal?: AbortSignal): Promise<string[]> {
@@ -123,7 +127,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
 
   return {
     kind: 'openai',
-    endpoint: baseUrl,
+    endpoint: publicEndpoint(baseUrl),
 
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
       try {
@@ -172,8 +176,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
           }
           const chunk = parseEvent(event.data);
           const failure = chunk as { error?: unknown } | null;
-          if (event.event === 'error') throw streamError(failure?.error ?? chunk, secret);
-          if (failure?.error) throw streamError(failure.error, secret);
+          if (event.event === 'error') throw streamError(failure?.error ?? chunk, scrubber);
+          if (failure?.error) throw streamError(failure.error, scrubber);
           const { content, tool_calls, ...rest } = fromChunk(chunk);
           if (content !== undefined || tool_calls !== undefined) {
             yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };

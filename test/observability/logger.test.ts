@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/logger.js';
+
+/** A trace-level logger whose lines are kept, parsed. */
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('trace', { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+const URL_WITH_CREDENTIALS = 'http://u:pw-log-secret-12@10.0.0.5:4000/v1?api_key=sk-log-secret-3456';
+
+describe('logger', () => {
+  it('logs endpoint URLs with scheme, host and path only, at the top and one level down', () => {
+    const { logger, lines } = capture();
+    logger.info({ baseUrl: URL_WITH_CREDENTIALS, community: { base_url: URL_WITH_CREDENTIALS } }, 'a');
+    logger.warn({ link: { endpoint: URL_WITH_CREDENTIALS }, endpoint: URL_WITH_CREDENTIALS }, 'b');
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain('pw-log-secret');
+    expect(text).not.toContain('sk-log-secret');
+    expect(text).not.toContain('api_key');
+    expect(lines[0]).toMatchObject({
+      baseUrl: 'http://10.0.0.5:4000/v1',
+      community: { base_url: 'http://10.0.0.5:4000/v1' },
+    });
+    expect(lines[1]).toMatchObject({
+      link: { endpoint: 'http://10.0.0.5:4000/v1' },
+      endpoint: 'http://10.0.0.5:4000/v1',
+    });
+  });
+
+  it('still blanks out keys and tokens', () => {
+    const { logger, lines } = capture();
+    logger.info({ apiKey: 'sk-a', settings: { api_key: 'sk-b', token: 't' } }, 'c');
+    expect(lines[0]).toMatchObject({
+      apiKey: '[redacted]',
+      settings: { api_key: '[redacted]', token: '[redacted]' },
+    });
+  });
+});
