@@ -105,6 +105,20 @@ for (const backend of backends) {
     });
 
     it.each([
+      ['/api/v1/communities?limit=1e309', 'querystring.limit: must be <= 200'],
+      ['/api/v1/communities?offset=1e309', 'querystring.offset: must be <= 2147483647'],
+      ['/api/v1/ai/interactions?limit=-1e309', 'querystring.limit: must be >= 1'],
+    ])('%s says which bound it broke', async (url, detail) => {
+      expect((await send(ADMIN, 'GET', url)).json().detail).toBe(detail);
+    });
+
+    it('still takes in-range pages', async () => {
+      const page = await send(ADMIN, 'GET', '/api/v1/communities?limit=200&offset=2147483647');
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json()).toMatchObject({ communities: [], limit: 200, offset: 2147483647 });
+    });
+
+    it.each([
       ['model', { model: 'llama\u0000' }],
       ['system_prompt', { system_prompt: 'be nice\u0000' }],
       ['system_prompt', { system_prompt: 'be nice \ud800' }],

@@ -29,13 +29,13 @@ function outOfRangeQueryInteger(request: FastifyRequest): string | undefined {
   for (const [name, property] of Object.entries(schema.properties)) {
     const value = query[name];
     if (property.type !== 'integer' || typeof value !== 'number') continue;
-    if (!Number.isSafeInteger(value)) return `querystring.${name}: must be an integer`;
     if (typeof property.minimum === 'number' && value < property.minimum) {
       return `querystring.${name}: must be >= ${property.minimum}`;
     }
     if (typeof property.maximum === 'number' && value > property.maximum) {
       return `querystring.${name}: must be <= ${property.maximum}`;
     }
+    if (!Number.isSafeInteger(value)) return `querystring.${name}: must be an integer`;
   }
   return undefined;
 }
