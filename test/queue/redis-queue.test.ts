@@ -44,12 +44,30 @@ function job(user = 'ann', id = `twitch:msg-${++sequence}`): InteractionJob {
   return { interactionId: `int-${sequence}`, event, trigger: 'mention', text: `question ${sequence}` };
 }
 
+/** Event ids a collector or a platform could hand us that are not plain printable ASCII. */
+const HOSTILE_EVENT_IDS = [
+  'api:x\ud800y',
+  'api:x\udc00',
+  'api:a\u0000b',
+  'api:emoji-😀',
+  'api:ünïcode',
+  'api:sp ace\n',
+];
+
 describe('jobIdForEvent', () => {
   it('gives BullMQ-safe, distinct ids', () => {
     expect(jobIdForEvent('twitch:abc')).toBe('evt-twitch%3Aabc');
     expect(jobIdForEvent('a:b')).not.toBe(jobIdForEvent('a%3Ab'));
     expect(jobIdForEvent('12345')).toBe('evt-12345');
     expect(jobIdForEvent('x'.repeat(300))).toMatch(/^evt-sha256-[0-9a-f]{64}$/);
+  });
+  it('hashes ids that are not printable ASCII: the same each time, distinct per event id', () => {
+    const ids = HOSTILE_EVENT_IDS.map(jobIdForEvent);
+    for (const id of ids) expect(id).toMatch(/^evt-sha256-[0-9a-f]{64}$/);
+    expect(new Set(ids).size).toBe(HOSTILE_EVENT_IDS.length);
+    expect(jobIdForEvent('api:x\ud800y')).toBe(ids[0]);
+    // Two lone surrogates that UTF-8 would both turn into U+FFFD still make two jobs.
+    expect(jobIdForEvent('api:x\ud800y')).not.toBe(jobIdForEvent('api:x\ud801y'));
   });
 });
 
@@ -477,6 +495,31 @@ describeNeeding(['redis'], SUITE, () => {
     const one = await queue.failures(1);
     expect(one.count).toBe(2);
     expect(one.recent.map((failure) => failure.interactionId)).toEqual([newer.interactionId]);
+  });
+  it.each(HOSTILE_EVENT_IDS)('runs the job of event %j once, and it ends completed', async (eventId) => {
+    const runs: string[] = [];
+    const failed: string[] = [];
+    const queue = await start(
+      async (received) => {
+        runs.push(received.event.id);
+      },
+      {
+        concurrency: 1,
+        onFailed: (lost) => failed.push(lost.interactionId),
+        // Stalled jobs are looked for every 200 ms: a job left without its key would soon run again.
+        stalledIntervalMs: 200,
+      },
+    );
+    queue.enqueue(job('ann', eventId));
+    await waitFor(() => runs.length >= 1, 5000, 'the job to run');
+    await waitFor(
+      async () => (await queue.queue.getJobState(jobIdForEvent(eventId))) === 'completed',
+      5000,
+      'the job to end completed',
+    );
+    await sleep(1000);
+    expect(runs).toEqual([eventId]);
+    expect(failed).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
 import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
+import { guardEdgeInput, MAX_QUERY_OFFSET } from '../schemas/edge-input.js';
 
 /** What these routes use of the services, and nothing more. */
 export type CommunityRouteDeps = Pick<Services, 'communities' | 'communityConfigs' | 'config'>;
@@ -19,6 +20,7 @@ const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, m
  */
 export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsync =>
   async function communities(plain) {
+    guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { communityConfigs, config } = services;
     const personalities = Object.keys(config.personalities);
@@ -31,7 +33,7 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
         schema: {
           querystring: Type.Object({
             limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-            offset: Type.Integer({ minimum: 0, default: 0 }),
+            offset: Type.Integer({ minimum: 0, maximum: MAX_QUERY_OFFSET, default: 0 }),
           }),
         },
       },

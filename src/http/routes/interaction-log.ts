@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
+import { guardEdgeInput } from '../schemas/edge-input.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
 /** What these routes use of the services, and nothing more. */
@@ -16,6 +17,7 @@ const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] 
  */
 export const interactionLogRoutes = (services: InteractionLogRouteDeps): FastifyPluginAsync =>
   async function interactionLog(plain) {
+    guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.get(
       '/api/v1/ai/interactions',

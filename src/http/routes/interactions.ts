@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { NotFoundError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { sendError } from '../errors.js';
+import { guardEdgeInput } from '../schemas/edge-input.js';
 import { parseInteractionBody } from '../schemas/interaction-body.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
@@ -19,6 +20,7 @@ export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'r
  */
 export const interactionRoutes = (services: InteractionRouteDeps): FastifyPluginAsync =>
   async function interactions(plain) {
+    guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.post('/api/v1/ai/interaction', async (request, reply) => {
       const { event, callbackUrl, sessionId } = parseInteractionBody(

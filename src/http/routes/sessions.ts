@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
+import { guardEdgeInput } from '../schemas/edge-input.js';
 
 /** What these routes use of the services, and nothing more. */
 export type SessionRouteDeps = Pick<Services, 'context'>;
@@ -15,6 +16,7 @@ export type SessionRouteDeps = Pick<Services, 'context'>;
  */
 export const sessionRoutes = (services: SessionRouteDeps): FastifyPluginAsync =>
   async function sessions(plain) {
+    guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const schema = {
       params: Type.Object({

@@ -4,6 +4,7 @@ import { PROVIDER_KINDS, TRIGGER_KINDS } from '../../config/schema.js';
 import { ValidationError } from '../../core/errors.js';
 import { withoutUndefined } from '../../core/without-undefined.js';
 import type { CommunityConfigWrite, StoredCommunityConfig } from '../../stores/community-config-store.js';
+import { textFault } from './safe-text.js';
 
 const TriggerPatch = Type.Object(
   {
@@ -72,6 +73,7 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
       issues.push(`personality: must be one of ${[...personalities, 'random'].join('|')}`);
     }
   }
+  issues.push(...unsafeTextIssues(body));
   if (issues.length > 0) throw new ValidationError(issues.join('; '), issues[0]?.split(':')[0] ?? 'body');
   const input = body as Body;
   return {
@@ -100,6 +102,19 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
     contextScope: input.context_scope,
     enabled: input.enabled,
   };
+}
+
+/**
+ * `<field>: …` for each top-level string that is not well-formed UTF-16 without NUL. Refused, not
+ * normalized: a configuration is written by an operator, who should learn that a model name or
+ * prompt was not taken as sent (the only strings of the body are top-level ones).
+ */
+function unsafeTextIssues(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null) return [];
+  return Object.entries(body).flatMap(([field, value]) => {
+    const fault = typeof value === 'string' ? textFault(value) : undefined;
+    return fault ? [`${field}: ${fault}`] : [];
+  });
 }
 
 /** A stored configuration as JSON: unset fields are `null` (the default applies); never the key. */

@@ -10,6 +10,7 @@ import {
   USER_ROLES,
 } from '../../core/chat-event.js';
 import { ValidationError } from '../../core/errors.js';
+import { normalizeText, refuseUnsafeText } from './safe-text.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 const CallbackUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
@@ -86,7 +87,7 @@ export function parseInteractionBody(body: unknown, maxTextChars: number): Parse
   }
   const now = Date.now();
   if ('message_type' in body || 'session_id' in body) {
-    const input = check(routerBody, body);
+    const input = safeRouterFields(check(routerBody, body));
     const type = ROUTER_MESSAGE_TYPES[input.message_type];
     if (!type) {
       throw new ValidationError(
@@ -114,7 +115,7 @@ export function parseInteractionBody(body: unknown, maxTextChars: number): Parse
       sessionId: input.session_id,
     };
   }
-  const input = check(chatEventBody, body);
+  const input = safeChatEventFields(check(chatEventBody, body));
   const login = input.user.login ?? '';
   return {
     event: {
@@ -168,6 +169,64 @@ function check<T extends TSchema>(validator: Validator<Record<string, never>, T>
       : first.message;
   throw new ValidationError(`${path || 'body'}: ${message}`, path || 'body');
 }
+
+/*
+ * Text from callers must be well-formed UTF-16 without NUL (see `textFault`). Ids, and the names of
+ * `meta` keys, are refused with a 400: they are keys (dedupe, Redis, BullMQ job ids, SQL), and made
+ * over they could turn two distinct ids into one. Free text (the message, the user's names, `meta`
+ * values) is normalized instead: a collector that cut an emoji in half should still get its message
+ * answered, and a reader sees no difference.
+ */
+
+/** The router fields with ids checked and free text normalized. */
+function safeRouterFields(input: Static<typeof RouterBodySchema>): Static<typeof RouterBodySchema> {
+  for (const field of ['session_id', 'user_id', 'entity_id', 'message_type', 'callback_url'] as const) {
+    const value = input[field];
+    if (value !== undefined) refuseUnsafeText(value, field);
+  }
+  return {
+    ...input,
+    message_content: optionalText(input.message_content),
+    username: optionalText(input.username),
+    display_name: optionalText(input.display_name),
+  };
+}
+
+/** The ChatEvent fields with ids and `meta` keys checked and free text normalized. */
+function safeChatEventFields(input: Static<typeof ChatEventBodySchema>): Static<typeof ChatEventBodySchema> {
+  const ids = {
+    id: input.id,
+    community_id: input.community_id,
+    channel_id: input.channel_id,
+    thread_id: input.thread_id,
+    message_id: input.message_id,
+    'user.id': input.user.id,
+    'reply_to.message_id': input.reply_to?.message_id,
+    'reply_to.user_id': input.reply_to?.user_id,
+    callback_url: input.callback_url,
+  };
+  for (const [field, value] of Object.entries(ids)) if (value !== undefined) refuseUnsafeText(value, field);
+  const meta = input.meta
+    ? Object.fromEntries(
+        Object.entries(input.meta).map(([key, value]) => {
+          refuseUnsafeText(key, `meta.${JSON.stringify(key)}`);
+          return [key, typeof value === 'string' ? normalizeText(value) : value];
+        }),
+      )
+    : undefined;
+  return {
+    ...input,
+    text: optionalText(input.text),
+    user: {
+      ...input.user,
+      login: optionalText(input.user.login),
+      display_name: optionalText(input.user.display_name),
+    },
+    meta,
+  };
+}
+
+const optionalText = (text: string | undefined) => (text === undefined ? undefined : normalizeText(text));
 
 function checkText(text: string, field: string, maxChars: number): string {
   if (text.length > maxChars)

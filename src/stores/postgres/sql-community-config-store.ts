@@ -10,6 +10,7 @@ import {
 } from '../community-config-store.js';
 import { ApiKeyCipher, apiKeyLast4, SecretKeyMissingError } from '../crypto.js';
 import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { refuseNulInSqlText } from './sql-text.js';
 
 /** Options of SqlCommunityConfigStore. */
 export interface SqlCommunityConfigStoreOptions {
@@ -68,7 +69,7 @@ type KeyChange =
  * both, `apiKey` undefined keeps the stored key, `null` removes it, a string replaces it.
  *
  * Errors: StoreUnavailableError when the database cannot be reached; SecretKeyMissingError when an
- * API key is stored or read without a secret key; ApiKeyDecryptError when the secret key differs
+ * API key is stored or read without a secret key; ValidationError when a text value holds NUL; ApiKeyDecryptError when the secret key differs
  * from the one the key was stored under; RangeError for an empty `apiKey`.
  *
  * @example
@@ -88,6 +89,7 @@ export class SqlCommunityConfigStore implements CommunityConfigStore {
   }
 
   async get(communityId: string): Promise<StoredCommunityConfig | undefined> {
+    refuseNulInSqlText({ communityId });
     const { rows } = await this.client.query<ConfigRow>(
       `SELECT ${SHOWN} FROM ai_module_config WHERE community_id = $1`,
       [communityId],
@@ -96,6 +98,7 @@ export class SqlCommunityConfigStore implements CommunityConfigStore {
   }
 
   async secret(communityId: string): Promise<string | undefined> {
+    refuseNulInSqlText({ communityId });
     const { rows } = await this.client.query<{ api_key_ciphertext: Uint8Array | null }>(
       'SELECT api_key_ciphertext FROM ai_module_config WHERE community_id = $1',
       [communityId],
@@ -107,11 +110,13 @@ export class SqlCommunityConfigStore implements CommunityConfigStore {
   }
 
   async put(communityId: string, config: CommunityConfigWrite): Promise<StoredCommunityConfig> {
+    refuseNulInWrite(communityId, config);
     const key = this.keyChange(communityId, config.apiKey);
     return this.client.transaction((tx) => write(tx, communityId, overridesOf(config), key));
   }
 
   async patch(communityId: string, config: CommunityConfigWrite): Promise<StoredCommunityConfig> {
+    refuseNulInWrite(communityId, config);
     const key = this.keyChange(communityId, config.apiKey);
     return this.client.transaction(async (tx) => {
       // Make sure the row exists, then lock it: concurrent patches apply one after the other.
@@ -128,6 +133,7 @@ export class SqlCommunityConfigStore implements CommunityConfigStore {
   }
 
   async delete(communityId: string): Promise<boolean> {
+    refuseNulInSqlText({ communityId });
     const { rows } = await this.client.query<{ community_id: string }>(
       'DELETE FROM ai_module_config WHERE community_id = $1 RETURNING community_id',
       [communityId],
@@ -159,6 +165,20 @@ export class SqlCommunityConfigStore implements CommunityConfigStore {
     if (!this.cipher) throw new SecretKeyMissingError();
     return { kind: 'set', sealed: this.cipher.encrypt(apiKey, communityId), last4: apiKeyLast4(apiKey) };
   }
+}
+
+/** The text columns of a write, checked before any statement (see `refuseNulInSqlText`). */
+function refuseNulInWrite(communityId: string, config: CommunityConfigWrite): void {
+  refuseNulInSqlText({
+    communityId,
+    provider: config.provider,
+    model: config.model,
+    baseUrl: config.baseUrl,
+    systemPrompt: config.systemPrompt,
+    personality: config.personality,
+    fallbackProvider: config.fallbackProvider,
+    contextScope: config.contextScope,
+  });
 }
 
 /** Upserts every override column of `overrides` (unset ones as NULL) and applies `key`. */

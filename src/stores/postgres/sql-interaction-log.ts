@@ -2,6 +2,7 @@ import { type ChatEvent, withoutRaw } from '../../core/chat-event.js';
 import { StoreUnavailableError } from '../community-config-store.js';
 import type { Interaction, InteractionFilter, InteractionLog } from '../interaction-log.js';
 import type { SqlClient } from './sql-client.js';
+import { refuseNulInSqlText } from './sql-text.js';
 
 /** Options of SqlInteractionLog; every one has a default. */
 export interface SqlInteractionLogOptions {
@@ -150,6 +151,7 @@ export class SqlInteractionLog implements InteractionLog {
   }
 
   async get(id: string): Promise<Interaction | undefined> {
+    refuseNulInSqlText({ id });
     const entry = this.pending.get(id);
     // Unless the buffer alone holds more than maxRows, a buffered interaction is what its row will be.
     const inserts = [...this.pending.values()].filter((pending) => pending.kind === 'insert').length;
@@ -160,6 +162,7 @@ export class SqlInteractionLog implements InteractionLog {
   }
 
   async list(filter: InteractionFilter): Promise<Interaction[]> {
+    refuseNulInSqlText({ platform: filter.platform, communityId: filter.communityId, status: filter.status });
     await this.flush();
     // Planned with the values bound, so an unset filter folds away and the matching index is used.
     const { rows } = await this.client.query<Row>(
