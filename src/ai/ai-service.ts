@@ -54,7 +54,9 @@ export interface StreamTimeouts {
 
 /**
  * Answers chat requests through a community's provider chain: its provider → its fallback → the
- * local responder, each remote link behind its endpoint's timeout/retry/breaker guard.
+ * local responder, each remote link behind its endpoint's timeout/retry/breaker guard. Each link's
+ * request is built (`ChatProvider.prepare`) before its guard, so only the upstream's own answers
+ * and connection count against a breaker, never a request our side could not build.
  * Modes: `remote` (remote links; local only when offline replies are enabled), `local` (the local
  * responder only), `hybrid` (remote, then local).
  */
@@ -78,7 +80,9 @@ export class AiService {
 
   /**
    * Asks the chain, link by link, until one answers.
-   * @throws AiUnavailableError when no link answered (its `reasons` say why each failed).
+   * @throws AiUnavailableError when no link answered (its `reasons` say why each failed), or the
+   *   request cannot be built (`lastError`: ProviderError `invalid_request`, the caller's input).
+   * @throws anything else a provider throws while building the request (our own bug), as it is.
    */
   async complete(request: AiRequest): Promise<AiResult> {
     const started = performance.now();
@@ -101,7 +105,7 @@ export class AiService {
    * Opens a streamed answer. Fallback happens only before the first delta: each link must produce
    * one within `firstByteTimeoutMs` (retried and guarded like `complete`), and the stream of the
    * first link that does is returned. A failure after that is thrown by the stream's iterator.
-   * @throws AiUnavailableError when no link produced a first delta.
+   * @throws AiUnavailableError when no link produced a first delta; building errors as `complete`.
    */
   async stream(request: AiRequest): Promise<AiStream> {
     return this.firstAnswer(request, async ({ model, link }, prepared, origin) => {

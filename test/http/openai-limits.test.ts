@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProviderKind } from '../../src/ai/providers/provider.js';
 import { CHAT_REQUEST_LIMITS as LIMITS } from '../../src/http/openai/limits.js';
 import { type FakeServer, startFakeOpenAI } from '../fakes/fake-openai.js';
@@ -41,7 +41,7 @@ const ask = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('OpenAI API: how deep and how big a chat completions request may be', () => {
+describe('OpenAI API: a caller can never open a provider’s breaker', () => {
   const h = useFakeOllamaApp();
   let openai: FakeServer;
   beforeAll(async () => {
@@ -118,6 +118,28 @@ describe('OpenAI API: how deep and how big a chat completions request may be', (
       ]);
     },
   );
+
+  it('answers a request our side fails to build (a bug) with one logged 500, and counts nothing', async () => {
+    await start('openai');
+    const link = h.services.providers.get('openai');
+    const prepare = vi.spyOn(link.provider, 'prepare').mockImplementation(() => {
+      throw new TypeError("Cannot read properties of undefined (reading 'x')");
+    });
+    const logged = vi.spyOn(h.app.log, 'error');
+    for (let i = 0; i < 5; i++) {
+      const response = await complete(ask());
+      expect(response.statusCode).toBe(500);
+      expect(response.json()).toEqual({
+        error: { message: 'internal error', type: 'server_error', param: null, code: 'internal_error' },
+      });
+    }
+    expect(logged).toHaveBeenCalledTimes(5);
+    expect(link.guard?.state).toBe('closed');
+    expect(link.guard?.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    expect(openai.calls).toHaveLength(0);
+    prepare.mockRestore();
+    expect((await answered(ask())).headers['x-chatgate-provider']).toBe('openai');
+  });
 
   it(`lets a body ${LIMITS.maxDepth} levels deep through, and refuses one level more, naming the field`, async () => {
     await start();
