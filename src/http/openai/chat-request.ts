@@ -138,7 +138,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   };
   // The fields read above are checked where they are read; this catches nesting anywhere else (in
   // `metadata`, or in keys we ignore), which no part of the request may carry either.
-  for (const [key, value] of Object.entries(body)) refuseTooDeep(value, key, 2);
+  for (const [key, value] of Object.entries(body)) refuseOversizedJson(value, key, 2);
   return parsed;
 }
 
@@ -146,12 +146,12 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
  * Refuses `value`, found at `level` of the body (the body is level 1), when it nests past
  * `LIMITS.maxDepth` levels counted from the body or, with `maxProperties`, has more properties.
  */
-function refuseTooDeep(
+function refuseOversizedJson(
   value: unknown,
   param: string,
   level: number,
   maxProperties = Number.POSITIVE_INFINITY,
-) {
+): void {
   const allowed = LIMITS.maxDepth - (level - 1);
   const size = measureJson(value, { depth: allowed, properties: maxProperties });
   if (size.depth > allowed) {
@@ -312,7 +312,7 @@ function parseTools(value: unknown): ToolDefinition[] | undefined {
       throw invalidParam(`tools[${index}].function.parameters`, 'parameters must be a JSON schema object.');
     }
     // Level 5: body → tools → tools[i] → function → parameters.
-    refuseTooDeep(fn.parameters, `tools[${index}].function.parameters`, 5, LIMITS.maxSchemaProperties);
+    refuseOversizedJson(fn.parameters, `tools[${index}].function.parameters`, 5, LIMITS.maxSchemaProperties);
     return {
       type: 'function' as const,
       function: withoutUndefined({
@@ -346,7 +346,7 @@ function parseResponseFormat(value: unknown): ResponseFormat | undefined {
   const schema = value.json_schema;
   if (value.type === 'json_schema' && isObject(schema) && typeof schema.name === 'string') {
     // Level 4: body → response_format → json_schema → schema.
-    refuseTooDeep(schema.schema, 'response_format.json_schema.schema', 4, LIMITS.maxSchemaProperties);
+    refuseOversizedJson(schema.schema, 'response_format.json_schema.schema', 4, LIMITS.maxSchemaProperties);
     return {
       type: 'json_schema',
       json_schema: withoutUndefined({
