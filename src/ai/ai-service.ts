@@ -7,6 +7,7 @@ import {
   type ChatDelta,
   type ChatMessage,
   type ChatRequest,
+  type PreparedChat,
   ProviderError,
   type ProviderKind,
 } from './providers/provider.js';
@@ -53,7 +54,9 @@ export interface StreamTimeouts {
 
 /**
  * Answers chat requests through a community's provider chain: its provider → its fallback → the
- * local responder, each remote link behind its endpoint's timeout/retry/breaker guard.
+ * local responder, each remote link behind its endpoint's timeout/retry/breaker guard. Each link's
+ * request is built (`ChatProvider.prepare`) before its guard, so only the upstream's own answers
+ * and connection count against a breaker, never a request our side could not build.
  * Modes: `remote` (remote links; local only when offline replies are enabled), `local` (the local
  * responder only), `hybrid` (remote, then local).
  */
@@ -77,14 +80,16 @@ export class AiService {
 
   /**
    * Asks the chain, link by link, until one answers.
-   * @throws AiUnavailableError when no link answered (its `reasons` say why each failed).
+   * @throws AiUnavailableError when no link answered (its `reasons` say why each failed), or the
+   *   request cannot be built (`lastError`: ProviderError `invalid_request`, the caller's input).
+   * @throws anything else a provider throws while building the request (our own bug), as it is.
    */
   async complete(request: AiRequest): Promise<AiResult> {
     const started = performance.now();
-    return this.firstAnswer(request, async ({ model, link }, chatRequest, origin) => {
+    return this.firstAnswer(request, async ({ model, link }, prepared, origin) => {
       const result = link.guard
-        ? await link.guard.execute((signal) => link.provider.chat(chatRequest, signal), request.signal)
-        : await link.provider.chat(chatRequest, request.signal);
+        ? await link.guard.execute((signal) => prepared.chat(signal), request.signal)
+        : await prepared.chat(request.signal);
       return {
         content: result.content,
         toolCalls: result.tool_calls,
@@ -100,12 +105,12 @@ export class AiService {
    * Opens a streamed answer. Fallback happens only before the first delta: each link must produce
    * one within `firstByteTimeoutMs` (retried and guarded like `complete`), and the stream of the
    * first link that does is returned. A failure after that is thrown by the stream's iterator.
-   * @throws AiUnavailableError when no link produced a first delta.
+   * @throws AiUnavailableError when no link produced a first delta; building errors as `complete`.
    */
   async stream(request: AiRequest): Promise<AiStream> {
-    return this.firstAnswer(request, async ({ model, link }, chatRequest, origin) => {
+    return this.firstAnswer(request, async ({ model, link }, prepared, origin) => {
       const open = async (signal: AbortSignal | undefined) => {
-        const iterator = link.provider.stream(chatRequest, signal)[Symbol.asyncIterator]();
+        const iterator = prepared.stream(signal)[Symbol.asyncIterator]();
         return { iterator, first: await iterator.next() };
       };
       // The attempt's signal stops applying once the first delta is in (its timeout is over), so
@@ -123,23 +128,38 @@ export class AiService {
 
   /**
    * Runs `answer` on each link of the chain in turn and returns the first answer; each failure is
-   * counted and becomes part of the reasons (`fallbackReason` of a later answer).
-   * @throws AiUnavailableError when no link answered, or the caller cancelled before one did.
+   * counted and becomes part of the reasons (`fallbackReason` of a later answer). Each link's
+   * request is prepared before `answer` runs, outside the endpoint's guard, so that only what the
+   * upstream does can count against its breaker.
+   * @throws AiUnavailableError when no link answered, the caller cancelled before one did, or the
+   *   request cannot be built at all (`lastError`: ProviderError `invalid_request`; no link is tried
+   *   after it, since none could send it).
+   * @throws whatever else a provider's `prepare` throws (not a ProviderError: our own bug), as it is.
    */
   private async firstAnswer<T>(
     request: AiRequest,
-    answer: (link: ChainLink, chatRequest: ChatRequest, origin: (model: string) => AiOrigin) => Promise<T>,
+    answer: (link: ChainLink, prepared: PreparedChat, origin: (model: string) => AiOrigin) => Promise<T>,
   ): Promise<T> {
     const reasons: string[] = [];
     let lastError: unknown;
     for (const [index, link] of this.chain(request).entries()) {
       if (request.signal?.aborted) break;
-      const chatRequest = this.chatRequest(request, link.model);
       const attemptStarted = performance.now();
+      let prepared: PreparedChat;
       try {
-        const result = await answer(link, chatRequest, (model) =>
-          this.origin(link.kind, model, index, reasons),
-        );
+        prepared = link.link.provider.prepare(this.chatRequest(request, link.model));
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        lastError = error;
+        if (error.code === 'invalid_request') {
+          reasons.push(describeFailure(link.kind, error));
+          break;
+        }
+        reasons.push(this.failed(link.kind, error, attemptStarted));
+        continue;
+      }
+      try {
+        const result = await answer(link, prepared, (model) => this.origin(link.kind, model, index, reasons));
         this.observe(link.kind, 'success', attemptStarted);
         return result;
       } catch (error) {

@@ -42,7 +42,13 @@ const STATE_RANK: Record<BreakerState, number> = { closed: 0, half_open: 1, open
 /** How much longer than one attempt's timeout a trial may hold the shared trial, ms. */
 const TRIAL_MARGIN_MS = 1000;
 
-/** Failures that say the endpoint is unwell; a 4xx or our own cancel says nothing about it. */
+/**
+ * Failures that say the endpoint is unwell: its answer (5xx, 408, 429, unreadable) or the way to it
+ * (connection, timeout). A 4xx, our own cancel, a request that could not be built (`invalid_request`)
+ * and anything that is not a ProviderError (our own code failing) say nothing about it. Callers
+ * build their request before `execute` (ChatProvider.prepare): cockatiel counts any error it does
+ * not handle as a success in half-open, so a failure of ours inside the guard would close it.
+ */
 function isEndpointFailure(error: unknown): boolean {
   return error instanceof ProviderError && (error.retryable || error.code === 'bad_response');
 }

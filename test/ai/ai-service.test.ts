@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { AiResult } from '../../src/ai/ai-result.js';
 import { type AiRequest, AiService, AiUnavailableError } from '../../src/ai/ai-service.js';
 import { ProviderRegistry } from '../../src/ai/provider-registry.js';
+import { ProviderError, type ProviderKind } from '../../src/ai/providers/provider.js';
 import type { ResilienceSettings } from '../../src/ai/resilience.js';
 import type { ChatMode } from '../../src/config/schema.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -254,5 +255,102 @@ describe('AiService: modes', () => {
     expect(ai.mode).toBe('hybrid');
     expect((await ask(ai)).provider).toBe('ollama');
     expect(ollama.calls).toHaveLength(2);
+  });
+});
+
+/** A JSON schema nested `levels` objects deep: far past what `JSON.stringify`'s stack allows. */
+function deepSchema(levels: number): Record<string, unknown> {
+  let schema: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < levels; i++) schema = { type: 'object', properties: { a: schema } };
+  return schema;
+}
+
+/** A question to `kind` alone (then the local responder), with a tool schema 20,000 levels deep or none. */
+function toolRequest(kind: ProviderKind, deep: boolean): AiRequest {
+  const parameters = deep ? deepSchema(10_000) : { type: 'object' };
+  return {
+    community: {
+      provider: kind,
+      model: kind === 'openai' ? 'gpt-test' : 'llama3.2',
+      temperature: 0.5,
+      maxTokens: 64,
+    },
+    messages: [{ role: 'user', content: 'what is the weather?' }],
+    options: { tools: [{ type: 'function', function: { name: 'f', parameters } }] },
+    hint: { text: 'what is the weather?' },
+  };
+}
+
+/** What a promise rejects with (fails the test when it resolves). */
+function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('expected a rejection'),
+    (error: unknown) => error,
+  );
+}
+
+// What our side fails at while building a request (a tool schema nested too deep to serialize, a bug
+// in a mapper) must never count against the endpoint's breaker: in the issue's reproduction, five
+// such requests opened a provider's breaker for every instance. Here four failed attempts open it.
+describe('AiService: requests our side cannot build', () => {
+  it.each([
+    ['openai', () => openai],
+    ['ollama', () => ollama],
+  ] as const)(
+    'refuses one %s cannot serialize without calling it; its breaker stays closed',
+    async (kind, fake) => {
+      const ai = service();
+      for (let i = 0; i < 5; i++) {
+        const error = await unavailable(ai.complete(toolRequest(kind, true)));
+        // The chain stops there: no link could send it, so the local responder does not answer it.
+        expect(error.lastError).toMatchObject({ code: 'invalid_request', provider: kind });
+        expect(error.reasons).toBe(`${kind}: invalid_request`);
+      }
+      expect((await unavailable(ai.stream(toolRequest(kind, true)))).lastError).toMatchObject({
+        code: 'invalid_request',
+      });
+
+      const guard = registry.get(kind).guard;
+      expect(guard?.state).toBe('closed');
+      expect(guard?.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+      expect(fake().calls).toHaveLength(0);
+      expect(await ai.complete(toolRequest(kind, false))).toMatchObject({
+        provider: kind,
+        content: 'Hello from the fake',
+        fallbackReason: undefined,
+      });
+    },
+  );
+
+  it('passes on what else building throws (our bug) as it is, uncounted, without trying the next link', async () => {
+    const link = registry.get('openai');
+    const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
+    const prepare = vi.spyOn(link.provider, 'prepare').mockImplementation(() => {
+      throw bug;
+    });
+    const ai = service();
+    for (let i = 0; i < 5; i++) expect(await rejection(ai.complete(toolRequest('openai', false)))).toBe(bug);
+    expect(await rejection(ai.stream(toolRequest('openai', false)))).toBe(bug);
+    expect(link.guard?.state).toBe('closed');
+    expect(link.guard?.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    expect(openai.calls).toHaveLength(0);
+
+    prepare.mockRestore();
+    expect(await ai.complete(toolRequest('openai', false))).toMatchObject({ provider: 'openai' });
+  });
+
+  it('reports a request that cannot be serialized (cyclic) as ProviderError invalid_request', () => {
+    const cyclic: Record<string, unknown> = { type: 'object' };
+    cyclic.properties = { self: cyclic };
+    for (const kind of ['openai', 'ollama'] as const) {
+      const build = () =>
+        registry.get(kind).provider.prepare({
+          model: 'm',
+          messages: [],
+          tools: [{ type: 'function', function: { name: 'f', parameters: cyclic } }],
+        });
+      expect(build).toThrow(ProviderError);
+      expect(build).toThrow(/cannot be serialized/);
+    }
   });
 });

@@ -196,14 +196,20 @@ describeNeeding(['redis'], 'shared breaker', () => {
       fake.reset();
       // B's trial call waits at the endpoint's door until A has been turned away.
       const link = b.registry.get('ollama');
-      const chat = link.provider.chat.bind(link.provider);
+      const prepare = link.provider.prepare.bind(link.provider);
       let open!: () => void;
       const door = new Promise<void>((resolve) => {
         open = resolve;
       });
-      vi.spyOn(link.provider, 'chat').mockImplementation(async (request, signal) => {
-        await door;
-        return chat(request, signal);
+      vi.spyOn(link.provider, 'prepare').mockImplementation((request) => {
+        const prepared = prepare(request);
+        return {
+          ...prepared,
+          chat: async (signal) => {
+            await door;
+            return prepared.chat(signal);
+          },
+        };
       });
 
       const trial = ask(b);

@@ -129,6 +129,18 @@ export const MAX_UPSTREAM_TEXT_CHARS = 200;
 /** `ollama`, `openai` (any OpenAI-compatible server) or `local` (the offline responder). */
 export type ProviderKind = 'ollama' | 'openai' | 'local';
 
+/**
+ * A request built for one endpoint (mapped and serialized) and not yet sent: sending it is all that
+ * is left, so whatever it throws is about the upstream (its answer, the connection, a timeout, a
+ * cancel), never about the request.
+ */
+export interface PreparedChat {
+  /** Sends it for one answer. Same errors as `ChatProvider.chat`, except those of `prepare`. */
+  chat(signal?: AbortSignal): Promise<ChatResult>;
+  /** Sends it for a streamed answer. Same errors as `ChatProvider.stream`, except those of `prepare`. */
+  stream(signal?: AbortSignal): AsyncIterable<ChatDelta>;
+}
+
 export interface ChatProvider {
   readonly kind: ProviderKind;
   /**
@@ -136,9 +148,17 @@ export interface ChatProvider {
    * query, so safe to show in status, health, metrics and logs), or `local`.
    */
   readonly endpoint: string;
-  /** One answer. Throws ProviderError; aborts (ProviderError code `aborted`) when `signal` fires. */
+  /**
+   * Builds `request` for this endpoint without calling it. The AI service prepares before entering
+   * the endpoint's breaker, so that a request our side cannot build never counts as the endpoint's
+   * failure. Throws ProviderError `invalid_request` for a request that cannot be serialized (nested
+   * too deep, cyclic, a BigInt), and the provider's own refusals (Ollama: an unsupported
+   * `tool_choice`, `http` 400); nothing is sent either way.
+   */
+  prepare(request: ChatRequest): PreparedChat;
+  /** One answer: `prepare(request).chat(signal)`. Throws ProviderError; aborts (code `aborted`) when `signal` fires. */
   chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;
-  /** The answer as deltas, as the upstream sends them. Same errors as `chat`. */
+  /** The answer as deltas, as the upstream sends them: `prepare(request).stream(signal)`. Same errors as `chat`. */
   stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta>;
   /** Model names the endpoint offers. */
   models(signal?: AbortSignal): Promise<string[]>;
@@ -150,15 +170,40 @@ export interface ChatProvider {
  * How a provider call failed:
  * - `connection`: refused, reset, DNS; `timeout`: no answer in time; `aborted`: our caller cancelled;
  * - `http`: the upstream answered with an error `status`; `bad_response`: an answer we cannot parse;
- * - `breaker_open`: not called at all, because the endpoint's circuit breaker is open.
+ * - `breaker_open`: not called at all, because the endpoint's circuit breaker is open;
+ * - `invalid_request`: not called at all, because the request cannot be built (the caller's input:
+ *   nested too deep to serialize, say). Says nothing about the endpoint.
  */
 export type ProviderErrorCode =
+  | 'invalid_request'
   | 'connection'
   | 'timeout'
   | 'aborted'
   | 'http'
   | 'bad_response'
   | 'breaker_open';
+
+/**
+ * `body` as JSON text, for a request about to be sent.
+ * @throws ProviderError `invalid_request` (with the serializer's error as `cause`) when it cannot be
+ *   serialized: nested deeper than the stack allows (RangeError), cyclic or holding a BigInt (TypeError).
+ */
+export function serializeRequest(body: unknown, provider: ProviderKind): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ProviderError(
+      `the request cannot be serialized: ${reason}`,
+      'invalid_request',
+      provider,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+}
 
 /** Statuses worth another try: request timeout, rate limited, and server errors. */
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;

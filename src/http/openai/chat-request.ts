@@ -8,6 +8,8 @@ import type {
 } from '../../ai/providers/provider.js';
 import { withoutUndefined } from '../../core/without-undefined.js';
 import { invalidParam, OpenAIError } from './errors.js';
+import { measureJson } from './json-size.js';
+import { CHAT_REQUEST_LIMITS as LIMITS } from './limits.js';
 
 /** A chat completions request, read and checked: what the AI service needs, and how to answer. */
 export interface ParsedChatRequest {
@@ -53,8 +55,10 @@ const isObject = (value: unknown): value is Body =>
 /**
  * Reads `POST /v1/chat/completions`'s body. Accepted but not forwarded: `store: false`, `metadata`
  * (platform features with no effect here), `n: 1`, `logprobs: false`, `parallel_tool_calls: true`,
- * zero penalties. Anything that would change the answer and cannot be honoured is refused.
- * @throws OpenAIError 400 with `param` naming the field at fault.
+ * zero penalties. Anything that would change the answer and cannot be honoured is refused, and so
+ * is a body past CHAT_REQUEST_LIMITS (nested too deep, too many messages, tools or schema properties).
+ * @throws OpenAIError 400 with `param` naming the field at fault (for nesting, the tool's
+ *   `parameters` or the response format's `schema`, else the top-level field).
  */
 export function parseChatRequest(body: unknown): ParsedChatRequest {
   if (!isObject(body)) throw invalidParam('body', 'The request body must be a JSON object.', 'invalid_type');
@@ -115,7 +119,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   const maxTokens =
     optionalInteger(body, 'max_completion_tokens', 1) ?? optionalInteger(body, 'max_tokens', 1);
 
-  return {
+  const parsed: ParsedChatRequest = {
     model,
     messages: parseMessages(body.messages),
     stream,
@@ -132,6 +136,44 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
       response_format: parseResponseFormat(body.response_format),
     }),
   };
+  // The fields read above are checked where they are read; this catches nesting anywhere else (in
+  // `metadata`, or in keys we ignore), which no part of the request may carry either.
+  for (const [key, value] of Object.entries(body)) refuseOversizedJson(value, key, 2);
+  return parsed;
+}
+
+/**
+ * Refuses `value`, found at `level` of the body (the body is level 1), when it nests past
+ * `LIMITS.maxDepth` levels counted from the body or, with `maxProperties`, has more properties.
+ */
+function refuseOversizedJson(
+  value: unknown,
+  param: string,
+  level: number,
+  maxProperties = Number.POSITIVE_INFINITY,
+): void {
+  const allowed = LIMITS.maxDepth - (level - 1);
+  const size = measureJson(value, { depth: allowed, properties: maxProperties });
+  if (size.depth > allowed) {
+    throw invalidParam(
+      param,
+      `${param} is nested too deep: at most ${LIMITS.maxDepth} levels are allowed, counted from the request body.`,
+    );
+  }
+  if (size.properties > maxProperties) {
+    throw invalidParam(param, `${param} has too many properties: at most ${maxProperties} in all.`);
+  }
+}
+
+/** Refuses a list longer than `max`, with OpenAI's code for it. */
+function refuseLongerThan(list: unknown[], param: string, max: number): void {
+  if (list.length > max) {
+    throw invalidParam(
+      param,
+      `${param} has ${list.length} items: at most ${max} are allowed.`,
+      'array_above_max_length',
+    );
+  }
 }
 
 function refuseUnless(body: Body, key: string, allowed: (value: unknown) => boolean, message: string): void {
@@ -182,6 +224,7 @@ function parseMessages(value: unknown): ChatMessage[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw invalidParam('messages', 'messages must be a non-empty array.', 'invalid_type');
   }
+  refuseLongerThan(value, 'messages', LIMITS.maxMessages);
   return value.map((item, index) => parseMessage(item, `messages[${index}]`));
 }
 
@@ -256,6 +299,7 @@ function parseContent(value: unknown, path: string): string {
 function parseTools(value: unknown): ToolDefinition[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw invalidParam('tools', 'tools must be an array.', 'invalid_type');
+  refuseLongerThan(value, 'tools', LIMITS.maxTools);
   return value.map((tool, index) => {
     const fn = isObject(tool) ? tool.function : undefined;
     if (!isObject(tool) || tool.type !== 'function' || !isObject(fn) || typeof fn.name !== 'string') {
@@ -267,6 +311,8 @@ function parseTools(value: unknown): ToolDefinition[] | undefined {
     if (fn.parameters !== undefined && !isObject(fn.parameters)) {
       throw invalidParam(`tools[${index}].function.parameters`, 'parameters must be a JSON schema object.');
     }
+    // Level 5: body → tools → tools[i] → function → parameters.
+    refuseOversizedJson(fn.parameters, `tools[${index}].function.parameters`, 5, LIMITS.maxSchemaProperties);
     return {
       type: 'function' as const,
       function: withoutUndefined({
@@ -299,6 +345,8 @@ function parseResponseFormat(value: unknown): ResponseFormat | undefined {
   if (value.type === 'text' || value.type === 'json_object') return { type: value.type };
   const schema = value.json_schema;
   if (value.type === 'json_schema' && isObject(schema) && typeof schema.name === 'string') {
+    // Level 4: body → response_format → json_schema → schema.
+    refuseOversizedJson(schema.schema, 'response_format.json_schema.schema', 4, LIMITS.maxSchemaProperties);
     return {
       type: 'json_schema',
       json_schema: withoutUndefined({

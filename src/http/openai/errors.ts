@@ -36,12 +36,16 @@ export function sendOpenAIError(reply: FastifyReply, error: OpenAIError): Fastif
 }
 
 /**
- * What a failed chain means for the caller: the upstream's own 4xx is passed on (a 400 for a bad
+ * What a failed chain means for the caller: a request that could not be built (ProviderError
+ * `invalid_request`) is the caller's 400; the upstream's own 4xx is passed on (a 400 for a bad
  * parameter, 404 for an unknown model, 429 with its Retry-After); anything else is a 503 that says
  * which links failed.
  */
 export function fromUnavailable(error: AiUnavailableError): OpenAIError {
   const last = error.lastError;
+  if (last instanceof ProviderError && last.code === 'invalid_request') {
+    return new OpenAIError(400, last.message, 'invalid_request_error', null, 'invalid_request');
+  }
   if (last instanceof ProviderError && last.code === 'http' && last.status !== undefined) {
     const retryAfter = last.retryAfterMs === undefined ? undefined : Math.ceil(last.retryAfterMs / 1000);
     if (last.status === 404) {

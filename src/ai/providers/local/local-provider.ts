@@ -4,6 +4,7 @@ import {
   type ChatProvider,
   type ChatRequest,
   type ChatResult,
+  type PreparedChat,
   ProviderError,
   type ProviderHealth,
   type Usage,
@@ -125,23 +126,32 @@ function chunksOf(content: string): string[] {
  * @example await createLocalProvider({ botName: 'chatgate' }).chat({ model: 'x', messages: [], hint: { text: '/status' } })
  */
 export function createLocalProvider(options: LocalProviderOptions = {}): ChatProvider {
+  async function chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    throwIfAborted(signal);
+    const content = localReply(request, options);
+    return { content, finish_reason: 'stop', model: LOCAL_MODEL, usage: usageOf(request, content) };
+  }
+  async function* stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
+    throwIfAborted(signal);
+    const content = localReply(request, options);
+    for (const chunk of chunksOf(content)) {
+      throwIfAborted(signal);
+      yield { content: chunk };
+    }
+    yield { finish_reason: 'stop', usage: usageOf(request, content) };
+  }
   return {
     kind: 'local',
     endpoint: 'local',
-    async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-      throwIfAborted(signal);
-      const content = localReply(request, options);
-      return { content, finish_reason: 'stop', model: LOCAL_MODEL, usage: usageOf(request, content) };
+    // Nothing to build or send: preparing only binds the request.
+    prepare(request: ChatRequest): PreparedChat {
+      return {
+        chat: (signal) => chat(request, signal),
+        stream: (signal) => stream(request, signal),
+      };
     },
-    async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
-      throwIfAborted(signal);
-      const content = localReply(request, options);
-      for (const chunk of chunksOf(content)) {
-        throwIfAborted(signal);
-        yield { content: chunk };
-      }
-      yield { finish_reason: 'stop', usage: usageOf(request, content) };
-    },
+    chat,
+    stream,
     async models(signal?: AbortSignal): Promise<string[]> {
       throwIfAborted(signal);
       return [LOCAL_MODEL];

@@ -5,8 +5,15 @@
 import { type AbortableAsyncIterator, type ChatResponse, Ollama } from 'ollama';
 import { endpointCredentials, publicEndpoint } from '../../../core/endpoint-url.js';
 import { SecretScrubber } from '../../../core/secret-scrubber.js';
-import type { ChatDelta, ChatProvider, ChatRequest, ChatResult, ProviderHealth } from '../provider.js';
-import { modelNamesIn, ProviderError } from '../provider.js';
+import type {
+  ChatDelta,
+  ChatProvider,
+  ChatRequest,
+  ChatResult,
+  PreparedChat,
+  ProviderHealth,
+} from '../provider.js';
+import { modelNamesIn, ProviderError, serializeRequest } from '../provider.js';
 import { type FailureContext, toProviderError } from './map-errors.js';
 import { createDeltaMapper, fromOllamaResponse, toOllamaRequest } from './map-request.js';
 
@@ -58,38 +65,57 @@ export function createOllamaProvider(options: OllamaProviderOptions): ChatProvid
     return { client: new Ollama({ host, fetch: callFetch }), context };
   }
 
+  /**
+   * Maps `request` and checks that it serializes (see ChatProvider.prepare). The `ollama` package
+   * serializes the body again when it sends it (it takes no text); the check costs one
+   * `JSON.stringify` of the request, and keeps a request we cannot send out of the breaker.
+   */
+  function prepare(request: ChatRequest): PreparedChat {
+    const body = toOllamaRequest(request);
+    serializeRequest(body, 'ollama');
+    return {
+      async chat(signal?: AbortSignal): Promise<ChatResult> {
+        const { client, context } = clientFor(signal);
+        try {
+          const response = await client.chat({ ...body, stream: false });
+          return fromOllamaResponse(response, request.model);
+        } catch (error) {
+          throw toProviderError(error, context);
+        }
+      },
+
+      async *stream(signal?: AbortSignal): AsyncIterable<ChatDelta> {
+        const { client, context } = clientFor(signal);
+        let parts: AbortableAsyncIterator<ChatResponse> | undefined;
+        let finished = false;
+        try {
+          parts = await client.chat({ ...body, stream: true });
+          const toDelta = createDeltaMapper();
+          for await (const part of parts) {
+            const delta = toDelta(part);
+            if (delta) yield delta;
+          }
+          finished = true;
+        } catch (error) {
+          throw toProviderError(error, context);
+        } finally {
+          // The consumer stopped early (or we failed): release the HTTP call.
+          if (!finished) parts?.abort();
+        }
+      },
+    };
+  }
+
   return {
     kind: 'ollama',
     endpoint: publicEndpoint(host),
-
+    prepare,
+    // As methods of their own, so that what `prepare` throws rejects the call, as any other failure.
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-      const { client, context } = clientFor(signal);
-      try {
-        const response = await client.chat({ ...toOllamaRequest(request), stream: false });
-        return fromOllamaResponse(response, request.model);
-      } catch (error) {
-        throw toProviderError(error, context);
-      }
+      return prepare(request).chat(signal);
     },
-
     async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
-      const { client, context } = clientFor(signal);
-      let parts: AbortableAsyncIterator<ChatResponse> | undefined;
-      let finished = false;
-      try {
-        parts = await client.chat({ ...toOllamaRequest(request), stream: true });
-        const toDelta = createDeltaMapper();
-        for await (const part of parts) {
-          const delta = toDelta(part);
-          if (delta) yield delta;
-        }
-        finished = true;
-      } catch (error) {
-        throw toProviderError(error, context);
-      } finally {
-        // The consumer stopped early (or we failed): release the HTTP call.
-        if (!finished) parts?.abort();
-      }
+      yield* prepare(request).stream(signal);
     },
 
     async models(signal?: AbortSignal): Promise<string[]> {

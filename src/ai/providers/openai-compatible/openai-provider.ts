@@ -17,12 +17,13 @@ import type {
   ChatRequest,
   ChatResult,
   FinishReason,
+  PreparedChat,
   ProviderHealth,
   Usage,
 } from '../provider.js';
-import { modelNamesIn, ProviderError } from '../provider.js';
+import { modelNamesIn, ProviderError, serializeRequest } from '../provider.js';
 import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
-import { fromChunk, fromCompletion, type OpenAIChatBody, toOpenAIRequest } from './map-request.js';
+import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
 import { sseEvents } from './sse.js';
 
 /** Options of `createOpenAIProvider`. */
@@ -125,78 +126,87 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     }
   }
 
+  /** The stream of `payload` (a serialized streaming request): deltas up to `data: [DONE]`. */
+  async function* streamAnswer(payload: string, signal?: AbortSignal): AsyncIterable<ChatDelta> {
+    // The finish reason comes one chunk before the usage chunk; hold it so the last delta has both.
+    let finish: FinishReason | undefined;
+    let usage: Usage | undefined;
+    let done = false;
+    let grace: NodeJS.Timeout | undefined;
+    const last = (): ChatDelta => {
+      if (finish === undefined) {
+        throw new ProviderError(
+          'OpenAI-compatible stream ended without a finish_reason',
+          'bad_response',
+          'openai',
+        );
+      }
+      return { finish_reason: finish, ...(usage ? { usage } : {}) };
+    };
+    try {
+      const body = await call('POST', '/chat/completions', postStream, payload, signal);
+      // Leaving this loop early (an error, the consumer stopping) destroys the body and its socket.
+      for await (const event of sseEvents(body)) {
+        if (done) continue;
+        if (event.data === '[DONE]') {
+          const final = last();
+          done = true;
+          yield final;
+          // Read on to the body's end (it is usually there already), so that the connection is
+          // kept for the next call; an upstream that keeps the body open gets AFTER_DONE_MS.
+          grace = setTimeout(() => body.destroy(), AFTER_DONE_MS).unref();
+          continue;
+        }
+        const chunk = parseEvent(event.data);
+        const failure = chunk as { error?: unknown } | null;
+        if (event.event === 'error') throw streamError(failure?.error ?? chunk, scrubber);
+        if (failure?.error) throw streamError(failure.error, scrubber);
+        const { content, tool_calls, ...rest } = fromChunk(chunk);
+        if (content !== undefined || tool_calls !== undefined) {
+          yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };
+        }
+        finish = rest.finish_reason ?? finish;
+        usage = rest.usage ?? usage;
+      }
+    } catch (error) {
+      // Once `[DONE]` came, the answer is whole: how the rest of the body went does not matter.
+      if (!done) throw fail(error, signal);
+    } finally {
+      clearTimeout(grace);
+    }
+    if (done) return;
+    // The body ended without `[DONE]`: an answer if it had its finish, else an upstream that just stopped.
+    if (signal?.aborted) throw fail(signal.reason, signal);
+    yield last();
+  }
+
+  /** Maps and serializes `request` once; sending is all that is left (see ChatProvider.prepare). */
+  function prepare(request: ChatRequest): PreparedChat {
+    const payload = serializeRequest(toOpenAIRequest(request), 'openai');
+    return {
+      async chat(signal?: AbortSignal): Promise<ChatResult> {
+        try {
+          const body = await call('POST', '/chat/completions', postJson, payload, signal);
+          return fromCompletion(await body.json(), request.model);
+        } catch (error) {
+          throw fail(error, signal);
+        }
+      },
+      stream: (signal?: AbortSignal) => streamAnswer(withStreamFields(payload), signal),
+    };
+  }
+
   return {
     kind: 'openai',
     endpoint: publicEndpoint(baseUrl),
-
+    prepare,
+    // As methods of their own, so that what `prepare` throws rejects the call, as any other failure.
     async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-      try {
-        const payload = JSON.stringify(toOpenAIRequest(request));
-        const body = await call('POST', '/chat/completions', postJson, payload, signal);
-        return fromCompletion(await body.json(), request.model);
-      } catch (error) {
-        throw fail(error, signal);
-      }
+      return prepare(request).chat(signal);
     },
-
     async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
-      // The finish reason comes one chunk before the usage chunk; hold it so the last delta has both.
-      let finish: FinishReason | undefined;
-      let usage: Usage | undefined;
-      let done = false;
-      let grace: NodeJS.Timeout | undefined;
-      const last = (): ChatDelta => {
-        if (finish === undefined) {
-          throw new ProviderError(
-            'OpenAI-compatible stream ended without a finish_reason',
-            'bad_response',
-            'openai',
-          );
-        }
-        return { finish_reason: finish, ...(usage ? { usage } : {}) };
-      };
-      try {
-        const payload: OpenAIChatBody = {
-          ...toOpenAIRequest(request),
-          stream: true,
-          stream_options: { include_usage: true },
-        };
-        const body = await call('POST', '/chat/completions', postStream, JSON.stringify(payload), signal);
-        // Leaving this loop early (an error, the consumer stopping) destroys the body and its socket.
-        for await (const event of sseEvents(body)) {
-          if (done) continue;
-          if (event.data === '[DONE]') {
-            const final = last();
-            done = true;
-            yield final;
-            // Read on to the body's end (it is usually there already), so that the connection is
-            // kept for the next call; an upstream that keeps the body open gets AFTER_DONE_MS.
-            grace = setTimeout(() => body.destroy(), AFTER_DONE_MS).unref();
-            continue;
-          }
-          const chunk = parseEvent(event.data);
-          const failure = chunk as { error?: unknown } | null;
-          if (event.event === 'error') throw streamError(failure?.error ?? chunk, scrubber);
-          if (failure?.error) throw streamError(failure.error, scrubber);
-          const { content, tool_calls, ...rest } = fromChunk(chunk);
-          if (content !== undefined || tool_calls !== undefined) {
-            yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };
-          }
-          finish = rest.finish_reason ?? finish;
-          usage = rest.usage ?? usage;
-        }
-      } catch (error) {
-        // Once `[DONE]` came, the answer is whole: how the rest of the body went does not matter.
-        if (!done) throw fail(error, signal);
-      } finally {
-        clearTimeout(grace);
-      }
-      if (done) return;
-      // The body ended without `[DONE]`: an answer if it had its finish, else an upstream that just stopped.
-      if (signal?.aborted) throw fail(signal.reason, signal);
-      yield last();
+      yield* prepare(request).stream(signal);
     },
-
     models,
 
     async health(signal?: AbortSignal): Promise<ProviderHealth> {
@@ -209,6 +219,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
       }
     },
   };
+}
+
+/**
+ * A serialized chat completions body with `stream: true` and `stream_options.include_usage` added
+ * at its end. Spliced rather than serialized again: the body is a non-empty JSON object (it always
+ * has `model`), and `toOpenAIRequest` never sets either field, so no key is repeated.
+ */
+function withStreamFields(payload: string): string {
+  return `${payload.slice(0, -1)},"stream":true,"stream_options":{"include_usage":true}}`;
 }
 
 /** A stream event's `data` as JSON; anything else is a ProviderError `bad_response`. */
