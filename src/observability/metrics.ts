@@ -35,7 +35,7 @@ export class Metrics {
 
   readonly providerErrors = this.counter(
     'chatgate_provider_errors_total',
-    'Failed provider calls, by provider and error code (connection, timeout, http, bad_response, breaker_open)',
+    'Failed provider calls, by provider and error code (connection, timeout, http, bad_response, breaker_open, invalid_request)',
     ['provider', 'code'],
   );
 

@@ -250,3 +250,22 @@ export function modelNamesIn(
     .map((item) => (item as Record<string, unknown> | null)?.[nameKey])
     .filter((name): name is string => typeof name === 'string');
 }
+
+/**
+ * A provider's `prepare`, `chat` and `stream` from its `prepare`: each call prepares, then sends.
+ * `chat` and `stream` are methods of their own so that what `prepare` throws rejects the call, as
+ * any other failure would.
+ */
+export function sendingPrepared(
+  prepare: (request: ChatRequest) => PreparedChat,
+): Pick<ChatProvider, 'prepare' | 'chat' | 'stream'> {
+  return {
+    prepare,
+    async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+      return prepare(request).chat(signal);
+    },
+    async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
+      yield* prepare(request).stream(signal);
+    },
+  };
+}

@@ -13,7 +13,7 @@ import type {
   PreparedChat,
   ProviderHealth,
 } from '../provider.js';
-import { modelNamesIn, ProviderError, serializeRequest } from '../provider.js';
+import { modelNamesIn, ProviderError, sendingPrepared, serializeRequest } from '../provider.js';
 import { type FailureContext, toProviderError } from './map-errors.js';
 import { createDeltaMapper, fromOllamaResponse, toOllamaRequest } from './map-request.js';
 
@@ -109,14 +109,7 @@ export function createOllamaProvider(options: OllamaProviderOptions): ChatProvid
   return {
     kind: 'ollama',
     endpoint: publicEndpoint(host),
-    prepare,
-    // As methods of their own, so that what `prepare` throws rejects the call, as any other failure.
-    async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-      return prepare(request).chat(signal);
-    },
-    async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
-      yield* prepare(request).stream(signal);
-    },
+    ...sendingPrepared(prepare),
 
     async models(signal?: AbortSignal): Promise<string[]> {
       const { client, context } = clientFor(signal);

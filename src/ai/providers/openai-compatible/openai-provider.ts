@@ -21,7 +21,7 @@ import type {
   ProviderHealth,
   Usage,
 } from '../provider.js';
-import { modelNamesIn, ProviderError, serializeRequest } from '../provider.js';
+import { modelNamesIn, ProviderError, sendingPrepared, serializeRequest } from '../provider.js';
 import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
 import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
 import { sseEvents } from './sse.js';
@@ -199,14 +199,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
   return {
     kind: 'openai',
     endpoint: publicEndpoint(baseUrl),
-    prepare,
-    // As methods of their own, so that what `prepare` throws rejects the call, as any other failure.
-    async chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
-      return prepare(request).chat(signal);
-    },
-    async *stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
-      yield* prepare(request).stream(signal);
-    },
+    ...sendingPrepared(prepare),
     models,
 
     async health(signal?: AbortSignal): Promise<ProviderHealth> {
