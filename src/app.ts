@@ -4,7 +4,7 @@ import type { PlatformRoute } from './core/platform.js';
 import { requireAdmin, requireBearer } from './http/auth.js';
 import { bodyDeadline } from './http/body-deadline.js';
 import { answerClientError } from './http/client-error.js';
-import { registerErrorHandling } from './http/errors.js';
+import { answerFrameworkError, registerErrorHandling } from './http/errors.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { communityRoutes } from './http/routes/communities.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -46,6 +46,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestTimeout: services.config.server.requestBodyTimeoutMs,
     http: { connectionsCheckingInterval: Math.min(1000, services.config.server.requestBodyTimeoutMs) },
     clientErrorHandler: answerClientError,
+    // Errors fastify raises before routing (bad percent-escapes, over-long path parameters) in the
+    // documented error shapes rather than fastify's own body.
+    frameworkErrors: answerFrameworkError,
     // Keep the caller's request id when it sends a sane one, so logs join across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'] ?? request.headers['x-correlation-id'];
