@@ -1,0 +1,61 @@
+/**
+ * What every answer of every route must be, whatever was sent: no 5xx, and an error in the shape
+ * the route documents (ours: `{ detail, error_code, timestamp, correlation_id }`; the OpenAI routes:
+ * `{ error: { message, type, param, code } }`).
+ */
+import type { LightMyRequestResponse as InjectResponse } from 'fastify';
+import type { ErrorShape } from './route-specs.js';
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isStringOrNull = (value: unknown) => value === null || isString(value);
+
+/** Why `body` is not our error shape, or undefined when it is. */
+function oursFault(body: Record<string, unknown>): string | undefined {
+  if (!isString(body.detail) || body.detail === '') return 'no detail';
+  if (!isString(body.error_code) || body.error_code === '') return 'no error_code';
+  if (!isString(body.timestamp) || Number.isNaN(Date.parse(body.timestamp))) return 'no ISO timestamp';
+  if (!isString(body.correlation_id) || body.correlation_id === '') return 'no correlation_id';
+  if (body.retry_after !== undefined && typeof body.retry_after !== 'number')
+    return 'retry_after not a number';
+  return undefined;
+}
+
+/** Why `body` is not OpenAI's error shape (all four keys present), or undefined when it is. */
+function openAIFault(body: Record<string, unknown>): string | undefined {
+  const error = body.error as Record<string, unknown> | undefined;
+  if (typeof error !== 'object' || error === null) return 'no error object';
+  if (!isString(error.message) || error.message === '') return 'no error.message';
+  if (!isString(error.type)) return 'no error.type';
+  if (!('param' in error) || !isStringOrNull(error.param)) return 'no error.param';
+  if (!('code' in error) || !isStringOrNull(error.code)) return 'no error.code';
+  return undefined;
+}
+
+/**
+ * Why `response` breaks the invariant, or undefined when it holds: a 5xx, or an error (4xx) whose
+ * body is not JSON in `shape`. HEAD answers carry no body, so only their status is checked.
+ */
+export function invariantFault(
+  response: InjectResponse,
+  shape: ErrorShape,
+  method: string,
+): string | undefined {
+  const status = response.statusCode;
+  if (status >= 500) return `answered ${status}: ${response.body.slice(0, 300)}`;
+  if (status < 400 || method === 'HEAD') return undefined;
+  let body: unknown;
+  try {
+    body = response.json();
+  } catch {
+    return `answered ${status} with a body that is not JSON: ${response.body.slice(0, 300)}`;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return `answered ${status} with ${response.body.slice(0, 300)}`;
+  const fault =
+    shape === 'ours'
+      ? oursFault(body as Record<string, unknown>)
+      : openAIFault(body as Record<string, unknown>);
+  return (
+    fault && `answered ${status} not in the ${shape} error shape (${fault}): ${response.body.slice(0, 300)}`
+  );
+}

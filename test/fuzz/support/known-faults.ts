@@ -1,0 +1,38 @@
+/**
+ * Faults the fuzzer found in files owned elsewhere, not fixed yet. Each is excused by its exact
+ * answer only (the rest of the route stays under the invariant), and each has a reproduction in
+ * routes.test.ts marked `it.fails`: when it is fixed, that test fails and says to delete the entry.
+ */
+import type { LightMyRequestResponse as InjectResponse } from 'fastify';
+
+/** One known fault: where, how to recognise its answer, and a request that reproduces it. */
+export interface KnownFault {
+  route: string;
+  /** What is wrong, and whose file it is in. */
+  reason: string;
+  /** True for this fault's answer and no other. */
+  matches(response: InjectResponse): boolean;
+  /** A request (path and method) that gets this answer today. */
+  reproduction: { method: 'DELETE' | 'GET' | 'POST' | 'PUT'; url: string };
+}
+
+export const KNOWN_FAULTS: KnownFault[] = [
+  {
+    route: 'DELETE /api/v1/communities/:communityId/config',
+    reason:
+      'src/http/routes/communities.ts answers a DELETE of a config that is not stored with 404 ' +
+      '`{ detail }` alone: no error_code, timestamp nor correlation_id (it sends the body itself ' +
+      'instead of sendError)',
+    matches: (response) => {
+      if (response.statusCode !== 404) return false;
+      const body = response.json() as Record<string, unknown>;
+      return Object.keys(body).join() === 'detail' && String(body.detail).startsWith('no stored config for ');
+    },
+    reproduction: { method: 'DELETE', url: '/api/v1/communities/api:never-stored/config' },
+  },
+];
+
+/** The known fault that explains `response` on `route`, if any. */
+export function knownFaultOf(route: string, response: InjectResponse): KnownFault | undefined {
+  return KNOWN_FAULTS.find((fault) => fault.route === route && fault.matches(response));
+}
