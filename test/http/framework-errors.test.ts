@@ -22,30 +22,34 @@ describe('errors before routing', () => {
   const get = (url: string, key = CALLER) =>
     app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
+  /** Asserts our error body, its correlation id the request id of the answer. */
+  function expectOurError(
+    response: Awaited<ReturnType<typeof get>>,
+    status: number,
+    code: string,
+    detail: string,
+  ) {
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toEqual({
+      detail,
+      error_code: code,
+      timestamp: expect.any(String),
+      correlation_id: response.headers['x-request-id'],
+    });
+  }
+
   it.each([
     ['/api/v1/ai/interaction/%ED%A0%80', CALLER],
     ['/api/v1/communities/a%C0%AFb/config', ADMIN],
     ['/api/v1/sessions/%FF', ADMIN],
   ])('a path with an escape that is not UTF-8 (%s) is our 400 naming the path', async (url, key) => {
-    const response = await get(url, key);
-    expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({
-      detail: 'path: a percent-escape does not decode to valid UTF-8',
-      error_code: 'validation_error',
-      timestamp: expect.any(String),
-      correlation_id: response.headers['x-request-id'],
-    });
+    const detail = 'path: a percent-escape does not decode to valid UTF-8';
+    expectOurError(await get(url, key), 400, 'validation_error', detail);
   });
 
   it('a path parameter over 100 characters is our 414, not fastify’s body', async () => {
     const response = await get(`/api/v1/sessions/${'a'.repeat(101)}`, ADMIN);
-    expect(response.statusCode).toBe(414);
-    expect(response.json()).toEqual({
-      detail: 'path: a path parameter is longer than 100 characters',
-      error_code: 'uri_too_long',
-      timestamp: expect.any(String),
-      correlation_id: response.headers['x-request-id'],
-    });
+    expectOurError(response, 414, 'uri_too_long', 'path: a path parameter is longer than 100 characters');
   });
 
   it.each(['/v1/chat/%ED%A0%80/completions', '/api/v1/ai/chat/%ED%A0%80', '/v1/models/%FF'])(

@@ -2,59 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
-import { migrate } from '../../src/stores/postgres/migrate.js';
-import type { SqlClient } from '../../src/stores/postgres/sql-client.js';
-import { SqlCommunityConfigStore } from '../../src/stores/postgres/sql-community-config-store.js';
-import { SqlInteractionLog } from '../../src/stores/postgres/sql-interaction-log.js';
-import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
-import { type SqlBackend, sqlBackends } from '../stores/postgres/support.js';
 import { interactionBody } from '../support/events.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig, testServices } from '../support/services.js';
+import { storeBackends } from '../support/store-backends.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ADMIN = 'admin-key-hostile-01';
 const CALLER = 'caller-key-hostile-01';
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
-/** How each app under test keeps its community configs and interaction log. */
-interface StoreBackend {
-  name: string;
-  needs: SqlBackend['needs'];
-  stores(config: ReturnType<typeof testConfig>): Promise<{ stores: StoreSet; close(): Promise<void> }>;
-}
-
-const backends: StoreBackend[] = [
-  {
-    name: 'memory stores',
-    needs: [],
-    stores: async (config) => ({ stores: memoryStores(config), close: async () => {} }),
-  },
-  ...sqlBackends('hostile_http').map(
-    (sql): StoreBackend => ({
-      name: sql.name,
-      needs: sql.needs,
-      async stores(config) {
-        const client: SqlClient = await sql.open();
-        await migrate(client);
-        const interactions = new SqlInteractionLog(client, { flushIntervalMs: 5 });
-        const stores: StoreSet = {
-          ...memoryStores(config),
-          interactions,
-          communityConfigs: new SqlCommunityConfigStore(client, { secretKey: undefined }),
-        };
-        return {
-          stores,
-          async close() {
-            await interactions.close();
-            if (sql.schema) await client.exec(`DROP SCHEMA IF EXISTS ${sql.schema} CASCADE`);
-            await client.close();
-          },
-        };
-      },
-    }),
-  ),
-];
+const backends = storeBackends('hostile_http');
 
 for (const backend of backends) {
   describeNeeding(backend.needs, `hostile input never gives a 5xx nor vanishes (${backend.name})`, () => {
@@ -64,7 +22,7 @@ for (const backend of backends) {
 
     beforeAll(async () => {
       const config = testConfig({ auth: { apiKeys: [CALLER], adminKey: ADMIN }, ai: { mode: 'local' } });
-      const built = await backend.stores(config);
+      const built = await backend.open(config);
       closeStores = built.close;
       services = await testServices(config, { stores: built.stores });
       app = await buildApp(services);

@@ -6,18 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { PLATFORM_REGISTRY } from '../../../adapters/registry.js';
 import { buildApp } from '../../../src/app.js';
-import type { Config } from '../../../src/config/schema.js';
 import { createPlatforms, type Platforms, startPlatforms, stopPlatforms } from '../../../src/platforms.js';
 import type { Services } from '../../../src/services.js';
-import { migrate } from '../../../src/stores/postgres/migrate.js';
-import { SqlCommunityConfigStore } from '../../../src/stores/postgres/sql-community-config-store.js';
-import { SqlInteractionLog } from '../../../src/stores/postgres/sql-interaction-log.js';
-import { memoryStores, type StoreSet } from '../../../src/stores/store-set.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/fake-telegram.js';
-import { type SqlBackend, sqlBackends } from '../../stores/postgres/support.js';
-import type { Requirement } from '../../support/requirements.js';
 import { testConfig, testServices } from '../../support/services.js';
+import { type StoreBackend, storeBackends } from '../../support/store-backends.js';
 
 /** The credentials the fuzzer sends when it sends the right ones. */
 export const FUZZ_KEYS = {
@@ -34,52 +28,8 @@ export interface FuzzTarget {
   close(): Promise<void>;
 }
 
-/** Where a target keeps community configs and the interaction log. */
-export interface StoreBackend {
-  name: string;
-  needs: Requirement[];
-  /** In-process stores only (no SQL): the backend every route is fuzzed on. */
-  memory: boolean;
-  open(config: Config): Promise<{ stores: StoreSet; close(): Promise<void> }>;
-}
-
-/** SQL-backed community configs and interaction log over `sql`; the rest in memory. */
-function sqlStoreBackend(sql: SqlBackend): StoreBackend {
-  return {
-    name: sql.name,
-    needs: sql.needs,
-    memory: false,
-    async open(config) {
-      const client = await sql.open();
-      await migrate(client);
-      const interactions = new SqlInteractionLog(client, { flushIntervalMs: 5 });
-      const stores: StoreSet = {
-        ...memoryStores(config),
-        interactions,
-        communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
-      };
-      return {
-        stores,
-        async close() {
-          await interactions.close();
-          if (sql.schema) await client.exec(`DROP SCHEMA IF EXISTS ${sql.schema} CASCADE`);
-          await client.close();
-        },
-      };
-    },
-  };
-}
-
 /** Memory stores, PGlite, and PostgreSQL (in a schema of its own). */
-export const STORE_BACKENDS: StoreBackend[] = [
-  {
-    name: 'memory stores',
-    needs: [],
-    memory: true,
-    open: async (config) => ({ stores: memoryStores(config), close: async () => {} }),
-  },
-  ...sqlBackends('fuzz').map(sqlStoreBackend),
-];
+export const STORE_BACKENDS: StoreBackend[] = storeBackends('fuzz');
 
 /** Starts the fakes, the stores, the services, the platforms and the app. */
 export async function startFuzzTarget(backend: StoreBackend): Promise<FuzzTarget> {
@@ -105,16 +55,20 @@ export async function startFuzzTarget(backend: StoreBackend): Promise<FuzzTarget
   const platforms: Platforms = await createPlatforms(services, PLATFORM_REGISTRY);
   const app = await buildApp(services, { platformRoutes: platforms.routes });
   await startPlatforms(platforms, services);
+  // Closed in this order: HTTP first, the fakes last (the queue may still deliver to them).
+  const closers = [
+    () => app.close(),
+    () => services.close(),
+    () => stopPlatforms(platforms, services),
+    () => stores.close(),
+    () => telegram.close(),
+    () => ollama.close(),
+  ];
   return {
     app,
     services,
     async close() {
-      await app.close();
-      await services.close();
-      await stopPlatforms(platforms, services);
-      await stores.close();
-      await telegram.close();
-      await ollama.close();
+      for (const close of closers) await close();
     },
   };
 }
