@@ -65,7 +65,13 @@ for (const backend of STORE_BACKENDS) {
         async () => {
           const spec = specOf(route);
           if (!spec) throw new Error(`no fuzz spec for ${route}`);
-          tallies.push(await fuzzRoute(target.app, route, spec, { runs: FUZZ_RUNS, seed: FUZZ_SEED }));
+          tallies.push(
+            await fuzzRoute(target.app, route, spec, {
+              runs: FUZZ_RUNS,
+              seed: FUZZ_SEED,
+              backend: backend.name,
+            }),
+          );
         },
         ROUTE_TIMEOUT_MS,
       );
