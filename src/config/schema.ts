@@ -171,6 +171,14 @@ export const ConfigSchema = Type.Object({
     defaultUrl: Type.Optional(Type.String({ format: 'uri', env: 'ROUTER_RESPONSE_URL' })),
     maxAttempts: Type.Integer({ minimum: 1, maximum: 10 }),
     timeoutMs: Ms({ minimum: 100 }),
+    /**
+     * Hosts (as written in the URL) that a per-event `callback_url` may reach even when they are,
+     * or resolve to, loopback, private or link-local addresses (`CALLBACK_ALLOWED_HOSTS`, a comma
+     * list). Others are refused: a caller must not make chatgate POST into the operator's network.
+     */
+    allowedHosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { env: 'CALLBACK_ALLOWED_HOSTS' }),
+    ),
   }),
   interactions: Type.Object({
     /** Interactions kept for `GET /api/v1/ai/interactions` (rows in the database, or in memory). */

@@ -1,15 +1,16 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
+import { CallbackTargetError, type CallbackTargetPolicy } from '../../worker/callback-target.js';
 import { sendError } from '../errors.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
 import { parseInteractionBody } from '../schemas/interaction-body.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
 /** What these routes use of the services, and nothing more. */
-export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router'>;
+export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router' | 'callbackTargets'>;
 
 /**
  * The interaction endpoint for external collectors:
@@ -27,6 +28,7 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
         request.body,
         services.config.limits.eventTextMaxChars,
       );
+      if (callbackUrl) await checkCallbackUrl(services.callbackTargets, callbackUrl);
       const ack = await services.router.ingest(event, {
         callbackUrl: callbackUrl ?? services.config.callbacks.defaultUrl,
         sessionId,
@@ -66,3 +68,13 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
       },
     );
   };
+
+/** A caller's `callback_url` where callbacks may go, or a 400 naming `callback_url`. */
+async function checkCallbackUrl(targets: CallbackTargetPolicy, url: string): Promise<void> {
+  try {
+    await targets.check(url);
+  } catch (error) {
+    if (error instanceof CallbackTargetError) throw new ValidationError(error.message, 'callback_url');
+    throw error;
+  }
+}
