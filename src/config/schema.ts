@@ -161,8 +161,18 @@ export const ConfigSchema = Type.Object({
     channelReplyCap: Type.Object({ max: Type.Integer({ minimum: 1 }), windowMs: Ms({ minimum: 1000 }) }),
   }),
   auth: Type.Object({
-    /** Bearer keys accepted on the API; empty = no auth (logged as a warning). */
+    /**
+     * Integration keys: Bearer keys of the collectors the operator runs; their events may claim any
+     * platform, roles and community. Empty, with no client keys either = no auth (logged as a warning).
+     */
     apiKeys: Type.Array(Type.String({ minLength: 8 }), { env: 'CHATGATE_API_KEYS', secret: true }),
+    /**
+     * Client keys: Bearer keys of outside callers. Their events may only be on the `api` or `web`
+     * platform, claimed roles are dropped, and they use only the `api:default` community.
+     */
+    clientKeys: Type.Optional(
+      Type.Array(Type.String({ minLength: 8 }), { env: 'CHATGATE_CLIENT_KEYS', secret: true }),
+    ),
     /** Bearer key for admin routes; unset = the API keys rule applies. */
     adminKey: Type.Optional(Type.String({ minLength: 8, env: 'CHATGATE_ADMIN_KEY', secret: true })),
   }),
