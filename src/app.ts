@@ -5,6 +5,7 @@ import { KeyRing, requireAdmin, requireCaller } from './http/auth.js';
 import { bodyDeadline } from './http/body-deadline.js';
 import { answerClientError } from './http/client-error.js';
 import { registerErrorHandling } from './http/errors.js';
+import { answerFrameworkError, MAX_PARAM_CHARS } from './http/framework-errors.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { communityRoutes } from './http/routes/communities.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -46,6 +47,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestTimeout: services.config.server.requestBodyTimeoutMs,
     http: { connectionsCheckingInterval: Math.min(1000, services.config.server.requestBodyTimeoutMs) },
     clientErrorHandler: answerClientError,
+    // Router refusals (a path parameter over MAX_PARAM_CHARS, bad percent-encoding) in our shape.
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
+    frameworkErrors: answerFrameworkError,
     // Keep the caller's request id when it sends a sane one, so logs join across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'] ?? request.headers['x-correlation-id'];
