@@ -2,6 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import { lookup as systemLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { ChatgateError } from '../core/errors.js';
+import { settlesWithin } from '../core/settles-within.js';
 
 /**
  * Where a caller's `callback_url` may point. A caller names the URL, and chatgate POSTs to it from
@@ -42,6 +43,9 @@ const NOT_PUBLIC: ReadonlyArray<readonly [network: string, prefix: number, famil
   ['fec0::', 10, 'ipv6'],
   ['ff00::', 8, 'ipv6'],
 ];
+
+/** How long acceptance waits for a callback host's addresses, ms. */
+const ACCEPT_LOOKUP_MS = 2000;
 
 /** Options of a `CallbackTargetPolicy`. */
 export interface CallbackTargetOptions {
@@ -92,14 +96,17 @@ export class CallbackTargetPolicy {
 
   /**
    * Checks `url` at acceptance: its host, or every address its name resolves to, must be public.
-   * A name that does not resolve now passes: the send-time check decides then.
+   * A name that does not resolve now (or within `ACCEPT_LOOKUP_MS`) passes: the send-time check
+   * decides then, and the ack is not held up by a slow resolver.
    * @throws CallbackTargetError naming the host and the address refused.
    */
   async check(url: string): Promise<void> {
     if (this.isExempt(url)) return;
     const host = literalHost(url);
     if (isIP(host)) return this.refuseUnlessPublic(host, host);
-    const addresses = await this.lookup(host).catch(() => []);
+    const lookup = this.lookup(host);
+    const answered = await settlesWithin(lookup, ACCEPT_LOOKUP_MS);
+    const addresses = answered ? await lookup.catch(() => []) : [];
     for (const { address } of addresses) this.refuseUnlessPublic(host, address);
   }
 

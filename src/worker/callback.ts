@@ -70,7 +70,11 @@ export class CallbackSender {
       backoff: new ExponentialBackoff({ initialDelay: options.initialDelayMs ?? 500, maxDelay: 10_000 }),
     });
     this.targets = options.targets ?? new CallbackTargetPolicy();
-    this.guarded = new Agent({ connect: { lookup: this.targets.connectLookup } });
+    // The connect timeout bounds the lookup too: an attempt's abort signal does not end a
+    // connection that is still resolving.
+    this.guarded = new Agent({
+      connect: { lookup: this.targets.connectLookup, timeout: options.timeoutMs },
+    });
   }
 
   /**

@@ -100,6 +100,16 @@ describe('per-event callback_url targets', () => {
     expect(response.json().detail).toContain('callback_url: inside.example is at 192.168.1.10');
   });
 
+  it('does not hold the ack for a resolver that does not answer (the send-time check decides)', async () => {
+    const silent: HostLookup = () => new Promise(() => {});
+    // One short attempt: at send time the silent resolver holds the callback until it times out.
+    await start({ callbacks: { allowedHosts: [], maxAttempts: 1, timeoutMs: 100 } }, silent);
+    const started = performance.now();
+    const response = await post(mention('http://slow-dns.example/hook'));
+    expect(response.statusCode).toBe(202);
+    expect(performance.now() - started).toBeLessThan(4000);
+  });
+
   it('delivers to a loopback host that CALLBACK_ALLOWED_HOSTS lists', async () => {
     const target = await receiver();
     await start({ callbacks: { allowedHosts: ['127.0.0.1'] } });
