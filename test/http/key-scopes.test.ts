@@ -162,6 +162,19 @@ describe('key scopes', () => {
     expect(mode.statusCode).toBe(200);
   });
 
+  it('lets the admin key read /metrics behind METRICS_TOKEN, and no other key', async () => {
+    const config = testConfig({
+      ai: { mode: 'local' },
+      auth: { apiKeys: [INTEGRATION], clientKeys: [CLIENT], adminKey: ADMIN },
+      metricsToken: 'metrics-token-1',
+    });
+    ({ services, app } = await testApp(config));
+    expect((await get(ADMIN, '/metrics')).statusCode).toBe(200);
+    expect((await get('metrics-token-1', '/metrics')).statusCode).toBe(200);
+    expect((await get(INTEGRATION, '/metrics')).statusCode).toBe(401);
+    expect((await get(CLIENT, '/metrics')).statusCode).toBe(401);
+  });
+
   it('keeps admin routes from client keys (403)', async () => {
     await start();
     const response = await get(CLIENT, '/api/v1/ai/interactions');
