@@ -108,13 +108,7 @@ export function requireBearer(keys: readonly string[]) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     if (allowed(token)) return;
-    return sendError(
-      request,
-      reply,
-      401,
-      'unauthorized',
-      token ? 'invalid API key' : 'missing Authorization: Bearer <api key>',
-    );
+    return refuseUnknown(request, reply, token);
   };
 }
 
@@ -131,14 +125,19 @@ export function requireCaller(keys: KeyRing) {
       request.caller = caller;
       return;
     }
-    return sendError(
-      request,
-      reply,
-      401,
-      'unauthorized',
-      token ? 'invalid API key' : 'missing Authorization: Bearer <api key>',
-    );
+    return refuseUnknown(request, reply, token);
   };
+}
+
+/** 401 for a request without a known key (`token`: the one it sent, if any). */
+function refuseUnknown(request: FastifyRequest, reply: FastifyReply, token: string | undefined) {
+  return sendError(
+    request,
+    reply,
+    401,
+    'unauthorized',
+    token ? 'invalid API key' : 'missing Authorization: Bearer <api key>',
+  );
 }
 
 /**
