@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { type Chatgate, createChatgate } from './chatgate.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
+import { listenHost } from './listen-host.js';
 import { createLogger } from './observability/logger.js';
 import { probeDefaultProvider, providersInUse, storesInUse } from './start-report.js';
 
@@ -36,18 +37,9 @@ async function main(): Promise<void> {
     process.exit(69); // EX_UNAVAILABLE
   }
   const { app, services, platforms } = chatgate;
-  // A `worker` process holds no platform connection and serves only the probes.
-  const worker = config.role === 'worker';
-
-  // Without any key the API is open: then it listens on the loopback interface only.
-  let host = config.server.host;
-  if (!worker && config.auth.apiKeys.length === 0 && !config.auth.adminKey) {
-    host = '127.0.0.1';
-    logger.warn(
-      { action: 'start' },
-      'CHATGATE_API_KEYS and CHATGATE_ADMIN_KEY are not set: the API accepts requests WITHOUT authentication, so chatgate listens on 127.0.0.1 only. Set keys to listen on HOST.',
-    );
-  }
+  const { host, warning, stderrLine } = listenHost(config);
+  if (warning) logger.warn({ action: 'start', host, asked_host: config.server.host }, warning);
+  if (stderrLine) process.stderr.write(`${stderrLine}\n`);
 
   const graceMs = config.shutdownGraceMs;
   // The grace for running work, then time for the adapters to flush and the stores to close; past
