@@ -1,6 +1,9 @@
 # chatgate: one image, three roles (CHATGATE_ROLE = all | api | worker).
-# `docker run -p 8005:8005 chatgate` serves on the embedded defaults; docker-compose.yml runs the
-# api and worker roles on Redis and PostgreSQL.
+# `docker run -p 8005:8005 -e CHATGATE_API_KEYS=<8+ chars> -e CHATGATE_ADMIN_KEY=<8+ chars> chatgate`
+# serves on the embedded defaults. Keys are required for -p to work: without any key the API would
+# be open, so chatgate listens on 127.0.0.1 inside the container only (and says so on stderr); the
+# HEALTHCHECK below, run inside the container, still passes then. docker-compose.yml runs the api
+# and worker roles on Redis and PostgreSQL.
 
 # Build: compile TypeScript to dist/ with the dev dependencies.
 FROM node:24-slim AS build

@@ -1,5 +1,18 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
+/**
+ * Files that start chatgate processes (`test/support/chatgate-process.ts`): the multi-process
+ * tests, and the start-behaviour tests (start log, listen host, data-dir lock). Each child compiles
+ * the sources with tsx at start, which a loaded machine slows past any sane start timeout when
+ * four test workers compete with it: they run apart, one file at a time.
+ */
+const PROCESS_TESTS = [
+  'test/scale/**/*.test.ts',
+  'test/start-report.test.ts',
+  'test/listen-host.test.ts',
+  'test/stores/postgres/data-dir-lock.test.ts',
+];
+
 export default defineConfig({
   test: {
     // Fakes listen on loopback; a slow CI machine gets a little more room than the default 5 s.
@@ -20,7 +33,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/scale/**'],
+          exclude: [...configDefaults.exclude, ...PROCESS_TESTS],
           pool: 'threads',
           isolate: false,
         },
@@ -31,7 +44,7 @@ export default defineConfig({
         // own: one file at a time, each in a process of its own, so they do not starve each other.
         test: {
           name: 'scale',
-          include: ['test/scale/**/*.test.ts'],
+          include: PROCESS_TESTS,
           pool: 'forks',
           maxWorkers: 1,
         },

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { PlatformRoute } from './core/platform.js';
-import { requireAdmin, requireBearer } from './http/auth.js';
+import { KeyRing, requireAdmin, requireCaller } from './http/auth.js';
 import { bodyDeadline } from './http/body-deadline.js';
 import { answerClientError } from './http/client-error.js';
-import { answerFrameworkError, registerErrorHandling } from './http/errors.js';
+import { registerErrorHandling } from './http/errors.js';
+import { answerFrameworkError, MAX_PARAM_CHARS } from './http/framework-errors.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { communityRoutes } from './http/routes/communities.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -46,8 +47,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestTimeout: services.config.server.requestBodyTimeoutMs,
     http: { connectionsCheckingInterval: Math.min(1000, services.config.server.requestBodyTimeoutMs) },
     clientErrorHandler: answerClientError,
-    // Errors fastify raises before routing (bad percent-escapes, over-long path parameters) in the
-    // documented error shapes rather than fastify's own body.
+    // Router refusals (a path parameter over MAX_PARAM_CHARS, bad percent-encoding) in our shape.
+    routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     frameworkErrors: answerFrameworkError,
     // Keep the caller's request id when it sends a sane one, so logs join across services.
     genReqId: (request) => {
@@ -87,20 +88,21 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(healthRoutes(services));
   await app.register(metricsRoutes(services));
   if (options.probesOnly) return app;
+  const keys = new KeyRing(services.config.auth);
   await app.register(async (api) => {
-    api.addHook('onRequest', requireBearer(services.config.auth.apiKeys));
+    api.addHook('onRequest', requireCaller(keys));
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
   });
   await app.register(async (admin) => {
-    admin.addHook('onRequest', requireAdmin(services.config.auth.adminKey, services.config.auth.apiKeys));
+    admin.addHook('onRequest', requireAdmin(keys));
     await admin.register(adminRoutes(services));
     await admin.register(communityRoutes(services));
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));
     await admin.register(platformRoutes(routes.filter((route) => route.access === 'admin')));
   });
-  await app.register(openAIRoutes(services));
+  await app.register(openAIRoutes(services, keys));
   await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
   return app;
 }

@@ -2,7 +2,12 @@ import closeWithGrace from 'close-with-grace';
 import { type Chatgate, createChatgate } from './chatgate.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
+import { listenHost } from './listen-host.js';
 import { createLogger } from './observability/logger.js';
+import { probeDefaultProvider, providersInUse, storesInUse } from './start-report.js';
+
+/** How long the start waits for the default provider's health answer, ms. */
+const START_PROBE_TIMEOUT_MS = 2_000;
 
 /**
  * Process entry: load and validate the config, build the services and the HTTP app, listen, and
@@ -24,26 +29,17 @@ async function main(): Promise<void> {
   try {
     chatgate = await createChatgate(config, { logger });
   } catch (error) {
-    // A database or queue that cannot be reached at start: say which, without a stack trace.
-    logger.fatal({ action: 'start', err: error }, 'chatgate cannot start: a store is unreachable');
+    // A database or queue that cannot be reached or opened at start: say which, without a stack trace.
+    logger.fatal({ action: 'start', err: error }, 'chatgate cannot start: a store cannot be opened');
     const reason = error instanceof Error ? error.message : String(error);
     const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
     process.stderr.write(`chatgate: cannot start: ${reason}${cause}\n`);
     process.exit(69); // EX_UNAVAILABLE
   }
   const { app, services, platforms } = chatgate;
-  // A `worker` process holds no platform connection and serves only the probes.
-  const worker = config.role === 'worker';
-
-  // Without any key the API is open: then it listens on the loopback interface only.
-  let host = config.server.host;
-  if (!worker && config.auth.apiKeys.length === 0 && !config.auth.adminKey) {
-    host = '127.0.0.1';
-    logger.warn(
-      { action: 'start' },
-      'CHATGATE_API_KEYS and CHATGATE_ADMIN_KEY are not set: the API accepts requests WITHOUT authentication, so chatgate listens on 127.0.0.1 only. Set keys to listen on HOST.',
-    );
-  }
+  const { host, warning, stderrLine } = listenHost(config);
+  if (warning) logger.warn({ action: 'start', host, asked_host: config.server.host }, warning);
+  if (stderrLine) process.stderr.write(`${stderrLine}\n`);
 
   const graceMs = config.shutdownGraceMs;
   // The grace for running work, then time for the adapters to flush and the stores to close; past
@@ -63,15 +59,40 @@ async function main(): Promise<void> {
     {
       action: 'start',
       mode: config.ai.mode,
-      provider: config.ai.provider,
-      model: config.ai.model,
       role: config.role,
-      queue: config.queue.backend,
-      stores: services.storeStatus(),
+      stores: storesInUse(config, services),
+      providers: providersInUse(config, services),
       platforms: platforms.adapters.map((adapter) => adapter.platform),
     },
     `chatgate ${config.role === 'all' ? '' : `(${config.role}) `}listening on http://${host}:${config.server.port}`,
   );
+  // Whether the default provider answers: a new install learns at once that Ollama is not running,
+  // rather than from the first reply coming from the fallback.
+  const probe = await probeDefaultProvider(config, services, START_PROBE_TIMEOUT_MS);
+  const latencyMs = Math.round(probe.latencyMs);
+  if (probe.ok) {
+    logger.info(
+      {
+        action: 'start',
+        provider: probe.kind,
+        endpoint: probe.endpoint,
+        latency_ms: latencyMs,
+        detail: probe.detail,
+      },
+      `default provider ${probe.kind} at ${probe.endpoint} answers`,
+    );
+  } else {
+    logger.warn(
+      {
+        action: 'start',
+        provider: probe.kind,
+        endpoint: probe.endpoint,
+        latency_ms: latencyMs,
+        detail: probe.detail,
+      },
+      `default provider ${probe.kind} at ${probe.endpoint} does not answer (${probe.detail}); replies fall back until it does`,
+    );
+  }
 }
 
 await main();

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { PLATFORM_REGISTRY } from '../adapters/registry.js';
-import type { AdapterHost, PlatformAdapter } from './core/adapter.js';
-import { conversationKey } from './core/chat-event.js';
+import type { AdapterHost, IngestAck, PlatformAdapter } from './core/adapter.js';
+import { type ChatEvent, conversationKey, withoutRaw } from './core/chat-event.js';
 import type { AnyPlatformDescriptor, PlatformPorts, PlatformRoute } from './core/platform.js';
 import type { Services } from './services.js';
 import type { ChannelStore } from './stores/channel-store.js';
@@ -91,6 +92,15 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
     logger,
     addBotName: (name) => services.router.addBotName(name),
     resetContext: (event) => services.context.clear(conversationKey(event)),
+    recordHandled: async (event, reason) => {
+      try {
+        return await recordHandled(services, event, reason);
+      } catch (error) {
+        // A store failure: the adapter still answers its command; the log misses one entry.
+        logger.error({ err: error, action: 'record_handled' }, 'handled event not recorded');
+        return { status: 'ignored', reason, interactionId: '' };
+      }
+    },
     ingest: async (event) => {
       try {
         return await services.router.ingest(event, { fromAdapter: true });
@@ -102,4 +112,26 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
       }
     },
   };
+}
+
+/**
+ * Logs an event its adapter answered itself as `ignored` with `reason`, after the router's dedupe
+ * (the same `dedupe:<event id>` key, so a redelivered command is `duplicate` either way).
+ * @throws when the key store or the interaction log fails.
+ */
+async function recordHandled(services: Services, event: ChatEvent, reason: string): Promise<IngestAck> {
+  const fresh = await services.keys.claim(`dedupe:${event.id}`, services.config.limits.dedupeTtlMs);
+  const outcome = fresh ? reason : 'duplicate';
+  services.metrics.eventsIgnored.labels(outcome).inc();
+  const now = Date.now();
+  const interactionId = randomUUID();
+  await services.interactions.add({
+    id: interactionId,
+    event: withoutRaw(event),
+    status: 'ignored',
+    reason: outcome,
+    createdAt: now,
+    completedAt: now,
+  });
+  return { interactionId, status: 'ignored', reason: outcome };
 }

@@ -17,6 +17,7 @@ import type { InteractionLog } from './stores/interaction-log.js';
 import type { KeyStore } from './stores/key-store.js';
 import { buildStores, type StoreSet, type StoreStatus } from './stores/store-set.js';
 import { CallbackSender } from './worker/callback.js';
+import { CallbackTargetPolicy, type HostLookup } from './worker/callback-target.js';
 import { ReplyDelivery } from './worker/delivery.js';
 import { InteractionLifecycle } from './worker/lifecycle.js';
 import { ReplyQueue } from './worker/reply-queue.js';
@@ -38,6 +39,8 @@ export interface Services {
   providers: ProviderRegistry;
   ai: AiService;
   delivery: ReplyDelivery;
+  /** Where per-event callback URLs may point (checked at acceptance and again when sent). */
+  callbackTargets: CallbackTargetPolicy;
   /** Records each state change of a queued interaction and tells whoever waits. */
   lifecycle: InteractionLifecycle;
   queue: InteractionQueue;
@@ -71,6 +74,8 @@ export interface ServiceOptions {
   random?: () => number;
   /** First delay between callback attempts, ms (short in tests). */
   callbackInitialDelayMs?: number;
+  /** DNS resolution for callback targets (tests: a fake one); the system resolver by default. */
+  callbackLookup?: HostLookup;
   /** Stores to use instead of those the config asks for (tests: in-process ones). */
   stores?: StoreSet;
 }
@@ -111,10 +116,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const ai = new AiService(providers, metrics, config.ai.mode, config.ai.offlineResponses, {
     firstByteTimeoutMs: config.ai.firstByteTimeoutMs,
   });
+  const callbackTargets = new CallbackTargetPolicy({
+    allowedHosts: config.callbacks.allowedHosts,
+    exemptUrls: [config.callbacks.defaultUrl],
+    lookup: options.callbackLookup,
+  });
   const callbacks = new CallbackSender({
     maxAttempts: config.callbacks.maxAttempts,
     timeoutMs: config.callbacks.timeoutMs,
     initialDelayMs: options.callbackInitialDelayMs,
+    targets: callbackTargets,
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
   const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger);
@@ -198,6 +209,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     providers,
     ai,
     delivery,
+    callbackTargets,
     lifecycle,
     queue,
     router,

@@ -1,8 +1,8 @@
 /**
  * The Telegram adapter: the bot in private chats, groups and channels, on telegraf. Updates come by
  * long polling, or by webhook when `TELEGRAM_WEBHOOK_URL` is set (the HTTP layer mounts `webhook()`).
- * Each Update is normalized (normalize.ts); our commands are answered here (commands.ts); every
- * other event goes to the router through `host.ingest`. Replies go out through send.ts.
+ * Each Update is normalized (normalize.ts); our commands are answered here (commands.ts) and
+ * recorded through `host.recordHandled`; every other event goes to the router through `host.ingest`. Replies go out through send.ts.
  * Bot API: https://core.telegram.org/bots/api
  */
 
@@ -150,21 +150,16 @@ export class TelegramAdapter implements PlatformAdapter {
 
   private async dispatch(event: ChatEvent, host: AdapterHost): Promise<void> {
     const action = commandAction(event, this.identity.username);
-    switch (action.kind) {
-      case 'none':
-        await host.ingest(event);
-        return;
-      case 'ask':
-        await host.ingest(action.event);
-        return;
-      case 'reset':
-        await host.resetContext(event);
-        this.answer(event, action.text, host);
-        return;
-      case 'reply':
-        this.answer(event, action.text, host);
-        return;
+    if (action.kind === 'none' || action.kind === 'ask') {
+      await host.ingest(action.kind === 'ask' ? action.event : event);
+      return;
     }
+    // Answered here, without the router: logged all the same, and once (a redelivered Update is
+    // a duplicate, not a second answer).
+    const ack = await host.recordHandled(event, 'command');
+    if (ack.reason === 'duplicate') return;
+    if (action.kind === 'reset') await host.resetContext(event);
+    this.answer(event, action.text, host);
   }
 
   /**

@@ -19,9 +19,10 @@ const CONTROL_CHARS = /\p{Cc}+/gu;
 /**
  * What may not start a message: `/` and `.` start chat commands (`/ban`, `.timeout`); leading
  * whitespace and invisible characters (zero-width, bidi marks, U+E0000 and the tag block, Hangul
- * fillers: Unicode's Default_Ignorable_Code_Point and format characters) could hide one.
+ * fillers: Unicode's Default_Ignorable_Code_Point and format characters) could hide one, and so
+ * could the braille pattern blank U+2800 (a symbol to Unicode, but it renders as nothing).
  */
-const LEADING_COMMAND = /^[\s\p{Default_Ignorable_Code_Point}\p{Cf}./]+/u;
+const LEADING_COMMAND = /^[\s\p{Default_Ignorable_Code_Point}\p{Cf}\u2800./]+/u;
 
 /**
  * Turns model output into at most `maxParts` chat messages: control characters flattened, split on

@@ -133,6 +133,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
   const host: AdapterHost = {
     logger: createLogger('silent'),
     addBotName: (name) => services?.router.addBotName(name),
+    recordHandled: async (_event, reason) => ({ status: 'ignored', reason, interactionId: 'handled' }),
     resetContext: async () => {},
     ingest: async (event) => {
       seen.push(event);

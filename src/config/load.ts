@@ -8,6 +8,7 @@ import type { AnyPlatformDescriptor } from '../core/platform.js';
 import { ENV_BINDINGS, envBindingsOf, envNameOf, readEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { type Config, ConfigSchema, configSchemaFor } from './schema.js';
+import { unknownKeysOf } from './unknown-keys.js';
 
 /** The committed defaults, next to the sources (works from `src/` under tsx and from `dist/src/`). */
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
@@ -40,26 +41,52 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const platforms = options.platforms ?? PLATFORM_REGISTRY;
   const bindings = platforms === PLATFORM_REGISTRY ? ENV_BINDINGS : envBindingsOf(platforms);
   const schema = platforms === PLATFORM_REGISTRY ? ConfigSchema : configSchemaFor(platforms);
-  // The variable behind a schema key; an item of a list (`auth.apiKeys.0`) comes from the list's.
-  const envOf = (key: string) => envNameOf(key.replace(/(?:\.\d+)+$/, ''), bindings);
   const issues: ConfigIssue[] = [];
-  let merged = deepMerge(
-    readYamlFile(existingDefaultPath(), 'config/default.yaml', issues),
-    platformDefaults(platforms),
-  );
+  // The layers that may set a key, highest precedence first: an issue names the one that won.
+  const layers: Array<{ values: Record<string, unknown>; source: Pick<ConfigIssue, 'env' | 'file'> }> = [];
+  const defaults = readYamlFile(existingDefaultPath(), 'config/default.yaml', issues);
+  let merged = deepMerge(defaults, platformDefaults(platforms));
+  layers.unshift({ values: defaults, source: { file: 'config/default.yaml' } });
   if (env.CHATGATE_CONFIG) {
-    merged = deepMerge(merged, withRenamedKeys(readYamlFile(env.CHATGATE_CONFIG, 'CHATGATE_CONFIG', issues)));
+    const file = withRenamedKeys(readYamlFile(env.CHATGATE_CONFIG, 'CHATGATE_CONFIG', issues));
+    for (const unknown of unknownKeysOf(schema, file, bindings)) {
+      issues.push({ ...unknown, file: env.CHATGATE_CONFIG });
+    }
+    merged = deepMerge(merged, file);
+    layers.unshift({ values: file, source: { file: env.CHATGATE_CONFIG } });
   }
   const fromEnv = readEnv(env, (path) => readFileSync(path, 'utf8'), bindings);
   issues.push(...fromEnv.issues);
   merged = deepMerge(merged, fromEnv.values);
+  layers.unshift({ values: fromEnv.values, source: {} });
+  const sourceOf = (key: string): Pick<ConfigIssue, 'env' | 'file'> => {
+    // A list item (`auth.apiKeys.0`) comes from its list's variable or key.
+    const path = key.replace(/(?:\.\d+)+$/, '');
+    const layer = layers.find(({ values }) => hasPath(values, path));
+    if (!layer) return {};
+    return layer.values === fromEnv.values ? { env: envNameOf(path, bindings) } : layer.source;
+  };
   if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);
 
   const failedKeys = new Set(issues.map((issue) => issue.key));
-  for (const issue of schemaIssues(schema, merged, envOf)) if (!failedKeys.has(issue.key)) issues.push(issue);
-  if (issues.length === 0) issues.push(...crossFieldIssues(merged as Config));
+  for (const issue of schemaIssues(schema, merged)) {
+    if (!failedKeys.has(issue.key)) issues.push({ ...issue, ...sourceOf(issue.key) });
+  }
+  if (issues.length === 0) {
+    issues.push(...crossFieldIssues(merged as Config).map((issue) => ({ ...issue, ...sourceOf(issue.key) })));
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return merged as Config;
+}
+
+/** Whether the dotted `path` is set in `values`. */
+function hasPath(values: Record<string, unknown>, path: string): boolean {
+  let node: unknown = values;
+  for (const part of path.split('.')) {
+    if (!isPlainObject(node) || !(part in node)) return false;
+    node = node[part];
+  }
+  return node !== undefined;
 }
 
 function existingDefaultPath(): string {
@@ -119,12 +146,8 @@ function platformDefaults(platforms: readonly AnyPlatformDescriptor[]): Record<s
   };
 }
 
-/** Schema violations, one per key (the first reason for it), with dotted keys. */
-function schemaIssues(
-  schema: TObject,
-  value: unknown,
-  envOf: (key: string) => string | undefined,
-): ConfigIssue[] {
+/** Schema violations, one per key (the first reason for it), with dotted keys; sources are added later. */
+function schemaIssues(schema: TObject, value: unknown): ConfigIssue[] {
   const byKey = new Map<string, ConfigIssue>();
   for (const error of Value.Errors(schema, value)) {
     const key = error.instancePath.slice(1).replaceAll('/', '.') || '(root)';
@@ -132,16 +155,11 @@ function schemaIssues(
     // A union reports one error per member and then `anyOf`; say which values are allowed instead.
     if (error.keyword === 'const') {
       const allowed = known?.message.startsWith('must be one of') ? `${known.message}|` : 'must be one of ';
-      byKey.set(key, { key, env: envOf(key), message: `${allowed}${String(error.params.allowedValue)}` });
+      byKey.set(key, { key, message: `${allowed}${String(error.params.allowedValue)}` });
       continue;
     }
     if (error.keyword === 'anyOf' && known) continue;
-    if (!known)
-      byKey.set(key, {
-        key,
-        env: envOf(key),
-        message: describe(error.keyword, error.message, error.params),
-      });
+    if (!known) byKey.set(key, { key, message: describe(error.keyword, error.message, error.params) });
   }
   return [...byKey.values()];
 }
@@ -153,7 +171,7 @@ function describe(keyword: string, message: string, params: Record<string, unkno
   return keyword === 'required' ? message.replace('must have required properties', 'missing') : message;
 }
 
-/** Rules one schema cannot say: references between keys. */
+/** Rules one schema cannot say: references between keys; sources are added by the caller. */
 function crossFieldIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const personalities = Object.keys(config.personalities);
@@ -164,24 +182,21 @@ function crossFieldIssues(config: Config): ConfigIssue[] {
   ) {
     issues.push({
       key: 'ai.personality',
-      env: envNameOf('ai.personality'),
       message: `unknown personality "${config.ai.personality}"; one of ${[...personalities, 'random'].join('|')}`,
     });
   }
   if (config.queue.backend === 'redis' && !config.stores.redisUrl) {
-    issues.push({ key: 'queue.backend', env: envNameOf('queue.backend'), message: 'redis needs REDIS_URL' });
+    issues.push({ key: 'queue.backend', message: 'redis needs REDIS_URL' });
   }
   if (config.role !== 'all' && config.queue.backend !== 'redis') {
     issues.push({
       key: 'role',
-      env: envNameOf('role'),
       message: `${config.role} needs QUEUE_BACKEND=redis (the queue is how api and worker processes meet)`,
     });
   }
   if (config.role !== 'all' && !config.stores.databaseUrl) {
     issues.push({
       key: 'role',
-      env: envNameOf('role'),
       message: `${config.role} needs DATABASE_URL (api and worker processes share community configs and the interaction log)`,
     });
   }

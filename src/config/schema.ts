@@ -161,8 +161,18 @@ export const ConfigSchema = Type.Object({
     channelReplyCap: Type.Object({ max: Type.Integer({ minimum: 1 }), windowMs: Ms({ minimum: 1000 }) }),
   }),
   auth: Type.Object({
-    /** Bearer keys accepted on the API; empty = no auth (logged as a warning). */
+    /**
+     * Integration keys: Bearer keys of the collectors the operator runs; their events may claim any
+     * platform, roles and community. Empty, with no client keys either = no auth (logged as a warning).
+     */
     apiKeys: Type.Array(Type.String({ minLength: 8 }), { env: 'CHATGATE_API_KEYS', secret: true }),
+    /**
+     * Client keys: Bearer keys of outside callers. Their events may only be on the `api` or `web`
+     * platform, claimed roles are dropped, and they use only the `api:default` community.
+     */
+    clientKeys: Type.Optional(
+      Type.Array(Type.String({ minLength: 8 }), { env: 'CHATGATE_CLIENT_KEYS', secret: true }),
+    ),
     /** Bearer key for admin routes; unset = the API keys rule applies. */
     adminKey: Type.Optional(Type.String({ minLength: 8, env: 'CHATGATE_ADMIN_KEY', secret: true })),
   }),
@@ -171,6 +181,14 @@ export const ConfigSchema = Type.Object({
     defaultUrl: Type.Optional(Type.String({ format: 'uri', env: 'ROUTER_RESPONSE_URL' })),
     maxAttempts: Type.Integer({ minimum: 1, maximum: 10 }),
     timeoutMs: Ms({ minimum: 100 }),
+    /**
+     * Hosts (as written in the URL) that a per-event `callback_url` may reach even when they are,
+     * or resolve to, loopback, private or link-local addresses (`CALLBACK_ALLOWED_HOSTS`, a comma
+     * list). Others are refused: a caller must not make chatgate POST into the operator's network.
+     */
+    allowedHosts: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { env: 'CALLBACK_ALLOWED_HOSTS' }),
+    ),
   }),
   interactions: Type.Object({
     /** Interactions kept for `GET /api/v1/ai/interactions` (rows in the database, or in memory). */

@@ -15,7 +15,8 @@ export interface OutgoingReply {
 /**
  * What the router said about an event (handed in by an adapter or posted over HTTP): `queued`
  * (an interaction will answer it), `ignored` (with `reason`: duplicate, self, bot, disabled,
- * no_trigger, probability, cooldown, reply_cap), or `rejected` (`queue_full` or `shutting_down`;
+ * no_trigger, probability, cooldown, reply_cap; `command` for an event its adapter answered
+ * itself, see `AdapterHost.recordHandled`), or `rejected` (`queue_full` or `shutting_down`;
  * retry after `retryAfterSeconds`).
  */
 export interface IngestAck {
@@ -35,6 +36,13 @@ export interface IngestAck {
 export interface AdapterHost {
   /** Hands a normalized event to the router; resolves with its ack. Never rejects. */
   ingest(event: ChatEvent): Promise<IngestAck>;
+  /**
+   * Records an event the adapter answers itself, without the router (a platform command such as
+   * Telegram's `/start`), in the interaction log as `ignored` with `reason` (`command`), so that
+   * every received event shows there. An event seen before comes back `ignored` with reason
+   * `duplicate` (logged as such) and must not be answered again. Never rejects.
+   */
+  recordHandled(event: ChatEvent, reason: string): Promise<IngestAck>;
   /** Forgets the context of the event's conversation (a user's `/reset`). */
   resetContext(event: ChatEvent): Promise<void>;
   /** Adds a name the bot answers to (its login or @handle, learned at connect). */

@@ -300,3 +300,67 @@ describe('loadConfig: invalid values', () => {
     expect(JSON.stringify(error.issues)).not.toContain('DoNotLeak');
   });
 });
+
+describe('loadConfig: keys a CHATGATE_CONFIG file should not have', () => {
+  it('reports each unknown key by its path and file, with what was probably meant', () => {
+    const file = tempFile(
+      [
+        'CHAT_MODE: local',
+        'servr:',
+        '  port: 9100',
+        'ai:',
+        '  modell: llama3',
+        '  breaker:',
+        '    timeoutMs: 4500',
+        'platforms:',
+        '  telegram:',
+        '    botTokn: x',
+        'personalities:',
+        '  any-name-at-all: A map takes any key.',
+        '',
+      ].join('\n'),
+    );
+    const error = configError({ CHATGATE_CONFIG: file });
+    expect(error.issues.map((issue) => issue.key).sort()).toEqual([
+      'CHAT_MODE',
+      'ai.modell',
+      'platforms.telegram.botTokn',
+      'servr',
+    ]);
+    for (const issue of error.issues)
+      expect(issue).toMatchObject({ file, message: expect.stringMatching(/^unknown key/) });
+    const byKey = new Map(error.issues.map((issue) => [issue.key, issue.message]));
+    expect(byKey.get('ai.modell')).toContain('did you mean model?');
+    expect(byKey.get('servr')).toContain('did you mean server?');
+    expect(byKey.get('platforms.telegram.botTokn')).toContain('did you mean botToken?');
+    expect(byKey.get('CHAT_MODE')).toContain('in a config file the key is ai.mode');
+    expect(error.message).toContain(`ai.modell (in ${file}): unknown key`);
+  });
+});
+
+describe('loadConfig: an issue names the source of the bad value', () => {
+  it('names the file, not CHAT_MODE, when the bad value came from the file', () => {
+    const file = tempFile('ai:\n  mode: turbo\n');
+    const error = configError({ CHATGATE_CONFIG: file });
+    expect(error.issues).toEqual([
+      { key: 'ai.mode', file, message: expect.stringContaining('remote|local|hybrid') },
+    ]);
+    expect(error.message).toContain(`ai.mode (in ${file}): must be one of`);
+    expect(error.message).not.toContain('CHAT_MODE');
+  });
+
+  it('names the variable when the environment set it over a good file', () => {
+    const file = tempFile('ai:\n  mode: local\n');
+    const error = configError({ CHATGATE_CONFIG: file, CHAT_MODE: 'turbo' });
+    expect(error.issues).toEqual([expect.objectContaining({ key: 'ai.mode', env: 'CHAT_MODE' })]);
+    expect(error.issues[0]?.file).toBeUndefined();
+    expect(error.message).not.toContain(file);
+  });
+
+  it('names the file for a rule between keys (an unknown personality set in the file)', () => {
+    const file = tempFile('ai:\n  personality: grumpy\n');
+    const error = configError({ CHATGATE_CONFIG: file });
+    expect(error.issues).toEqual([expect.objectContaining({ key: 'ai.personality', file })]);
+    expect(error.message).not.toContain('DEFAULT_PERSONALITY');
+  });
+});

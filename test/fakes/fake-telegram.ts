@@ -284,6 +284,7 @@ async function readParams(req: IncomingMessage, url: URL): Promise<Params> {
 export function recordingHost() {
   const ingested: ChatEvent[] = [];
   const resets: ChatEvent[] = [];
+  const handled: Array<{ event: ChatEvent; reason: string }> = [];
   const names: string[] = [];
   const logs: string[] = [];
   const host: AdapterHost = {
@@ -291,9 +292,13 @@ export function recordingHost() {
       ingested.push(event);
       return { status: 'queued', interactionId: `i-${ingested.length}` };
     },
+    recordHandled: async (event, reason) => {
+      handled.push({ event, reason });
+      return { status: 'ignored', reason, interactionId: `h-${handled.length}` };
+    },
     resetContext: async (event) => void resets.push(event),
     addBotName: (name) => void names.push(name),
     logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }),
   };
-  return { host, ingested, resets, names, logs };
+  return { host, ingested, resets, handled, names, logs };
 }

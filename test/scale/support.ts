@@ -13,6 +13,8 @@ export function scaleConfig(): Record<string, unknown> {
     triggers: { kinds: { mention: { userCooldownMs: 0, channelCooldownMs: 0 } } },
     limits: { channelReplyCap: { max: 1_000_000, windowMs: 60_000 } },
     ai: { retry: { initialDelayMs: 1, maxDelayMs: 5 } },
+    // The callback receiver listens on 127.0.0.1.
+    callbacks: { allowedHosts: ['127.0.0.1'] },
   };
 }
 

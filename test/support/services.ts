@@ -8,10 +8,16 @@ import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
 
 /**
  * The committed defaults with `overrides` on top, as the service would load them with an empty
- * environment. Tests get short retry delays so that failures fall through quickly.
+ * environment. Tests get short retry delays so that failures fall through quickly, and callbacks
+ * may reach 127.0.0.1 (`callbacks.allowedHosts`).
  */
 export function testConfig(overrides: DeepPartial<Config> = {}): Config {
-  const testDefaults = { log: { level: 'silent' }, ai: { retry: { initialDelayMs: 1, maxDelayMs: 5 } } };
+  // Callback receivers in tests listen on 127.0.0.1, which callers may reach only when allowed.
+  const testDefaults = {
+    log: { level: 'silent' },
+    ai: { retry: { initialDelayMs: 1, maxDelayMs: 5 } },
+    callbacks: { allowedHosts: ['127.0.0.1'] },
+  };
   return loadConfig({ env: {}, overrides: deepMerge(testDefaults, overrides) as DeepPartial<Config> });
 }
 

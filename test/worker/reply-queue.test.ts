@@ -12,6 +12,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import type { InteractionJob } from '../../src/queue/interaction-queue.js';
 import type { InteractionReply } from '../../src/stores/interaction-log.js';
 import { CallbackSender } from '../../src/worker/callback.js';
+import { CallbackTargetPolicy } from '../../src/worker/callback-target.js';
 import { ReplyDelivery } from '../../src/worker/delivery.js';
 import { ReplyQueue, replyQueueName } from '../../src/worker/reply-queue.js';
 import { createInteractionRunner } from '../../src/worker/worker.js';
@@ -58,7 +59,13 @@ describeNeeding(['redis'], 'ReplyQueue on Redis', () => {
     opened.push(made);
     return made;
   };
-  const sender = new CallbackSender({ maxAttempts: 2, timeoutMs: 2000, initialDelayMs: 5 });
+  // The receiver listens on 127.0.0.1, which callbacks reach only when the host is allowed.
+  const sender = new CallbackSender({
+    maxAttempts: 2,
+    timeoutMs: 2000,
+    initialDelayMs: 5,
+    targets: new CallbackTargetPolicy({ allowedHosts: ['127.0.0.1'] }),
+  });
 
   beforeAll(async () => {
     receiver = await startCallbackReceiver();

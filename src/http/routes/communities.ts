@@ -1,7 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { ChatgateError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
+import { SecretKeyMissingError } from '../../stores/crypto.js';
 import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
 import { guardEdgeInput, MAX_QUERY_OFFSET } from '../schemas/edge-input.js';
 
@@ -9,6 +11,19 @@ import { guardEdgeInput, MAX_QUERY_OFFSET } from '../schemas/edge-input.js';
 export type CommunityRouteDeps = Pick<Services, 'communities' | 'communityConfigs' | 'config'>;
 
 const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, maxLength: 256 }) });
+
+/**
+ * An `api_key` to store on an instance without `CHATGATE_SECRET_KEY`: the caller's request cannot
+ * be served as it is (400 naming `api_key` and the variable to set), not a server fault (500).
+ */
+function refuseKeyWithoutSecret(error: unknown): never {
+  if (!(error instanceof SecretKeyMissingError)) throw error;
+  throw new ChatgateError(
+    'api_key: cannot be stored because CHATGATE_SECRET_KEY is not set; set it (16 characters or more) and restart chatgate, or send the config without api_key',
+    'secret_key_not_set',
+    400,
+  );
+}
 
 /**
  * Community configuration (admin key):
@@ -66,7 +81,7 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
           const stored = await communityConfigs[write](
             communityId,
             parseCommunityConfig(request.body, personalities),
-          );
+          ).catch(refuseKeyWithoutSecret);
           written(communityId);
           request.log.info(
             { action: 'community_config', community: communityId, result: write },

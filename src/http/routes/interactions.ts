@@ -1,18 +1,22 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
-import { NotFoundError } from '../../core/errors.js';
+import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
+import { CallbackTargetError, type CallbackTargetPolicy } from '../../worker/callback-target.js';
+import { callerOf } from '../auth.js';
 import { sendError } from '../errors.js';
+import { mayRead, withinScope } from '../interaction-scope.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
 import { parseInteractionBody } from '../schemas/interaction-body.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
 /** What these routes use of the services, and nothing more. */
-export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router'>;
+export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router' | 'callbackTargets'>;
 
 /**
- * The interaction endpoint for external collectors:
+ * The interaction endpoint for external collectors (integration keys) and outside callers (client
+ * keys, whose events are held to their scope: see `withinScope`):
  * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
  *   at once, 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
  *   queue is full;
@@ -23,10 +27,10 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
     guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.post('/api/v1/ai/interaction', async (request, reply) => {
-      const { event, callbackUrl, sessionId } = parseInteractionBody(
-        request.body,
-        services.config.limits.eventTextMaxChars,
-      );
+      const parsed = parseInteractionBody(request.body, services.config.limits.eventTextMaxChars);
+      const { callbackUrl, sessionId } = parsed;
+      const event = withinScope(callerOf(request), parsed);
+      if (callbackUrl) await checkCallbackUrl(services.callbackTargets, callbackUrl);
       const ack = await services.router.ingest(event, {
         callbackUrl: callbackUrl ?? services.config.callbacks.defaultUrl,
         sessionId,
@@ -61,8 +65,21 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
       async (request) => {
         const { id } = request.params;
         const interaction = await services.interactions.get(id);
-        if (!interaction) throw new NotFoundError(`no interaction ${id}`);
+        // A client key sees only its own community's interactions; others do not exist for it.
+        if (!interaction || !mayRead(callerOf(request), interaction.event.communityId)) {
+          throw new NotFoundError(`no interaction ${id}`);
+        }
         return interactionJson(interaction);
       },
     );
   };
+
+/** A caller's `callback_url` where callbacks may go, or a 400 naming `callback_url`. */
+async function checkCallbackUrl(targets: CallbackTargetPolicy, url: string): Promise<void> {
+  try {
+    await targets.check(url);
+  } catch (error) {
+    if (error instanceof CallbackTargetError) throw new ValidationError(error.message, 'callback_url');
+    throw error;
+  }
+}

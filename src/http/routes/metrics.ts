@@ -1,16 +1,35 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.js';
-import { requireBearer } from '../auth.js';
+import { bearerCheck, bearerToken } from '../auth.js';
+import { sendError } from '../errors.js';
 
 /** What these routes use of the services, and nothing more. */
 export type MetricsRouteDeps = Pick<Services, 'config' | 'metrics'>;
 
-/** `GET /metrics`: Prometheus text exposition of chatgate's registry; behind `METRICS_TOKEN` when set. */
+/**
+ * The `/metrics` guard: `Authorization: Bearer <METRICS_TOKEN>` (or the admin key, which works on
+ * every route). Its 401 names METRICS_TOKEN, the one token a scraper needs, so that whoever sets
+ * one up is not sent after an API key.
+ */
+function requireMetricsToken(token: string, adminKey: string | undefined) {
+  const allowed = bearerCheck(adminKey ? [token, adminKey] : [token]);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const sent = bearerToken(request);
+    if (allowed(sent)) return;
+    const detail = sent ? 'invalid metrics token' : 'missing Authorization: Bearer <METRICS_TOKEN>';
+    return sendError(request, reply, 401, 'unauthorized', detail);
+  };
+}
+
+/**
+ * `GET /metrics`: Prometheus text exposition of chatgate's registry; behind `METRICS_TOKEN` (or the
+ * admin key) when set.
+ */
 export const metricsRoutes = (services: MetricsRouteDeps): FastifyPluginAsync =>
   async function metrics(app) {
     const { registry } = services.metrics;
     const token = services.config.metricsToken;
-    const guard = token ? { onRequest: requireBearer([token]) } : {};
+    const guard = token ? { onRequest: requireMetricsToken(token, services.config.auth.adminKey) } : {};
     app.get('/metrics', guard, async (_request, reply) => {
       const body = await registry.metrics();
       return reply.type(registry.contentType).send(body);

@@ -5,7 +5,7 @@ import { AiUnavailableError } from '../../ai/ai-service.js';
 import { ModelCatalog } from '../../ai/model-catalog.js';
 import { ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
-import { bearerCheck, bearerToken } from '../auth.js';
+import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
 import { parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
@@ -23,9 +23,10 @@ const PREFIXES = ['/v1', '/api/v1/ai'] as const;
 /**
  * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` (with SSE
  * streaming) and `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error
- * shape. `X-Community-Id` picks the community whose provider chain answers.
+ * shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
+ * and integration keys, only their own for client keys (403 otherwise).
  */
-export const openAIRoutes = (services: OpenAIRouteDeps): FastifyPluginAsync =>
+export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyPluginAsync =>
   async function openAI(app) {
     const catalog = new ModelCatalog(services.providers, services.config.openaiApi.modelsCacheMs);
     const started = nowSeconds();
@@ -55,9 +56,12 @@ export const openAIRoutes = (services: OpenAIRouteDeps): FastifyPluginAsync =>
       );
     });
 
-    const allowed = bearerCheck(services.config.auth.apiKeys);
     app.addHook('onRequest', async (request, reply) => {
-      if (allowed(bearerToken(request))) return;
+      const caller = keys.identify(bearerToken(request));
+      if (caller) {
+        request.caller = caller;
+        return;
+      }
       return sendOpenAIError(
         reply,
         new OpenAIError(
@@ -162,11 +166,27 @@ export const openAIRoutes = (services: OpenAIRouteDeps): FastifyPluginAsync =>
     }
   };
 
+/**
+ * The community of a request: `X-Community-Id`, else `api:default`.
+ * @throws OpenAIError 400 for a malformed header; 403 when a client key names another community
+ *   than its own (it must not spend another community's stored provider key).
+ */
 function communityOf(request: FastifyRequest): string {
   const header = request.headers[COMMUNITY_HEADER];
-  if (header === undefined) return 'api:default';
+  const caller: Caller = callerOf(request);
+  const own = caller.kind === 'client' ? caller.communityId : 'api:default';
+  if (header === undefined) return own;
   if (typeof header !== 'string' || header.length === 0 || header.length > 256) {
     throw invalidParam(COMMUNITY_HEADER, 'X-Community-Id must be one community id.', 'invalid_header');
+  }
+  if (caller.kind === 'client' && header !== own) {
+    throw new OpenAIError(
+      403,
+      `This key may use only its own community (${own}).`,
+      'invalid_request_error',
+      COMMUNITY_HEADER,
+      'community_forbidden',
+    );
   }
   return header;
 }

@@ -2,12 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { messages } from '@electric-sql/pglite';
 import { StoreUnavailableError } from '../community-config-store.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import type { PgliteMessage, PgliteRequest, PgliteThreadData, WireError } from './pglite-thread-protocol.js';
 import type { SqlClient, SqlParams, SqlQueryable } from './sql-client.js';
 
 /** Options of PgliteSqlClient. */
 export interface PgliteSqlClientOptions {
-  /** A directory (created when missing), or `memory://` for a database that lives as long as the client. */
+  /**
+   * A directory (created when missing), or `memory://` for a database that lives as long as the
+   * client. A directory is locked (`<dataDir>.lock`) while the client is open.
+   */
   dataDir: string;
 }
 
@@ -29,6 +33,9 @@ const THREAD_FILE = new URL(
  * transaction's statements before anyone else's. Start-up takes about 0.2 s on an existing
  * directory and 1.5–4 s for a new one (initdb); `ready()` waits for it.
  *
+ * One process at a time: the constructor throws DataDirLockedError when another live process has
+ * the directory open (two PGlite instances on one directory corrupt it).
+ *
  * Errors arrive as they would in process: SQL errors as PGlite's `DatabaseError` with its fields
  * (`code`, `detail` …); a PGlite that is closed, failed to start, or whose thread died (crashed or
  * was terminated) as StoreUnavailableError.
@@ -43,10 +50,15 @@ export class PgliteSqlClient implements SqlClient {
   /** Set once the database can no longer answer: every later statement rejects with it. */
   private gone: StoreUnavailableError | undefined;
   private closing: Promise<void> | undefined;
+  private readonly lock: DataDirLock | undefined;
 
+  /** @throws DataDirLockedError when another live process holds `options.dataDir`. */
   constructor(readonly options: PgliteSqlClientOptions) {
     const { dataDir } = options;
-    if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+    if (!dataDir.includes('://')) {
+      mkdirSync(dataDir, { recursive: true });
+      this.lock = lockDataDir(dataDir);
+    }
     const workerData: PgliteThreadData = { dataDir };
     this.thread = new Worker(THREAD_FILE, { workerData });
     this.thread.on('message', (message: PgliteMessage) => this.answer(message));
@@ -108,6 +120,7 @@ export class PgliteSqlClient implements SqlClient {
       if (!this.gone) await this.send({ op: 'close' }).catch(() => undefined);
       this.lose(new Error('PGlite is closed'));
       await this.thread.terminate();
+      this.lock?.release();
     })();
     return this.closing;
   }

@@ -37,6 +37,9 @@ export function recordingHost(): RecordingHost {
       sequence++;
       return { status: 'queued', interactionId: `i${sequence}` };
     },
+    async recordHandled(_event, reason) {
+      return { status: 'ignored', reason, interactionId: 'handled' };
+    },
     async resetContext() {},
     addBotName(name) {
       names.push(name);

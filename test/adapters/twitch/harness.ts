@@ -54,6 +54,7 @@ export function recordingHost(): RecordingHost {
       events.push(event);
       return { status: 'queued', interactionId: event.id };
     },
+    recordHandled: async (_event, reason) => ({ status: 'ignored', reason, interactionId: 'handled' }),
     resetContext: async () => {},
     addBotName: (name) => void botNames.push(name),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

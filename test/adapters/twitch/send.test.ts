@@ -53,6 +53,8 @@ describe('neutralizing model output', () => {
     ['   /me dances', 'me dances'],
     ['\u200B/ban hidden', 'ban hidden'],
     ['\u{E0000} .mods', 'mods'],
+    ['\u2800/ban hidden', 'ban hidden'],
+    ['\u2800 \u2800.timeout someone 600', 'timeout someone 600'],
     ['//./clear', 'clear'],
     ['say /ban in the middle', 'say /ban in the middle'],
   ])('%j → %j', (input, output) => {
