@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { ChatgateError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { SecretKeyMissingError } from '../../stores/crypto.js';
+import { sendError } from '../errors.js';
 import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
 import { guardEdgeInput, MAX_QUERY_OFFSET } from '../schemas/edge-input.js';
 
@@ -96,8 +97,7 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
       const { communityId } = request.params;
       const deleted = await communityConfigs.delete(communityId);
       written(communityId);
-      return reply
-        .code(deleted ? 204 : 404)
-        .send(deleted ? undefined : { detail: `no stored config for ${communityId}` });
+      if (!deleted) return sendError(request, reply, 404, 'not_found', `no stored config for ${communityId}`);
+      return reply.code(204).send();
     });
   };

@@ -16,21 +16,7 @@ export interface KnownFault {
   reproduction: { method: 'DELETE' | 'GET' | 'POST' | 'PUT'; url: string };
 }
 
-export const KNOWN_FAULTS: KnownFault[] = [
-  {
-    route: 'DELETE /api/v1/communities/:communityId/config',
-    reason:
-      'src/http/routes/communities.ts answers a DELETE of a config that is not stored with 404 ' +
-      '`{ detail }` alone: no error_code, timestamp nor correlation_id (it sends the body itself ' +
-      'instead of sendError)',
-    matches: (response) => {
-      if (response.statusCode !== 404) return false;
-      const body = response.json() as Record<string, unknown>;
-      return Object.keys(body).join() === 'detail' && String(body.detail).startsWith('no stored config for ');
-    },
-    reproduction: { method: 'DELETE', url: '/api/v1/communities/api:never-stored/config' },
-  },
-];
+export const KNOWN_FAULTS: KnownFault[] = [];
 
 /** The known fault that explains `response` on `route`, if any. */
 export function knownFaultOf(route: string, response: InjectResponse): KnownFault | undefined {
