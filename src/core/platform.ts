@@ -11,7 +11,7 @@ import type { PlatformAdapter } from './adapter.js';
 import type { Platform } from './chat-event.js';
 
 /**
- * Channels an adapter joined at run time (Twitch logins), remembered across restarts; scoped to
+ * Channels an adapter joined at run time (by login or id), remembered across restarts; scoped to
  * one platform. Backed by the `platform_channels` table (or memory).
  */
 export interface RememberedChannels {
@@ -51,12 +51,12 @@ export type PlatformResponse =
   | { status: number; error: { code: string; detail: string; retryAfterSeconds?: number } };
 
 /**
- * An HTTP route a platform needs (Telegram's webhook, Twitch's channel join/part), described
+ * An HTTP route a platform needs (a webhook, an admin route to join or leave a channel), described
  * without an HTTP framework: the HTTP layer mounts it.
  */
 export interface PlatformRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** A fastify-style path, e.g. `/api/v1/platforms/twitch/channels/:login`. */
+  /** A fastify-style path, e.g. `/api/v1/platforms/<platform>/channels/:login`. */
   url: string;
   /**
    * `admin`: behind the admin key, like the other admin routes. `open`: no bearer key; the route
@@ -78,7 +78,7 @@ export interface PlatformRoute {
 /**
  * A platform's section of the config (`platforms.<platform>`): its schema, validated with the rest
  * of the config at start, each field that an environment variable sets naming it
- * (`channels: Type.Array(Type.String(), { env: 'TWITCH_CHANNELS' })`, `secret: true` for a secret);
+ * (`channels: Type.Array(Type.String(), { env: 'EXAMPLE_CHANNELS' })`, `secret: true` for a secret);
  * and its defaults, laid over `config/default.yaml` and under the config file and the env.
  */
 export interface PlatformConfigSection<Schema extends TObject = TObject> {
@@ -123,7 +123,7 @@ export interface PlatformDescriptor<
 
 /**
  * Declares a descriptor with its literal name and schema type kept, so that the registry can
- * derive the config's type from the list (`Config['platforms']['twitch']`).
+ * derive the config's type from the list (`Config['platforms'][name]`).
  */
 export function definePlatform<
   const Name extends Platform,

@@ -15,11 +15,17 @@ export const OPENAI_SPEC_PATH = fileURLToPath(
   new URL('../../../shared/specs/openai-openapi.yaml', import.meta.url),
 );
 
+/** The shared corpus of real platform payloads, beside the project (read, never copied in). */
+export const CORPUS_FILES = ['twitch-irc.txt', 'telegram-updates.jsonl', 'discord-events.jsonl'].map((name) =>
+  fileURLToPath(new URL(`../../../shared/corpus/${name}`, import.meta.url)),
+);
+
 /**
  * What a suite can need: a Redis at TEST_REDIS_URL, a PostgreSQL at TEST_DATABASE_URL, a
- * `redis-server` binary to run (and kill) a Redis of its own, OpenAI's spec at OPENAI_SPEC_PATH.
+ * `redis-server` binary to run (and kill) a Redis of its own, OpenAI's spec at OPENAI_SPEC_PATH,
+ * the shared platform corpus (CORPUS_FILES).
  */
-export type Requirement = 'redis' | 'postgres' | 'redis-server' | 'openai-spec';
+export type Requirement = 'redis' | 'postgres' | 'redis-server' | 'openai-spec' | 'corpus';
 
 /** Every requirement, and whether this machine meets it (the global setup's finding). */
 export type Requirements = Record<Requirement, boolean>;
@@ -47,5 +53,7 @@ export function requirementHelp(need: Requirement): string {
       return 'no redis-server binary on PATH (the suite runs a Redis of its own); install Redis, e.g. apt-get install redis-server';
     case 'openai-spec':
       return `OpenAI's OpenAPI spec is not at ${OPENAI_SPEC_PATH}; check out shared/ beside the project`;
+    case 'corpus':
+      return `the shared platform corpus is not complete (${CORPUS_FILES.join(', ')}); check out shared/ beside the project`;
   }
 }

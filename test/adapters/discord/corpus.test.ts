@@ -16,6 +16,7 @@ import {
   type GatewayPayload,
   startFakeDiscord,
 } from '../../fakes/fake-discord.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { type RecordingHost, recordingHost, settle, startAdapter, TOKEN } from './support.js';
 
 const CORPUS = resolve(import.meta.dirname, '../../../../shared/corpus/discord-events.jsonl');
@@ -177,7 +178,7 @@ const groups: Group[] = [
   },
 ];
 
-describe.skipIf(!present)(`Discord corpus${present ? '' : ` (skipped: ${CORPUS} is absent)`}`, () => {
+describeNeeding(['corpus'], 'Discord corpus', () => {
   it('has the 14 records the groups cover', () => {
     expect(records).toHaveLength(14);
     expect(groups.flatMap((g) => Object.keys(g.expected)).map(Number)).toEqual(records.map((_r, i) => i + 1));

@@ -5,6 +5,7 @@ import { createTelegramAdapter, type TelegramAdapter } from '../../../adapters/t
 import { normalizeUpdate } from '../../../adapters/telegram/normalize.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTelegram, recordingHost, startFakeTelegram } from '../../fakes/fake-telegram.js';
+import { describeNeeding } from '../../support/requirements.js';
 
 /** Real Updates, one per line (../shared/corpus/README.md); record N is line N. */
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/telegram-updates.jsonl', import.meta.url));
@@ -123,11 +124,7 @@ function check(events: ChatEvent[], n: number): void {
   });
 }
 
-const title = present
-  ? 'Telegram corpus (../shared/corpus/telegram-updates.jsonl)'
-  : 'Telegram corpus — SKIPPED: ../shared/corpus/telegram-updates.jsonl is absent';
-
-describe.skipIf(!present)(title, () => {
+describeNeeding(['corpus'], 'Telegram corpus (../shared/corpus/telegram-updates.jsonl)', () => {
   it('has an expectation for every record', () => {
     expect(records).toHaveLength(Object.keys(EXPECTED).length);
   });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeTwitch, startFakeTwitch } from '../../fakes/fake-twitch.js';
+import { describeNeeding } from '../../support/requirements.js';
 import { EXPECTED, SCHMOOPIIE_ROOM } from './corpus-expected.js';
 import { BOT, eventually, fakeConfig, type Running, startAdapter, viewerLine } from './harness.js';
 
@@ -23,111 +24,104 @@ const AUTH_NOTICE_LINE = 50;
 const CHANNEL_IN_LINE =
   /(?:PRIVMSG|USERNOTICE|CLEARCHAT|CLEARMSG|NOTICE|ROOMSTATE|USERSTATE|JOIN|PART) #(\w+)/;
 
-describe.skipIf(!corpus)(
-  corpus
-    ? 'twitch adapter: the shared corpus through tmi.js'
-    : `twitch corpus: SKIPPED, ${CORPUS_PATH} not found`,
-  () => {
-    const lines = corpus ?? [];
-    const channels = [
-      ...new Set(['mychan', ...lines.flatMap((line) => CHANNEL_IN_LINE.exec(line)?.[1] ?? [])]),
-    ];
-    const eventsByLine = new Map<number, ChatEvent[]>();
-    let fake: FakeTwitch;
-    let running: Running;
+describeNeeding(['corpus'], 'twitch adapter: the shared corpus through tmi.js', () => {
+  const lines = corpus ?? [];
+  const channels = [
+    ...new Set(['mychan', ...lines.flatMap((line) => CHANNEL_IN_LINE.exec(line)?.[1] ?? [])]),
+  ];
+  const eventsByLine = new Map<number, ChatEvent[]>();
+  let fake: FakeTwitch;
+  let running: Running;
 
-    const handled = async (marker: string): Promise<void> => {
-      fake.inject(viewerLine('mychan', `sentinel-${marker}`, `sentinel ${marker}`));
-      await eventually(() => running.host.events.some((event) => event.id === `twitch:sentinel-${marker}`));
+  const handled = async (marker: string): Promise<void> => {
+    fake.inject(viewerLine('mychan', `sentinel-${marker}`, `sentinel ${marker}`));
+    await eventually(() => running.host.events.some((event) => event.id === `twitch:sentinel-${marker}`));
+  };
+  const eventsSince = (count: number): ChatEvent[] =>
+    running.host.events.slice(count).filter((event) => !event.id.startsWith('twitch:sentinel-'));
+
+  beforeAll(async () => {
+    fake = await startFakeTwitch({ roomIds: { schmoopiie: SCHMOOPIIE_ROOM } });
+    // 15 channels, joined twice (start and after RECONNECT): Twitch allows 20 JOINs per 10 s, so
+    // the join window is shortened to 1 s here to keep the test fast.
+    running = await startAdapter(fake, fakeConfig(fake, { channels }), { limits: { joinWindowMs: 1_000 } });
+    for (const [index, line] of lines.entries()) {
+      const number = index + 1;
+      if (number === RECONNECT_LINE || number === AUTH_NOTICE_LINE) continue;
+      const before = running.host.events.length;
+      fake.inject(line);
+      await handled(String(number));
+      eventsByLine.set(number, eventsSince(before));
+    }
+  }, 30_000);
+  afterAll(async () => {
+    await running?.adapter.stop();
+    await fake?.close();
+  });
+
+  it('holds the 65 records the corpus README promises', () => {
+    expect(lines).toHaveLength(65);
+  });
+
+  it('stays online through every ordinary line', () => {
+    expect(running.adapter.state().status).toBe('online');
+    expect(running.statuses).toEqual(['connecting', 'online']);
+  });
+
+  it.each(Object.keys(EXPECTED).map(Number))('line %i becomes the right ChatEvent', (number) => {
+    const events = eventsByLine.get(number) ?? [];
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ platform: 'twitch', ...EXPECTED[number] });
+    expect(events[0]?.raw).toMatchObject({ line: lines[number - 1] });
+  });
+
+  it('gives lines without an id tag a stable derived id and no message id', () => {
+    const [line17] = eventsByLine.get(17) ?? [];
+    const [line21] = eventsByLine.get(21) ?? [];
+    expect(line17?.id).toMatch(/^twitch:derived:[0-9a-f]{24}$/);
+    expect(line21?.id).toMatch(/^twitch:derived:[0-9a-f]{24}$/);
+    expect(line17?.id).not.toBe(line21?.id);
+    expect(line17?.messageId).toBeUndefined();
+  });
+
+  it('keeps the text exactly as typed (emoji, Cyrillic, double spaces)', () => {
+    const trailing = (number: number): string => {
+      const line = lines[number - 1] ?? '';
+      return line.slice(line.indexOf(' :', line.indexOf(' PRIVMSG #')) + 2);
     };
-    const eventsSince = (count: number): ChatEvent[] =>
-      running.host.events.slice(count).filter((event) => !event.id.startsWith('twitch:sentinel-'));
+    expect(eventsByLine.get(8)?.[0]?.text).toBe(trailing(8));
+    expect(eventsByLine.get(23)?.[0]?.text).toBe(trailing(23));
+  });
 
-    beforeAll(async () => {
-      fake = await startFakeTwitch({ roomIds: { schmoopiie: SCHMOOPIIE_ROOM } });
-      // 15 channels, joined twice (start and after RECONNECT): Twitch allows 20 JOINs per 10 s, so
-      // the join window is shortened to 1 s here to keep the test fast.
-      running = await startAdapter(fake, fakeConfig(fake, { channels }), { limits: { joinWindowMs: 1_000 } });
-      for (const [index, line] of lines.entries()) {
-        const number = index + 1;
-        if (number === RECONNECT_LINE || number === AUTH_NOTICE_LINE) continue;
-        const before = running.host.events.length;
-        fake.inject(line);
-        await handled(String(number));
-        eventsByLine.set(number, eventsSince(before));
-      }
-    }, 30_000);
-    afterAll(async () => {
-      await running?.adapter.stop();
-      await fake?.close();
-    });
+  it('produces no event for every other line', () => {
+    const silent = lines
+      .map((_line, index) => index + 1)
+      .filter((number) => !(number in EXPECTED) && number !== RECONNECT_LINE && number !== AUTH_NOTICE_LINE);
+    expect(silent).toHaveLength(65 - Object.keys(EXPECTED).length - 2);
+    for (const number of silent)
+      expect({ line: number, events: eventsByLine.get(number) }).toEqual({ line: number, events: [] });
+  });
 
-    it('holds the 65 records the corpus README promises', () => {
-      expect(lines).toHaveLength(65);
-    });
+  it(`line ${RECONNECT_LINE} (RECONNECT): reconnects and rejoins every channel`, async () => {
+    const before = fake.connectionCount();
+    fake.inject(lines[RECONNECT_LINE - 1] ?? '');
+    await eventually(
+      () => fake.connectionCount() === before + 1 && running.adapter.state().status === 'online',
+    );
+    await eventually(() => channels.every((channel) => fake.joinedChannels().includes(channel)));
+    expect(running.statuses.slice(-2)).toEqual(['reconnecting', 'online']);
+    await handled('after-reconnect');
+  });
 
-    it('stays online through every ordinary line', () => {
-      expect(running.adapter.state().status).toBe('online');
-      expect(running.statuses).toEqual(['connecting', 'online']);
-    });
-
-    it.each(Object.keys(EXPECTED).map(Number))('line %i becomes the right ChatEvent', (number) => {
-      const events = eventsByLine.get(number) ?? [];
-      expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ platform: 'twitch', ...EXPECTED[number] });
-      expect(events[0]?.raw).toMatchObject({ line: lines[number - 1] });
-    });
-
-    it('gives lines without an id tag a stable derived id and no message id', () => {
-      const [line17] = eventsByLine.get(17) ?? [];
-      const [line21] = eventsByLine.get(21) ?? [];
-      expect(line17?.id).toMatch(/^twitch:derived:[0-9a-f]{24}$/);
-      expect(line21?.id).toMatch(/^twitch:derived:[0-9a-f]{24}$/);
-      expect(line17?.id).not.toBe(line21?.id);
-      expect(line17?.messageId).toBeUndefined();
-    });
-
-    it('keeps the text exactly as typed (emoji, Cyrillic, double spaces)', () => {
-      const trailing = (number: number): string => {
-        const line = lines[number - 1] ?? '';
-        return line.slice(line.indexOf(' :', line.indexOf(' PRIVMSG #')) + 2);
-      };
-      expect(eventsByLine.get(8)?.[0]?.text).toBe(trailing(8));
-      expect(eventsByLine.get(23)?.[0]?.text).toBe(trailing(23));
-    });
-
-    it('produces no event for every other line', () => {
-      const silent = lines
-        .map((_line, index) => index + 1)
-        .filter(
-          (number) => !(number in EXPECTED) && number !== RECONNECT_LINE && number !== AUTH_NOTICE_LINE,
-        );
-      expect(silent).toHaveLength(65 - Object.keys(EXPECTED).length - 2);
-      for (const number of silent)
-        expect({ line: number, events: eventsByLine.get(number) }).toEqual({ line: number, events: [] });
-    });
-
-    it(`line ${RECONNECT_LINE} (RECONNECT): reconnects and rejoins every channel`, async () => {
-      const before = fake.connectionCount();
-      fake.inject(lines[RECONNECT_LINE - 1] ?? '');
-      await eventually(
-        () => fake.connectionCount() === before + 1 && running.adapter.state().status === 'online',
-      );
-      await eventually(() => channels.every((channel) => fake.joinedChannels().includes(channel)));
-      expect(running.statuses.slice(-2)).toEqual(['reconnecting', 'online']);
-      await handled('after-reconnect');
-    });
-
-    it(`line ${AUTH_NOTICE_LINE} (NOTICE * auth): treated as a refused login, offline, not retried`, async () => {
-      const before = fake.connectionCount();
-      fake.inject(lines[AUTH_NOTICE_LINE - 1] ?? '');
-      await eventually(() => running.adapter.state().status === 'offline');
-      expect(running.adapter.state().error).toMatch(/login failed.*Improperly formatted auth/);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(fake.connectionCount()).toBe(before);
-    });
-  },
-);
+  it(`line ${AUTH_NOTICE_LINE} (NOTICE * auth): treated as a refused login, offline, not retried`, async () => {
+    const before = fake.connectionCount();
+    fake.inject(lines[AUTH_NOTICE_LINE - 1] ?? '');
+    await eventually(() => running.adapter.state().status === 'offline');
+    expect(running.adapter.state().error).toMatch(/login failed.*Improperly formatted auth/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fake.connectionCount()).toBe(before);
+  });
+});
 
 describe('twitch adapter: mentions, self and mass gifts through the fake', () => {
   let fake: FakeTwitch;
