@@ -61,7 +61,6 @@ export function platformsSchemaOf(platforms: readonly AnyPlatformDescriptor[]): 
 }
 
 export const PlatformsSchema = platformsSchemaOf(PLATFORM_REGISTRY) as TObject<PlatformSchemas>;
-export type PlatformsConfig = Static<typeof PlatformsSchema>;
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];

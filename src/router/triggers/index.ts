@@ -47,6 +47,6 @@ export function matchTrigger(
 }
 
 export { isQuestion } from './question.js';
-export { STREAM_EVENT_KINDS, type StreamEventKind, streamEventTrigger } from './stream-event.js';
+export { streamEventTrigger } from './stream-event.js';
 export type { Trigger, TriggerContext, TriggerMatch } from './trigger.js';
 export { compileWordMatcher, namesBot } from './words.js';

@@ -1,17 +1,12 @@
-import type { TriggerKind } from '../../config/schema.js';
-import { type ChatEvent, STREAM_EVENT_TYPES, type StreamEventType } from '../../core/chat-event.js';
+import type { ChatEvent, StreamEventType } from '../../core/chat-event.js';
 import type { Trigger, TriggerMatch } from './trigger.js';
-
-/** The trigger kinds that are stream events; each equals the ChatEvent `type` it matches. */
-export const STREAM_EVENT_KINDS = STREAM_EVENT_TYPES satisfies readonly TriggerKind[];
-export type StreamEventKind = StreamEventType;
 
 /**
  * The trigger for one stream event kind: it matches events whose `type` is `kind` (a cheer is
  * `type: 'cheer'`, whatever its text). `text` is the event's text ('' when it has none, e.g. a raid).
  * @example streamEventTrigger('raid').match(raidEvent, context) // { kind: 'raid', text: '' }
  */
-export function streamEventTrigger(kind: StreamEventKind): Trigger {
+export function streamEventTrigger(kind: StreamEventType): Trigger {
   return {
     kind,
     match(event: ChatEvent): TriggerMatch | undefined {

@@ -111,13 +111,19 @@ describe('Telegram adapter in webhook mode', () => {
     expect(createTelegramAdapter({ botToken: fake.token, apiRoot: fake.url })?.webhook()).toBeUndefined();
   });
 
-  it('refuses a wrong or missing secret before it reads the body', async () => {
+  /** A started bot in webhook mode, its route mounted on a bare fastify (not listening yet). */
+  async function webhookApp() {
     const bot = await start();
     await bot.start(recorder.host);
     const hook = bot.webhook();
     if (!hook) throw new Error('no webhook handler');
     const app = Fastify();
     await app.register(platformRoutes([telegramWebhookRoute(hook)]));
+    return app;
+  }
+
+  it('refuses a wrong or missing secret before it reads the body', async () => {
+    const app = await webhookApp();
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     // Headers announcing a 950 KB body that never comes: the answer must not wait for it.
@@ -131,12 +137,7 @@ describe('Telegram adapter in webhook mode', () => {
   });
 
   it('is served by the fastify route with the secret header', async () => {
-    const bot = await start();
-    await bot.start(recorder.host);
-    const hook = bot.webhook();
-    if (!hook) throw new Error('no webhook handler');
-    const app = Fastify();
-    await app.register(platformRoutes([telegramWebhookRoute(hook)]));
+    const app = await webhookApp();
     const post = (headers: Record<string, string>, payload: object = update(10, 'via fastify')) =>
       app.inject({ method: 'POST', url: '/telegram/webhook', headers, payload });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { STREAM_EVENT_KINDS, streamEventTrigger } from '../../../src/router/triggers/stream-event.js';
+import { STREAM_EVENT_TYPES } from '../../../src/core/chat-event.js';
+import { streamEventTrigger } from '../../../src/router/triggers/stream-event.js';
 import { contextFor, makeEvent, message } from './support.js';
 
 describe('streamEventTrigger', () => {
-  it.each(STREAM_EVENT_KINDS)('matches events of type %s and no other', (kind) => {
+  it.each(STREAM_EVENT_TYPES)('matches events of type %s and no other', (kind) => {
     const trigger = streamEventTrigger(kind);
     const context = contextFor(kind);
     expect(trigger.kind).toBe(kind);
