@@ -9,8 +9,8 @@ export type HealthRouteDeps = Pick<
 
 /**
  * - `GET /health`: liveness; 200 while the process serves.
- * - `GET /health/ready`: readiness; 200 when chatgate can take interactions (queue open and not
- *   full), else 503. Each check is listed. Providers do not decide readiness: with them down,
+ * - `GET /health/ready`: readiness; 200 when chatgate can take interactions (queue open, not
+ *   full, and its backend reachable: the redis queue needs Redis), else 503. Each check is listed. Providers do not decide readiness: with them down,
  *   chatgate still answers through the local responder.
  */
 export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
@@ -18,7 +18,8 @@ export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
     app.get('/health', async () => ({ status: 'ok' }));
 
     app.get('/health/ready', async (_request, reply) => {
-      const queueOk = !services.queue.isFull;
+      const queue = !services.queue.isAvailable ? 'unavailable' : services.queue.isFull ? 'full' : 'ok';
+      const queueOk = queue === 'ok';
       const breakers = Object.fromEntries(
         services.providers
           .remoteLinks()
@@ -29,7 +30,7 @@ export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
       return reply.code(queueOk ? 200 : 503).send({
         status: queueOk ? (degraded ? 'degraded' : 'ready') : 'not_ready',
         checks: {
-          queue: queueOk ? 'ok' : 'full',
+          queue,
           // Degraded stores do not make chatgate unready: it answers from in-process state.
           stores: { ...stores, community_config: services.communities.status ?? 'ok' },
           providers: breakers,
