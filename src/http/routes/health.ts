@@ -4,7 +4,7 @@ import type { Services } from '../../services.js';
 /** What these routes use of the services, and nothing more. */
 export type HealthRouteDeps = Pick<
   Services,
-  'communities' | 'providers' | 'queue' | 'storeStatus' | 'platformStates'
+  'communities' | 'interactions' | 'providers' | 'queue' | 'storeStatus' | 'platformStates'
 >;
 
 /**
@@ -26,13 +26,21 @@ export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
           .map(({ provider, guard }) => [`${provider.kind} ${provider.endpoint}`, guard?.state]),
       );
       const stores = services.storeStatus();
-      const degraded = stores.redis === 'down' || services.communities.status === 'degraded';
+      const interactionLog = services.interactions.status ?? 'ok';
+      const degraded =
+        stores.redis === 'down' ||
+        services.communities.status === 'degraded' ||
+        interactionLog === 'degraded';
       return reply.code(queueOk ? 200 : 503).send({
         status: queueOk ? (degraded ? 'degraded' : 'ready') : 'not_ready',
         checks: {
           queue,
           // Degraded stores do not make chatgate unready: it answers from in-process state.
-          stores: { ...stores, community_config: services.communities.status ?? 'ok' },
+          stores: {
+            ...stores,
+            community_config: services.communities.status ?? 'ok',
+            interaction_log: interactionLog,
+          },
           providers: breakers,
           platforms: Object.fromEntries(
             services.platformStates().map((state) => [state.platform, state.status]),
