@@ -36,6 +36,20 @@ export class QueueFullError extends ChatgateError {
   }
 }
 
+/**
+ * The interaction queue's backend cannot be reached (the redis queue while Redis is down): the job
+ * was not stored, so the caller is told at once and should retry after `retryAfterSeconds`.
+ */
+export class QueueUnavailableError extends ChatgateError {
+  override readonly name = 'QueueUnavailableError';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'the interaction queue cannot be reached',
+  ) {
+    super(message, 'queue_unavailable', 503);
+  }
+}
+
 /** The service is closing and takes no new work. */
 export class ShuttingDownError extends ChatgateError {
   override readonly name = 'ShuttingDownError';

@@ -1,5 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatgateError, QueueFullError, ValidationError } from '../core/errors.js';
+import { StoreUnavailableError } from '../stores/community-config-store.js';
+
+/** `Retry-After` of a 503 while a store's server is down, s: the stores reconnect on the next call. */
+const STORE_RETRY_AFTER_S = 5;
 
 /** Our own routes' error body. `retry_after` (seconds) comes with 429 and 503. */
 export interface ErrorBody {
@@ -57,6 +61,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (error instanceof ValidationError) return sendError(request, reply, 400, error.code, error.message);
     if (error instanceof QueueFullError) {
       return sendError(request, reply, 503, error.code, error.message, error.retryAfterSeconds);
+    }
+    if (error instanceof StoreUnavailableError) {
+      // The database is down (or unreachable): a clean 503 to retry, not an internal error.
+      const detail = `${error.message}; retry later`;
+      return sendError(request, reply, 503, 'store_unavailable', detail, STORE_RETRY_AFTER_S);
     }
     if (error instanceof ChatgateError)
       return sendError(request, reply, error.status, error.code, error.message);

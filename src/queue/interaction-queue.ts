@@ -103,6 +103,7 @@ export interface InteractionQueue {
    * Accepts a job, or refuses it at once.
    * @throws QueueFullError when `size` has reached the bound (with a retry-after estimate).
    * @throws ShuttingDownError after `close()` began.
+   * @throws QueueUnavailableError when the backend cannot store it now (redis: Redis down).
    */
   enqueue(job: InteractionJob): void;
   /** Jobs accepted and not yet started. */
@@ -111,6 +112,8 @@ export interface InteractionQueue {
   readonly running: number;
   /** True when the next `enqueue` would be refused for lack of room. */
   readonly isFull: boolean;
+  /** False when the next `enqueue` would be refused because the backend is unreachable (redis: Redis down). */
+  readonly isAvailable: boolean;
   /** Seconds until a slot is likely free (1–60): the backlog's work spread over the workers. */
   retryAfterSeconds(): number;
   /**

@@ -26,6 +26,11 @@ export abstract class QueueBase {
     return this.admission.isFull;
   }
 
+  /** True by default: a backend that can lose its store (redis) says when it has. */
+  get isAvailable(): boolean {
+    return true;
+  }
+
   /** Seconds until a slot is likely free (1–60): the backlog's work spread over the slots. */
   retryAfterSeconds(): number {
     return this.admission.retryAfterSeconds();

@@ -1,5 +1,6 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { withoutRaw } from '../core/chat-event.js';
+import { QueueUnavailableError } from '../core/errors.js';
 import { settlesWithin } from '../core/settles-within.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { jobIdForEvent } from './bullmq/job-id.js';
@@ -76,6 +77,11 @@ const KEEP_COMPLETED = { age: 3600, count: 1000 };
 /** Failed jobs: kept seven days, 1000 at most, for inspection. */
 const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
 /**
+ * The `Retry-After` of an event refused while Redis is down, s: about what BullMQ's reconnect
+ * backoff takes to see a Redis that came back.
+ */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+/**
  * The `redis` backend: a BullMQ Queue (producer) and Worker (consumer) on their own connections.
  * The job id is derived from the ChatEvent id, so the same platform event added by two instances
  * is one job. Jobs survive a restart; a job whose worker died is taken over by another instance
@@ -115,6 +121,8 @@ export class RedisInteractionQueue extends QueueBase implements InteractionQueue
   /** The BullMQ queue, for inspection (counts, failed jobs); do not add to it directly. */
   readonly queue: Queue<StoredInteractionJob>;
   private worker: Worker<StoredInteractionJob> | undefined;
+  /** The producer's ioredis client (known once started): whether an add can be sent now. */
+  private producer: { status: string; stream?: { writable: boolean } } | undefined;
   private readonly logger: Logger;
   private readonly pendingAdds = new Set<Promise<void>>();
   /** The running jobs' hand-back triggers. */
@@ -147,8 +155,30 @@ export class RedisInteractionQueue extends QueueBase implements InteractionQueue
     return this.active;
   }
 
+  /**
+   * False while the producer's connection to Redis is not ready (Redis down, reconnecting): an
+   * `enqueue` then throws `QueueUnavailableError` instead of acking a job it cannot store.
+   */
+  override get isAvailable(): boolean {
+    // As ioredis decides whether a command may be written: the socket ends ('end') a moment
+    // before the client's status leaves `ready` ('close').
+    const producer = this.producer;
+    return producer === undefined || (producer.status === 'ready' && producer.stream?.writable !== false);
+  }
+
+  /**
+   * Adds the job to Redis; the add completes in the background (a failure is reported through
+   * `onFailed`, and Redis dropping the connection in that moment is the only way to get there).
+   * @throws ShuttingDownError, QueueFullError (see `InteractionQueue.enqueue`).
+   * @throws QueueUnavailableError while Redis is down: an ack would promise an answer that an add
+   *   refused at once (no offline queue) could never give.
+   */
   enqueue(job: InteractionJob): void {
     this.admission.admit();
+    if (!this.isAvailable) {
+      this.admission.left();
+      throw new QueueUnavailableError(UNAVAILABLE_RETRY_AFTER_S);
+    }
     const data: StoredInteractionJob = { ...job, event: withoutRaw(job.event) };
     const attempts = this.options.attempts ?? 3;
     const added = this.queue
@@ -249,6 +279,7 @@ export class RedisInteractionQueue extends QueueBase implements InteractionQueue
 
   private async init(): Promise<void> {
     await this.queue.waitUntilReady();
+    this.producer = await this.queue.getBackend().client;
     if (this.options.globalConcurrency !== undefined) {
       await this.queue.setGlobalConcurrency(this.options.globalConcurrency);
     }

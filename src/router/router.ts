@@ -3,7 +3,7 @@ import type { CommunitySettingsSource } from '../community/community-settings.js
 import type { TriggerKind } from '../config/schema.js';
 import type { IngestAck } from '../core/adapter.js';
 import { type ChatEvent, withoutRaw } from '../core/chat-event.js';
-import { QueueFullError } from '../core/errors.js';
+import { QueueFullError, QueueUnavailableError } from '../core/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { hashUserId } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -57,8 +57,8 @@ export class Router {
   }
 
   /**
-   * Routes one event; the ack says what became of it (a bad or unwanted event is `ignored`, a full
-   * or closing queue `rejected`). Rejects only when a store fails (dedupe keys, community config,
+   * Routes one event; the ack says what became of it (a bad or unwanted event is `ignored`, a full,
+   * unreachable or closing queue `rejected`). Rejects only when a store fails (dedupe keys, community config,
    * the interaction log).
    */
   async ingest(event: ChatEvent, options: IngestOptions = {}): Promise<IngestAck> {
@@ -125,9 +125,13 @@ export class Router {
     } catch (error) {
       // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.
       await Promise.all([deps.keys.release(dedupeKey), cooldown.release()]);
-      return error instanceof QueueFullError
-        ? settle('rejected', 'queue_full', match.kind, error.retryAfterSeconds)
-        : settle('rejected', 'shutting_down', match.kind);
+      if (error instanceof QueueFullError) {
+        return settle('rejected', 'queue_full', match.kind, error.retryAfterSeconds);
+      }
+      if (error instanceof QueueUnavailableError) {
+        return settle('rejected', 'queue_unavailable', match.kind, error.retryAfterSeconds);
+      }
+      return settle('rejected', 'shutting_down', match.kind);
     }
     deps.metrics.triggersMatched.labels(match.kind).inc();
     this.logDecision(event, 'queued', undefined, match.kind);

@@ -55,4 +55,9 @@ export interface InteractionLog {
   update(id: string, patch: Partial<Omit<Interaction, 'id' | 'event'>>): Promise<void>;
   get(id: string): Promise<Interaction | undefined>;
   list(filter: InteractionFilter): Promise<Interaction[]>;
+  /**
+   * `degraded` while writes cannot reach the database and wait in memory (SQL log); absent or
+   * `ok` otherwise. Readiness and status show it.
+   */
+  readonly status?: 'ok' | 'degraded';
 }

@@ -11,6 +11,12 @@ import { guardEdgeInput } from '../schemas/edge-input.js';
 import { parseInteractionBody } from '../schemas/interaction-body.js';
 import { interactionJson } from '../schemas/interaction-json.js';
 
+/** What the caller reads in a 503 for each reason the router rejects an event. */
+const REJECTION_DETAIL: Record<string, string> = {
+  queue_full: 'the interaction queue is full; retry later',
+  queue_unavailable: 'the interaction queue cannot be reached; retry later',
+};
+
 /** What these routes use of the services, and nothing more. */
 export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router' | 'callbackTargets'>;
 
@@ -19,7 +25,7 @@ export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'r
  * keys, whose events are held to their scope: see `withinScope`):
  * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
  *   at once, 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
- *   queue is full;
+ *   queue is full or cannot be reached (the redis queue while Redis is down);
  * - `GET /api/v1/ai/interaction/:id`: its state and reply.
  */
 export const interactionRoutes = (services: InteractionRouteDeps): FastifyPluginAsync =>
@@ -36,10 +42,7 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
         sessionId,
       });
       if (ack.status === 'rejected') {
-        const detail =
-          ack.reason === 'queue_full'
-            ? 'the interaction queue is full; retry later'
-            : 'chatgate is shutting down';
+        const detail = REJECTION_DETAIL[ack.reason ?? ''] ?? 'chatgate is shutting down';
         return sendError(
           request,
           reply,

@@ -7,7 +7,15 @@ import type { Services } from '../../services.js';
 /** What these routes use of the services, and nothing more. */
 export type StatusRouteDeps = Pick<
   Services,
-  'config' | 'ai' | 'providers' | 'queue' | 'communities' | 'startedAt' | 'storeStatus' | 'platformStates'
+  | 'config'
+  | 'ai'
+  | 'providers'
+  | 'queue'
+  | 'communities'
+  | 'interactions'
+  | 'startedAt'
+  | 'storeStatus'
+  | 'platformStates'
 >;
 
 /** Failed jobs listed in status, newest first. */
@@ -56,7 +64,11 @@ export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
         concurrency: config.queue.maxConcurrent,
         failed: await failedJobs(queue, request.log),
       },
-      stores: { ...services.storeStatus(), community_config: services.communities.status ?? 'ok' },
+      stores: {
+        ...services.storeStatus(),
+        community_config: services.communities.status ?? 'ok',
+        interaction_log: services.interactions.status ?? 'ok',
+      },
       platforms: services.platformStates().map((state) => ({
         platform: state.platform,
         status: state.status,

@@ -130,6 +130,11 @@ export class SqlInteractionLog implements InteractionLog {
     this.pruneTimer.unref();
   }
 
+  /** `degraded` from a flush the database refused until one it takes: writes wait in memory. */
+  get status(): 'ok' | 'degraded' {
+    return this.failing ? 'degraded' : 'ok';
+  }
+
   /** Writes waiting in the buffer. */
   get buffered(): number {
     return this.pending.size;
