@@ -11,7 +11,8 @@
  * | memory | Redis back            | ready again, `redis: up`, `context: redis`; new turns stored in Redis; every     |
  * |        |                       | accepted event answered exactly once                                             |
  * | redis  | Redis killed          | events refused at once: 503 `queue_unavailable` with `Retry-After`, never a 202  |
- * |        |                       | that is never answered, never a 500 or a hang; ready says `degraded`             |
+ * |        |                       | that is never answered, never a 500 or a hang; ready 503 `not_ready`, queue      |
+ * |        |                       | `unavailable` (a load balancer sends the events elsewhere)                       |
  * | redis  | Redis back (its AOF)  | events accepted before the outage and not yet run are answered; new events       |
  * |        |                       | accepted and answered; every accepted event answered exactly once                |
  */
