@@ -138,7 +138,8 @@ const SURFACES: Record<string, Surface> = {
       'the callback',
     );
     expect(callback.body).toMatchObject({ success: true, response_data: { message: done.reply.text } });
-    expect(done.reply.service_status).toBe(done.reply.provider === 'local' ? 'offline' : 'degraded');
+    const status = { openai: 'healthy', ollama: 'degraded', local: 'offline' }[done.reply.provider as string];
+    expect(done.reply.service_status).toBe(status);
     return {
       provider: done.reply.provider,
       fallbackReason: done.reply.fallback_reason ?? undefined,
@@ -189,6 +190,14 @@ async function openaiBreakerElsewhere(): Promise<{ ready: string; gauge: number 
   };
 }
 
+/** `chatgate_provider_errors_total` for one provider and code, from `/metrics` (0 when absent). */
+async function providerErrors(provider: string, code: string): Promise<number> {
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const prefix = `chatgate_provider_errors_total{provider="${provider}",code="${code}"} `;
+  const line = metrics.split('\n').find((l) => l.startsWith(prefix));
+  return line ? Number(line.slice(prefix.length)) : 0;
+}
+
 interface FaultRow {
   fault: string;
   /** Puts the fault in place (both fakes answer normally otherwise). */
@@ -196,10 +205,14 @@ interface FaultRow {
   /** Who answers, and the `fallback_reason` / `x-chatgate-fallback` that says why. */
   provider: 'ollama' | 'local';
   reason: string;
-  /** Failed attempts on the first link (each counts toward its breaker). */
+  /** The first link's code in `chatgate_provider_errors_total` (counted once per request). */
+  code: string;
+  /** Failed attempts on the first link, as `counts.failures` in status. */
   attempts: number;
   /** Chat calls its upstream receives (a closed port records none). */
   openaiCalls: number;
+  /** Each attempt was abandoned at its timeout (the fake saw the request close early). */
+  timedOut?: boolean;
 }
 
 /** Every attempt of the first link fails: the next link answers, saying why. */
@@ -209,22 +222,54 @@ const FALLBACK_ROWS: FaultRow[] = [
     inject: () => openai.down(),
     provider: 'ollama',
     reason: 'openai: connection',
+    code: 'connection',
     attempts: MAX_ATTEMPTS,
     openaiCalls: 0,
+  },
+  {
+    fault: 'resets the connection without an answer',
+    inject: () => openai.behave({ drop: true }),
+    provider: 'ollama',
+    reason: 'openai: connection',
+    code: 'connection',
+    attempts: MAX_ATTEMPTS,
+    openaiCalls: MAX_ATTEMPTS,
   },
   {
     fault: 'hangs (never answers)',
     inject: () => openai.behave({ hang: true }),
     provider: 'ollama',
     reason: 'openai: timeout',
+    code: 'timeout',
     attempts: MAX_ATTEMPTS,
     openaiCalls: MAX_ATTEMPTS,
+    timedOut: true,
+  },
+  {
+    fault: 'stalls after its headers and the first bytes of its body',
+    inject: () => openai.behave({ chunkBytes: 8, chunkDelayMs: 30_000 }),
+    provider: 'ollama',
+    reason: 'openai: timeout',
+    code: 'timeout',
+    attempts: MAX_ATTEMPTS,
+    openaiCalls: MAX_ATTEMPTS,
+    timedOut: true,
   },
   {
     fault: 'answers 500 on every attempt',
     inject: () => openai.behave({ fail: { status: 500 } }),
     provider: 'ollama',
     reason: 'openai: HTTP 500',
+    code: 'http',
+    attempts: MAX_ATTEMPTS,
+    openaiCalls: MAX_ATTEMPTS,
+  },
+  {
+    fault: 'answers 429 on every attempt, without retry-after',
+    inject: () => openai.behave({ fail: { status: 429 } }),
+    provider: 'ollama',
+    reason: 'openai: HTTP 429',
+    code: 'http',
     attempts: MAX_ATTEMPTS,
     openaiCalls: MAX_ATTEMPTS,
   },
@@ -233,17 +278,20 @@ const FALLBACK_ROWS: FaultRow[] = [
     inject: () => openai.behave({ garbage: true }),
     provider: 'ollama',
     reason: 'openai: bad_response',
+    code: 'bad_response',
     // An unreadable answer is not retried: asking again would get the same.
     attempts: 1,
     openaiCalls: 1,
   },
   {
-    fault: 'resets the connection without an answer',
-    inject: () => openai.behave({ drop: true }),
+    fault: 'answers 401 (a wrong key)',
+    inject: () => openai.behave({ fail: { status: 401 } }),
     provider: 'ollama',
-    reason: 'openai: connection',
-    attempts: MAX_ATTEMPTS,
-    openaiCalls: MAX_ATTEMPTS,
+    reason: 'openai: HTTP 401',
+    code: 'http',
+    // Not retried: a 4xx says the request, not the moment, was wrong.
+    attempts: 1,
+    openaiCalls: 1,
   },
   {
     fault: 'refuses, and so does the second link',
@@ -252,6 +300,7 @@ const FALLBACK_ROWS: FaultRow[] = [
     },
     provider: 'local',
     reason: 'openai: connection; ollama: connection',
+    code: 'connection',
     attempts: MAX_ATTEMPTS,
     openaiCalls: 0,
   },
@@ -273,8 +322,8 @@ describe('fault matrix: the first provider link fails (openai → ollama → loc
       text: row.provider === 'ollama' ? OLLAMA_REPLY : expect.any(String),
     });
     expect(chatCalls(openai)).toHaveLength(row.openaiCalls);
-    if (row.reason === 'openai: timeout') {
-      // Each hung attempt was given up at its timeout (the request closed), then the next link asked.
+    if (row.timedOut) {
+      // Each attempt was given up at its timeout (the request closed), then the next link asked.
       expect(chatCalls(openai).every((call) => call.closedEarly)).toBe(true);
       expect(performance.now() - started).toBeGreaterThanOrEqual(MAX_ATTEMPTS * ATTEMPT_TIMEOUT_MS);
     }
@@ -282,6 +331,7 @@ describe('fault matrix: the first provider link fails (openai → ollama → loc
     const link = await openaiStatus();
     expect(link.breaker).toBe('closed');
     expect(link.counts).toEqual({ successes: 0, failures: row.attempts, rejected: 0 });
+    expect(await providerErrors('openai', row.code)).toBe(1);
   });
 
   it('says so on the OpenAI API when the local responder answers: model local-responder, x-should-retry false', async () => {
@@ -325,7 +375,9 @@ describe('fault matrix: a provider that 500s repeatedly trips its breaker', () =
       expect(await ask()).toMatchObject({ provider: 'ollama', fallbackReason: 'openai: breaker_open' });
     }
     expect(chatCalls(openai)).toHaveLength(BREAKER.failureThreshold);
-    expect((await openaiStatus()).counts.rejected).toBe(Object.keys(SURFACES).length + 1);
+    const refusals = Object.keys(SURFACES).length + 1;
+    expect((await openaiStatus()).counts.rejected).toBe(refusals);
+    expect(await providerErrors('openai', 'breaker_open')).toBe(refusals);
 
     // The upstream heals; after the cool-down the breaker half-opens on its own (no call needed).
     openai.behave({ fail: { status: 500, times: 0 } });
@@ -346,19 +398,50 @@ describe('fault matrix: a provider that 500s repeatedly trips its breaker', () =
   });
 });
 
+describe('fault matrix: a provider that refuses the request (4xx) repeatedly', () => {
+  it('falls back each time at once, and never opens its breaker: a 4xx says nothing about the endpoint', async () => {
+    await start({ ai: { breaker: { failureThreshold: 2 } } });
+    openai.behave({ fail: { status: 401 } });
+    for (let i = 0; i < 4; i++) {
+      expect(await SURFACES['POST /v1/chat/completions']!()).toMatchObject({
+        provider: 'ollama',
+        fallbackReason: 'openai: HTTP 401',
+      });
+    }
+    expect(chatCalls(openai)).toHaveLength(4);
+    expect((await openaiStatus()).breaker).toBe('closed');
+    expect(await openaiBreakerElsewhere()).toEqual({ ready: 'closed', gauge: 0 });
+  });
+});
+
+/** 429 once with `Retry-After`, then answers: each case with its cap (`RETRY_MAX_DELAY_MS`) and the wait it asks for. */
+const RETRY_AFTER_ROWS = [
+  ...Object.keys(SURFACES).map((surface) => ({
+    wait: 'retry-after 1 s within a 3 s cap: waits 1 s',
+    surface,
+    retryAfterS: 1,
+    capMs: 3000,
+    waitMs: 1000,
+  })),
+  {
+    wait: 'retry-after 10 s over a 1.5 s cap: waits the cap',
+    surface: 'POST /v1/chat/completions',
+    retryAfterS: 10,
+    capMs: 1500,
+    waitMs: 1500,
+  },
+];
+
 describe('fault matrix: 429 with retry-after', () => {
-  it.each([
-    ['retry-after 1 s, cap 3 s: waits 1 s', 1, 3000, 1000],
-    ['retry-after 10 s, cap 1.5 s: waits the cap', 10, 1500, 1500],
-  ])('%s, then the same provider answers, no fallback', async (_name, retryAfterS, capMs, waitMs) => {
-    await start({ ai: { retry: { maxDelayMs: capMs } } });
-    openai.behave({ fail: { status: 429, times: 1, retryAfter: retryAfterS } });
-    const seen = await SURFACES['POST /v1/chat/completions']!();
+  it.each(RETRY_AFTER_ROWS)('$wait, via $surface → the same provider answers, no fallback', async (row) => {
+    await start({ ai: { retry: { maxDelayMs: row.capMs } } });
+    openai.behave({ fail: { status: 429, times: 1, retryAfter: row.retryAfterS } });
+    const seen = await SURFACES[row.surface]!();
     expect(seen).toEqual({ provider: 'openai', fallbackReason: undefined, text: OPENAI_REPLY });
     const [first, second] = chatCalls(openai);
     expect(chatCalls(openai)).toHaveLength(2);
     // Date.now() of the fake's two arrivals: allow its millisecond rounding.
-    expect(second!.at - first!.at).toBeGreaterThanOrEqual(waitMs - 2);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(row.waitMs - 2);
     expect(chatCalls(ollama)).toHaveLength(0);
     expect(await openaiStatus()).toMatchObject({
       breaker: 'closed',
@@ -400,6 +483,15 @@ describe('fault matrix: a stream cut midway', () => {
       },
     });
     expect(chatCalls(ollama)).toHaveLength(0);
+  });
+});
+
+describe('fault matrix: a stream cut before its first content', () => {
+  it('the upstream sends only its role chunk, then resets: nothing was said yet, so the next link answers whole', async () => {
+    await start();
+    openai.behave({ cutAfterParts: 1, chunkDelayMs: 20 });
+    const seen = await SURFACES['POST /v1/chat/completions, stream: true']!();
+    expect(seen).toEqual({ provider: 'ollama', fallbackReason: 'openai: connection', text: OLLAMA_REPLY });
   });
 });
 
