@@ -23,9 +23,14 @@ import { waitFor } from '../support/wait-for.js';
 
 const OPENAI_REPLY = 'The first link answers.';
 const OLLAMA_REPLY = 'The second link answers.';
-/** One attempt's timeout (and a stream's first-byte timeout), ms: short, so a hang costs ~1 s. */
-const ATTEMPT_TIMEOUT_MS = 300;
+/** One attempt's timeout (and a stream's first-byte timeout), ms: far above a fake's answer time. */
+const ATTEMPT_TIMEOUT_MS = 5000;
 const MAX_ATTEMPTS = 3;
+/**
+ * For the rows whose fault is a timeout: short attempts, and two of them, so that a hang costs
+ * ~1 s; still long enough for the second link's fake to answer on a loaded machine.
+ */
+const SHORT_TIMEOUTS = { requestTimeoutMs: 500, firstByteTimeoutMs: 500, retry: { maxAttempts: 2 } };
 
 let openai: FakeServer;
 let ollama: FakeServer;
@@ -213,6 +218,8 @@ interface FaultRow {
   openaiCalls: number;
   /** Each attempt was abandoned at its timeout (the fake saw the request close early). */
   timedOut?: boolean;
+  /** `ai` settings of this row over the file's (`SHORT_TIMEOUTS` for the timeout rows). */
+  ai?: DeepPartial<Config['ai']>;
 }
 
 /** Every attempt of the first link fails: the next link answers, saying why. */
@@ -241,9 +248,10 @@ const FALLBACK_ROWS: FaultRow[] = [
     provider: 'ollama',
     reason: 'openai: timeout',
     code: 'timeout',
-    attempts: MAX_ATTEMPTS,
-    openaiCalls: MAX_ATTEMPTS,
+    attempts: 2,
+    openaiCalls: 2,
     timedOut: true,
+    ai: SHORT_TIMEOUTS,
   },
   {
     fault: 'stalls after its headers and the first bytes of its body',
@@ -251,9 +259,10 @@ const FALLBACK_ROWS: FaultRow[] = [
     provider: 'ollama',
     reason: 'openai: timeout',
     code: 'timeout',
-    attempts: MAX_ATTEMPTS,
-    openaiCalls: MAX_ATTEMPTS,
+    attempts: 2,
+    openaiCalls: 2,
     timedOut: true,
+    ai: SHORT_TIMEOUTS,
   },
   {
     fault: 'answers 500 on every attempt',
@@ -312,7 +321,7 @@ const MATRIX = FALLBACK_ROWS.flatMap((row) =>
 
 describe('fault matrix: the first provider link fails (openai → ollama → local)', () => {
   it.each(MATRIX)('$fault, via $surface → $provider answers, fallback "$reason"', async (row) => {
-    await start();
+    await start({ ai: row.ai ?? {} });
     await row.inject();
     const started = performance.now();
     const seen = await row.ask();
@@ -325,7 +334,9 @@ describe('fault matrix: the first provider link fails (openai → ollama → loc
     if (row.timedOut) {
       // Each attempt was given up at its timeout (the request closed), then the next link asked.
       expect(chatCalls(openai).every((call) => call.closedEarly)).toBe(true);
-      expect(performance.now() - started).toBeGreaterThanOrEqual(MAX_ATTEMPTS * ATTEMPT_TIMEOUT_MS);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(
+        row.openaiCalls * SHORT_TIMEOUTS.requestTimeoutMs,
+      );
     }
     // A few failures, under the threshold: the breaker is still closed, and counted each attempt.
     const link = await openaiStatus();
@@ -345,6 +356,46 @@ describe('fault matrix: the first provider link fails (openai → ollama → loc
       'x-chatgate-mode': 'local',
       'x-should-retry': 'false',
     });
+  });
+});
+
+describe('fault matrix: no link can answer (remote mode, offline replies off)', () => {
+  const remoteOnly = { ai: { mode: 'remote', offlineResponses: false } } as const;
+
+  it('the OpenAI API answers 503 in OpenAI’s shape, naming each link’s failure, with retry-after', async () => {
+    await start(remoteOnly);
+    await Promise.all([openai.down(), ollama.down()]);
+    const response = await complete(question());
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json()).toEqual({
+      error: {
+        message: expect.stringContaining('openai: connection; ollama: connection'),
+        type: 'server_error',
+        param: null,
+        code: 'service_unavailable',
+      },
+    });
+  });
+
+  it('the interaction fails, visibly: its log entry says why, the callback says success false, queue.failed counts it', async () => {
+    await start(remoteOnly);
+    await Promise.all([openai.down(), ollama.down()]);
+    const ack = await app.inject({
+      method: 'POST',
+      url: '/api/v1/ai/interaction',
+      payload: interactionBody({ callback_url: callbacks.url }),
+    });
+    const id: string = ack.json().interaction_id;
+    const done = await finished(id);
+    expect(done).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('openai: connection; ollama: connection'),
+    });
+    const callback = await waitFor(() => callbacks.received.find((c) => c.body.interaction_id === id));
+    expect(callback.body).toMatchObject({ success: false, error: expect.any(String) });
+    const status = (await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+    expect(status.queue.failed.count).toBe(1);
   });
 });
 
@@ -483,6 +534,24 @@ describe('fault matrix: a stream cut midway', () => {
       },
     });
     expect(chatCalls(ollama)).toHaveLength(0);
+  });
+});
+
+describe('fault matrix: a stream that stalls midway', () => {
+  it('the client gets what was sent, then at STREAM_TIMEOUT_MS an error event, never [DONE]', async () => {
+    await start({ ai: { streamTimeoutMs: 1000 } });
+    // The first 400 bytes hold the role chunk and "one" whole (the first byte is in), then silence.
+    openai.behave({ reply: 'one two three four', chunkBytes: 400, chunkDelayMs: 30_000 });
+    const response = await complete(question({ stream: true }));
+    expect(response.headers['x-chatgate-provider']).toBe('openai');
+    const events = sseEvents(response.body);
+    expect(events).not.toContain('[DONE]');
+    expect(streamedText(events)).toBe('one');
+    expect(events.at(-1)).toEqual({
+      error: { message: expect.any(String), type: 'server_error', param: null, code: 'stream_timeout' },
+    });
+    // The upstream request was closed, not left open behind the client's back.
+    await waitFor(() => chatCalls(openai)[0]?.closedEarly, 5000, 'the upstream request to close');
   });
 });
 
