@@ -4,19 +4,10 @@ import type { Config } from '../../src/config/schema.js';
 import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
 import { expectOpenAIShape } from '../support/openai-spec.js';
 import { describeNeeding } from '../support/requirements.js';
+import { sseEvents } from '../support/sse-events.js';
 import { waitFor } from '../support/wait-for.js';
 
 const API_KEY = 'sk-test-chatgate-1234';
-
-/** Reads an SSE body into its `data:` payloads (JSON parsed, `[DONE]` kept as a string). */
-function sseEvents(body: string): unknown[] {
-  return body
-    .split('\n\n')
-    .map((block) => block.trim())
-    .filter((block) => block.startsWith('data: '))
-    .map((block) => block.slice(6))
-    .map((data) => (data === '[DONE]' ? data : JSON.parse(data)));
-}
 
 describeNeeding(['openai-spec'], 'OpenAI-compatible API', () => {
   const h = useFakeOllamaApp();
