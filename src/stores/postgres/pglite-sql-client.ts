@@ -13,7 +13,28 @@ export interface PgliteSqlClientOptions {
    * client. A directory is locked (`<dataDir>.lock`) while the client is open.
    */
   dataDir: string;
+  /**
+   * PostgreSQL settings to start with (`shared_buffers`, `max_wal_size` …); default
+   * `EMBEDDED_SETTINGS`. `{}` starts PGlite as it comes (benchmarks compare the two).
+   */
+  settings?: Record<string, string>;
 }
+
+/**
+ * The embedded database's settings. PostgreSQL's defaults are sized for a server of its own:
+ * `shared_buffers` 128 MB lives in the WASM heap here, which only grows, and `max_wal_size` 1 GB lets
+ * the write-ahead log take 1 GB of disk before a checkpoint recycles it (PGlite has no checkpointer:
+ * SqlInteractionLog checkpoints after each prune). chatgate's tables are small
+ * (the interaction log keeps `interactions.logSize` rows), so a 16 MB cache holds them, and the log
+ * is checkpointed every 64 MB (`bench/pglite-footprint.ts` measures both).
+ * https://www.postgresql.org/docs/current/runtime-config-resource.html,
+ * https://www.postgresql.org/docs/current/runtime-config-wal.html#RUNTIME-CONFIG-WAL-CHECKPOINTS
+ */
+export const EMBEDDED_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  max_wal_size: '64MB',
+  min_wal_size: '32MB',
+};
 
 /** A request without its id, which `send` assigns. */
 type Request = PgliteRequest extends infer R ? (R extends PgliteRequest ? Omit<R, 'id'> : never) : never;
@@ -59,7 +80,10 @@ export class PgliteSqlClient implements SqlClient {
       mkdirSync(dataDir, { recursive: true });
       this.lock = lockDataDir(dataDir);
     }
-    const workerData: PgliteThreadData = { dataDir };
+    const workerData: PgliteThreadData = {
+      dataDir,
+      settings: { ...(options.settings ?? EMBEDDED_SETTINGS) },
+    };
     this.thread = new Worker(THREAD_FILE, { workerData });
     this.thread.on('message', (message: PgliteMessage) => this.answer(message));
     this.thread.on('error', (error) => this.lose(error));

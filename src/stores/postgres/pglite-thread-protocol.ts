@@ -8,6 +8,8 @@
 export interface PgliteThreadData {
   /** A directory (existing), or `memory://`. */
   dataDir: string;
+  /** Server settings to start PostgreSQL with (`-c name=value`), on top of PGlite's own start parameters. */
+  settings: Record<string, string>;
 }
 
 /**

@@ -22,8 +22,12 @@ const ROLLBACK = Symbol('rollback');
 
 const port = parentPort;
 if (!port) throw new Error('pglite-thread.ts runs as a worker thread (new Worker), not on its own');
-const { dataDir } = workerData as PgliteThreadData;
-const db = new PGlite(dataDir);
+const { dataDir, settings } = workerData as PgliteThreadData;
+const startParams = [
+  ...PGlite.defaultStartParams,
+  ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+];
+const db = new PGlite(dataDir, { startParams });
 const open = new Map<number, OpenTransaction>();
 
 const post = (message: PgliteMessage) => port.postMessage(message);

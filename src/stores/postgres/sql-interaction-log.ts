@@ -21,6 +21,13 @@ export interface SqlInteractionLogOptions {
   /** The clock of age retention, ms since the epoch. */
   now?: () => number;
   /**
+   * After each prune, `VACUUM` the table and `CHECKPOINT`; default: on PGlite, whose single-user
+   * PostgreSQL has no background workers: no autovacuum (every deleted or replaced row would stay on
+   * disk for good) and no checkpointer (the write-ahead log would grow without end, whatever
+   * `max_wal_size` says). PostgreSQL's own workers do both there.
+   */
+  vacuum?: boolean;
+  /**
    * Background failures: the first failed flush or prune of an outage (not every retry), rows the
    * database refused (dropped), writes dropped after `close()` or past `maxBuffered`.
    */
@@ -44,6 +51,7 @@ const DEFAULTS: Required<SqlInteractionLogOptions> = {
   pruneIntervalMs: 60_000,
   maxBuffered: 10_000,
   now: Date.now,
+  vacuum: false,
   onError: () => undefined,
 };
 const RETRY_DELAY_MS = 1_000;
@@ -125,7 +133,7 @@ export class SqlInteractionLog implements InteractionLog {
     private readonly client: SqlClient,
     options: SqlInteractionLogOptions = {},
   ) {
-    this.options = { ...DEFAULTS, ...withoutNullish(options) };
+    this.options = { ...DEFAULTS, vacuum: client.backend === 'pglite', ...withoutNullish(options) };
     this.pruneTimer = setInterval(() => this.background(this.prune()), this.options.pruneIntervalMs);
     this.pruneTimer.unref();
   }
@@ -194,10 +202,17 @@ export class SqlInteractionLog implements InteractionLog {
     return run;
   }
 
-  /** Deletes the rows older than `maxAgeMs` and those beyond the newest `maxRows`. */
+  /**
+   * Deletes the rows older than `maxAgeMs` and those beyond the newest `maxRows`, then (with
+   * `vacuum`) lets PostgreSQL reuse their space and recycle the write-ahead log.
+   */
   async prune(): Promise<void> {
     await this.client.query(PRUNE_AGE_SQL, [this.options.now() - this.options.maxAgeMs]);
     await this.client.query(PRUNE_COUNT_SQL, [this.options.maxRows]);
+    if (!this.options.vacuum) return;
+    // Two statements: VACUUM cannot run inside the transaction block a multi-statement script is.
+    await this.client.exec('VACUUM interactions');
+    await this.client.exec('CHECKPOINT');
   }
 
   /** Stops the timers and writes the buffer; later writes are dropped (and reported). */
