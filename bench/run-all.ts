@@ -19,6 +19,7 @@ const ALL = [
   'context-store',
   'platform-latency',
   'scale',
+  'pglite-footprint',
 ];
 const only = process.env.BENCH_ONLY?.split(',');
 const names = only ? ALL.filter((name) => only.includes(name)) : ALL;

@@ -15,8 +15,10 @@
  *
  * Env: SOAK_MINUTES (30), SOAK_RATE (requests/s of the HTTP mix, 40), SOAK_WARMUP_MINUTES (3, at
  * most a third of the run), SOAK_TWITCH_RATE (lines/s, 1), SOAK_TELEGRAM_RATE (updates/s, 0.5);
- * REDIS_URL, DATABASE_URL and QUEUE_BACKEND are passed to chatgate when set (a soak on the shared
- * stores instead of the embedded ones).
+ * SOAK_GC=1 collects garbage in chatgate before each reading (run with --expose-gc): the heap
+ * figures are then what is still referenced, the signal of a leak, and the event-loop delay includes
+ * those collections. REDIS_URL, DATABASE_URL and QUEUE_BACKEND are passed to chatgate when set (a
+ * soak on the shared stores instead of the embedded ones).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +44,7 @@ const RATE = Number(process.env.SOAK_RATE ?? 40);
 const WARMUP_MS = Math.min(Number(process.env.SOAK_WARMUP_MINUTES ?? 3), MINUTES / 3) * 60_000;
 const TWITCH_RATE = Number(process.env.SOAK_TWITCH_RATE ?? 1);
 const TELEGRAM_RATE = Number(process.env.SOAK_TELEGRAM_RATE ?? 0.5);
+const GC = process.env.SOAK_GC === '1';
 const DURATION_MS = MINUTES * 60_000;
 /** A request unanswered this long is a hang, ms. */
 const HANG_MS = 30_000;
@@ -100,7 +103,14 @@ const passed = Object.fromEntries(
 );
 const chatgate = spawn(
   process.execPath,
-  ['--import', 'tsx', '--import', './bench/lib/probe-preload.ts', 'src/main.ts'],
+  [
+    ...(GC ? ['--expose-gc'] : []),
+    '--import',
+    'tsx',
+    '--import',
+    './bench/lib/probe-preload.ts',
+    'src/main.ts',
+  ],
   {
     cwd: ROOT,
     env: {
@@ -269,7 +279,7 @@ async function scanPlatformLog(platform: 'twitch' | 'telegram'): Promise<void> {
 const samples: { t: number; chatgate: ProbeReading; baseline: ProbeReading }[] = [];
 async function takeSample(): Promise<void> {
   const [reading, baseline] = await Promise.all([
-    probe(chatgate, { reset: true }),
+    probe(chatgate, { reset: true, gc: GC }),
     probe(upstream.process, { reset: true }),
   ]);
   samples.push({ t: elapsed(), chatgate: reading, baseline });
