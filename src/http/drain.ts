@@ -34,11 +34,6 @@ export class Drain {
   private closing = false;
   private readonly running = new Set<Tracked>();
 
-  /** Whether `app.close()` has begun. */
-  get draining(): boolean {
-    return this.closing;
-  }
-
   /** Adds the hooks to `app` (the root instance, before any route, so it refuses before auth). */
   register(app: FastifyInstance): void {
     const server = app.server;
@@ -95,7 +90,7 @@ export class Drain {
           stream,
           ran_ms: Math.round(reply.elapsedTime),
         },
-        'request still running when the shutdown grace ended: answered as cut',
+        'request still running when the shutdown grace ended: cut (a 503, or an error event ending its stream)',
       );
       cancel.abort(new ShuttingDownError());
     }

@@ -43,6 +43,16 @@ const ask = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** OpenAI's error body of a request refused or cut by the shutdown, its message containing `words`. */
+const shuttingDownBody = (words: string) => ({
+  error: {
+    message: expect.stringContaining(words),
+    type: 'server_error',
+    param: null,
+    code: 'shutting_down',
+  },
+});
+
 /** The `data:` payloads' text deltas, joined. */
 const deltaText = (events: unknown[]) =>
   events
@@ -137,6 +147,16 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
   const shutdownLines = () => logs.filter((line) => line.action === 'shutdown');
   const upstreamCalls = () => upstream.calls.filter((call) => call.path === '/v1/chat/completions');
 
+  /** The one upstream call was aborted, and the request logged once as cut, at warn. */
+  async function expectCut(requestId: string, stream: boolean): Promise<void> {
+    await waitFor(() => upstreamCalls()[0]?.closedEarly, 5000, 'the upstream to see its call aborted');
+    expect(shutdownLines()).toEqual([
+      expect.objectContaining({ level: WARN, reqId: requestId, route: '/v1/chat/completions', stream }),
+    ]);
+    // How long it ran: from its arrival, which came before the close began, past the whole grace.
+    expect(shutdownLines()[0]?.ran_ms).toBeGreaterThanOrEqual(GRACE_MS - 1);
+  }
+
   it('lets a completion and a stream that end within the grace finish whole, then closes without waiting out the grace', async () => {
     await start();
     upstream.behave({ latencyMs: 300, chunkDelayMs: 30, reply: 'one two three four five' });
@@ -175,27 +195,9 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
     expect(response.headers.get('retry-after')).toBe('1');
     expect(response.headers.get('x-request-id')).toBe('cut-plain-1');
     const body = await response.json();
-    expect(body).toEqual({
-      error: {
-        message: expect.stringContaining('shutting down'),
-        type: 'server_error',
-        param: null,
-        code: 'shutting_down',
-      },
-    });
+    expect(body).toEqual(shuttingDownBody('shutting down'));
     expectOpenAIShape('ErrorResponse', body);
-    await waitFor(() => upstreamCalls()[0]?.closedEarly, 5000, 'the upstream to see its call aborted');
-
-    expect(shutdownLines()).toEqual([
-      expect.objectContaining({
-        level: WARN,
-        reqId: 'cut-plain-1',
-        route: '/v1/chat/completions',
-        stream: false,
-      }),
-    ]);
-    // How long it ran: from its arrival, which came before the close began, past the whole grace.
-    expect(shutdownLines()[0]?.ran_ms).toBeGreaterThanOrEqual(GRACE_MS - 1);
+    await expectCut('cut-plain-1', false);
   });
 
   it('ends a stream still running when the grace ends with its deltas, then an error event and no [DONE], and logs it once', async () => {
@@ -213,31 +215,14 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
     const events = sseEvents(await body.rest());
     expect(events).not.toContain('[DONE]');
     const last = events.at(-1);
-    expect(last).toEqual({
-      error: {
-        message: expect.stringContaining('incomplete'),
-        type: 'server_error',
-        param: null,
-        code: 'shutting_down',
-      },
-    });
+    expect(last).toEqual(shuttingDownBody('incomplete'));
     expectOpenAIShape('ErrorResponse', last);
     // Every event before it is a delta of the answer, in order; none claims a finish.
     const deltas = events.slice(0, -1) as { choices: { finish_reason: string | null }[] }[];
     expect(deltas.length).toBeGreaterThan(2);
     expect(deltas.every((chunk) => chunk.choices[0]?.finish_reason === null)).toBe(true);
     expect(LONG_REPLY.startsWith(deltaText(deltas))).toBe(true);
-    await waitFor(() => upstreamCalls()[0]?.closedEarly, 5000, 'the upstream to see its stream aborted');
-
-    expect(shutdownLines()).toEqual([
-      expect.objectContaining({
-        level: WARN,
-        reqId: 'cut-stream-1',
-        route: '/v1/chat/completions',
-        stream: true,
-      }),
-    ]);
-    expect(shutdownLines()[0]?.ran_ms).toBeGreaterThanOrEqual(GRACE_MS - 1);
+    await expectCut('cut-stream-1', true);
   });
 
   it('refuses requests that arrive during the drain: 503 with connection: close, OpenAI’s shape on the OpenAI API and ours elsewhere', async () => {
@@ -267,14 +252,7 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
     expect(openaiAnswer.status).toBe(503);
     expect(openaiAnswer.headers.connection).toBe('close');
     expect(openaiAnswer.headers['retry-after']).toBe('1');
-    expect(openaiAnswer.body).toEqual({
-      error: {
-        message: expect.stringContaining('shutting down'),
-        type: 'server_error',
-        param: null,
-        code: 'shutting_down',
-      },
-    });
+    expect(openaiAnswer.body).toEqual(shuttingDownBody('shutting down'));
     expectOpenAIShape('ErrorResponse', openaiAnswer.body);
 
     const ownAnswer = await own.finish(send({ platform: 'api', text: 'hello' }));
