@@ -4,6 +4,7 @@ import type { PlatformRoute } from './core/platform.js';
 import { KeyRing, requireAdmin, requireCaller } from './http/auth.js';
 import { bodyDeadline } from './http/body-deadline.js';
 import { answerClientError } from './http/client-error.js';
+import { Drain } from './http/drain.js';
 import { registerErrorHandling } from './http/errors.js';
 import { answerFrameworkError, MAX_PARAM_CHARS } from './http/framework-errors.js';
 import { adminRoutes } from './http/routes/admin.js';
@@ -33,7 +34,8 @@ export interface AppOptions {
 /**
  * Builds the fastify app on top of `services`. It never listens: `main.ts` does, and tests drive it
  * with `app.inject`. Routes: interactions and status behind the API keys, admin behind the admin
- * key, health and metrics open, the OpenAI API and webhooks with their own auth.
+ * key, health and metrics open, the OpenAI API and webhooks with their own auth. `app.drain`
+ * refuses requests once `app.close()` has begun and cuts running completions (`Drain.cut`).
  */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -50,6 +52,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // Router refusals (a path parameter over MAX_PARAM_CHARS, bad percent-encoding) in our shape.
     routerOptions: { maxParamLength: MAX_PARAM_CHARS },
     frameworkErrors: answerFrameworkError,
+    // While closing, requests are refused by `Drain` in each route's own error shape.
+    return503OnClosing: false,
     // Keep the caller's request id when it sends a sane one, so logs join across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'] ?? request.headers['x-correlation-id'];
@@ -57,6 +61,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     },
   });
   registerErrorHandling(app);
+  const drain = new Drain();
+  drain.register(app);
+  app.decorate('drain', drain);
   app.addHook('onRequest', bodyDeadline(services.config.server.requestBodyTimeoutMs));
   const routes = options.platformRoutes ?? [];
 
@@ -102,7 +109,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await admin.register(sessionRoutes(services));
     await admin.register(platformRoutes(routes.filter((route) => route.access === 'admin')));
   });
-  await app.register(openAIRoutes(services, keys));
+  await app.register(openAIRoutes(services, keys, drain));
   await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
   return app;
 }

@@ -15,7 +15,8 @@ export interface Chatgate {
   /** Connects the platform adapters (after the app listens, so that webhooks can be reached). */
   startPlatforms(): Promise<void>;
   /**
-   * Closes in order: HTTP (open requests and streams get `graceMs`, then their sockets are cut),
+   * Closes in order: HTTP (new requests get 503; open requests and streams get `graceMs`, then
+   * completions answer 503 or end their stream with an error event, and the sockets are cut),
    * the queue (running interactions get what is left of the grace: their replies still need the
    * adapters; then they are handed back to Redis or failed), the stores, then the adapters.
    * Without `graceMs`, waits for everything to finish.
@@ -57,16 +58,24 @@ export async function createChatgate(config: Config, options: ChatgateOptions = 
   };
 }
 
-/** Stops accepting connections; requests still open after `graceMs` (long streams) are cut. */
+/** How long the requests cut at the end of the grace get to write their 503 or error event, ms. */
+const CUT_SETTLE_MS = 1_000;
+
+/**
+ * Stops accepting connections and lets running requests finish within `graceMs` (each connection
+ * closes as its answer ends). Past the grace, completions still running are cut (a 503, or an error
+ * event that ends the stream; each logged), then the connections still open are closed.
+ */
 async function closeHttp(app: FastifyInstance, graceMs: number | undefined): Promise<void> {
   if (graceMs === undefined) return app.close();
+  const closed = app.close();
   let timer: NodeJS.Timeout | undefined;
-  const cut = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      app.server.closeAllConnections();
-      resolve();
-    }, graceMs);
+  const graceOver = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), graceMs);
   });
-  await Promise.race([app.close(), cut]);
+  const over = await Promise.race([closed.then(() => false), graceOver]);
   clearTimeout(timer);
+  if (!over) return;
+  await app.drain.cut(CUT_SETTLE_MS);
+  app.server.closeAllConnections();
 }

@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { type FakeOllamaApp, useFakeOllamaApp } from '../support/fake-ollama-app.js';
-import { expectOpenAIShape } from '../support/openai-spec.js';
+import { expectOpenAIShape, openAISchema } from '../support/openai-spec.js';
 import { describeNeeding } from '../support/requirements.js';
 import { sseEvents } from '../support/sse-events.js';
 import { waitFor } from '../support/wait-for.js';
@@ -11,6 +11,9 @@ const API_KEY = 'sk-test-chatgate-1234';
 
 describeNeeding(['openai-spec'], 'OpenAI-compatible API', () => {
   const h = useFakeOllamaApp();
+  // Compiling the spec's validator takes seconds of CPU on a loaded machine: not in the first
+  // test's 15 s.
+  beforeAll(() => void openAISchema('CreateChatCompletionResponse'), 60_000);
   let client: OpenAI;
   let base: string;
 

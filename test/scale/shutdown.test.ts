@@ -2,11 +2,16 @@
  * Graceful shutdown, as an orchestrator does it (SIGTERM, then SIGKILL if it takes too long):
  * running interactions get SHUTDOWN_GRACE_MS; a redis-queue worker then hands them back for another
  * worker; the memory queue fails them with reason `shutdown` and tells the callers; the process
- * exits 0. A second signal exits at once.
+ * exits 0. A second signal exits at once. OpenAI completions still running past the grace answer
+ * 503 `shutting_down`, or end their stream with that error event.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../fakes/fake-ollama.js';
+import { startFakeOpenAI } from '../fakes/fake-openai.js';
+import { type ChatgateProcess, startChatgate } from '../support/chatgate-process.js';
+import { liveBody } from '../support/live-body.js';
 import { describeNeeding } from '../support/requirements.js';
+import { sseEvents } from '../support/sse-events.js';
 import { waitFor } from '../support/wait-for.js';
 import { type ScaleBackends, startScaleBackends } from './backends.js';
 import { mentionBody, postInteraction } from './support.js';
@@ -98,5 +103,68 @@ describeNeeding(['redis-server', 'postgres'], 'SIGTERM', () => {
     const exit = await single.stop('SIGTERM');
     expect(Date.now() - stopping).toBeLessThan(3000);
     expect(exit.code).toBe(1);
+  }, 60_000);
+});
+
+describe('SIGTERM on the OpenAI API', () => {
+  let upstream: FakeServer;
+  let chatgate: ChatgateProcess | undefined;
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI();
+  });
+  afterAll(async () => {
+    await chatgate?.stop('SIGKILL');
+    await upstream?.close();
+  });
+
+  it('answers a completion 503 and ends a stream with an error event past the grace, logs each, exits 0', async () => {
+    chatgate = await startChatgate({
+      DEFAULT_PROVIDER: 'openai',
+      OPENAI_BASE_URL: `${upstream.url}/v1`,
+      DEFAULT_MODEL: 'llama3.2',
+      SHUTDOWN_GRACE_MS: '300',
+      LOG_LEVEL: 'info',
+    });
+    const post = (body: Record<string, unknown>) =>
+      fetch(`${chatgate?.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'chatgate/auto',
+          messages: [{ role: 'user', content: 'hi' }],
+          ...body,
+        }),
+      });
+    const calls = () => upstream.calls.filter((call) => call.path === '/v1/chat/completions');
+
+    // A completion the upstream never answers, and a stream that takes 30 s.
+    upstream.behave({ hang: true });
+    const plain = post({});
+    await waitFor(() => calls().length === 1, 10_000, 'the completion to reach the upstream');
+    const words = Array.from({ length: 300 }, (_, i) => `word${i}`).join(' ');
+    upstream.behave({ hang: false, reply: words, chunkDelayMs: 100 });
+    const stream = liveBody(await post({ stream: true }));
+    await stream.until((text) => text.includes('word1'), 10_000, 'the first deltas');
+
+    const exit = chatgate.stop('SIGTERM');
+    const answer = await plain;
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ error: { type: 'server_error', code: 'shutting_down' } });
+    const events = sseEvents(await stream.rest());
+    expect(events).not.toContain('[DONE]');
+    expect(events.at(-1)).toMatchObject({ error: { type: 'server_error', code: 'shutting_down' } });
+    expect(await exit).toEqual({ code: 0, signal: null });
+    expect(calls().every((call) => call.closedEarly)).toBe(true);
+
+    const cut = chatgate
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"action":"shutdown"'))
+      .map((line) => JSON.parse(line) as { level: number; route: string; stream: boolean; reqId: string });
+    expect(cut.map((line) => [line.level, line.route, line.stream]).sort()).toEqual([
+      [40, '/v1/chat/completions', false],
+      [40, '/v1/chat/completions', true],
+    ]);
+    expect(cut.every((line) => line.reqId.length > 0)).toBe(true);
   }, 60_000);
 });

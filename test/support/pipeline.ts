@@ -8,12 +8,13 @@ export type Pipeline = Chatgate;
 
 /**
  * Builds chatgate on `config` as tests build services (`testServiceOptions`: silent, in-process
- * stores unless `stores` is given) and connects its platform adapters.
+ * stores unless `stores` is given; `options.logger` instead of the silent one) and connects its
+ * platform adapters.
  */
 export async function startPipeline(
   config: Config,
   stores?: StoreSet,
-  options: Pick<ChatgateOptions, 'platforms'> = {},
+  options: Pick<ChatgateOptions, 'platforms' | 'logger'> = {},
 ): Promise<Pipeline> {
   const chatgate = await createChatgate(config, { ...testServiceOptions(config, { stores }), ...options });
   await chatgate.startPlatforms();

@@ -3,6 +3,7 @@ import type { AiStream } from '../../ai/ai-result.js';
 import type { FinishReason, Usage } from '../../ai/providers/provider.js';
 import { ChunkBuilder, estimatedUsage } from './completion.js';
 import { OpenAIError } from './errors.js';
+import { cutByShutdown } from './shutdown.js';
 
 const interrupted = (error: unknown) =>
   error instanceof OpenAIError
@@ -23,6 +24,9 @@ const timedOut = () =>
     null,
     'stream_timeout',
   );
+
+/** Why `signal` stopped the stream: the shutdown's grace ended, else the stream ran out of time. */
+const stopped = (signal: AbortSignal) => cutByShutdown(signal) ?? timedOut();
 
 /** Ends the stream with an error event and no `[DONE]`; nothing to do when the client is gone. */
 function endWithError(res: ServerResponse, error: OpenAIError): void {
@@ -47,7 +51,7 @@ export function sseHeaders(extra: Record<string, string>): Record<string, string
  * chunk per delta as it arrives, exactly one chunk with a `finish_reason`, with `includeUsage` a
  * last chunk with `choices: []` and `usage`, then `data: [DONE]`. A failure after the first byte
  * ends the stream with a `data: {"error": …}` event and no `[DONE]`, so no client mistakes a cut
- * answer for a whole one.
+ * answer for a whole one; so does the end of the shutdown's grace (`code: "shutting_down"`).
  * @param promptChars the prompt's length in chars, to estimate usage a provider did not report.
  */
 export async function writeStream(
@@ -77,10 +81,11 @@ export async function writeStream(
       if (delta.finish_reason) finishReason = delta.finish_reason;
     }
   } catch (error) {
-    return endWithError(res, options.signal.aborted ? timedOut() : interrupted(error));
+    return endWithError(res, options.signal.aborted ? stopped(options.signal) : interrupted(error));
   }
-  // The signal fired between deltas: the client is gone, or the stream ran out of time.
-  if (options.signal.aborted) return endWithError(res, timedOut());
+  // The signal fired between deltas: the client is gone, the stream ran out of time, or the
+  // shutdown's grace ended.
+  if (options.signal.aborted) return endWithError(res, stopped(options.signal));
   send(chunks.delta({}, sawToolCalls ? 'tool_calls' : (finishReason ?? 'stop')));
   if (options.includeUsage) {
     send(chunks.usage(usage ?? estimatedUsage(options.promptChars, completionChars)));

@@ -3,12 +3,15 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AiUnavailableError } from '../../ai/ai-service.js';
 import { ModelCatalog } from '../../ai/model-catalog.js';
-import { ValidationError } from '../../core/errors.js';
+import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
+import type { Drain } from '../drain.js';
 import { parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
+import { addServerTiming, serverTiming, timeUpstream } from '../openai/server-timing.js';
+import { cutByShutdown, shuttingDown } from '../openai/shutdown.js';
 import { sseHeaders, writeStream } from '../openai/sse.js';
 
 /** What these routes use of the services, and nothing more. */
@@ -24,15 +27,18 @@ const PREFIXES = ['/v1', '/api/v1/ai'] as const;
  * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` (with SSE
  * streaming) and `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error
  * shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
- * and integration keys, only their own for client keys (403 otherwise).
+ * and integration keys, only their own for client keys (403 otherwise). Every answer carries
+ * `Server-Timing` (upstream and chatgate time). With `drain`, a completion still running when the
+ * shutdown grace ends answers 503 `shutting_down` (a started stream: an error event, no `[DONE]`).
  */
-export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyPluginAsync =>
+export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: Drain): FastifyPluginAsync =>
   async function openAI(app) {
     const catalog = new ModelCatalog(services.providers, services.config.openaiApi.modelsCacheMs);
     const started = nowSeconds();
 
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof OpenAIError) return sendOpenAIError(reply, error);
+      if (error instanceof ShuttingDownError) return sendOpenAIError(reply, shuttingDown(false));
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 429) {
         return sendOpenAIError(
@@ -56,6 +62,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyP
       );
     });
 
+    addServerTiming(app);
     app.addHook('onRequest', async (request, reply) => {
       const caller = keys.identify(bearerToken(request));
       if (caller) {
@@ -94,7 +101,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyP
     for (const prefix of PREFIXES) {
       app.get(`${prefix}/models`, async (request) => {
         const community = await services.communities.get(communityOf(request));
-        const models = await catalog.list(community);
+        const models = await timeUpstream(request, () => catalog.list(community));
         return {
           object: 'list',
           data: models.map((model) => ({
@@ -128,6 +135,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyP
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) cancel.abort(new Error('client disconnected'));
       });
+      drain?.track(request, reply, cancel, parsed.stream);
       const aiRequest = {
         community,
         messages: parsed.messages,
@@ -137,7 +145,9 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyP
       };
 
       if (!parsed.stream) {
-        const result = await services.ai.complete(aiRequest).catch((error: unknown) => rethrow(error));
+        const result = await timeUpstream(request, () => services.ai.complete(aiRequest)).catch(
+          (error: unknown) => rethrow(error, cancel.signal),
+        );
         void reply.headers(originHeaders(result));
         return completionBody(result, promptChars);
       }
@@ -148,11 +158,19 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing): FastifyP
         services.config.ai.streamTimeoutMs,
       );
       try {
-        const stream = await services.ai.stream(aiRequest).catch((error: unknown) => rethrow(error));
+        const stream = await timeUpstream(request, () => services.ai.stream(aiRequest)).catch(
+          (error: unknown) => rethrow(error, cancel.signal),
+        );
         reply.hijack();
+        // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing
+        // holds what is known at the first byte (upstream: the time to the first delta).
         reply.raw.writeHead(
           200,
-          sseHeaders({ ...originHeaders(stream), 'x-request-id': String(request.id) }),
+          sseHeaders({
+            ...originHeaders(stream),
+            'x-request-id': String(request.id),
+            'server-timing': serverTiming(request, reply.elapsedTime),
+          }),
         );
         reply.raw.flushHeaders();
         await writeStream(reply.raw, stream, {
@@ -202,6 +220,7 @@ function originHeaders(origin: { provider: string; model: string; fallbackReason
   return headers;
 }
 
-function rethrow(error: unknown): never {
-  throw error instanceof AiUnavailableError ? fromUnavailable(error) : error;
+/** The error to answer for a failed chain call; a call cut by the shutdown answers 503 `shutting_down`. */
+function rethrow(error: unknown, signal: AbortSignal): never {
+  throw cutByShutdown(signal) ?? (error instanceof AiUnavailableError ? fromUnavailable(error) : error);
 }
