@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatgateError, QueueFullError, ValidationError } from '../core/errors.js';
+import { answerUnknownOpenAIRoute, isOpenAIPath } from './openai/unknown-route.js';
 
 /** Our own routes' error body. `retry_after` (seconds) comes with 429 and 503. */
 export interface ErrorBody {
@@ -46,7 +47,8 @@ function describeValidation(error: FastifyError): { field: string; detail: strin
 /**
  * One error handler for the whole app: our named errors keep their status and code; schema and
  * body-parse errors become 400s naming the field; anything else is a 500 whose details are logged
- * with the request id and hidden from the caller.
+ * with the request id and hidden from the caller. An unknown route is a 404 in our shape, or in
+ * OpenAI's on the OpenAI-compatible paths (openai/unknown-route.ts).
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -74,6 +76,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     );
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    isOpenAIPath(request.url)
+      ? answerUnknownOpenAIRoute(request, reply)
+      : sendError(
+          request,
+          reply,
+          404,
+          'not_found',
+          `no route ${request.method} ${request.url.split('?')[0]}`,
+        ),
   );
 }

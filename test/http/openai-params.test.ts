@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PASS_THROUGH_PARAMS } from '../../src/ai/providers/honoured-params.js';
 import type { ProviderKind } from '../../src/ai/providers/provider.js';
-import { type FakeServer, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
 import { expectOpenAIShape } from '../support/openai-spec.js';
+import { useOpenAIUpstreams } from '../support/openai-upstreams.js';
 import { describeNeeding } from '../support/requirements.js';
 
 const API_KEY = 'sk-test-params-1234';
@@ -25,39 +24,16 @@ const ask = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** The chat bodies an upstream received (`/api/chat` on Ollama, `/v1/chat/completions` on OpenAI). */
-const chatBodies = (upstream: FakeServer) =>
-  upstream.calls
-    .filter((call) => call.path === '/api/chat' || call.path === '/v1/chat/completions')
-    .map((call) => call.body as Record<string, unknown>);
-
 describeNeeding(
   ['openai-spec'],
   'OpenAI API: reasoning_effort, verbosity and the other pass-through parameters',
   () => {
-    const h = useFakeOllamaApp();
-    let openai: FakeServer;
-    beforeAll(async () => {
-      openai = await startFakeOpenAI();
-    });
-    afterAll(() => openai.close());
+    const h = useOpenAIUpstreams(API_KEY);
+    const { complete, chatBodies } = h;
 
     /** The app with `provider` as the default community's provider (model llama3.2 on both fakes). */
-    async function start(provider: ProviderKind = 'ollama', mode: 'hybrid' | 'local' = 'hybrid') {
-      openai.reset();
-      await h.start({
-        ai: { provider, mode, model: 'llama3.2', openai: { baseUrl: `${openai.url}/v1` } },
-        auth: { apiKeys: [API_KEY] },
-      });
-    }
-
-    const complete = (payload: unknown, url = '/v1/chat/completions') =>
-      h.app.inject({
-        method: 'POST',
-        url,
-        headers: { authorization: `Bearer ${API_KEY}` },
-        payload: payload as Record<string, unknown>,
-      });
+    const start = (provider: ProviderKind = 'ollama', mode: 'hybrid' | 'local' = 'hybrid') =>
+      h.startWith({ provider, mode });
 
     it('the parameters used here are valid OpenAI chat completion requests (the spec is the judge)', () => {
       expectOpenAIShape('CreateChatCompletionRequest', ask(PARAMS));
@@ -79,7 +55,7 @@ describeNeeding(
         expect(streamed.headers['x-chatgate-ignored-params']).toBeUndefined();
         expect(streamed.body).toContain('data: [DONE]');
 
-        const bodies = chatBodies(openai);
+        const bodies = chatBodies(h.openai);
         expect(bodies).toHaveLength(2);
         for (const body of bodies) expect(body).toMatchObject(PARAMS);
       },
@@ -90,7 +66,7 @@ describeNeeding(
       const nulls = Object.fromEntries(Object.keys(PARAMS).map((key) => [key, null]));
       expect((await complete(ask(nulls))).statusCode).toBe(200);
       expect((await complete(ask())).statusCode).toBe(200);
-      for (const body of chatBodies(openai)) {
+      for (const body of chatBodies(h.openai)) {
         for (const param of PASS_THROUGH_PARAMS) expect(body).not.toHaveProperty(param);
       }
     });
@@ -175,7 +151,7 @@ describeNeeding(
       const body = response.json() as { error: { param: string; type: string } };
       expectOpenAIShape('ErrorResponse', body);
       expect(body.error).toMatchObject({ param, type: 'invalid_request_error' });
-      expect(chatBodies(openai)).toHaveLength(0);
+      expect(chatBodies(h.openai)).toHaveLength(0);
     });
 
     it.each(['top_k', 'reasoning', 'think', 'min_p'])(
@@ -192,7 +168,7 @@ describeNeeding(
             code: 'unknown_parameter',
           },
         });
-        expect(chatBodies(openai)).toHaveLength(0);
+        expect(chatBodies(h.openai)).toHaveLength(0);
       },
     );
   },
