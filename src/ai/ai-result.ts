@@ -1,4 +1,4 @@
-import type { ChatDelta, FinishReason, ToolCall, Usage } from './providers/provider.js';
+import type { ChatDelta, FinishReason, ProviderKind, ToolCall, Usage } from './providers/provider.js';
 
 /** Which kind of answer this is: from a remote model, or from the local offline responder. */
 export type ChatModeUsed = 'remote' | 'local';
@@ -13,7 +13,7 @@ export type ServiceStatus = 'healthy' | 'degraded' | 'offline';
 export interface AiOrigin {
   mode: ChatModeUsed;
   /** `ollama`, `openai` or `local`. */
-  provider: string;
+  provider: ProviderKind;
   model: string;
   serviceStatus: ServiceStatus;
   /** Why earlier links did not answer, e.g. `ollama: breaker_open` or `ollama: HTTP 500`. */

@@ -36,6 +36,12 @@ export class AiUnavailableError extends Error {
     readonly reasons: string,
     /** The last link's error, for callers that map it (an upstream 400 or 404, say). */
     readonly lastError?: unknown,
+    /**
+     * Every failed link's error, in chain order (`lastError` last), for callers that look past the
+     * last one: when the local responder refused a request it cannot honour, an earlier link's
+     * refusal of it says more.
+     */
+    readonly errors: readonly unknown[] = lastError === undefined ? [] : [lastError],
   ) {
     super(`no provider could answer: ${reasons}`);
   }
@@ -141,6 +147,7 @@ export class AiService {
     answer: (link: ChainLink, prepared: PreparedChat, origin: (model: string) => AiOrigin) => Promise<T>,
   ): Promise<T> {
     const reasons: string[] = [];
+    const errors: unknown[] = [];
     let lastError: unknown;
     for (const [index, link] of this.chain(request).entries()) {
       if (request.signal?.aborted) break;
@@ -151,6 +158,7 @@ export class AiService {
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
         lastError = error;
+        errors.push(error);
         if (error.code === 'invalid_request') {
           reasons.push(describeFailure(link.kind, error));
           break;
@@ -164,10 +172,11 @@ export class AiService {
         return result;
       } catch (error) {
         lastError = error;
+        errors.push(error);
         reasons.push(this.failed(link.kind, error, attemptStarted));
       }
     }
-    throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError);
+    throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError, errors);
   }
 
   private chatRequest(request: AiRequest, model: string): ChatRequest {

@@ -2,7 +2,7 @@ import type { CommunitySettings } from '../community/community-settings.js';
 import { ownEndpointFor, type ProviderRegistry } from './provider-registry.js';
 import type { ProviderKind } from './providers/provider.js';
 
-type Community = Pick<CommunitySettings, 'provider' | 'fallbackProvider'> &
+type Community = Pick<CommunitySettings, 'provider' | 'model' | 'fallbackProvider' | 'fallbackModel'> &
   Partial<Pick<CommunitySettings, 'baseUrl' | 'apiKey'>>;
 
 /** The model that stands for "the community's default chain". */
@@ -22,9 +22,12 @@ export type ModelChoice =
   | { kind: 'unknown' };
 
 /**
- * The models a community can ask for: each of its remote providers' models (listed from the
- * provider, cached for `cacheMs`), `chatgate/auto` and `local-responder`. A provider that cannot be
- * listed contributes nothing, and lookups then trust the name (the provider says 404 if it is wrong).
+ * The models a community can ask for: the models it configures (its provider's model, its
+ * fallback's), each of its remote providers' models (listed from the provider, cached for
+ * `cacheMs`), `chatgate/auto` (the configured model, full chain) and `local-responder`. A provider
+ * that cannot be listed contributes its configured model only: a name no provider of the community
+ * serves is unknown whether or not the providers could be listed, never passed to the local
+ * responder as if it were a model.
  */
 export class ModelCatalog {
   private readonly cache = new Map<string, { at: number; models: string[] | undefined }>();
@@ -34,36 +37,41 @@ export class ModelCatalog {
     private readonly cacheMs: number,
   ) {}
 
-  /** Every model of the community's providers, then `chatgate/auto` and `local-responder`. */
+  /**
+   * Every model of the community's providers (each provider's listed models, then its configured
+   * model when the listing lacks it), then `chatgate/auto` and `local-responder`; no id twice.
+   */
   async list(community: Community): Promise<CatalogModel[]> {
     const models: CatalogModel[] = [];
+    const has = (id: string) => models.some((model) => sameModel(model.id, id));
     for (const kind of remoteKinds(community)) {
-      for (const id of (await this.modelsOf(kind, community)) ?? []) models.push({ id, ownedBy: kind });
+      const listed = (await this.modelsOf(kind, community)) ?? [];
+      for (const id of [...listed, configuredModel(kind, community)]) {
+        if (!has(id)) models.push({ id, ownedBy: kind });
+      }
     }
     models.push({ id: AUTO_MODEL, ownedBy: 'chatgate' }, { id: LOCAL_MODEL, ownedBy: 'chatgate' });
     return models;
   }
 
   /**
-   * Which provider serves `model` for this community. Ollama names match with or without
-   * `:latest`. When a provider cannot be listed, the model is pinned to the community's provider.
+   * Which provider serves `model` for this community: a configured model first (no listing
+   * needed), then the providers' listed models. Ollama names match with or without `:latest`.
+   * Anything else is `unknown` (the caller's 404).
    */
   async resolve(model: string, community: Community): Promise<ModelChoice> {
     if (model === AUTO_MODEL) return { kind: 'auto' };
     if (model === LOCAL_MODEL) return { kind: 'pinned', provider: 'local', model };
-    let unlisted: ProviderKind | undefined;
-    for (const kind of remoteKinds(community)) {
-      const models = await this.modelsOf(kind, community);
-      if (!models) {
-        unlisted ??= kind;
-        continue;
-      }
-      const found = models.find(
-        (name) => name === model || name === `${model}:latest` || `${name}:latest` === model,
-      );
+    const kinds = remoteKinds(community);
+    for (const kind of kinds) {
+      const configured = configuredModel(kind, community);
+      if (sameModel(configured, model)) return { kind: 'pinned', provider: kind, model: configured };
+    }
+    for (const kind of kinds) {
+      const found = (await this.modelsOf(kind, community))?.find((name) => sameModel(name, model));
       if (found) return { kind: 'pinned', provider: kind, model: found };
     }
-    return unlisted ? { kind: 'pinned', provider: unlisted, model } : { kind: 'unknown' };
+    return { kind: 'unknown' };
   }
 
   private async modelsOf(kind: ProviderKind, community: Community): Promise<string[] | undefined> {
@@ -82,6 +90,16 @@ export class ModelCatalog {
     this.cache.set(cacheKey, { at: Date.now(), models });
     return models;
   }
+}
+
+/** The model the community's chain sends to `kind` (the fallback's own, else the community's). */
+function configuredModel(kind: ProviderKind, community: Community): string {
+  return kind === community.provider ? community.model : (community.fallbackModel ?? community.model);
+}
+
+/** Whether two model names are one model: equal, or equal but for Ollama's `:latest` tag. */
+function sameModel(a: string, b: string): boolean {
+  return a === b || a === `${b}:latest` || `${a}:latest` === b;
 }
 
 function remoteKinds(community: Community): ProviderKind[] {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ChatgateError, QueueFullError, ValidationError } from '../core/errors.js';
 import { StoreUnavailableError } from '../stores/community-config-store.js';
+import { answerUnknownOpenAIRoute, isOpenAIPath } from './openai/unknown-route.js';
 
 /** `Retry-After` of a 503 while a store's server is down, s: the stores reconnect on the next call. */
 const STORE_RETRY_AFTER_S = 5;
@@ -50,7 +51,8 @@ function describeValidation(error: FastifyError): { field: string; detail: strin
 /**
  * One error handler for the whole app: our named errors keep their status and code; schema and
  * body-parse errors become 400s naming the field; anything else is a 500 whose details are logged
- * with the request id and hidden from the caller.
+ * with the request id and hidden from the caller. An unknown route is a 404 in our shape, or in
+ * OpenAI's on the OpenAI-compatible paths (openai/unknown-route.ts).
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -83,6 +85,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     );
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    isOpenAIPath(request.url)
+      ? answerUnknownOpenAIRoute(request, reply)
+      : sendError(
+          request,
+          reply,
+          404,
+          'not_found',
+          `no route ${request.method} ${request.url.split('?')[0]}`,
+        ),
   );
 }

@@ -1,9 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './errors.js';
 import { OpenAIError, sendOpenAIError } from './openai/errors.js';
-
-/** The OpenAI-compatible paths (routes/openai.ts): their errors are OpenAI's shape. */
-const OPENAI_PATH = /^\/(?:v1\/|api\/v1\/ai\/(?:chat|models)(?:\/|$))/;
+import { isOpenAIPath } from './openai/unknown-route.js';
 
 /** Longest path parameter fastify's router accepts (its `maxParamLength`), characters. */
 export const MAX_PARAM_CHARS = 100;
@@ -33,7 +31,7 @@ export function answerFrameworkError(
       : error.code === 'FST_ERR_BAD_URL'
         ? { status: 400, code: 'bad_url', detail: 'is not a valid URL path (bad percent-encoding)' }
         : undefined;
-  if (refusal && OPENAI_PATH.test(request.url)) {
+  if (refusal && isOpenAIPath(request.url)) {
     const message = `path: ${refusal.detail}`;
     return sendOpenAIError(
       reply,

@@ -161,9 +161,13 @@ describe('OpenAI API: a caller can never open a provider’s breaker', () => {
     await answered(ask(format(LIMITS.maxDepth - 3)));
     await refused(ask(format(LIMITS.maxDepth - 2)), 'response_format.json_schema.schema');
 
-    // Anywhere else too: `metadata` (accepted, not forwarded) sits at level 2.
-    await answered(ask({ metadata: nested(LIMITS.maxDepth - 1) }));
-    await refused(ask({ metadata: nested(LIMITS.maxDepth) }), 'metadata');
+    // Anywhere else too: in `stream_options` (level 2), of which only `include_usage` is read.
+    const options = (levels: number) => ({
+      stream: true,
+      stream_options: { include_usage: true, extra: nested(levels) },
+    });
+    await answered(ask(options(LIMITS.maxDepth - 2)));
+    await refused(ask(options(LIMITS.maxDepth - 1)), 'stream_options');
   });
 
   it(`lets ${LIMITS.maxTools} tools through and refuses ${LIMITS.maxTools + 1}`, async () => {

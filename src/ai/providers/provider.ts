@@ -44,6 +44,16 @@ export type ResponseFormat =
       json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
     };
 
+/** OpenAI's `reasoning_effort` values (spec `ReasoningEffort`). */
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'] as const;
+export type ReasoningEffort = (typeof REASONING_EFFORTS)[number];
+/** OpenAI's `verbosity` values (spec `Verbosity`). */
+export const VERBOSITIES = ['low', 'medium', 'high'] as const;
+export type Verbosity = (typeof VERBOSITIES)[number];
+/** OpenAI's chat completions `service_tier` values (spec `ServiceTier`). */
+export const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority', 'fast'] as const;
+export type ServiceTier = (typeof SERVICE_TIERS)[number];
+
 export interface ChatMessage {
   role: ChatRole;
   /** Text; '' for an assistant message that only calls tools. Content parts are joined into text. */
@@ -71,6 +81,18 @@ export interface ChatRequest {
   response_format?: ResponseFormat;
   /** End-user id for abuse monitoring (OpenAI `user`); not sent to Ollama. */
   user?: string;
+  /** How hard a reasoning model thinks (OpenAI's values); Ollama maps it to `think`. */
+  reasoning_effort?: ReasoningEffort;
+  /** How long an answer should be; OpenAI-compatible upstreams only. */
+  verbosity?: Verbosity;
+  /** Up to 16 string pairs for the caller's own records (keys ≤ 64, values ≤ 512 characters). */
+  metadata?: Record<string, string>;
+  /** A stable id of the end user (≤ 64 characters) for the upstream's abuse checks. */
+  safety_identifier?: string;
+  /** Groups requests for the upstream's prompt cache. */
+  prompt_cache_key?: string;
+  /** Which processing tier the upstream should use. */
+  service_tier?: ServiceTier;
   /**
    * The plain text of the chat message being answered, unfenced, for providers that do not read
    * prompts (the local responder). Remote providers ignore it.
@@ -173,9 +195,13 @@ export interface ChatProvider {
  * - `breaker_open`: not called at all, because the endpoint's circuit breaker is open;
  * - `invalid_request`: not called at all, because the request cannot be built (the caller's input:
  *   nested too deep to serialize, say). Says nothing about the endpoint.
+ * - `unsupported`: not answered, because the provider cannot honour what the request asks for (the
+ *   local responder and a forced tool call or a JSON answer). Says nothing about the endpoint; a
+ *   later link of the chain may honour it.
  */
 export type ProviderErrorCode =
   | 'invalid_request'
+  | 'unsupported'
   | 'connection'
   | 'timeout'
   | 'aborted'

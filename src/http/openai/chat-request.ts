@@ -1,10 +1,13 @@
-import type {
-  ChatMessage,
-  ChatRequest,
-  ChatRole,
-  ResponseFormat,
-  ToolChoice,
-  ToolDefinition,
+import {
+  type ChatMessage,
+  type ChatRequest,
+  type ChatRole,
+  REASONING_EFFORTS,
+  type ResponseFormat,
+  SERVICE_TIERS,
+  type ToolChoice,
+  type ToolDefinition,
+  VERBOSITIES,
 } from '../../ai/providers/provider.js';
 import { withoutUndefined } from '../../core/without-undefined.js';
 import { invalidParam, OpenAIError } from './errors.js';
@@ -43,7 +46,17 @@ const KNOWN = new Set([
   'metadata',
   'presence_penalty',
   'frequency_penalty',
+  'reasoning_effort',
+  'verbosity',
+  'safety_identifier',
+  'prompt_cache_key',
+  'service_tier',
 ]);
+
+/** OpenAI's limits on `metadata` (spec `Metadata`): pairs, key and value lengths in characters. */
+const METADATA = { maxPairs: 16, maxKeyChars: 64, maxValueChars: 512 } as const;
+/** OpenAI's limit on `safety_identifier`, characters. */
+const MAX_SAFETY_IDENTIFIER_CHARS = 64;
 
 const ROLES = new Set<ChatRole>(['system', 'developer', 'user', 'assistant', 'tool']);
 
@@ -53,9 +66,11 @@ const isObject = (value: unknown): value is Body =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Reads `POST /v1/chat/completions`'s body. Accepted but not forwarded: `store: false`, `metadata`
- * (platform features with no effect here), `n: 1`, `logprobs: false`, `parallel_tool_calls: true`,
- * zero penalties. Anything that would change the answer and cannot be honoured is refused, and so
+ * Reads `POST /v1/chat/completions`'s body. Accepted but not forwarded: `store: false`, `n: 1`,
+ * `logprobs: false`, `parallel_tool_calls: true`, zero penalties. `reasoning_effort`, `verbosity`,
+ * `metadata`, `user`, `safety_identifier`, `prompt_cache_key` and `service_tier` are checked
+ * against OpenAI's types and enums and forwarded (honoured-params.ts says which provider honours
+ * which); `null` is the same as leaving one out. Anything that would change the answer and cannot be honoured is refused, and so
  * is a body past CHAT_REQUEST_LIMITS (nested too deep, too many messages, tools or schema properties).
  * @throws OpenAIError 400 with `param` naming the field at fault (for nesting, the tool's
  *   `parameters` or the response format's `schema`, else the top-level field).
@@ -131,6 +146,12 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
       stop: parseStop(body.stop),
       seed: optionalInteger(body, 'seed'),
       user: optional(body, 'user', 'string'),
+      reasoning_effort: optionalEnum(body, 'reasoning_effort', REASONING_EFFORTS),
+      verbosity: optionalEnum(body, 'verbosity', VERBOSITIES),
+      metadata: parseMetadata(body.metadata),
+      safety_identifier: optionalString(body, 'safety_identifier', MAX_SAFETY_IDENTIFIER_CHARS),
+      prompt_cache_key: optional(body, 'prompt_cache_key', 'string'),
+      service_tier: optionalEnum(body, 'service_tier', SERVICE_TIERS),
       tools: parseTools(body.tools),
       tool_choice: parseToolChoice(body.tool_choice),
       response_format: parseResponseFormat(body.response_format),
@@ -191,6 +212,47 @@ function optional<T extends 'string' | 'boolean'>(
   if (value === undefined || value === null) return undefined;
   if (typeof value !== type) throw invalidParam(key, `${key} must be a ${type}.`, 'invalid_type');
   return value as T extends 'string' ? string : boolean;
+}
+
+function optionalString(body: Body, key: string, maxChars: number): string | undefined {
+  const value = optional(body, key, 'string');
+  if (value !== undefined && value.length > maxChars) {
+    throw invalidParam(key, `${key} is too long: at most ${maxChars} characters.`, 'string_above_max_length');
+  }
+  return value;
+}
+
+/** One of `values`, as OpenAI's enums are checked: anything else is a 400 listing them. */
+function optionalEnum<T extends string>(body: Body, key: string, values: readonly T[]): T | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+    throw invalidParam(key, `${key} must be one of ${values.join(', ')}.`);
+  }
+  return value as T;
+}
+
+/** `metadata`: up to 16 string values under keys of up to 64 characters, values up to 512. */
+function parseMetadata(value: unknown): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value))
+    throw invalidParam('metadata', 'metadata must be an object of strings.', 'invalid_type');
+  const entries = Object.entries(value);
+  if (entries.length > METADATA.maxPairs) {
+    throw invalidParam('metadata', `metadata has ${entries.length} pairs: at most ${METADATA.maxPairs}.`);
+  }
+  for (const [key, item] of entries) {
+    if (key.length > METADATA.maxKeyChars) {
+      throw invalidParam('metadata', `metadata keys are at most ${METADATA.maxKeyChars} characters.`);
+    }
+    if (typeof item !== 'string' || item.length > METADATA.maxValueChars) {
+      throw invalidParam(
+        `metadata.${key}`,
+        `metadata values are strings of at most ${METADATA.maxValueChars} characters.`,
+      );
+    }
+  }
+  return { ...(value as Record<string, string>) };
 }
 
 function optionalNumber(body: Body, key: string, min: number, max: number): number | undefined {

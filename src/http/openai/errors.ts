@@ -39,15 +39,26 @@ export function sendOpenAIError(reply: FastifyReply, error: OpenAIError): Fastif
  * What a failed chain means for the caller: a request that could not be built (ProviderError
  * `invalid_request`) is the caller's 400; the upstream's own 4xx is passed on (a 400 for a bad
  * parameter, 404 for an unknown model, 429 with its Retry-After); anything else is a 503 that says
- * which links failed.
+ * which links failed. When the chain ended at the local responder refusing what it cannot honour
+ * (ProviderError `unsupported`: a required tool call, a JSON answer), an earlier link's own refusal
+ * of the request (a 4xx other than 408/429: Ollama and `tool_choice: "required"`, say) is the
+ * answer, since retrying cannot help; otherwise a 503 `no_capable_provider` with `retry-after`
+ * (the upstream's, when its failure came with one), since the links that could honour it may be
+ * back soon.
  */
 export function fromUnavailable(error: AiUnavailableError): OpenAIError {
   const last = error.lastError;
+  if (last instanceof ProviderError && last.code === 'unsupported') return fromRefusal(error, last);
+  return fromLastError(last, error.reasons);
+}
+
+/** The answer for the chain's last error (see `fromUnavailable`); `reasons` says why each link failed. */
+function fromLastError(last: unknown, reasons: string): OpenAIError {
   if (last instanceof ProviderError && last.code === 'invalid_request') {
     return new OpenAIError(400, last.message, 'invalid_request_error', null, 'invalid_request');
   }
   if (last instanceof ProviderError && last.code === 'http' && last.status !== undefined) {
-    const retryAfter = last.retryAfterMs === undefined ? undefined : Math.ceil(last.retryAfterMs / 1000);
+    const retryAfter = retryAfterSeconds(last);
     if (last.status === 404) {
       return new OpenAIError(404, upstreamMessage(last), 'invalid_request_error', 'model', 'model_not_found');
     }
@@ -67,12 +78,32 @@ export function fromUnavailable(error: AiUnavailableError): OpenAIError {
   }
   return new OpenAIError(
     503,
-    `no provider could answer (${error.reasons})`,
+    `no provider could answer (${reasons})`,
     'server_error',
     null,
     'service_unavailable',
     1,
   );
+}
+
+/** The answer when the local responder, last in the chain, refused what it cannot honour. */
+function fromRefusal(error: AiUnavailableError, refusal: ProviderError): OpenAIError {
+  const earlier = error.errors.filter((e): e is ProviderError => e instanceof ProviderError && e !== refusal);
+  const final = earlier.findLast((e) => e.code === 'http' && !e.retryable && (e.status ?? 0) < 500);
+  if (final) return fromLastError(final, error.reasons);
+  const retryAfter = earlier.map(retryAfterSeconds).findLast((seconds) => seconds !== undefined);
+  return new OpenAIError(
+    503,
+    `no provider of this community can answer this request now: ${refusal.message} (${error.reasons})`,
+    'server_error',
+    null,
+    'no_capable_provider',
+    retryAfter ?? 1,
+  );
+}
+
+function retryAfterSeconds(error: ProviderError): number | undefined {
+  return error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000);
 }
 
 function upstreamMessage(error: ProviderError): string {

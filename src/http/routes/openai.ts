@@ -3,6 +3,8 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AiUnavailableError } from '../../ai/ai-service.js';
 import { ModelCatalog } from '../../ai/model-catalog.js';
+import { ignoredParams } from '../../ai/providers/honoured-params.js';
+import type { ChatRequest, ProviderKind } from '../../ai/providers/provider.js';
 import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
@@ -148,7 +150,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         const result = await timeUpstream(request, () => services.ai.complete(aiRequest)).catch(
           (error: unknown) => rethrow(error, cancel.signal),
         );
-        void reply.headers(originHeaders(result));
+        void reply.headers(originHeaders(result, parsed.options));
         return completionBody(result, promptChars);
       }
 
@@ -167,7 +169,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         reply.raw.writeHead(
           200,
           sseHeaders({
-            ...originHeaders(stream),
+            ...originHeaders(stream, parsed.options),
             'x-request-id': String(request.id),
             'server-timing': serverTiming(request, reply.elapsedTime),
           }),
@@ -209,12 +211,20 @@ function communityOf(request: FastifyRequest): string {
   return header;
 }
 
-/** Who answered, as headers. A local fallback answer is final: retrying will not reach a model sooner. */
-function originHeaders(origin: { provider: string; model: string; fallbackReason?: string; mode: string }) {
+/**
+ * Who answered, as headers, and what of the request it could not honour (`x-chatgate-ignored-params`,
+ * comma-separated). A local fallback answer is final: retrying will not reach a model sooner.
+ */
+function originHeaders(
+  origin: { provider: ProviderKind; model: string; fallbackReason?: string; mode: string },
+  options: Partial<ChatRequest>,
+) {
   const headers: Record<string, string> = {
     'x-chatgate-provider': origin.provider,
     'x-chatgate-mode': origin.mode,
   };
+  const ignored = ignoredParams(origin.provider, options);
+  if (ignored.length > 0) headers['x-chatgate-ignored-params'] = ignored.join(',');
   if (origin.fallbackReason) headers['x-chatgate-fallback'] = origin.fallbackReason;
   if (origin.mode === 'local' && origin.fallbackReason) headers['x-should-retry'] = 'false';
   return headers;

@@ -221,6 +221,48 @@ describe('createLocalProvider', () => {
     expect((await provider.health(signal)).ok).toBe(true);
   });
 
+  it.each([
+    ['tool_choice "required"', { tool_choice: 'required' }],
+    [
+      'tool_choice function "get_weather"',
+      { tool_choice: { type: 'function', function: { name: 'get_weather' } } },
+    ],
+    ['response_format "json_object"', { response_format: { type: 'json_object' } }],
+    [
+      'response_format "json_schema"',
+      { response_format: { type: 'json_schema', json_schema: { name: 'a' } } },
+    ],
+  ] as const)(
+    'refuses %s with ProviderError unsupported, from prepare, chat and stream alike',
+    async (asked, extra) => {
+      const request: ChatRequest = {
+        ...hinted('hi'),
+        tools: [{ type: 'function', function: { name: 'get_weather' } }],
+        ...extra,
+      };
+      const refusal = { name: 'ProviderError', code: 'unsupported', provider: 'local', retryable: false };
+      expect(() => provider.prepare(request)).toThrow(`cannot honour ${asked}`);
+      await expect(provider.chat(request)).rejects.toMatchObject(refusal);
+      const iterate = async () => {
+        for await (const _delta of provider.stream(request)) {
+          // never reached
+        }
+      };
+      await expect(iterate()).rejects.toMatchObject(refusal);
+    },
+  );
+
+  it('answers what it can honour: tools it may leave uncalled (auto, none) and response_format text', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather' } }];
+    for (const extra of [
+      { tools },
+      { tools, tool_choice: 'none' as const },
+      { response_format: { type: 'text' as const } },
+    ]) {
+      expect((await provider.chat({ ...hinted('hi'), ...extra })).content).toMatch(LOCAL_MARK);
+    }
+  });
+
   it('names a generic bot without a botName', async () => {
     expect((await createLocalProvider().chat(hinted('/status'))).content).toMatch(/^This bot is running/);
   });

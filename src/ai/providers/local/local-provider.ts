@@ -9,6 +9,7 @@ import {
   type ProviderHealth,
   type Usage,
 } from '../provider.js';
+import { refuseUnsupported } from './capabilities.js';
 import {
   type Categorized,
   categorizeMessage,
@@ -122,16 +123,20 @@ function chunksOf(content: string): string[] {
  * The offline responder (kind `local`, endpoint `local`): answers from templates and the `/status`,
  * `/help` and `/echo` commands, with no network. It reads `request.hint` (text and user name) and
  * ignores `model`, `temperature` and the other sampling options. Usage is estimated (see
- * `estimateTokens`). Throws ProviderError code `aborted` when `signal` has fired; nothing else.
+ * `estimateTokens`). Throws ProviderError code `aborted` when `signal` has fired, and `unsupported`
+ * (from `prepare`, `chat` and `stream`, before any answer) for a request it cannot honour: a
+ * required tool call or a JSON answer (capabilities.ts). Nothing else.
  * @example await createLocalProvider({ botName: 'chatgate' }).chat({ model: 'x', messages: [], hint: { text: '/status' } })
  */
 export function createLocalProvider(options: LocalProviderOptions = {}): ChatProvider {
   async function chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult> {
+    refuseUnsupported(request);
     throwIfAborted(signal);
     const content = localReply(request, options);
     return { content, finish_reason: 'stop', model: LOCAL_MODEL, usage: usageOf(request, content) };
   }
   async function* stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta> {
+    refuseUnsupported(request);
     throwIfAborted(signal);
     const content = localReply(request, options);
     for (const chunk of chunksOf(content)) {
@@ -143,8 +148,9 @@ export function createLocalProvider(options: LocalProviderOptions = {}): ChatPro
   return {
     kind: 'local',
     endpoint: 'local',
-    // Nothing to build or send: preparing only binds the request.
+    // Nothing to build or send: preparing checks the request can be honoured, and binds it.
     prepare(request: ChatRequest): PreparedChat {
+      refuseUnsupported(request);
       return {
         chat: (signal) => chat(request, signal),
         stream: (signal) => stream(request, signal),

@@ -3,7 +3,14 @@
  * tool messages and `format` are mapped in map-tools.ts.
  */
 import type { ChatResponse, ChatRequest as OllamaChatRequest, Options } from 'ollama';
-import type { ChatDelta, ChatRequest, ChatResult, FinishReason, Usage } from '../provider.js';
+import type {
+  ChatDelta,
+  ChatRequest,
+  ChatResult,
+  FinishReason,
+  ReasoningEffort,
+  Usage,
+} from '../provider.js';
 import { ProviderError } from '../provider.js';
 import {
   fromOllamaToolCalls,
@@ -15,10 +22,12 @@ import {
 
 /**
  * Our request as an Ollama `/api/chat` body (without `stream`): sampling settings go into
- * `options` (`max_tokens` → `num_predict`); only the settings that are set are sent. `think` is not
- * sent, so each model uses its own default. `developer` messages are sent as `system`; `tools`,
- * `tool_choice`, tool-call messages and `response_format` (→ `format`) as map-tools.ts describes.
- * `user` is not sent (Ollama has no such field).
+ * `options` (`max_tokens` → `num_predict`); only the settings that are set are sent.
+ * `reasoning_effort` becomes `think` (see `toOllamaThink`); without it `think` is not sent, so each
+ * model uses its own default. `developer` messages are sent as `system`; `tools`, `tool_choice`,
+ * tool-call messages and `response_format` (→ `format`) as map-tools.ts describes. `user`,
+ * `verbosity`, `metadata`, `safety_identifier`, `prompt_cache_key` and `service_tier` are not sent
+ * (Ollama has no such fields; honoured-params.ts names them to the caller).
  *
  * Throws ProviderError `http` 400 (not retryable) for what Ollama cannot honour: `tool_choice`
  * `required` or a named function, and tool-call arguments that are not a JSON object.
@@ -35,10 +44,33 @@ export function toOllamaRequest(request: ChatRequest): OllamaChatRequest {
   return {
     model: request.model,
     messages: toOllamaMessages(request.messages),
+    ...(request.reasoning_effort !== undefined ? { think: toOllamaThink(request.reasoning_effort) } : {}),
     ...(tools ? { tools } : {}),
     ...(format !== undefined ? { format } : {}),
     ...(Object.keys(options).length > 0 ? { options } : {}),
   };
+}
+
+/**
+ * OpenAI's `reasoning_effort` as Ollama's `think` (the package takes `boolean | 'low' | 'medium' |
+ * 'high'`): `none` turns thinking off; `low`, `medium` and `high` are the same levels; `minimal` is
+ * the lowest level Ollama has (`low`) and `xhigh`/`max` its highest (`high`). Models that think
+ * without levels treat a level as `true`.
+ */
+export function toOllamaThink(effort: ReasoningEffort): NonNullable<OllamaChatRequest['think']> {
+  switch (effort) {
+    case 'none':
+      return false;
+    case 'minimal':
+    case 'low':
+      return 'low';
+    case 'medium':
+      return 'medium';
+    case 'high':
+    case 'xhigh':
+    case 'max':
+      return 'high';
+  }
 }
 
 /** Ollama's `done_reason` as our finish reason: `length` stays `length`, anything else is `stop`. */

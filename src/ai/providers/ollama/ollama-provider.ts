@@ -29,7 +29,8 @@ export interface OllamaProviderOptions {
  * Creates a ChatProvider (kind `ollama`, endpoint `publicEndpoint(host)`) for an Ollama server.
  *
  * `chat` sends `stream:false` and maps `temperature`, `top_p`, `max_tokens` (→ `num_predict`),
- * `stop` and `seed` into `options`; the answer's `thinking` becomes `reasoning`.
+ * `stop` and `seed` into `options`, `reasoning_effort` into `think`; the answer's `thinking` becomes
+ * `reasoning`.
  *
  * Tools: `tools` are sent as Ollama expects them, and the model's calls come back as OpenAI-style
  * `tool_calls` (arguments as JSON strings, generated `call_…` ids, `finish_reason` `tool_calls`,

@@ -5,6 +5,7 @@
  */
 
 import { withoutUndefined } from '../../../core/without-undefined.js';
+import { PASS_THROUGH_PARAMS } from '../honoured-params.js';
 import type {
   ChatMessage,
   ChatRequest,
@@ -16,12 +17,7 @@ import type {
 } from '../provider.js';
 import { newToolCallId, ProviderError } from '../provider.js';
 
-/**
- * A `POST /chat/completions` body, as far as we send one: our request's OpenAI settings (its
- * messages have our shape, which is OpenAI's). `stream` and `stream_options` are set by the
- * provider's `stream` only.
- */
-/** The settings OpenAI's body carries as we have them. */
+/** The settings OpenAI's body carries as we have them (among them every PASS_THROUGH_PARAMS). */
 const PASSED_AS_IS = [
   'temperature',
   'top_p',
@@ -31,9 +27,14 @@ const PASSED_AS_IS = [
   'tools',
   'tool_choice',
   'response_format',
-  'user',
+  ...PASS_THROUGH_PARAMS,
 ] as const satisfies readonly (keyof ChatRequest)[];
 
+/**
+ * A `POST /chat/completions` body, as far as we send one: our request's OpenAI settings (its
+ * messages have our shape, which is OpenAI's). `stream` and `stream_options` are set by the
+ * provider's `stream` only.
+ */
 export type OpenAIChatBody = Pick<ChatRequest, 'model' | 'messages' | (typeof PASSED_AS_IS)[number]> & {
   stream?: boolean;
   stream_options?: { include_usage: boolean };
@@ -41,7 +42,8 @@ export type OpenAIChatBody = Pick<ChatRequest, 'model' | 'messages' | (typeof PA
 
 /**
  * Our request as a non-streaming chat completions body; unset settings are left out. `tools`,
- * `tool_choice`, `response_format` and `user` go through as they are, and so do messages' `name`,
+ * `tool_choice`, `response_format`, `user`, `reasoning_effort`, `verbosity`, `metadata`,
+ * `safety_identifier`, `prompt_cache_key` and `service_tier` go through as they are, and so do messages' `name`,
  * `tool_calls` and `tool_call_id` (a `tool` message sends no `name`: OpenAI's has none).
  */
 export function toOpenAIRequest(request: ChatRequest): OpenAIChatBody {
