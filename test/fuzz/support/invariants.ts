@@ -1,7 +1,10 @@
 /**
  * What every answer of every route must be, whatever was sent: no 5xx, and an error in the shape
  * the route documents (ours: `{ detail, error_code, timestamp, correlation_id }`; the OpenAI routes:
- * `{ error: { message, type, param, code } }`).
+ * `{ error: { message, type, param, code } }`). One 5xx is documented, not a fault: 503
+ * `no_capable_provider` with `retry-after`, when the request needs what only a remote provider can
+ * do (a forced tool call, JSON output) and none can answer now (the fuzzer's own dead upstreams open
+ * breakers): the local responder refuses rather than answer with template text (issue 17).
  */
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import type { ErrorShape } from './route-specs.js';
@@ -41,7 +44,9 @@ export function invariantFault(
   method: string,
 ): string | undefined {
   const status = response.statusCode;
-  if (status >= 500) return `answered ${status}: ${response.body.slice(0, 300)}`;
+  if (status >= 500 && !documentedUnavailable(response, shape)) {
+    return `answered ${status}: ${response.body.slice(0, 300)}`;
+  }
   if (status < 400 || method === 'HEAD') return undefined;
   let body: unknown;
   try {
@@ -58,4 +63,16 @@ export function invariantFault(
   return (
     fault && `answered ${status} not in the ${shape} error shape (${fault}): ${response.body.slice(0, 300)}`
   );
+}
+
+/** A 503 `no_capable_provider` in OpenAI's shape that says when to retry. */
+function documentedUnavailable(response: InjectResponse, shape: ErrorShape): boolean {
+  if (response.statusCode !== 503 || shape !== 'openai' || response.headers['retry-after'] === undefined) {
+    return false;
+  }
+  try {
+    return (response.json() as { error?: { code?: unknown } }).error?.code === 'no_capable_provider';
+  } catch {
+    return false;
+  }
 }
