@@ -417,6 +417,21 @@ describeNeeding(['openai-spec'], 'OpenAI Responses API (POST /v1/responses)', ()
     expect(json.json()).toMatchObject({ error: { code: 'no_capable_provider' } });
   });
 
+  it('answers and streams from the local responder alone (local mode), in the same shapes', async () => {
+    await start('openai', { mode: 'local' });
+    const plain = await respond({ model: 'chatgate/auto', input: 'hello there!' });
+    expect(plain.statusCode, plain.body).toBe(200);
+    const body = plain.json() as ResponseBody;
+    expectOpenAIShape('Response', body);
+    expect(body).toMatchObject({ model: 'local-responder', status: 'completed' });
+    const streamed = events((await respond({ model: 'chatgate/auto', input: 'hello!', stream: true })).body);
+    expectValidEvents(streamed);
+    expect(streamed.at(-1)?.type).toBe('response.completed');
+    const text = streamed.find((event) => event.type === 'response.output_text.done')?.text;
+    expect(String(text).length).toBeGreaterThan(0);
+    expect(h.chatBodies(h.openai)).toHaveLength(0);
+  });
+
   it('aborts the upstream request when a streaming client disconnects', async () => {
     await start();
     h.openai.behave({ reply: 'a long answer that takes its time', chunkDelayMs: 300 });

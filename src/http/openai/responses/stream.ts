@@ -111,6 +111,8 @@ export async function writeResponseStream(
         item: callItem(call.itemId, asToolCall(call), 'in_progress'),
       });
     }
+    // Some servers name the function in a later piece than the first.
+    if (!call.name && piece.function?.name) call.name = piece.function.name;
     const fragment = piece.function?.arguments ?? '';
     if (fragment) {
       call.arguments += fragment;
