@@ -385,7 +385,7 @@ describeNeeding(['openai-spec'], 'OpenAI Responses API (POST /v1/responses)', ()
     expect(h.chatBodies(h.openai)).toHaveLength(0);
   });
 
-  it('shares the gateway’s checks: 401 without a key, 404 for an unknown model, both in OpenAI’s shape', async () => {
+  it('shares the gateway’s checks: 401 without a key, 404 for an unknown model or a stored response, in OpenAI’s shape', async () => {
     await start();
     const anonymous = await h.app.inject({
       method: 'POST',
@@ -397,6 +397,14 @@ describeNeeding(['openai-spec'], 'OpenAI Responses API (POST /v1/responses)', ()
     const unknown = await respond({ model: 'gpt-9', input: 'hi' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: { code: 'model_not_found', param: 'model' } });
+    // Nothing is stored, so there is no response to fetch by id.
+    const fetched = await h.app.inject({
+      method: 'GET',
+      url: '/v1/responses/resp_123',
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(fetched.statusCode).toBe(404);
+    expectOpenAIShape('ErrorResponse', fetched.json());
   });
 
   it('falls back to the local responder before the first byte and says so; refuses JSON it cannot honour with 503', async () => {

@@ -29,8 +29,8 @@ const PREFIXES = ['/v1', '/api/v1/ai'] as const;
 
 /**
  * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` and
- * `POST …/responses` (each with SSE streaming) and `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error
- * shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
+ * `POST …/responses` (each with SSE streaming) and `GET …/models`. Errors, auth failures and rate
+ * limits answer in OpenAI's error shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
  * and integration keys, only their own for client keys (403 otherwise). Every answer carries
  * `Server-Timing` (upstream and chatgate time). With `drain`, a completion still running when the
  * shutdown grace ends answers 503 `shutting_down` (a started stream: an error event, no `[DONE]`).
