@@ -133,8 +133,8 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
     return closing;
   }
 
-  const post = (body: unknown, requestId: string) =>
-    fetch(`${base}/v1/chat/completions`, {
+  const post = (body: unknown, requestId: string, path = '/v1/chat/completions') =>
+    fetch(`${base}${path}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -148,10 +148,14 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
   const upstreamCalls = () => upstream.calls.filter((call) => call.path === '/v1/chat/completions');
 
   /** The one upstream call was aborted, and the request logged once as cut, at warn. */
-  async function expectCut(requestId: string, stream: boolean): Promise<void> {
+  async function expectCut(
+    requestId: string,
+    stream: boolean,
+    route = '/v1/chat/completions',
+  ): Promise<void> {
     await waitFor(() => upstreamCalls()[0]?.closedEarly, 5000, 'the upstream to see its call aborted');
     expect(shutdownLines()).toEqual([
-      expect.objectContaining({ level: WARN, reqId: requestId, route: '/v1/chat/completions', stream }),
+      expect.objectContaining({ level: WARN, reqId: requestId, route, stream }),
     ]);
     // How long it ran: from its arrival, which came before the close began, past the whole grace.
     expect(shutdownLines()[0]?.ran_ms).toBeGreaterThanOrEqual(GRACE_MS - 1);
@@ -223,6 +227,30 @@ describeNeeding(['openai-spec'], 'OpenAI API: graceful shutdown', () => {
     expect(deltas.every((chunk) => chunk.choices[0]?.finish_reason === null)).toBe(true);
     expect(LONG_REPLY.startsWith(deltaText(deltas))).toBe(true);
     await expectCut('cut-stream-1', true);
+  });
+
+  it('ends a Responses API stream still running when the grace ends with response.failed (shutting_down), and logs it once', async () => {
+    await start();
+    upstream.behave({ reply: LONG_REPLY, chunkDelayMs: 100 });
+    const response = await post(
+      { model: 'chatgate/auto', input: 'tell me a long story', stream: true },
+      'cut-responses-1',
+      '/v1/responses',
+    );
+    expect(response.status).toBe(200);
+    const body = liveBody(response);
+    await body.until((text) => text.includes('word1'), 5000, 'the first deltas');
+
+    await close(GRACE_MS);
+    const events = sseEvents(await body.rest()) as { type: string; response?: Record<string, unknown> }[];
+    const types = events.map((event) => event.type);
+    expect(types).not.toContain('response.completed');
+    expect(types.at(-1)).toBe('response.failed');
+    expect(events.at(-1)?.response).toMatchObject({
+      status: 'failed',
+      error: { code: 'server_error', message: expect.stringContaining('shutting_down') },
+    });
+    await expectCut('cut-responses-1', true, '/v1/responses');
   });
 
   it('refuses requests that arrive during the drain: 503 with connection: close, OpenAI’s shape on the OpenAI API and ours elsewhere', async () => {

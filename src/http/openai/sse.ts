@@ -5,7 +5,8 @@ import { ChunkBuilder, estimatedUsage } from './completion.js';
 import { OpenAIError } from './errors.js';
 import { cutByShutdown } from './shutdown.js';
 
-const interrupted = (error: unknown) =>
+/** The error a stream that failed after its first byte ends with (an OpenAIError stays as it is). */
+export const interrupted = (error: unknown) =>
   error instanceof OpenAIError
     ? error
     : new OpenAIError(
@@ -26,7 +27,7 @@ const timedOut = () =>
   );
 
 /** Why `signal` stopped the stream: the shutdown's grace ended, else the stream ran out of time. */
-const stopped = (signal: AbortSignal) => cutByShutdown(signal) ?? timedOut();
+export const stopped = (signal: AbortSignal) => cutByShutdown(signal) ?? timedOut();
 
 /** Ends the stream with an error event and no `[DONE]`; nothing to do when the client is gone. */
 function endWithError(res: ServerResponse, error: OpenAIError): void {

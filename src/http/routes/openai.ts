@@ -9,12 +9,14 @@ import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
 import type { Drain } from '../drain.js';
-import { parseChatRequest } from '../openai/chat-request.js';
+import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
+import { RESPONSES_WIRE } from '../openai/responses/index.js';
 import { addServerTiming, serverTiming, timeUpstream } from '../openai/server-timing.js';
 import { cutByShutdown, shuttingDown } from '../openai/shutdown.js';
 import { sseHeaders, writeStream } from '../openai/sse.js';
+import type { Wire } from '../openai/wire.js';
 
 /** What these routes use of the services, and nothing more. */
 export type OpenAIRouteDeps = Pick<
@@ -26,9 +28,9 @@ const COMMUNITY_HEADER = 'x-community-id';
 const PREFIXES = ['/v1', '/api/v1/ai'] as const;
 
 /**
- * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` (with SSE
- * streaming) and `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error
- * shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
+ * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` and
+ * `POST …/responses` (each with SSE streaming) and `GET …/models`. Errors, auth failures and rate
+ * limits answer in OpenAI's error shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
  * and integration keys, only their own for client keys (403 otherwise). Every answer carries
  * `Server-Timing` (upstream and chatgate time). With `drain`, a completion still running when the
  * shutdown grace ends answers 503 `shutting_down` (a started stream: an error event, no `[DONE]`).
@@ -114,11 +116,17 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
           })),
         };
       });
-      app.post(`${prefix}/chat/completions`, (request, reply) => chatCompletion(request, reply));
+      app.post(`${prefix}/chat/completions`, (request, reply) => chatCompletion(request, reply, CHAT_WIRE));
+      app.post(`${prefix}/responses`, (request, reply) => chatCompletion(request, reply, RESPONSES_WIRE));
     }
 
-    async function chatCompletion(request: FastifyRequest, reply: FastifyReply) {
-      const parsed = parseChatRequest(request.body);
+    /** One chat request, whichever API it came in: `wire` reads the body and writes the answer. */
+    async function chatCompletion<P extends ParsedChatRequest>(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      wire: Wire<P>,
+    ) {
+      const parsed = wire.parse(request.body);
       const community = await services.communities.get(communityOf(request));
       const choice = await catalog.resolve(parsed.model, community);
       if (choice.kind === 'unknown') {
@@ -151,7 +159,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
           (error: unknown) => rethrow(error, cancel.signal),
         );
         void reply.headers(originHeaders(result, parsed.options));
-        return completionBody(result, promptChars);
+        return wire.body(result, promptChars, parsed);
       }
 
       // One controller for both ends: the client leaving, or the stream running out of time.
@@ -175,16 +183,24 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
           }),
         );
         reply.raw.flushHeaders();
-        await writeStream(reply.raw, stream, {
-          includeUsage: parsed.includeUsage,
-          promptChars,
-          signal: cancel.signal,
-        });
+        await wire.stream(
+          reply.raw,
+          stream,
+          { includeUsage: parsed.includeUsage, promptChars, signal: cancel.signal },
+          parsed,
+        );
       } finally {
         clearTimeout(timer);
       }
     }
   };
+
+/** Chat completions' wire: `chat.completion` objects and chunks. */
+const CHAT_WIRE: Wire<ParsedChatRequest> = {
+  parse: parseChatRequest,
+  body: completionBody,
+  stream: writeStream,
+};
 
 /**
  * The community of a request: `X-Community-Id`, else `api:default`.
