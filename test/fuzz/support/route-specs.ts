@@ -19,6 +19,7 @@ import {
   pathSegment,
   queryString,
 } from './hostile.js';
+import { responsesRequest } from './responses-request.js';
 import { jsonFromSchema } from './schema-json.js';
 
 /** Which error body a route answers with. */
@@ -330,6 +331,13 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     path: fc.constant('/api/v1/ai/chat/completions'),
     body: body(chatRequest),
   },
+  'POST /api/v1/ai/responses': {
+    sql: true,
+    shape: 'openai',
+    access: 'caller',
+    path: fc.constant('/api/v1/ai/responses'),
+    body: body(responsesRequest),
+  },
   'GET /api/v1/communities': {
     ...getOnly(
       '/api/v1/communities',
@@ -396,6 +404,13 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     access: 'caller',
     path: fc.constant('/v1/chat/completions'),
     body: body(chatRequest),
+  },
+  'POST /v1/responses': {
+    sql: true,
+    shape: 'openai',
+    access: 'caller',
+    path: fc.constant('/v1/responses'),
+    body: body(responsesRequest),
   },
   'POST /telegram/webhook': {
     sql: true,
