@@ -11,7 +11,10 @@ import { beforeAll, expect, it } from 'vitest';
 import { embeddingFor, type FakeServer } from '../fakes/behaviour.js';
 import { expectOpenAIShape, openAISchema } from '../support/openai-spec.js';
 import { useOpenAIUpstreams } from '../support/openai-upstreams.js';
+import { startPipeline } from '../support/pipeline.js';
 import { describeNeeding } from '../support/requirements.js';
+import { testConfig } from '../support/services.js';
+import { waitFor } from '../support/wait-for.js';
 
 const API_KEY = 'sk-test-embeddings-1234';
 /** The fakes' vector length when the request names no `dimensions`. */
@@ -252,5 +255,34 @@ describeNeeding(['openai-spec'], 'OpenAI API: POST /v1/embeddings', () => {
     expect(answer.data.map((item) => item.embedding)).toEqual(input.map((t) => embeddingFor(t, DIMS)));
     expect(answer.data.map((item) => item.index)).toEqual([0, 1, 2]);
     expect(embedCalls(h.ollama)).toEqual([{ model: 'llama3.2', input }]);
+  });
+
+  it('a call still running when the shutdown grace ends answers 503 shutting_down and aborts its upstream call', async () => {
+    h.openai.reset();
+    h.openai.behave({ latencyMs: 30_000 });
+    const config = testConfig({
+      ai: { provider: 'openai', model: 'llama3.2', openai: { baseUrl: `${h.openai.url}/v1` } },
+      auth: { apiKeys: [API_KEY] },
+    });
+    const chatgate = await startPipeline(config, undefined, { platforms: [] });
+    try {
+      const base = await chatgate.app.listen({ port: 0, host: '127.0.0.1' });
+      const answer = fetch(`${base}/v1/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ model: 'llama3.2', input: 'slow' }),
+      });
+      await waitFor(() => embedCalls(h.openai).length === 1, 5000, 'the call to reach the upstream');
+      await chatgate.close({ graceMs: 300 });
+      const response = await answer;
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      const body = (await response.json()) as { error: { code: string } };
+      expectOpenAIShape('ErrorResponse', body);
+      expect(body.error.code).toBe('shutting_down');
+      await waitFor(() => h.openai.calls[0]?.closedEarly, 5000, 'the upstream to see its call aborted');
+    } finally {
+      await chatgate.close({ graceMs: 0 });
+    }
   });
 });
