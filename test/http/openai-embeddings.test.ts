@@ -217,6 +217,35 @@ describeNeeding(['openai-spec'], 'OpenAI API: POST /v1/embeddings', () => {
   });
 
   it.each([
+    ['down (connection refused)', 503, 'service_unavailable', 'down', 'ollama: connection'],
+    [
+      'answering 429 with Retry-After: 7',
+      429,
+      'rate_limit_exceeded',
+      { fail: { status: 429, retryAfter: 7 } },
+      '429',
+    ],
+    ['answering 503', 503, 'service_unavailable', { fail: { status: 503 } }, 'ollama: HTTP 503'],
+    ['answering garbage', 503, 'service_unavailable', { garbage: true }, 'ollama: bad_response'],
+    ['never answering', 503, 'service_unavailable', { hang: true }, 'ollama: timeout'],
+  ] as const)(
+    "Ollama %s: %i %s in OpenAI's shape, no fallback to another provider",
+    async (_label, status, code, fault, words) => {
+      await h.startWith({ fallbackProvider: 'openai', requestTimeoutMs: 300, retry: { maxAttempts: 1 } });
+      if (fault === 'down') await h.ollama.down();
+      else h.ollama.behave(fault);
+      try {
+        const response = await embed({ model: 'chatgate/auto', input: 'hello' });
+        expect(expectError(response, status, code)).toContain(words);
+        if (status === 429) expect(response.headers['retry-after']).toBe('7');
+        expect(embedCalls(h.openai)).toEqual([]);
+      } finally {
+        await h.ollama.up();
+      }
+    },
+  );
+
+  it.each([
     ['the local mode', { mode: 'local' as const }, 'llama3.2'],
     ['a community on the local responder', { provider: 'local' as const }, 'chatgate/auto'],
     ['the local responder named as the model', {}, 'local-responder'],

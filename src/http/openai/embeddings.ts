@@ -7,7 +7,7 @@ import { ProviderError } from '../../ai/providers/provider.js';
 import type { Services } from '../../services.js';
 import type { Drain } from '../drain.js';
 import { parseEmbeddingRequest } from './embedding-request.js';
-import { fromUnavailable, invalidParam, OpenAIError } from './errors.js';
+import { fromUnavailable, invalidParam, modelNotFound } from './errors.js';
 import { timeUpstream } from './server-timing.js';
 import { cutByShutdown } from './shutdown.js';
 
@@ -44,15 +44,7 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
     const parsed = parseEmbeddingRequest(request.body);
     const community = await services.communities.get(communityOf(request));
     const choice = await catalog.resolve(parsed.model, community);
-    if (choice.kind === 'unknown') {
-      throw new OpenAIError(
-        404,
-        `The model '${parsed.model}' does not exist or you do not have access to it.`,
-        'invalid_request_error',
-        'model',
-        'model_not_found',
-      );
-    }
+    if (choice.kind === 'unknown') throw modelNotFound(parsed.model);
     const target: EmbeddingTarget =
       choice.kind === 'pinned'
         ? { community, kind: choice.provider, model: choice.model }
