@@ -149,6 +149,45 @@ describeNeeding(['openai-spec'], 'OpenAI API: POST /v1/embeddings', () => {
     expectError(anonymous, 401, 'invalid_api_key');
   });
 
+  it('X-Community-Id picks whose provider answers, a client key may not name another community, and the rate limit applies', async () => {
+    const [client, admin] = ['client-key-embeddings-456', 'admin-key-embeddings-789'];
+    await h.start({
+      ai: { model: 'llama3.2', openai: { baseUrl: `${h.openai.url}/v1` } },
+      openaiApi: { modelsCacheMs: 0, rateLimitPerMinute: 3 },
+      auth: { apiKeys: [API_KEY], clientKeys: [client], adminKey: admin },
+    });
+    h.openai.reset();
+    const put = await h.app.inject({
+      method: 'PUT',
+      url: '/api/v1/communities/twitch:channel:77/config',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { provider: 'openai', model: 'llama3.2' },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const post = (key: string, community?: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/embeddings',
+        headers: {
+          authorization: `Bearer ${key}`,
+          ...(community ? { 'x-community-id': community } : {}),
+        },
+        payload: { model: 'chatgate/auto', input: 'whose vectors?' },
+      });
+
+    const theirs = await post(API_KEY, 'twitch:channel:77');
+    expectEmbeddings(theirs);
+    expect(theirs.headers['x-chatgate-provider']).toBe('openai');
+    const own = await post(API_KEY);
+    expectEmbeddings(own);
+    expect(own.headers['x-chatgate-provider']).toBe('ollama');
+    expect([embedCalls(h.openai).length, embedCalls(h.ollama).length]).toEqual([1, 1]);
+
+    expectError(await post(client, 'twitch:channel:77'), 403, 'community_forbidden', 'x-community-id');
+    expectEmbeddings(await post(API_KEY));
+    expectError(await post(API_KEY), 429, 'rate_limit_exceeded');
+  });
+
   const tooMany = Array.from({ length: 2049 }, (_, i) => `text ${i}`);
   it.each([
     ['no model', { input: 'hi' }, 'model'],
