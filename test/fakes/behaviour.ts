@@ -54,6 +54,8 @@ export interface FakeBehaviour {
   models: string[];
   /** Length of each embedding vector when the request names no `dimensions`. Default 8. */
   embeddingDimensions: number;
+  /** Ignore the request's `dimensions` (as Ollama before it had the field): `embeddingDimensions` always. */
+  ignoreDimensions?: boolean;
   /** Wait this long (ms) before answering. */
   latencyMs: number;
   /** Answer with an error `status`, `times` times (omitted: every call), with an optional `Retry-After` (s). */

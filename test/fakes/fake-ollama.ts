@@ -126,7 +126,8 @@ function embed(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
     return json(400, { error: `invalid input type` });
   }
   if (b.garbage) return { ...json(200, {}), parts: ['{"model": "oops", "embeddings": [['] };
-  const dimensions = typeof body?.dimensions === 'number' ? body.dimensions : b.embeddingDimensions;
+  const dimensions =
+    typeof body?.dimensions === 'number' && !b.ignoreDimensions ? body.dimensions : b.embeddingDimensions;
   const words = (input as string[]).reduce((sum, text) => sum + pieces(text).length, 0);
   return json(200, {
     model,

@@ -190,7 +190,8 @@ function embeddings(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
     return openAIError(400, "'$.input' is invalid. Please check the API reference.");
   }
   if (b.garbage) return { ...json(200, {}), parts: ['{"object": "list", "data": [{'] };
-  const dimensions = typeof body?.dimensions === 'number' ? body.dimensions : b.embeddingDimensions;
+  const dimensions =
+    typeof body?.dimensions === 'number' && !b.ignoreDimensions ? body.dimensions : b.embeddingDimensions;
   const base64 = body?.encoding_format === 'base64';
   const data = inputs.map((input, index) => {
     const vector = embeddingFor(typeof input === 'string' ? input : input.join(','), dimensions);

@@ -104,6 +104,15 @@ describeNeeding(['openai-spec'], 'OpenAI API: POST /v1/embeddings', () => {
     expect(response.headers['x-chatgate-ignored-params']).toBe('user');
   });
 
+  it('an upstream that ignores `dimensions` answers its own length, and x-chatgate-ignored-params says so', async () => {
+    await h.startWith();
+    h.ollama.behave({ ignoreDimensions: true });
+    const response = await embed({ model: 'llama3.2', input: 'x', dimensions: 4, user: 'u-3' });
+    const body = expectEmbeddings(response);
+    expect(body.data[0]?.embedding).toEqual(embeddingFor('x', DIMS));
+    expect(response.headers['x-chatgate-ignored-params']).toBe('user,dimensions');
+  });
+
   for (const provider of ['ollama', 'openai'] as const) {
     it(`${provider}: float and base64 answers decode to the same numbers`, async () => {
       await h.startWith({ provider });

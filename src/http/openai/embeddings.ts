@@ -34,7 +34,8 @@ export interface EmbeddingsRouteDeps {
  * `no_capable_provider` with `retry-after` when only the local responder is left (it cannot
  * embed); the upstream's 404/429/4xx as for chat; 503 `service_unavailable` when the upstream
  * failed; 503 `shutting_down` when the shutdown grace ended first. `x-chatgate-provider` says who
- * answered, `x-chatgate-ignored-params: user` when Ollama did (it has no `user`).
+ * answered; `x-chatgate-ignored-params` names `user` when Ollama answered (it has no `user`), and
+ * `dimensions` when the vectors came back at another length than asked.
  */
 export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
   const { services, catalog, communityOf, drain } = deps;
@@ -62,9 +63,15 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
       throw cutByShutdown(cancel.signal) ?? toOpenAIError(error);
     });
     void reply.header('x-chatgate-provider', answer.provider);
-    if (answer.provider === 'ollama' && user !== undefined) {
-      void reply.header('x-chatgate-ignored-params', 'user');
-    }
+    const ignored = [
+      ...(answer.provider === 'ollama' && user !== undefined ? ['user'] : []),
+      // An upstream that does not know `dimensions` (an older Ollama, say) sends its full length:
+      // said here, since vectors of the wrong length would break the caller's index.
+      ...(dimensions !== undefined && answer.embeddings.some((v) => v.length !== dimensions)
+        ? ['dimensions']
+        : []),
+    ];
+    if (ignored.length > 0) void reply.header('x-chatgate-ignored-params', ignored.join(','));
     return {
       object: 'list' as const,
       data: answer.embeddings.map((vector, index) => ({
