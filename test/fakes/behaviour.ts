@@ -52,6 +52,10 @@ export interface FakeBehaviour {
   usage?: { prompt: number; completion: number };
   /** Model names the server offers; other models answer 404. */
   models: string[];
+  /** Length of each embedding vector when the request names no `dimensions`. Default 8. */
+  embeddingDimensions: number;
+  /** Ignore the request's `dimensions` (as Ollama before it had the field): `embeddingDimensions` always. */
+  ignoreDimensions?: boolean;
   /** Wait this long (ms) before answering. */
   latencyMs: number;
   /** Answer with an error `status`, `times` times (omitted: every call), with an optional `Retry-After` (s). */
@@ -81,6 +85,7 @@ export function defaultBehaviour(): FakeBehaviour {
     replyWithToolCalls: false,
     finishReason: 'stop',
     models: [...DEFAULT_MODELS],
+    embeddingDimensions: 8,
     latencyMs: 0,
     garbage: false,
     hang: false,
@@ -280,4 +285,20 @@ export function usageFor(
   text: string,
 ): { prompt: number; completion: number } {
   return b.usage ?? { prompt: promptWords(body), completion: pieces(text).length };
+}
+
+/**
+ * The fake's embedding of `text` (a string, or token ids joined by commas): `dimensions` values in
+ * [-0.5, 0.5), multiples of 1/256 (so each is exact as a float32 and survives base64), the same
+ * for the same text, different for different texts.
+ */
+export function embeddingFor(text: string, dimensions: number): number[] {
+  const vector: number[] = [];
+  for (let i = 0; i < dimensions; i++) {
+    // FNV-1a of the text and the position.
+    let hash = 0x811c9dc5 ^ i;
+    for (const ch of text) hash = Math.imul(hash ^ (ch.codePointAt(0) ?? 0), 0x01000193);
+    vector.push(((hash >>> 0) % 256) / 256 - 0.5);
+  }
+  return vector;
 }

@@ -1,7 +1,9 @@
 /**
  * A fake Ollama server on loopback, speaking the native REST API as Ollama documents it:
  * `POST /api/chat` (one JSON object with `stream:false`; NDJSON lines otherwise, the last one
- * `done:true` with `done_reason` and the counts), `GET /api/tags`, `GET /api/version`, and errors as
+ * `done:true` with `done_reason` and the counts), `POST /api/embed` (`input` a string or an array
+ * of strings, `dimensions`; `{ model, embeddings, total_duration, load_duration,
+ * prompt_eval_count }`, one vector per input in order, see `embeddingFor`), `GET /api/tags`, `GET /api/version`, and errors as
  * `{"error": "..."}` with their status. Controls and call recording come from behaviour.ts.
  *
  * Tools as Ollama answers them: with `toolCalls` set and `tools` in the request, `message.tool_calls`
@@ -17,6 +19,7 @@
  * await fake.close();
  */
 import {
+  embeddingFor,
   type FakeAnswer,
   type FakeBehaviour,
   type FakeProtocol,
@@ -47,6 +50,7 @@ const ollamaProtocol: FakeProtocol = {
     if (route === 'GET /api/version') return json(200, { version: FAKE_OLLAMA_VERSION });
     if (route === 'GET /api/tags') return json(200, { models: b.models.map(tag) });
     if (route === 'POST /api/chat') return chat(call, b);
+    if (route === 'POST /api/embed') return embed(call, b);
     return { status: 404, headers: { 'content-type': 'text/plain' }, parts: ['404 page not found'] };
   },
 };
@@ -107,6 +111,31 @@ function chat(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
     line({ content: '' }, final),
   ];
   return { status: 200, headers: { 'content-type': 'application/x-ndjson' }, parts, stream: true };
+}
+
+/** `/api/embed` as Ollama answers it: a batch of texts in, one vector per text out, in order. */
+function embed(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
+  const body = call.body as { model?: unknown; input?: unknown; dimensions?: unknown } | undefined;
+  const model = typeof body?.model === 'string' ? body.model : '';
+  if (!model) return json(400, { error: 'model is required' });
+  if (!b.models.includes(model)) {
+    return json(404, { error: `model "${model}" not found, try pulling it first` });
+  }
+  const input = typeof body?.input === 'string' ? [body.input] : body?.input;
+  if (!Array.isArray(input) || !input.every((text) => typeof text === 'string')) {
+    return json(400, { error: `invalid input type` });
+  }
+  if (b.garbage) return { ...json(200, {}), parts: ['{"model": "oops", "embeddings": [['] };
+  const dimensions =
+    typeof body?.dimensions === 'number' && !b.ignoreDimensions ? body.dimensions : b.embeddingDimensions;
+  const words = (input as string[]).reduce((sum, text) => sum + pieces(text).length, 0);
+  return json(200, {
+    model,
+    embeddings: (input as string[]).map((text) => embeddingFor(text, dimensions)),
+    total_duration: 14_143_917,
+    load_duration: 1_019_500,
+    prompt_eval_count: b.usage?.prompt ?? words,
+  });
 }
 
 /** What Ollama would refuse with a 400: a bad `format`, or message tool-call arguments that are not objects. */

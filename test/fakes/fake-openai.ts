@@ -1,7 +1,9 @@
 /**
  * A fake OpenAI-compatible server on loopback: `POST /v1/chat/completions` (a `chat.completion`
  * object, or with `stream:true` SSE `data: {chat.completion.chunk}` lines ending in `data: [DONE]`,
- * with a usage chunk when `stream_options.include_usage` is set), `GET /v1/models`, and errors as
+ * with a usage chunk when `stream_options.include_usage` is set), `POST /v1/embeddings` (texts or
+ * token arrays, `dimensions`, `encoding_format` float or base64 as OpenAI encodes it: little-endian
+ * float32s; see `embeddingFor` for the vectors), `GET /v1/models`, and errors as
  * `{ error: { message, type, param, code } }`. With `apiKey` set, calls without
  * `Authorization: Bearer <apiKey>` get 401. Controls and call recording come from behaviour.ts.
  *
@@ -18,6 +20,7 @@
  * await fake.close();
  */
 import {
+  embeddingFor,
   type FakeAnswer,
   type FakeBehaviour,
   type FakeProtocol,
@@ -79,6 +82,7 @@ function protocol(options: FakeOpenAIOptions): FakeProtocol {
         return json(200, { object: 'list', data });
       }
       if (route === 'POST /v1/chat/completions') return completion(call, b);
+      if (route === 'POST /v1/embeddings') return embeddings(call, b);
       return openAIError(404, `Unknown request URL: ${call.method} ${call.path}`);
     },
   };
@@ -158,6 +162,47 @@ function completion(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
     'data: [DONE]\n\n',
   ];
   return { status: 200, headers: { 'content-type': 'text/event-stream' }, parts, stream: true };
+}
+
+/** `/v1/embeddings` as OpenAI answers it, with its 400s for an empty or oversized `input`. */
+function embeddings(call: RecordedCall, b: FakeBehaviour): FakeAnswer {
+  const body = call.body as
+    | { model?: unknown; input?: unknown; dimensions?: unknown; encoding_format?: unknown }
+    | undefined;
+  const model = typeof body?.model === 'string' ? body.model : '';
+  if (!model) return openAIError(400, 'you must provide a model parameter');
+  if (!b.models.includes(model)) {
+    return openAIError(404, `The model \`${model}\` does not exist or you do not have access to it.`);
+  }
+  const raw = body?.input;
+  const isTokens = (v: unknown): v is number[] =>
+    Array.isArray(v) && v.length > 0 && v.every((n) => Number.isInteger(n));
+  // A string, an array of strings, one token array, or an array of token arrays (spec oneOf).
+  const inputs: (string | number[])[] | undefined =
+    typeof raw === 'string'
+      ? [raw]
+      : isTokens(raw)
+        ? [raw]
+        : Array.isArray(raw) && raw.every((v) => typeof v === 'string' || isTokens(v))
+          ? (raw as (string | number[])[])
+          : undefined;
+  if (!inputs || inputs.length === 0 || inputs.length > 2048 || inputs.some((v) => v.length === 0)) {
+    return openAIError(400, "'$.input' is invalid. Please check the API reference.");
+  }
+  if (b.garbage) return { ...json(200, {}), parts: ['{"object": "list", "data": [{'] };
+  const dimensions =
+    typeof body?.dimensions === 'number' && !b.ignoreDimensions ? body.dimensions : b.embeddingDimensions;
+  const base64 = body?.encoding_format === 'base64';
+  const data = inputs.map((input, index) => {
+    const vector = embeddingFor(typeof input === 'string' ? input : input.join(','), dimensions);
+    const embedding = base64
+      ? Buffer.from(new Float32Array(vector).buffer).toString('base64') // little-endian hosts only
+      : vector;
+    return { object: 'embedding', index, embedding };
+  });
+  const tokens = inputs.reduce((sum, v) => sum + (typeof v === 'string' ? pieces(v).length : v.length), 0);
+  const prompt = b.usage?.prompt ?? tokens;
+  return json(200, { object: 'list', data, model, usage: { prompt_tokens: prompt, total_tokens: prompt } });
 }
 
 /** Splits a JSON text into about three fragments, so that no fragment is valid JSON on its own. */

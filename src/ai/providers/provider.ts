@@ -163,6 +163,45 @@ export interface PreparedChat {
   stream(signal?: AbortSignal): AsyncIterable<ChatDelta>;
 }
 
+/**
+ * Texts (or token ids) to turn into vectors, in OpenAI's terms (`CreateEmbeddingRequest`). The
+ * encoding the caller asked for is the HTTP layer's business: providers always return floats.
+ */
+export interface EmbeddingRequest {
+  model: string;
+  /**
+   * One or more inputs, never empty, each non-empty: texts, or token-id arrays (OpenAI-compatible
+   * upstreams only; Ollama takes text). A single string or token array arrives as a list of one.
+   */
+  input: string[] | number[][];
+  /** How many dimensions each vector should have (models that can shorten theirs). */
+  dimensions?: number;
+  /** End-user id for abuse monitoring (OpenAI `user`); not sent to Ollama. */
+  user?: string;
+}
+
+/** Token counts of an embedding call (embeddings generate nothing, so total = prompt). */
+export interface EmbeddingUsage {
+  prompt_tokens: number;
+  total_tokens: number;
+}
+
+/** Vectors for an EmbeddingRequest. */
+export interface EmbeddingResult {
+  /** One vector of floats per input, in the order of `input`. */
+  embeddings: number[][];
+  /** The model that answered, as the provider names it. */
+  model: string;
+  /** As the provider reported it, else estimated from the inputs' lengths (4 characters a token). */
+  usage: EmbeddingUsage;
+}
+
+/** An embedding request built for one endpoint and not yet sent (see `PreparedChat`). */
+export interface PreparedEmbedding {
+  /** Sends it. Same errors as `ChatProvider.embed`, except those of `prepareEmbedding`. */
+  embed(signal?: AbortSignal): Promise<EmbeddingResult>;
+}
+
 export interface ChatProvider {
   readonly kind: ProviderKind;
   /**
@@ -182,6 +221,15 @@ export interface ChatProvider {
   chat(request: ChatRequest, signal?: AbortSignal): Promise<ChatResult>;
   /** The answer as deltas, as the upstream sends them: `prepare(request).stream(signal)`. Same errors as `chat`. */
   stream(request: ChatRequest, signal?: AbortSignal): AsyncIterable<ChatDelta>;
+  /**
+   * Builds an embedding request for this endpoint without calling it, so that what our side or the
+   * provider refuses never reaches the endpoint's breaker (as `prepare`). Throws ProviderError
+   * `unsupported` when the provider cannot embed at all (the local responder), `invalid_request`
+   * when it cannot take this `input` (Ollama and token arrays).
+   */
+  prepareEmbedding(request: EmbeddingRequest): PreparedEmbedding;
+  /** Vectors for `request`: `prepareEmbedding(request).embed(signal)`. Throws ProviderError. */
+  embed(request: EmbeddingRequest, signal?: AbortSignal): Promise<EmbeddingResult>;
   /** Model names the endpoint offers. */
   models(signal?: AbortSignal): Promise<string[]>;
   /** A cheap probe of the endpoint; never throws. */
@@ -294,4 +342,37 @@ export function sendingPrepared(
       yield* prepare(request).stream(signal);
     },
   };
+}
+
+/**
+ * A provider's `prepareEmbedding` and `embed` from its `prepareEmbedding` (as `sendingPrepared`):
+ * what `prepareEmbedding` throws rejects `embed`.
+ */
+export function sendingPreparedEmbedding(
+  prepareEmbedding: (request: EmbeddingRequest) => PreparedEmbedding,
+): Pick<ChatProvider, 'prepareEmbedding' | 'embed'> {
+  return {
+    prepareEmbedding,
+    async embed(request: EmbeddingRequest, signal?: AbortSignal): Promise<EmbeddingResult> {
+      return prepareEmbedding(request).embed(signal);
+    },
+  };
+}
+
+/** Usage estimated from the inputs' lengths, for a provider that reported none: 4 characters a token. */
+export function estimatedEmbeddingUsage(input: EmbeddingRequest['input']): EmbeddingUsage {
+  const tokens = input.reduce<number>(
+    (sum, item) => sum + (typeof item === 'string' ? Math.ceil(item.length / 4) : item.length),
+    0,
+  );
+  return { prompt_tokens: tokens, total_tokens: tokens };
+}
+
+/** Whether `value` is a non-empty array of finite numbers. */
+export function isVector(value: unknown): value is number[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((n) => typeof n === 'number' && Number.isFinite(n))
+  );
 }

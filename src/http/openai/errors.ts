@@ -29,6 +29,16 @@ export class OpenAIError extends Error {
 export const invalidParam = (param: string, message: string, code: string | null = 'invalid_value') =>
   new OpenAIError(400, message, 'invalid_request_error', param, code);
 
+/** A model no provider of the community serves: 404 `model_not_found` naming `model`, as OpenAI words it. */
+export const modelNotFound = (model: string) =>
+  new OpenAIError(
+    404,
+    `The model '${model}' does not exist or you do not have access to it.`,
+    'invalid_request_error',
+    'model',
+    'model_not_found',
+  );
+
 /** Sends an OpenAIError (with `retry-after` when it has one). */
 export function sendOpenAIError(reply: FastifyReply, error: OpenAIError): FastifyReply {
   if (error.retryAfter !== undefined) void reply.header('retry-after', String(error.retryAfter));

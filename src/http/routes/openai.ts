@@ -11,6 +11,7 @@ import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
 import type { Drain } from '../drain.js';
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
+import { embeddingsHandler } from '../openai/embeddings.js';
 import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
 import { RESPONSES_WIRE } from '../openai/responses/index.js';
 import { addServerTiming, serverTiming, timeUpstream } from '../openai/server-timing.js';
@@ -29,8 +30,9 @@ const PREFIXES = ['/v1', '/api/v1/ai'] as const;
 
 /**
  * The OpenAI-compatible API, under `/v1` and `/api/v1/ai`: `POST …/chat/completions` and
- * `POST …/responses` (each with SSE streaming) and `GET …/models`. Errors, auth failures and rate
- * limits answer in OpenAI's error shape. `X-Community-Id` picks the community whose provider chain answers: any for the admin key
+ * `POST …/responses` (each with SSE streaming), `POST …/embeddings` (openai/embeddings.ts) and
+ * `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error shape.
+ * `X-Community-Id` picks the community whose provider chain answers: any for the admin key
  * and integration keys, only their own for client keys (403 otherwise). Every answer carries
  * `Server-Timing` (upstream and chatgate time). With `drain`, a completion still running when the
  * shutdown grace ends answers 503 `shutting_down` (a started stream: an error event, no `[DONE]`).
@@ -102,7 +104,9 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         : {}),
     });
 
+    const embeddings = embeddingsHandler({ services, catalog, communityOf, drain });
     for (const prefix of PREFIXES) {
+      app.post(`${prefix}/embeddings`, embeddings);
       app.get(`${prefix}/models`, async (request) => {
         const community = await services.communities.get(communityOf(request));
         const models = await timeUpstream(request, () => catalog.list(community));

@@ -5,8 +5,10 @@ import {
   type ChatRequest,
   type ChatResult,
   type PreparedChat,
+  type PreparedEmbedding,
   ProviderError,
   type ProviderHealth,
+  sendingPreparedEmbedding,
   type Usage,
 } from '../provider.js';
 import { refuseUnsupported } from './capabilities.js';
@@ -109,6 +111,11 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
+/** The local responder's `prepareEmbedding`: it cannot embed, so it refuses before anything is sent. */
+function cannotEmbed(): PreparedEmbedding {
+  throw new ProviderError('the local responder cannot make embeddings', 'unsupported', 'local');
+}
+
 /** `content` in pieces of a few words each, whitespace kept, so the pieces join back to it. */
 function chunksOf(content: string): string[] {
   const words = content.match(/\s*\S+\s*/gu) ?? [];
@@ -125,7 +132,8 @@ function chunksOf(content: string): string[] {
  * ignores `model`, `temperature` and the other sampling options. Usage is estimated (see
  * `estimateTokens`). Throws ProviderError code `aborted` when `signal` has fired, and `unsupported`
  * (from `prepare`, `chat` and `stream`, before any answer) for a request it cannot honour: a
- * required tool call or a JSON answer (capabilities.ts). Nothing else.
+ * required tool call or a JSON answer (capabilities.ts), and for every embedding request (it has
+ * no vectors to give: a made-up vector would poison the caller's index). Nothing else.
  * @example await createLocalProvider({ botName: 'chatgate' }).chat({ model: 'x', messages: [], hint: { text: '/status' } })
  */
 export function createLocalProvider(options: LocalProviderOptions = {}): ChatProvider {
@@ -158,6 +166,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): ChatPro
     },
     chat,
     stream,
+    ...sendingPreparedEmbedding(cannotEmbed),
     async models(signal?: AbortSignal): Promise<string[]> {
       throwIfAborted(signal);
       return [LOCAL_MODEL];

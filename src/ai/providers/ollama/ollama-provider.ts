@@ -10,10 +10,20 @@ import type {
   ChatProvider,
   ChatRequest,
   ChatResult,
+  EmbeddingRequest,
+  EmbeddingResult,
   PreparedChat,
+  PreparedEmbedding,
   ProviderHealth,
 } from '../provider.js';
-import { modelNamesIn, ProviderError, sendingPrepared, serializeRequest } from '../provider.js';
+import {
+  modelNamesIn,
+  ProviderError,
+  sendingPrepared,
+  sendingPreparedEmbedding,
+  serializeRequest,
+} from '../provider.js';
+import { fromOllamaEmbed, toOllamaEmbed } from './map-embed.js';
 import { type FailureContext, toProviderError } from './map-errors.js';
 import { createDeltaMapper, fromOllamaResponse, toOllamaRequest } from './map-request.js';
 
@@ -38,6 +48,10 @@ export interface OllamaProviderOptions {
  * (`'json'` or the JSON schema); `user` is not sent. Ollama cannot force a tool call: `tool_choice`
  * `none` sends no tools, and `required` or a named function fail at once, without a call, with
  * ProviderError `http` 400 naming `tool_choice` (not retryable).
+ *
+ * Embeddings: `embed` posts the inputs to `/api/embed` as one string array (a batch, one call) and
+ * maps the vectors and `prompt_eval_count` to OpenAI's terms; token-id inputs are refused by
+ * `prepareEmbedding` (ProviderError `invalid_request`), since Ollama embeds text only.
  *
  * Every method
  * throws ProviderError only (except `health`, which never throws), and honours `signal`: the
@@ -107,10 +121,26 @@ export function createOllamaProvider(options: OllamaProviderOptions): ChatProvid
     };
   }
 
+  /** Maps `request` for `/api/embed` (see map-embed.ts); sending is all that is left. */
+  function prepareEmbedding(request: EmbeddingRequest): PreparedEmbedding {
+    const body = toOllamaEmbed(request);
+    return {
+      async embed(signal?: AbortSignal): Promise<EmbeddingResult> {
+        const { client, context } = clientFor(signal);
+        try {
+          return fromOllamaEmbed(await client.embed(body), request);
+        } catch (error) {
+          throw toProviderError(error, context);
+        }
+      },
+    };
+  }
+
   return {
     kind: 'ollama',
     endpoint: publicEndpoint(host),
     ...sendingPrepared(prepare),
+    ...sendingPreparedEmbedding(prepareEmbedding),
 
     async models(signal?: AbortSignal): Promise<string[]> {
       const { client, context } = clientFor(signal);

@@ -16,12 +16,22 @@ import type {
   ChatProvider,
   ChatRequest,
   ChatResult,
+  EmbeddingRequest,
+  EmbeddingResult,
   FinishReason,
   PreparedChat,
+  PreparedEmbedding,
   ProviderHealth,
   Usage,
 } from '../provider.js';
-import { modelNamesIn, ProviderError, sendingPrepared, serializeRequest } from '../provider.js';
+import {
+  modelNamesIn,
+  ProviderError,
+  sendingPrepared,
+  sendingPreparedEmbedding,
+  serializeRequest,
+} from '../provider.js';
+import { fromOpenAIEmbed, toOpenAIEmbed } from './map-embed.js';
 import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
 import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
 import { sseEvents } from './sse.js';
@@ -65,7 +75,8 @@ type ResponseBody = Dispatcher.ResponseData['body'];
  * reason and usage together as the last delta. `models` and `health` read `{baseUrl}/models`.
  * `tools`, `tool_choice`, `response_format`, `user` and tool-call messages go through one to one;
  * the model's `tool_calls` come back as the server sends them (in `stream`, as index-numbered pieces
- * whose arguments concatenate), with its `finish_reason`.
+ * whose arguments concatenate), with its `finish_reason`. `embed` posts to `{baseUrl}/embeddings`
+ * (inputs, token ids included, passed through; floats asked for: see map-embed.ts).
  *
  * One call per method call: retry, timeout and breaker live in the AI service. Every call carries
  * `user-agent: chatgate` and never an OpenAI organization or project header. Methods throw
@@ -196,10 +207,26 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     };
   }
 
+  /** Serializes an `/embeddings` request once (see map-embed.ts); sending is all that is left. */
+  function prepareEmbedding(request: EmbeddingRequest): PreparedEmbedding {
+    const payload = serializeRequest(toOpenAIEmbed(request), 'openai');
+    return {
+      async embed(signal?: AbortSignal): Promise<EmbeddingResult> {
+        try {
+          const body = await call('POST', '/embeddings', postJson, payload, signal);
+          return fromOpenAIEmbed(await body.json(), request);
+        } catch (error) {
+          throw fail(error, signal);
+        }
+      },
+    };
+  }
+
   return {
     kind: 'openai',
     endpoint: publicEndpoint(baseUrl),
     ...sendingPrepared(prepare),
+    ...sendingPreparedEmbedding(prepareEmbedding),
     models,
 
     async health(signal?: AbortSignal): Promise<ProviderHealth> {
