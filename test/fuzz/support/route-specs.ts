@@ -9,6 +9,7 @@ import { CHAT_MODES, PROVIDER_KINDS } from '../../../src/config/schema.js';
 import { CHAT_EVENT_TYPES, PLATFORMS } from '../../../src/core/chat-event.js';
 import { CommunityConfigBody } from '../../../src/http/schemas/community-config.js';
 import { ChatEventBodySchema, RouterBodySchema } from '../../../src/http/schemas/interaction-body.js';
+import { embeddingsRequest } from './embeddings-request.js';
 import {
   hostileJson,
   hostileKey,
@@ -331,6 +332,13 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     path: fc.constant('/api/v1/ai/chat/completions'),
     body: body(chatRequest),
   },
+  'POST /api/v1/ai/embeddings': {
+    sql: true,
+    shape: 'openai',
+    access: 'caller',
+    path: fc.constant('/api/v1/ai/embeddings'),
+    body: body(embeddingsRequest),
+  },
   'POST /api/v1/ai/responses': {
     sql: true,
     shape: 'openai',
@@ -404,6 +412,13 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     access: 'caller',
     path: fc.constant('/v1/chat/completions'),
     body: body(chatRequest),
+  },
+  'POST /v1/embeddings': {
+    sql: true,
+    shape: 'openai',
+    access: 'caller',
+    path: fc.constant('/v1/embeddings'),
+    body: body(embeddingsRequest),
   },
   'POST /v1/responses': {
     sql: true,
