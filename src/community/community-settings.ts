@@ -29,6 +29,11 @@ export interface CommunitySettings {
   personality: string;
   triggers: TriggersConfig;
   contextScope: ContextScope;
+  /**
+   * Whether the OpenAI routes may answer this community's deterministic requests from the
+   * response cache (on by default; the cache itself is on only when `RESPONSE_CACHE_TTL_MS` > 0).
+   */
+  responseCache: boolean;
 }
 
 /** Reads a community's settings. */
@@ -59,6 +64,7 @@ export function defaultSettings(config: Config, communityId: string): CommunityS
     personality: ai.personality,
     triggers,
     contextScope: 'user',
+    responseCache: true,
   };
 }
 
@@ -94,5 +100,6 @@ export function applyOverrides(
     personality: overrides.personality ?? base.personality,
     triggers: { ...base.triggers, kinds },
     contextScope: overrides.contextScope ?? base.contextScope,
+    responseCache: overrides.responseCache ?? base.responseCache,
   };
 }

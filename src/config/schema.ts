@@ -217,6 +217,11 @@ export const ConfigSchema = Type.Object({
     rateLimitPerMinute: Type.Integer({ minimum: 1, env: 'RATE_LIMIT_PER_MINUTE' }),
     /** How long provider model lists are cached for `/v1/models` and model lookup, ms. */
     modelsCacheMs: Ms(),
+    /**
+     * How long a completed answer to a deterministic request (`temperature: 0` or a `seed`) is
+     * replayed from the response cache (Redis when `REDIS_URL` is set, else in process), ms; 0 = off.
+     */
+    responseCacheTtlMs: Ms({ env: 'RESPONSE_CACHE_TTL_MS' }),
   }),
 });
 

@@ -110,6 +110,12 @@ export class Metrics {
     ['status', 'mode', 'provider'],
   );
 
+  readonly responseCache = this.counter(
+    'chatgate_response_cache_total',
+    'OpenAI API requests by what the response cache did: hit (answered from it), miss (answered upstream and stored), skip (not cacheable or not asked)',
+    ['result'],
+  );
+
   readonly interactionDuration = this.histogram(
     'chatgate_interaction_duration_seconds',
     'Time from event received to reply ready',

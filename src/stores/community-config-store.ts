@@ -31,6 +31,8 @@ export interface CommunityOverrides {
   >;
   contextScope?: ContextScope;
   enabled?: boolean;
+  /** Whether the OpenAI routes may replay this community's answers from the response cache. */
+  responseCache?: boolean;
 }
 
 /** A stored community configuration as it may be shown: the API key never, only whether there is one. */
@@ -64,6 +66,7 @@ export function overridesOf(source: CommunityOverrides): CommunityOverrides {
     triggers: source.triggers,
     contextScope: source.contextScope,
     enabled: source.enabled,
+    responseCache: source.responseCache,
   };
   return withoutUndefined(picked);
 }

@@ -9,6 +9,7 @@ import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
 import type { Drain } from '../drain.js';
+import { type CachePlan, cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cache-gate.js';
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { embeddingsHandler } from '../openai/embeddings.js';
@@ -22,7 +23,7 @@ import type { Wire } from '../openai/wire.js';
 /** What these routes use of the services, and nothing more. */
 export type OpenAIRouteDeps = Pick<
   Services,
-  'ai' | 'communities' | 'config' | 'metrics' | 'providers' | 'redis'
+  'ai' | 'communities' | 'config' | 'logger' | 'metrics' | 'providers' | 'redis'
 >;
 
 const COMMUNITY_HEADER = 'x-community-id';
@@ -41,6 +42,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
   async function openAI(app) {
     const catalog = new ModelCatalog(services.providers, services.config.openaiApi.modelsCacheMs);
     const started = nowSeconds();
+    const cache = responseCacheGateFor(services);
 
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof OpenAIError) return sendOpenAIError(reply, error);
@@ -157,12 +159,17 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         pin,
         signal: cancel.signal,
       };
+      const plan: CachePlan = cache?.plan(aiRequest, parsed.model, request.headers['cache-control']) ?? {
+        read: false,
+        write: false,
+      };
 
       if (!parsed.stream) {
-        const result = await timeUpstream(request, () => services.ai.complete(aiRequest)).catch(
+        const complete = () => services.ai.complete(aiRequest);
+        const result = await timeUpstream(request, () => cache?.complete(plan, complete) ?? complete()).catch(
           (error: unknown) => rethrow(error, cancel.signal),
         );
-        void reply.headers(originHeaders(result, parsed.options));
+        void reply.headers({ ...originHeaders(result, parsed.options), ...cacheHeaders(plan) });
         return wire.body(result, promptChars, parsed);
       }
 
@@ -172,9 +179,11 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         services.config.ai.streamTimeoutMs,
       );
       try {
-        const stream = await timeUpstream(request, () => services.ai.stream(aiRequest)).catch(
-          (error: unknown) => rethrow(error, cancel.signal),
-        );
+        const open = () => services.ai.stream(aiRequest);
+        const stream = await timeUpstream(
+          request,
+          () => cache?.stream(plan, open, cancel.signal) ?? open(),
+        ).catch((error: unknown) => rethrow(error, cancel.signal));
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing
         // holds what is known at the first byte (upstream: the time to the first delta).
@@ -182,6 +191,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
           200,
           sseHeaders({
             ...originHeaders(stream, parsed.options),
+            ...cacheHeaders(plan),
             'x-request-id': String(request.id),
             'server-timing': serverTiming(request, reply.elapsedTime),
           }),

@@ -36,6 +36,8 @@ export const CommunityConfigBody = Type.Object(
     ),
     context_scope: Type.Optional(Type.Enum(['user', 'channel'])),
     enabled: Type.Optional(Type.Boolean()),
+    /** Replay deterministic answers from the response cache (when `RESPONSE_CACHE_TTL_MS` > 0). */
+    response_cache: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -101,6 +103,7 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
       : undefined,
     contextScope: input.context_scope,
     enabled: input.enabled,
+    responseCache: input.response_cache,
   };
 }
 
@@ -147,6 +150,7 @@ export function communityConfigJson(communityId: string, stored: StoredCommunity
       : null,
     context_scope: stored?.contextScope ?? null,
     enabled: stored?.enabled ?? null,
+    response_cache: stored?.responseCache ?? null,
     updated_at: stored ? new Date(stored.updatedAt).toISOString() : null,
   };
 }

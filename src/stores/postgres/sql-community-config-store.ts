@@ -37,13 +37,15 @@ interface ConfigRow {
   triggers: Triggers | null;
   context_scope: string | null;
   enabled: boolean | null;
+  response_cache: boolean | null;
   has_api_key: boolean;
   api_key_last4: string | null;
   updated_ms: number;
 }
 
 const SHOWN = `community_id, provider, model, base_url, temperature, max_tokens, system_prompt, personality,
-  fallback_provider, triggers, context_scope, enabled, api_key_ciphertext IS NOT NULL AS has_api_key,
+  fallback_provider, triggers, context_scope, enabled, response_cache,
+  api_key_ciphertext IS NOT NULL AS has_api_key,
   api_key_last4, floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms`;
 
 /**
@@ -191,15 +193,16 @@ async function write(
   const { rows } = await tx.query<ConfigRow>(
     `INSERT INTO ai_module_config AS c (community_id, provider, model, base_url, temperature, max_tokens,
        system_prompt, personality, fallback_provider, triggers, context_scope, enabled,
-       api_key_ciphertext, api_key_last4, updated_at)
+       api_key_ciphertext, api_key_last4, response_cache, updated_at)
      VALUES ($1, $2, $3, $4, $5::float8, $6::int, $7, $8, $9, $10::jsonb, $11, $12::boolean, $13::bytea, $14,
-       ${NEXT_UPDATED_AT})
+       $16::boolean, ${NEXT_UPDATED_AT})
      ON CONFLICT (community_id) DO UPDATE SET
        provider = EXCLUDED.provider, model = EXCLUDED.model, base_url = EXCLUDED.base_url,
        temperature = EXCLUDED.temperature, max_tokens = EXCLUDED.max_tokens,
        system_prompt = EXCLUDED.system_prompt, personality = EXCLUDED.personality,
        fallback_provider = EXCLUDED.fallback_provider, triggers = EXCLUDED.triggers,
        context_scope = EXCLUDED.context_scope, enabled = EXCLUDED.enabled,
+       response_cache = EXCLUDED.response_cache,
        api_key_ciphertext = CASE WHEN $15::boolean THEN c.api_key_ciphertext ELSE EXCLUDED.api_key_ciphertext END,
        api_key_last4 = CASE WHEN $15::boolean THEN c.api_key_last4 ELSE EXCLUDED.api_key_last4 END,
        updated_at = EXCLUDED.updated_at
@@ -220,6 +223,7 @@ async function write(
       key.kind === 'set' ? key.sealed : null,
       key.kind === 'set' ? (key.last4 ?? null) : null,
       key.kind === 'keep',
+      o.responseCache ?? null,
     ],
   );
   const row = rows[0];
@@ -244,6 +248,7 @@ function toStored(row: ConfigRow): StoredCommunityConfig {
   if (row.triggers !== null) stored.triggers = row.triggers;
   if (row.context_scope !== null) stored.contextScope = row.context_scope as ContextScope;
   if (row.enabled !== null) stored.enabled = row.enabled;
+  if (row.response_cache !== null) stored.responseCache = row.response_cache;
   if (row.api_key_last4 !== null) stored.apiKeyLast4 = row.api_key_last4;
   return stored;
 }

@@ -30,6 +30,7 @@ const FULL: CommunityConfigWrite = {
   triggers: { greeting: { enabled: false }, mention: { probability: 0.5, userCooldownMs: 10_000 } },
   contextScope: 'channel',
   enabled: true,
+  responseCache: false,
   apiKey: API_KEY,
 };
 

@@ -115,7 +115,11 @@ describe('PGlite on disk', () => {
     const secretKey = 'a-test-secret-of-32-characters!!';
     const first = await openSqlClient({ dataDir: dir });
     expect(existsSync(join(dir, 'pglite'))).toBe(true);
-    expect(await migrate(first)).toEqual(['001_init.sql', '002_platform_channels.sql']);
+    expect(await migrate(first)).toEqual([
+      '001_init.sql',
+      '002_platform_channels.sql',
+      '003_response_cache.sql',
+    ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
       apiKey: 'sk-persisted-key-1234',
