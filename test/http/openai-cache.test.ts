@@ -10,9 +10,18 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Services } from '../../src/services.js';
+import { createRedisConnection, type RedisConnection } from '../../src/stores/redis/redis-connection.js';
 import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
 import { type FakeServer, startFakeOpenAI } from '../fakes/fake-openai.js';
-import { deleteByPrefix, keysByPrefix, randomPrefix, TEST_REDIS_URL } from '../stores/redis/support.js';
+import {
+  deleteByPrefix,
+  freePort,
+  keysByPrefix,
+  type RedisServer,
+  randomPrefix,
+  startRedisServer,
+  TEST_REDIS_URL,
+} from '../stores/redis/support.js';
 import { expectOpenAIShape } from '../support/openai-spec.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig, testServices } from '../support/services.js';
@@ -269,6 +278,19 @@ for (const backend of BACKENDS) {
       expect(upstreamCalls()).toBe(1);
     });
 
+    it('does not keep a stream the upstream cut (an error event, no [DONE])', async () => {
+      upstream.behave({ reply: 'a b c d e f g h', cutAfterParts: 3 });
+      const cut = expectAnswer(await post(body({ stream: true })), 'miss');
+      const events = sseEvents(cut.body);
+      expect(events).not.toContain('[DONE]');
+      expect(events.at(-1)).toMatchObject({ error: { code: 'stream_interrupted' } });
+      upstream.behave({ cutAfterParts: undefined });
+      const whole = expectAnswer(await post(body({ stream: true })), 'miss');
+      expect(sseEvents(whole.body).at(-1)).toBe('[DONE]');
+      expectAnswer(await post(body()), 'hit');
+      expect(upstreamCalls()).toBe(2);
+    });
+
     it('Cache-Control: no-cache answers upstream and stores; no-store neither reads nor writes', async () => {
       expectAnswer(await post(body()), 'miss');
       expectAnswer(await post(body(), { 'cache-control': 'no-cache' }), 'miss');
@@ -328,6 +350,12 @@ for (const backend of BACKENDS) {
       expect(upstreamCalls()).toBe(3);
     });
 
+    it('is off with RESPONSE_CACHE_TTL_MS=0 (the default): no header, every request upstream', async () => {
+      const off = await start(0);
+      for (let i = 0; i < 2; i += 1) expectAnswer(await post(body(), {}, off), undefined);
+      expect(upstreamCalls()).toBe(2);
+    });
+
     it('lets a community turn the cache off (response_cache: false)', async () => {
       const community = `twitch:channel:${marker}`;
       const put = await app.inject({
@@ -378,3 +406,67 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+describeNeeding(['redis-server'], 'OpenAI API response cache: a Redis outage', () => {
+  let upstream: FakeServer;
+  let redis: RedisServer;
+  let connection: RedisConnection;
+  let started: { app: FastifyInstance; services: Services };
+
+  beforeAll(async () => {
+    upstream = await startFakeOpenAI();
+    redis = await startRedisServer(await freePort());
+    connection = createRedisConnection({ url: `redis://127.0.0.1:${redis.port}` });
+    await connection.health.waitUntilUp(5000);
+    const config = testConfig({
+      ai: { provider: 'openai', model: 'llama3.2', openai: { baseUrl: `${upstream.url}/v1` } },
+      openaiApi: { modelsCacheMs: 0, responseCacheTtlMs: TTL_MS },
+      auth: { apiKeys: [API_KEY] },
+    });
+    const services = await testServices(config, {
+      stores: { ...memoryStores(config), redis: connection.client },
+    });
+    started = { services, app: await buildApp(services) };
+  });
+  afterAll(async () => {
+    await started?.app.close();
+    await started?.services.close();
+    await connection?.close();
+    await redis?.kill();
+    await upstream?.close();
+  });
+
+  it('answers upstream (a miss) while Redis is down, and does not hang', async () => {
+    const payload = {
+      model: 'llama3.2',
+      temperature: 0,
+      messages: [{ role: 'user', content: `outage ${randomUUID()}` }],
+    };
+    const post = () =>
+      started.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${API_KEY}` },
+        payload,
+      });
+    expect((await post()).headers['x-chatgate-cache']).toBe('miss');
+    expect((await post()).headers['x-chatgate-cache']).toBe('hit');
+    await redis.kill();
+    await waitFor(() => connection.client.status !== 'ready', 5000, 'the client to see Redis gone');
+    const startedAt = performance.now();
+    for (const stream of [false, true]) {
+      const response = await started.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${API_KEY}` },
+        payload: { ...payload, stream },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.headers['x-chatgate-cache']).toBe('miss');
+      expect(response.headers['x-chatgate-provider']).toBe('openai');
+    }
+    // Generous bound: proves the cache did not wait on a dead Redis (a command times out in 1 s).
+    expect(performance.now() - startedAt).toBeLessThan(10_000);
+    expect(upstream.calls.filter((call) => call.path === '/v1/chat/completions').length).toBe(3);
+  });
+});

@@ -9,7 +9,7 @@ import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
 import type { Drain } from '../drain.js';
-import { type CachePlan, cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cache-gate.js';
+import { cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cache-gate.js';
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { embeddingsHandler } from '../openai/embeddings.js';
@@ -159,16 +159,12 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         pin,
         signal: cancel.signal,
       };
-      const plan: CachePlan = cache?.plan(aiRequest, parsed.model, request.headers['cache-control']) ?? {
-        read: false,
-        write: false,
-      };
+      const plan = cache.plan(aiRequest, parsed.model, request.headers['cache-control']);
 
       if (!parsed.stream) {
-        const complete = () => services.ai.complete(aiRequest);
-        const result = await timeUpstream(request, () => cache?.complete(plan, complete) ?? complete()).catch(
-          (error: unknown) => rethrow(error, cancel.signal),
-        );
+        const result = await timeUpstream(request, () =>
+          cache.complete(plan, () => services.ai.complete(aiRequest)),
+        ).catch((error: unknown) => rethrow(error, cancel.signal));
         void reply.headers({ ...originHeaders(result, parsed.options), ...cacheHeaders(plan) });
         return wire.body(result, promptChars, parsed);
       }
@@ -179,10 +175,8 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         services.config.ai.streamTimeoutMs,
       );
       try {
-        const open = () => services.ai.stream(aiRequest);
-        const stream = await timeUpstream(
-          request,
-          () => cache?.stream(plan, open, cancel.signal) ?? open(),
+        const stream = await timeUpstream(request, () =>
+          cache.stream(plan, () => services.ai.stream(aiRequest), cancel.signal),
         ).catch((error: unknown) => rethrow(error, cancel.signal));
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing

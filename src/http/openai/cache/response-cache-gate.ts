@@ -45,9 +45,13 @@ const CACHEABLE_FINISH = new Set(['stop', 'length', 'tool_calls']);
  * `no-store` neither reads nor writes.
  */
 export class ResponseCacheGate {
+  /**
+   * @param cache where answers are kept; undefined = the cache is off (every request passes
+   *   through untouched, uncounted and without `x-chatgate-cache`).
+   * @param ttlMs how long an answer is kept, ms (> 0 when `cache` is set).
+   */
   constructor(
-    private readonly cache: ResponseCache,
-    /** > 0; the cache is off (no gate) at 0. */
+    private readonly cache: ResponseCache | undefined,
     private readonly ttlMs: number,
     private readonly metrics: Pick<Metrics, 'responseCache'>,
   ) {}
@@ -64,6 +68,7 @@ export class ResponseCacheGate {
         .flatMap((value) => value.split(','))
         .map((directive) => directive.trim().toLowerCase()),
     );
+    if (!this.cache) return UNCACHED;
     const { options = {}, community } = request;
     const deterministic = options.temperature === 0 || options.seed !== undefined;
     if (!community.responseCache || !deterministic || directives.has('no-store')) {
@@ -94,7 +99,13 @@ export class ResponseCacheGate {
     const cached = await this.lookup(plan);
     if (cached) return replayResult(cached);
     const result = await call();
-    if (plan.key && plan.write && cacheable(result) && CACHEABLE_FINISH.has(result.finishReason)) {
+    if (
+      this.cache &&
+      plan.key &&
+      plan.write &&
+      cacheable(result) &&
+      CACHEABLE_FINISH.has(result.finishReason)
+    ) {
       await this.cache.set(plan.key, answerOf(result), this.ttlMs);
     }
     return result;
@@ -109,14 +120,15 @@ export class ResponseCacheGate {
     const cached = await this.lookup(plan);
     if (cached) return replayStream(cached);
     const stream = await open();
+    const { cache } = this;
     const key = plan.key;
-    if (!key || !plan.write || !cacheable(stream)) return stream;
-    const keep = (answer: CachedAnswer) => this.cache.set(key, answer, this.ttlMs);
+    if (!cache || !key || !plan.write || !cacheable(stream)) return stream;
+    const keep = (answer: CachedAnswer) => cache.set(key, answer, this.ttlMs);
     return { ...stream, deltas: recorded(stream, signal, keep) };
   }
 
   private async lookup(plan: CachePlan): Promise<CachedAnswer | undefined> {
-    if (!plan.key) return undefined;
+    if (!this.cache || !plan.key) return undefined;
     const cached = plan.read ? await this.cache.get(plan.key) : undefined;
     plan.result = cached ? 'hit' : 'miss';
     this.metrics.responseCache.labels(plan.result).inc();
@@ -230,13 +242,14 @@ async function* recorded(
 
 /**
  * The gate of the OpenAI routes: on Redis when the services hold a client (shared by every
- * instance), else in process; undefined when `RESPONSE_CACHE_TTL_MS` is 0 (the cache is off).
+ * instance), else in process; a gate that lets everything through when `RESPONSE_CACHE_TTL_MS`
+ * is 0 (the cache is off).
  */
 export function responseCacheGateFor(
   services: Pick<Services, 'config' | 'metrics' | 'redis' | 'logger'>,
-): ResponseCacheGate | undefined {
+): ResponseCacheGate {
   const ttlMs = services.config.openaiApi.responseCacheTtlMs;
-  if (ttlMs <= 0) return undefined;
+  if (ttlMs <= 0) return new ResponseCacheGate(undefined, 0, services.metrics);
   const cache = services.redis
     ? new RedisResponseCache(services.redis, {
         logger: services.logger.child({ component: 'response-cache' }),
