@@ -146,7 +146,8 @@ for (const backend of BACKENDS) {
     it('answers temperature 0 upstream once, then from the cache with the same answer and usage', async () => {
       upstream.behave({ usage: { prompt: 11, completion: 7 } });
       const first = expectAnswer(await post(body()), 'miss').json();
-      const second = expectAnswer(await post(body()), 'hit').json();
+      const hit = expectAnswer(await post(body()), 'hit');
+      const second = hit.json();
       expect(upstreamCalls()).toBe(1);
       expectOpenAIShape('CreateChatCompletionResponse', second);
       expect(second.choices[0].message.content).toBe('Hello from the fake');
@@ -155,6 +156,8 @@ for (const backend of BACKENDS) {
       expect(second.usage).toEqual(first.usage);
       expect(second.model).toBe(first.model);
       expect(second.id).not.toBe(first.id);
+      // No provider was asked for the hit.
+      expect(hit.headers['server-timing']).toMatch(/^upstream;dur=0, chatgate;dur=/);
       const metrics = await app.inject({ method: 'GET', url: '/metrics' });
       expect(metrics.body).toMatch(/chatgate_response_cache_total\{result="hit"\} 1/);
       expect(metrics.body).toMatch(/chatgate_response_cache_total\{result="miss"\} 1/);

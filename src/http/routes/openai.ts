@@ -162,9 +162,10 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       const plan = cache.plan(aiRequest, parsed.model, request.headers['cache-control']);
 
       if (!parsed.stream) {
-        const result = await timeUpstream(request, () =>
-          cache.complete(plan, () => services.ai.complete(aiRequest)),
-        ).catch((error: unknown) => rethrow(error, cancel.signal));
+        // A hit asks no provider: its Server-Timing says upstream 0 (the lookup is chatgate's time).
+        const result = await cache
+          .complete(plan, () => timeUpstream(request, () => services.ai.complete(aiRequest)))
+          .catch((error: unknown) => rethrow(error, cancel.signal));
         void reply.headers({ ...originHeaders(result, parsed.options), ...cacheHeaders(plan) });
         return wire.body(result, promptChars, parsed);
       }
@@ -175,9 +176,9 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         services.config.ai.streamTimeoutMs,
       );
       try {
-        const stream = await timeUpstream(request, () =>
-          cache.stream(plan, () => services.ai.stream(aiRequest), cancel.signal),
-        ).catch((error: unknown) => rethrow(error, cancel.signal));
+        const stream = await cache
+          .stream(plan, () => timeUpstream(request, () => services.ai.stream(aiRequest)), cancel.signal)
+          .catch((error: unknown) => rethrow(error, cancel.signal));
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing
         // holds what is known at the first byte (upstream: the time to the first delta).
