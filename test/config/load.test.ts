@@ -104,6 +104,7 @@ describe('loadConfig: environment variables', () => {
       'http://router:8000/responses',
     ],
     ['LOG_LEVEL', 'debug', 'log.level', 'debug'],
+    ['RESPONSE_CACHE_TTL_MS', '30000', 'openaiApi.responseCacheTtlMs', 30000],
   ];
 
   it.each(cases)('%s=%s sets %s', (name, raw, key, expected) => {

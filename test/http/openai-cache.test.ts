@@ -354,6 +354,7 @@ for (const backend of BACKENDS) {
     });
 
     it('is off with RESPONSE_CACHE_TTL_MS=0 (the default): no header, every request upstream', async () => {
+      expect(testConfig().openaiApi.responseCacheTtlMs).toBe(0);
       const off = await start(0);
       for (let i = 0; i < 2; i += 1) expectAnswer(await post(body(), {}, off), undefined);
       expect(upstreamCalls()).toBe(2);

@@ -96,6 +96,7 @@ export class ResponseCacheGate {
 
   /** The answer from the cache when `plan` may read it and it is there, else `call`'s (kept if it may be). */
   async complete(plan: CachePlan, call: () => Promise<AiResult>): Promise<AiResult> {
+    if (!plan.key) return call();
     const cached = await this.lookup(plan);
     if (cached) return replayResult(cached);
     const result = await call();
@@ -117,6 +118,7 @@ export class ResponseCacheGate {
    * so that by the client's `[DONE]` it is stored). A stream cut by `signal` is not kept.
    */
   async stream(plan: CachePlan, open: () => Promise<AiStream>, signal: AbortSignal): Promise<AiStream> {
+    if (!plan.key) return open();
     const cached = await this.lookup(plan);
     if (cached) return replayStream(cached);
     const stream = await open();
