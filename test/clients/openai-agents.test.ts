@@ -115,6 +115,20 @@ describe('the OpenAI Agents SDK (@openai/agents) against chatgate', () => {
     });
   }
 
+  it('a gpt-5 model: the reasoning effort and verbosity the SDK adds by itself reach the upstream', async () => {
+    await g.start();
+    for (const useResponses of [false, true]) {
+      g.fake.behave({ models: [MODEL, 'gpt-5'], reply: 'Paris.' });
+      const result = await runner({ useResponses }).run(agent({ model: 'gpt-5' }), 'Capital of France?');
+      expect(result.finalOutput).toBe('Paris.');
+      expect(g.chatBodies().at(-1)).toMatchObject({
+        model: 'gpt-5',
+        reasoning_effort: 'low',
+        verbosity: 'low',
+      });
+    }
+  });
+
   it('a wrong key: the run throws the SDK’s AuthenticationError (401)', async () => {
     await g.start();
     const error = await failure(runner({ apiKey: 'sk-wrong' }).run(agent(), 'hi'));
