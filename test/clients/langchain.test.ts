@@ -8,7 +8,9 @@ import {
   API_KEY,
   answerFromToolResult,
   CAPITAL,
+  Capital,
   callWeather,
+  failure,
   MODEL,
   OSLO,
   UNKNOWN_MODEL,
@@ -16,15 +18,11 @@ import {
   WEATHER_RESULT,
 } from './support.js';
 
-const Capital = z.object({ city: z.string(), country: z.string() });
 const weather = tool(async () => JSON.stringify(WEATHER_RESULT), {
   name: 'get_weather',
   description: 'The weather in a city',
   schema: z.object({ city: z.string() }),
 });
-
-/** The error a call threw, or undefined. */
-const failure = (call: Promise<unknown>) => call.then(() => undefined).catch((e: unknown) => e);
 
 describe('LangChain ChatOpenAI (@langchain/openai) against chatgate', () => {
   const g = useClientGateway();

@@ -1,12 +1,13 @@
 import type { BaseTool, ChatMessage, ToolCallLLM, ToolCallLLMMessageOptions } from '@llamaindex/core/llms';
 import { OpenAI, OpenAIResponses } from '@llamaindex/openai';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   API_KEY,
   answerFromToolResult,
   CAPITAL,
+  Capital,
   callWeather,
+  failure,
   MODEL,
   OSLO,
   UNKNOWN_MODEL,
@@ -15,15 +16,11 @@ import {
   WEATHER_RESULT,
 } from './support.js';
 
-const Capital = z.object({ city: z.string(), country: z.string() });
 const weather: BaseTool = {
   metadata: { name: 'get_weather', description: 'The weather in a city', parameters: WEATHER_PARAMETERS },
   call: () => WEATHER_RESULT,
 };
 type Message = ChatMessage<ToolCallLLMMessageOptions>;
-
-/** The error a call threw, or undefined. */
-const failure = (call: Promise<unknown>) => call.then(() => undefined).catch((e: unknown) => e);
 
 describe('LlamaIndex (@llamaindex/openai) against chatgate', () => {
   const g = useClientGateway();

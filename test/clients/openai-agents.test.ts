@@ -13,18 +13,15 @@ import {
   API_KEY,
   answerFromToolResult,
   CAPITAL,
+  Capital,
   callWeather,
+  failure,
   MODEL,
   OSLO,
   UNKNOWN_MODEL,
   useClientGateway,
   WEATHER_RESULT,
 } from './support.js';
-
-const Capital = z.object({ city: z.string(), country: z.string() });
-
-/** The error a call threw, or undefined. */
-const failure = (call: Promise<unknown>) => call.then(() => undefined).catch((e: unknown) => e);
 
 describe('the OpenAI Agents SDK (@openai/agents) against chatgate', () => {
   const g = useClientGateway();

@@ -1,11 +1,11 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import {
   API_KEY,
   answerFromToolResult,
   CAPITAL,
+  Capital,
   callWeather,
   MODEL,
   OSLO,
@@ -18,7 +18,6 @@ import {
 const TOOLS: OpenAI.Chat.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'get_weather', parameters: WEATHER_PARAMETERS } },
 ];
-const Capital = z.object({ city: z.string(), country: z.string() });
 
 describe('the official openai SDK against chatgate', () => {
   const g = useClientGateway();

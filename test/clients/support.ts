@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { z } from 'zod';
 import type { Services } from '../../src/services.js';
 import { type FakeServer, startFakeOpenAI } from '../fakes/fake-openai.js';
 import { testApp, testConfig } from '../support/services.js';
@@ -32,6 +33,16 @@ export const WEATHER_RESULT = { celsius: 4 };
 
 /** The structured answer every client asks for, and the fake upstream sends as its reply text. */
 export const CAPITAL = { city: 'Paris', country: 'France' };
+/** `CAPITAL`'s schema, as the clients take it for structured output. */
+export const Capital = z.object({ city: z.string(), country: z.string() });
+
+/**
+ * What `call` rejected with, or undefined when it resolved: the clients' errors are asserted by
+ * their fields (status, code), whatever class each library wraps them in.
+ */
+export function failure(call: Promise<unknown>): Promise<unknown> {
+  return call.then(() => undefined).catch((e: unknown) => e);
+}
 
 /** Which upstream chatgate has: the fake OpenAI server, or the local responder only (`mode: local`). */
 export type Upstream = 'fake-openai' | 'local-only';

@@ -6,15 +6,15 @@ import {
   API_KEY,
   answerFromToolResult,
   CAPITAL,
+  Capital,
   callWeather,
+  failure,
   MODEL,
   OSLO,
   UNKNOWN_MODEL,
   useClientGateway,
   WEATHER_RESULT,
 } from './support.js';
-
-const Capital = z.object({ city: z.string(), country: z.string() });
 
 describe('the Vercel AI SDK (ai + @ai-sdk/openai) against chatgate', () => {
   const g = useClientGateway();
@@ -42,8 +42,25 @@ describe('the Vercel AI SDK (ai + @ai-sdk/openai) against chatgate', () => {
     });
     return { tools: { get_weather }, calledWith };
   };
-  /** The error a call threw (maxRetries 0: a 5xx is to be seen, not retried). */
-  const failure = (call: Promise<unknown>) => call.then(() => undefined).catch((e: unknown) => e);
+  /**
+   * Two steps on `model`: the fake calls the weather tool, the SDK runs it, and the fake answers
+   * the second step from its result (switched over in prepareStep, before that step's call).
+   */
+  async function toolRun(model: Parameters<typeof generateText>[0]['model']) {
+    callWeather(g.fake);
+    const { tools, calledWith } = weather();
+    const result = await generateText({
+      model,
+      prompt: 'Weather in Oslo?',
+      tools,
+      stopWhen: isStepCount(2),
+      prepareStep: ({ stepNumber }) => {
+        if (stepNumber === 1) answerFromToolResult(g.fake);
+        return undefined;
+      },
+    });
+    return { result, calledWith }; // result's fields are getters: no spreading
+  }
 
   it('plain: generateText on openai.chat gives the upstream reply and usage', async () => {
     await g.start();
@@ -67,19 +84,8 @@ describe('the Vercel AI SDK (ai + @ai-sdk/openai) against chatgate', () => {
 
   it('tool calling with a second step: the tool runs on the call, its result makes the answer', async () => {
     await g.start();
-    callWeather(g.fake);
-    const { tools, calledWith } = weather();
-    const result = generateText({
-      model: provider().chat(MODEL),
-      prompt: 'Weather in Oslo?',
-      tools,
-      stopWhen: isStepCount(2),
-      prepareStep: ({ stepNumber }) => {
-        if (stepNumber === 1) answerFromToolResult(g.fake);
-        return undefined;
-      },
-    });
-    const { text, steps } = await result;
+    const { result, calledWith } = await toolRun(provider().chat(MODEL));
+    const { text, steps } = result;
     expect(calledWith).toEqual([OSLO]);
     expect(steps).toHaveLength(2);
     expect(text).toBe('It is 4 °C in Oslo.');
@@ -151,18 +157,7 @@ describe('the Vercel AI SDK (ai + @ai-sdk/openai) against chatgate', () => {
     expect(text).toBe('One two three');
     expect(await streamed.usage).toMatchObject({ inputTokens: 3, outputTokens: 3 });
 
-    callWeather(g.fake);
-    const { tools, calledWith } = weather();
-    const result = await generateText({
-      model: openai(MODEL),
-      prompt: 'Weather in Oslo?',
-      tools,
-      stopWhen: isStepCount(2),
-      prepareStep: ({ stepNumber }) => {
-        if (stepNumber === 1) answerFromToolResult(g.fake);
-        return undefined;
-      },
-    });
+    const { result, calledWith } = await toolRun(openai(MODEL));
     expect(calledWith).toEqual([OSLO]);
     expect(result.text).toBe('It is 4 °C in Oslo.');
     expect(urls).toHaveLength(4);
