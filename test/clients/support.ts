@@ -5,7 +5,7 @@
  * a slow stream to abort).
  */
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { z } from 'zod';
 import type { Services } from '../../src/services.js';
 import { type FakeServer, startFakeOpenAI } from '../fakes/fake-openai.js';
@@ -42,6 +42,19 @@ export const Capital = z.object({ city: z.string(), country: z.string() });
  */
 export function failure(call: Promise<unknown>): Promise<unknown> {
   return call.then(() => undefined).catch((e: unknown) => e);
+}
+
+/** What `slowStream` makes the fake send, a word every 200 ms. */
+export const SLOW_REPLY = 'one two three four five six seven eight nine ten';
+
+/**
+ * Asserts that a client aborted after its first delta got a start of `SLOW_REPLY` and not all of
+ * it (on a loaded machine a second word may already have been read with the first).
+ */
+export function expectCutShort(text: string): void {
+  expect(text.startsWith('one')).toBe(true);
+  expect(SLOW_REPLY.startsWith(text)).toBe(true);
+  expect(text.length).toBeLessThan(SLOW_REPLY.length);
 }
 
 /** Which upstream chatgate has: the fake OpenAI server, or the local responder only (`mode: local`). */
@@ -124,7 +137,7 @@ export function useClientGateway(): ClientGateway {
     },
     chatBodies,
     slowStream() {
-      fake.behave({ reply: 'one two three four five six seven eight nine ten', chunkDelayMs: 200 });
+      fake.behave({ reply: SLOW_REPLY, chunkDelayMs: 200 });
     },
     async upstreamClosedEarly() {
       await waitFor(
