@@ -5,7 +5,7 @@
  * strings, negative tokens, unknown fields).
  */
 import fc from 'fast-check';
-import { hostileJson, hostileKey, jsonObject, jsonString } from './hostile.js';
+import { hostileJson, hostileKey, jsonObject, jsonString, someOptions } from './hostile.js';
 
 const text = fc.string({ minLength: 1, maxLength: 40 }).map(jsonString);
 
@@ -30,21 +30,8 @@ const ANY_INPUT = fc.oneof(
   { weight: 1, arbitrary: hostileJson },
 );
 
-function options(hostile: boolean) {
-  return fc.subarray(Object.keys(VALID_OPTIONS), { maxLength: 3 }).chain((names) =>
-    fc.tuple(
-      ...names.map((name) => {
-        const value = VALID_OPTIONS[name] as fc.Arbitrary<string>;
-        return (
-          hostile ? fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: hostileJson }) : value
-        ).map((json) => [name, json] as const);
-      }),
-    ),
-  );
-}
-
 const valid = fc
-  .tuple(fc.constantFrom('"llama3.2"', '"qwen3:0.6b"'), validInput, options(false))
+  .tuple(fc.constantFrom('"llama3.2"', '"qwen3:0.6b"'), validInput, someOptions(VALID_OPTIONS, false, 3))
   .map(([model, input, rest]) => jsonObject([['model', model], ['input', input], ...rest]));
 
 const any = fc
@@ -54,7 +41,7 @@ const any = fc
       { weight: 1, arbitrary: hostileJson },
     ),
     ANY_INPUT,
-    options(true),
+    someOptions(VALID_OPTIONS, true, 3),
     fc.option(fc.tuple(hostileKey, hostileJson), { freq: 10 }),
   )
   .map(([model, input, rest, extra]) =>

@@ -207,3 +207,20 @@ export function queryString(known: Record<string, fc.Arbitrary<string>>): fc.Arb
   );
   return fc.array(pair, { maxLength: 4 }).map((pairs) => (pairs.length > 0 ? `?${pairs.join('&')}` : ''));
 }
+
+/**
+ * Up to `max` of the optional fields in `options` (name → JSON text of a value), each swapped for a
+ * hostile value 1 time in 6 when `hostile`: the `[name, JSON text]` entries of a request body.
+ */
+export function someOptions(options: Record<string, fc.Arbitrary<string>>, hostile: boolean, max = 4) {
+  return fc.subarray(Object.keys(options), { maxLength: max }).chain((names) =>
+    fc.tuple(
+      ...names.map((name) => {
+        const value = options[name] as fc.Arbitrary<string>;
+        return (
+          hostile ? fc.oneof({ weight: 5, arbitrary: value }, { weight: 1, arbitrary: hostileJson }) : value
+        ).map((text) => [name, text] as const);
+      }),
+    ),
+  );
+}

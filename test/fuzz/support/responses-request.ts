@@ -5,7 +5,7 @@
  * fields, tool parameters thousands of levels deep).
  */
 import fc from 'fast-check';
-import { hostileJson, hostileKey, jsonObject, jsonString, nested } from './hostile.js';
+import { hostileJson, hostileKey, jsonObject, jsonString, nested, someOptions } from './hostile.js';
 
 const text = fc.string({ maxLength: 40 }).map(jsonString);
 
@@ -72,22 +72,8 @@ const ANY_OPTIONS: Record<string, fc.Arbitrary<string>> = {
   temperature: fc.double({ min: -1, max: 3, noNaN: true }).map(String),
 };
 
-/** Up to 4 of `options`, each (when `hostile`) swapped for a hostile value 1 time in 6. */
-function options(from: Record<string, fc.Arbitrary<string>>, hostile: boolean) {
-  return fc.subarray(Object.keys(from), { maxLength: 4 }).chain((names) =>
-    fc.tuple(
-      ...names.map((name) => {
-        const value = from[name] as fc.Arbitrary<string>;
-        return (
-          hostile ? fc.oneof({ weight: 5, arbitrary: value }, { weight: 1, arbitrary: hostileJson }) : value
-        ).map((json) => [name, json] as const);
-      }),
-    ),
-  );
-}
-
 const valid = fc
-  .tuple(fc.constantFrom('"llama3.2"', '"qwen3:0.6b"'), validInput, options(VALID_OPTIONS, false))
+  .tuple(fc.constantFrom('"llama3.2"', '"qwen3:0.6b"'), validInput, someOptions(VALID_OPTIONS, false))
   .map(([model, input, rest]) => jsonObject([['model', model], ['input', input], ...rest]));
 
 const any = fc
@@ -97,7 +83,7 @@ const any = fc
       { weight: 1, arbitrary: hostileJson },
     ),
     fc.oneof({ weight: 3, arbitrary: validInput }, { weight: 1, arbitrary: hostileJson }),
-    options(ANY_OPTIONS, true),
+    someOptions(ANY_OPTIONS, true),
     fc.option(fc.tuple(hostileKey, hostileJson), { freq: 10 }),
   )
   .map(([model, input, rest, extra]) =>

@@ -19,6 +19,7 @@ import {
   nested,
   pathSegment,
   queryString,
+  someOptions,
 } from './hostile.js';
 import { responsesRequest } from './responses-request.js';
 import { jsonFromSchema } from './schema-json.js';
@@ -201,26 +202,12 @@ const ANY_CHAT_OPTIONS: Record<string, fc.Arbitrary<string>> = {
   frequency_penalty: fc.double({ min: -2, max: 2, noNaN: true }).map(String),
 };
 
-/** Up to 4 of `options`, each (when `hostile`) swapped for a hostile value 1 time in 6. */
-function chatOptions(options: Record<string, fc.Arbitrary<string>>, hostile: boolean) {
-  return fc.subarray(Object.keys(options), { maxLength: 4 }).chain((names) =>
-    fc.tuple(
-      ...names.map((name) => {
-        const value = options[name] as fc.Arbitrary<string>;
-        return (
-          hostile ? fc.oneof({ weight: 5, arbitrary: value }, { weight: 1, arbitrary: hostileJson }) : value
-        ).map((text) => [name, text] as const);
-      }),
-    ),
-  );
-}
-
 /** A chat completions request the API takes: a served model, valid messages and options. */
 const validChatRequest = fc
   .tuple(
     fc.constantFrom('"llama3.2"', '"qwen3:0.6b"'),
     fc.array(validMessage, { minLength: 1, maxLength: 3 }),
-    chatOptions(VALID_CHAT_OPTIONS, false),
+    someOptions(VALID_CHAT_OPTIONS, false),
   )
   .map(([model, messages, options]) =>
     jsonObject([['model', model], ['messages', `[${messages.join(',')}]`], ...options]),
@@ -236,7 +223,7 @@ const anyChatRequest = fc
     fc
       .array(fc.oneof(validMessage, anyMessage), { maxLength: 4 })
       .map((messages) => `[${messages.join(',')}]`),
-    chatOptions(ANY_CHAT_OPTIONS, true),
+    someOptions(ANY_CHAT_OPTIONS, true),
     fc.option(fc.tuple(hostileKey, hostileJson), { freq: 10 }),
   )
   .map(([model, messages, options, extra]) =>
