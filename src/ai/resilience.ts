@@ -53,7 +53,15 @@ function isEndpointFailure(error: unknown): boolean {
   return error instanceof ProviderError && (error.retryable || error.code === 'bad_response');
 }
 const endpointFailure = handleWhen(isEndpointFailure);
-const retryableFailure = handleWhen((error) => error instanceof ProviderError && error.retryable);
+/**
+ * A failure worth another attempt on the same endpoint: a retryable one whose `Retry-After` (if any)
+ * fits within `maxDelayMs`. An upstream that asks for longer is not asked again early (likely another
+ * 429): the call fails at once, and the next link of the chain answers.
+ */
+const retryableFailure = (maxDelayMs: number) =>
+  handleWhen(
+    (error) => error instanceof ProviderError && error.retryable && (error.retryAfterMs ?? 0) <= maxDelayMs,
+  );
 
 /** The breaker state an endpoint shares with the other instances: where, and under which id. */
 export interface SharedBreaker {
@@ -357,7 +365,7 @@ export class ResilientEndpoint {
       this.publish();
     });
     this.breaker = breaker;
-    this.retryPolicy = retry(retryableFailure, {
+    this.retryPolicy = retry(retryableFailure(retrySettings.maxDelayMs), {
       maxAttempts: retrySettings.maxAttempts - 1,
       backoff: new RetryAfterBackoff(
         new ExponentialBackoff({

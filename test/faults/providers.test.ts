@@ -316,13 +316,6 @@ const RETRY_AFTER_ROWS: {
     capMs: 3000,
     waitMs: 1000,
   })),
-  {
-    wait: 'retry-after 10 s over a 1.5 s cap: waits the cap',
-    surface: 'POST /v1/chat/completions',
-    retryAfterS: 10,
-    capMs: 1500,
-    waitMs: 1500,
-  },
 ];
 
 describe('fault matrix: 429 with retry-after', () => {
@@ -341,6 +334,19 @@ describe('fault matrix: 429 with retry-after', () => {
       counts: { successes: 1, failures: 1, rejected: 0 },
     });
   });
+});
+
+describe('fault matrix: 429 asking for longer than RETRY_MAX_DELAY_MS', () => {
+  it.each(SURFACE_NAMES)(
+    'retry-after 10 s over a 1.5 s cap, via %s → not asked again: the next link answers at once',
+    async (surface) => {
+      await h.start({ ai: { retry: { maxDelayMs: 1500 } } });
+      h.openai.behave({ fail: { status: 429, times: 1, retryAfter: 10 } });
+      const seen = await h.ask(surface);
+      expect(seen).toEqual({ provider: 'ollama', fallbackReason: 'openai: HTTP 429', text: OLLAMA_REPLY });
+      expect(chatCalls(h.openai)).toHaveLength(1);
+    },
+  );
 });
 
 describe('fault matrix: a stream cut midway', () => {
