@@ -111,8 +111,14 @@ export class ResilientEndpoint {
   private published: BreakerState = 'closed';
   /** Wakes up when a cool-down ends, to report half-open without waiting for a call. */
   private wake: NodeJS.Timeout | undefined;
-  /** Calls that ran, failed, or were refused by the open breaker since start (or the last reset). */
-  readonly counts = { successes: 0, failures: 0, rejected: 0 };
+  /**
+   * Since start (or the last reset): attempts that answered (`successes`); attempts that failed in a
+   * way that counts toward the breaker (`failures`: no connection, a timeout, a 5xx or 429, garbage);
+   * attempts the upstream refused without saying anything about its health (`refused`: a 4xx such as
+   * a wrong key or an unknown model, which an operator must see but which never opens the breaker);
+   * and calls the open breaker turned away without calling (`rejected`). A caller's own abort is none.
+   */
+  readonly counts = { successes: 0, failures: 0, refused: 0, rejected: 0 };
 
   /**
    * @param onStateChange told each time `state` changes (the metrics gauge).
@@ -220,12 +226,13 @@ export class ResilientEndpoint {
     try {
       result = await call(signal);
     } catch (error) {
-      this.counts.failures++;
       // A timeout aborts the signal; the provider then reports `aborted`, which is our timeout.
       const failure =
         signal.aborted && !callerSignal?.aborted && error instanceof ProviderError && error.code === 'aborted'
           ? this.timedOut(timeoutMs)
           : error;
+      if (isEndpointFailure(failure)) this.counts.failures++;
+      else if (!callerSignal?.aborted) this.counts.refused++;
       await this.reportShared(failure, limits, state);
       throw failure;
     }
@@ -349,7 +356,7 @@ export class ResilientEndpoint {
 
   private build(): void {
     const { breaker: settings, retry: retrySettings } = this.settings;
-    this.counts.successes = this.counts.failures = this.counts.rejected = 0;
+    this.counts.successes = this.counts.failures = this.counts.refused = this.counts.rejected = 0;
     const breaker = circuitBreaker(endpointFailure, {
       breaker: new ConsecutiveBreaker(settings.failureThreshold),
       halfOpenAfter: settings.halfOpenAfterMs,

@@ -312,7 +312,7 @@ describe('AiService: requests our side cannot build', () => {
 
       const guard = registry.get(kind).guard;
       expect(guard?.state).toBe('closed');
-      expect(guard?.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+      expect(guard?.counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 0 });
       expect(fake().calls).toHaveLength(0);
       expect(await ai.complete(toolRequest(kind, false))).toMatchObject({
         provider: kind,
@@ -332,7 +332,7 @@ describe('AiService: requests our side cannot build', () => {
     for (let i = 0; i < 5; i++) expect(await rejection(ai.complete(toolRequest('openai', false)))).toBe(bug);
     expect(await rejection(ai.stream(toolRequest('openai', false)))).toBe(bug);
     expect(link.guard?.state).toBe('closed');
-    expect(link.guard?.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    expect(link.guard?.counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 0 });
     expect(openai.calls).toHaveLength(0);
 
     prepare.mockRestore();

@@ -106,7 +106,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
     expect(refused.provider).toBe('ollama');
     expect(await failure(ask(endpoint))).toMatchObject({ code: 'breaker_open' });
     expect(fake.calls).toHaveLength(0);
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 2 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, refused: 0, rejected: 2 });
   });
 
   it('counts only consecutive failures: a success in between starts the count again', async () => {
@@ -131,7 +131,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
     const error = await failure(ask(endpoint));
     expect(error.code).toBe('breaker_open');
     expect(fake.calls).toHaveLength(3);
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 1 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, refused: 0, rejected: 1 });
   });
 
   it('does not open on client errors (an unknown model says nothing about the endpoint)', async () => {
@@ -168,7 +168,7 @@ describe('ResilientEndpoint: circuit breaker', () => {
     // Closed again: calls go through, and it takes failureThreshold fresh failures to reopen.
     await ask(endpoint);
     expect(fake.calls).toHaveLength(5);
-    expect(endpoint.counts).toEqual({ successes: 3, failures: 2, rejected: 1 });
+    expect(endpoint.counts).toEqual({ successes: 3, failures: 2, refused: 0, rejected: 1 });
   });
 
   it('reopens when a trial call fails, and refuses again until the next cool-down', async () => {
@@ -202,7 +202,7 @@ describe('ResilientEndpoint: retries', () => {
     const error = await failure(ask(endpoint));
     expect(error).toMatchObject({ code: 'http', status });
     expect(fake.calls).toHaveLength(3);
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, refused: 0, rejected: 0 });
   });
 
   it("waits at least the upstream's Retry-After before retrying a 429", async () => {
@@ -226,7 +226,7 @@ describe('ResilientEndpoint: retries', () => {
     const result = await ask(endpoint);
     expect(result.content).toBe('third time lucky');
     expect(fake.calls).toHaveLength(3);
-    expect(endpoint.counts).toEqual({ successes: 1, failures: 2, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 1, failures: 2, refused: 0, rejected: 0 });
   });
 
   it('retries a refused connection up to maxAttempts attempts', async () => {
@@ -242,7 +242,7 @@ describe('ResilientEndpoint: retries', () => {
     const error = await failure(ask(endpoint, undefined, viaCounting));
     expect(error.code).toBe('connection');
     expect(attempts).toBe(3);
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 3, refused: 0, rejected: 0 });
 
     await fake.up();
     expect((await ask(endpoint, undefined, viaCounting)).content).toBe('Hello from the fake');
@@ -256,7 +256,8 @@ describe('ResilientEndpoint: retries', () => {
     expect(error).toMatchObject({ code: 'http', status });
     expect(error.retryable).toBe(false);
     expect(fake.calls).toHaveLength(1);
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 1, rejected: 0 });
+    // Refused by the upstream: shown to the operator, never counted toward the breaker.
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, refused: 1, rejected: 0 });
   });
 
   it('does not retry an unreadable answer', async () => {
@@ -289,7 +290,7 @@ describe('ResilientEndpoint: timeout and cancel', () => {
     expect(error.provider).toBe('ollama');
     expect(error.retryable).toBe(true);
     expect(fake.calls).toHaveLength(2);
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 2, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 2, refused: 0, rejected: 0 });
   }, 5000);
 
   it('counts timeouts toward opening the breaker', async () => {
@@ -331,35 +332,35 @@ describe('ResilientEndpoint: reset and counts', () => {
     );
     await openBreaker(endpoint, 2);
     expect((await failure(ask(endpoint))).code).toBe('breaker_open');
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 2, rejected: 1 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 2, refused: 0, rejected: 1 });
 
     endpoint.reset();
     expect(endpoint.state).toBe('closed');
     expect(states.at(-1)).toBe('closed');
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 0 });
 
     expect((await ask(endpoint)).content).toBe('Hello from the fake');
     expect(fake.calls).toHaveLength(3);
-    expect(endpoint.counts).toEqual({ successes: 1, failures: 0, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 1, failures: 0, refused: 0, rejected: 0 });
   });
 
   it('counts successes, failures and refusals as they happen', async () => {
     const { endpoint } = guard(settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000 } }));
-    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 0 });
     await ask(endpoint);
     await ask(endpoint);
-    expect(endpoint.counts).toEqual({ successes: 2, failures: 0, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 2, failures: 0, refused: 0, rejected: 0 });
 
     fake.behave({ fail: { status: 400, times: 1 } });
     await failure(ask(endpoint));
-    expect(endpoint.counts).toEqual({ successes: 2, failures: 1, rejected: 0 });
+    expect(endpoint.counts).toEqual({ successes: 2, failures: 0, refused: 1, rejected: 0 });
 
     fake.behave({ fail: { status: 500 } });
     await failure(ask(endpoint));
     await failure(ask(endpoint));
     await failure(ask(endpoint));
     await failure(ask(endpoint));
-    expect(endpoint.counts).toEqual({ successes: 2, failures: 3, rejected: 2 });
+    expect(endpoint.counts).toEqual({ successes: 2, failures: 2, refused: 1, rejected: 2 });
   });
 });
 

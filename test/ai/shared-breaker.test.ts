@@ -149,7 +149,7 @@ describeNeeding(['redis'], 'shared breaker', () => {
       expect(await ask(b)).toBe('breaker_open');
       expect(await ask(b)).toBe('breaker_open');
       expect(fake.calls).toHaveLength(0);
-      expect(guardOf(b).counts).toEqual({ successes: 0, failures: 0, rejected: 2 });
+      expect(guardOf(b).counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 2 });
       expect(guardOf(b).state).toBe('open');
     });
 
@@ -170,7 +170,7 @@ describeNeeding(['redis'], 'shared breaker', () => {
       expect(await ask(a)).toMatchObject({ content: 'Hello from the fake' });
       expect(fake.calls).toHaveLength(2);
       expect(guardOf(a).state).toBe('closed');
-      expect(guardOf(a).counts).toEqual({ successes: 1, failures: 3, rejected: 0 });
+      expect(guardOf(a).counts).toEqual({ successes: 1, failures: 3, refused: 0, rejected: 0 });
     });
 
     it('a failed trial on B reopens the breaker for A at once', async () => {

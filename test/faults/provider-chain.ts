@@ -42,7 +42,7 @@ export interface Seen {
 /** A link's entry in `/api/v1/ai/status`. */
 export interface LinkStatus {
   breaker: string;
-  counts: { successes: number; failures: number; rejected: number };
+  counts: { successes: number; failures: number; refused: number; rejected: number };
 }
 
 /** The running chain of one test, and what its tests ask of it. */

@@ -42,8 +42,10 @@ interface FaultRow {
   reason: string;
   /** The first link's code in `chatgate_provider_errors_total` (counted once per request). */
   code: string;
-  /** Failed attempts on the first link, as `counts.failures` in status. */
+  /** Failed attempts on the first link: `counts.failures` in status, or `counts.refused` for a 4xx. */
   attempts: number;
+  /** The upstream refused the request (a 4xx): counted as `refused`, never toward the breaker. */
+  refused?: true;
   /** Chat calls its upstream receives (a closed port records none). */
   openaiCalls: number;
   /** Each attempt was abandoned at its timeout (the fake saw the request close early). */
@@ -130,6 +132,7 @@ const FALLBACK_ROWS: FaultRow[] = [
     code: 'http',
     // Not retried: a 4xx says the request, not the moment, was wrong.
     attempts: 1,
+    refused: true,
     openaiCalls: 1,
   },
   {
@@ -169,7 +172,12 @@ describe('fault matrix: the first provider link fails (openai → ollama → loc
     // A few failures, under the threshold: the breaker is still closed, and counted each attempt.
     const link = await h.openaiStatus();
     expect(link.breaker).toBe('closed');
-    expect(link.counts).toEqual({ successes: 0, failures: row.attempts, rejected: 0 });
+    expect(link.counts).toEqual({
+      successes: 0,
+      failures: row.refused ? 0 : row.attempts,
+      refused: row.refused ? row.attempts : 0,
+      rejected: 0,
+    });
     expect(await h.providerErrors('openai', row.code)).toBe(1);
   });
 
@@ -331,7 +339,7 @@ describe('fault matrix: 429 with retry-after', () => {
     expect(chatCalls(h.ollama)).toHaveLength(0);
     expect(await h.openaiStatus()).toMatchObject({
       breaker: 'closed',
-      counts: { successes: 1, failures: 1, rejected: 0 },
+      counts: { successes: 1, failures: 1, refused: 0, rejected: 0 },
     });
   });
 });
@@ -450,7 +458,10 @@ describe('fault matrix: the caller sends a request chatgate cannot build', () =>
       expect(chatCalls(h.openai)).toHaveLength(1);
       expect(chatCalls(h.ollama)).toHaveLength(0);
       expect(await h.openaiStatus()).toEqual(
-        expect.objectContaining({ breaker: 'closed', counts: { successes: 1, failures: 0, rejected: 0 } }),
+        expect.objectContaining({
+          breaker: 'closed',
+          counts: { successes: 1, failures: 0, refused: 0, rejected: 0 },
+        }),
       );
     },
   );

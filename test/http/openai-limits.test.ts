@@ -113,7 +113,7 @@ describe('OpenAI API: a caller can never open a provider’s breaker', () => {
         expect.objectContaining({
           provider,
           breaker: 'closed',
-          counts: { successes: 1, failures: 0, rejected: 0 },
+          counts: { successes: 1, failures: 0, refused: 0, rejected: 0 },
         }),
       ]);
     },
@@ -135,7 +135,7 @@ describe('OpenAI API: a caller can never open a provider’s breaker', () => {
     }
     expect(logged).toHaveBeenCalledTimes(5);
     expect(link.guard?.state).toBe('closed');
-    expect(link.guard?.counts).toEqual({ successes: 0, failures: 0, rejected: 0 });
+    expect(link.guard?.counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 0 });
     expect(openai.calls).toHaveLength(0);
     prepare.mockRestore();
     expect((await answered(ask())).headers['x-chatgate-provider']).toBe('openai');

@@ -79,7 +79,7 @@ describe('status, admin, auth, health and metrics', () => {
         provider: 'ollama',
         endpoint: h.ollama.url,
         breaker: 'open',
-        counts: { successes: 0, failures: 2, rejected: 1 },
+        counts: { successes: 0, failures: 2, refused: 0, rejected: 1 },
       },
     ]);
     const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;

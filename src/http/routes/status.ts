@@ -54,7 +54,7 @@ export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
         provider: provider.kind,
         endpoint: provider.endpoint,
         breaker: guard?.state ?? 'closed',
-        counts: guard?.counts ?? { successes: 0, failures: 0, rejected: 0 },
+        counts: guard?.counts ?? { successes: 0, failures: 0, refused: 0, rejected: 0 },
       })),
       queue: {
         backend: config.queue.backend,
