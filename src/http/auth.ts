@@ -57,7 +57,11 @@ export function bearerCheck(keys: readonly string[]): (token: string | undefined
  * The configured keys, each with its scope; digests are computed once, here.
  */
 export class KeyRing {
-  /** No API or client key is set: the API routes admit anyone, as an integration (see main.ts). */
+  /**
+   * No key at all (API, client or admin): the API routes admit anyone, as an integration, and
+   * chatgate then listens on 127.0.0.1 only (listen-host.ts). An admin key alone closes them too:
+   * it is the key that works on every route, and with it chatgate listens on HOST.
+   */
   readonly apiOpen: boolean;
   /** No key at all: admin routes are open too (chatgate then listens on 127.0.0.1 only). */
   readonly adminOpen: boolean;
@@ -69,8 +73,8 @@ export class KeyRing {
 
   constructor(keys: AuthKeys) {
     const clientKeys = keys.clientKeys ?? [];
-    this.apiOpen = keys.apiKeys.length === 0 && clientKeys.length === 0;
-    this.adminOpen = this.apiOpen && !keys.adminKey;
+    this.apiOpen = keys.apiKeys.length === 0 && clientKeys.length === 0 && !keys.adminKey;
+    this.adminOpen = this.apiOpen;
     this.adminUnset = !keys.adminKey;
     const none = () => false;
     this.isAdmin = keys.adminKey ? bearerCheck([keys.adminKey]) : none;

@@ -5,10 +5,13 @@ import { useFakeOllamaApp } from '../support/fake-ollama-app.js';
 import { waitFor } from '../support/wait-for.js';
 
 const ADMIN = 'admin-key-secrets-0001';
+/** A caller's key: status is theirs to read, the community's credentials are not. */
+const CALLER = 'caller-key-secrets-01';
+const asCaller = { authorization: `Bearer ${CALLER}` };
 const COMMUNITY = 'api:endpoint-secrets';
 const PASSWORD = 'pw-userinfo-secret-31';
 const QUERY_KEY = 'sk-query-secret-4567';
-/** What must never show on an open route. */
+/** What must never show to a caller, nor on an open route. */
 const SECRETS = [`u:${PASSWORD}`, PASSWORD, 'api_key=', QUERY_KEY];
 
 describe('a community base_url with credentials in its userinfo and query', () => {
@@ -22,7 +25,7 @@ describe('a community base_url with credentials in its userinfo and query', () =
 
   /** Starts the app, stores the community's config and runs one interaction through its endpoint. */
   async function configureAndUse(): Promise<string> {
-    await h.start({ auth: { apiKeys: [], adminKey: ADMIN } });
+    await h.start({ auth: { apiKeys: [CALLER], adminKey: ADMIN } });
     const port = new URL(upstream.url).port;
     const put = await h.app.inject({
       method: 'PUT',
@@ -38,12 +41,15 @@ describe('a community base_url with credentials in its userinfo and query', () =
     const ack = await h.app.inject({
       method: 'POST',
       url: '/api/v1/ai/interaction',
+      headers: asCaller,
       payload: interactionBody({ community_id: COMMUNITY, text: '@chatgate hi' }),
     });
     expect(ack.statusCode).toBe(202);
     const id = ack.json().interaction_id;
     const done = await waitFor(async () => {
-      const body = (await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${id}` })).json();
+      const body = (
+        await h.app.inject({ method: 'GET', url: `/api/v1/ai/interaction/${id}`, headers: asCaller })
+      ).json();
       return body.status === 'done' ? body : undefined;
     });
     // The link went through the community's endpoint: the query reached the upstream (which, not
@@ -59,7 +65,7 @@ describe('a community base_url with credentials in its userinfo and query', () =
 
   it('shows only scheme, host and path in /api/v1/ai/status', async () => {
     const shown = await configureAndUse();
-    const status = await h.app.inject({ method: 'GET', url: '/api/v1/ai/status' });
+    const status = await h.app.inject({ method: 'GET', url: '/api/v1/ai/status', headers: asCaller });
     expect(status.statusCode).toBe(200);
     expectNoSecret(status.body, 'status');
     expect(status.json().providers).toContainEqual(

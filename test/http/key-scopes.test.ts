@@ -190,4 +190,21 @@ describe('key scopes', () => {
     // No admin key: admin routes stay closed, to client keys too.
     expect((await get(CLIENT, '/api/v1/ai/interactions')).statusCode).toBe(403);
   });
+
+  it('closes the API when only the admin key is set (chatgate then listens on HOST)', async () => {
+    await start({ apiKeys: [], adminKey: ADMIN });
+    expect((await post(undefined, ownEvent())).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/ai/status' })).statusCode).toBe(401);
+    expect(
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          payload: { model: 'chatgate/auto', messages: [{ role: 'user', content: 'hi' }] },
+        })
+      ).statusCode,
+    ).toBe(401);
+    expect((await post(ADMIN, ownEvent())).statusCode).toBe(202);
+    expect((await get(ADMIN, '/v1/models')).statusCode).toBe(200);
+  });
 });
