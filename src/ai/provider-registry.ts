@@ -32,6 +32,8 @@ export function ownEndpointFor(
 }
 
 const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2, isolated: 1 };
+/** Which state a shared gauge shows when the links behind it differ: the worst. */
+const SEVERITY: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2, isolated: 2 };
 const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /**
@@ -47,6 +49,12 @@ const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export class ProviderRegistry {
   private readonly links = new Map<string, ProviderLink>();
   private readonly local: ProviderLink;
+  /**
+   * The breaker state of each link, by its gauge's labels (kind and public endpoint): two links on
+   * one endpoint with different keys (two communities, one proxy, two accounts) share a gauge, which
+   * shows the worst of them.
+   */
+  private readonly gaugeStates = new Map<string, Map<string, BreakerState>>();
 
   constructor(
     private readonly endpoints: EndpointSettings,
@@ -82,20 +90,28 @@ export class ProviderRegistry {
           ? createOllamaProvider({ host: endpoint })
           : createOpenAIProvider({ baseUrl: endpoint, apiKey });
       // Shown in metrics and status: the public form, never the URL's userinfo or query.
-      const gauge = this.metrics.breakerState.labels(kind, provider.endpoint);
-      gauge.set(0);
+      const publish = this.gaugeFor(kind, provider.endpoint, key);
+      publish('closed');
       const shared = this.sharedBreakers && { store: this.sharedBreakers, id: key };
-      const guard = new ResilientEndpoint(
-        kind,
-        provider.endpoint,
-        this.resilience,
-        (state) => gauge.set(BREAKER_GAUGE[state]),
-        shared,
-      );
+      const guard = new ResilientEndpoint(kind, provider.endpoint, this.resilience, publish, shared);
       link = { provider, guard };
       this.links.set(key, link);
     }
     return link;
+  }
+
+  /** Sets link `key`'s state behind the gauge of (`kind`, `endpoint`), which shows the worst of its links. */
+  private gaugeFor(kind: ProviderKind, endpoint: string, key: string): (state: BreakerState) => void {
+    const labels = `${kind} ${endpoint}`;
+    const states = this.gaugeStates.get(labels) ?? new Map<string, BreakerState>();
+    this.gaugeStates.set(labels, states);
+    const gauge = this.metrics.breakerState.labels(kind, endpoint);
+    return (state) => {
+      states.set(key, state);
+      let worst: BreakerState = 'closed';
+      for (const each of states.values()) if (SEVERITY[each] > SEVERITY[worst]) worst = each;
+      gauge.set(BREAKER_GAUGE[worst]);
+    };
   }
 
   /** Every remote link built so far, for status and admin resets. */
