@@ -87,11 +87,18 @@ export class CallbackTargetPolicy {
     return URL.canParse(url) && this.allowedHosts.has(hostKey(new URL(url).hostname));
   }
 
-  /** True when `address` (an IPv4 or IPv6 literal) is a public unicast address. */
+  /**
+   * True when `address` (an IPv4 or IPv6 literal) is a public unicast address. An IPv6 address that
+   * carries an IPv4 one (NAT64 `64:ff9b::/96` and its local-use `64:ff9b:1::/48`, RFC 6052/8215;
+   * 6to4 `2002::/16`, RFC 3056) is judged by the IPv4 address it reaches: `64:ff9b::7f00:1` is
+   * 127.0.0.1 through a NAT64 gateway. (IPv4-mapped `::ffff:…` the BlockList already handles.)
+   */
   isPublic(address: string): boolean {
     const family = isIP(address);
     if (family === 0) return false;
-    return !this.blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    if (this.blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')) return false;
+    const embedded = family === 6 ? embeddedIPv4(address) : undefined;
+    return embedded === undefined || !this.blocked.check(embedded, 'ipv4');
   }
 
   /**
@@ -173,4 +180,31 @@ function hostKey(host: string): string {
 function literalHost(url: string): string {
   if (!URL.canParse(url)) throw new CallbackTargetError('callback_url: must be an absolute http(s) URL');
   return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** The 16 bits of each group of an IPv6 literal (`::` expanded, a dotted IPv4 tail read too). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase().split('%')[0] ?? '';
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (dotted) {
+    const [a = 0, b = 0, c = 0, d = 0] = dotted.split('.').map(Number);
+    text = `${text.slice(0, -dotted.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const part = (side: string) =>
+    side === '' ? [] : side.split(':').map((group) => Number.parseInt(group, 16));
+  const left = part(head);
+  const right = tail === undefined ? [] : part(tail);
+  return [...left, ...Array(8 - left.length - right.length).fill(0), ...right];
+}
+
+/** The IPv4 address a NAT64 or 6to4 IPv6 address reaches, dotted; undefined for any other. */
+function embeddedIPv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  const dotted = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  // 64:ff9b::/96 (well-known) and 64:ff9b:1::/48 (local use): the IPv4 address in the last 32 bits.
+  if (g[0] === 0x64 && g[1] === 0xff9b && (g[2] === 0 || g[2] === 1)) return dotted(g[6] ?? 0, g[7] ?? 0);
+  // 2002::/16: the IPv4 address in bits 16–47.
+  if (g[0] === 0x2002) return dotted(g[1] ?? 0, g[2] ?? 0);
+  return undefined;
 }

@@ -72,6 +72,10 @@ describe('per-event callback_url targets', () => {
     ['IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/x'],
     ['a private address', 'https://10.1.2.3/x'],
     ['the unspecified address', 'http://0.0.0.0:9/x'],
+    ['the metadata service through NAT64', 'http://[64:ff9b::a9fe:a9fe]/x'],
+    ['loopback through NAT64, dotted', 'http://[64:ff9b::127.0.0.1]/x'],
+    ['a private address through local-use NAT64', 'http://[64:ff9b:1::a01:203]/x'],
+    ['loopback through 6to4', 'http://[2002:7f00:1::1]/x'],
   ])('refuses %s at acceptance with 400 naming callback_url', async (_name, url) => {
     await start(noAllowList);
     for (const body of [
@@ -89,6 +93,13 @@ describe('per-event callback_url targets', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({ error_code: 'validation_error' });
       expect(response.json().detail).toMatch(/^callback_url: .*CALLBACK_ALLOWED_HOSTS/);
+    }
+  });
+
+  it('accepts a NAT64 or 6to4 address that reaches a public IPv4 address', async () => {
+    await start(noAllowList);
+    for (const url of ['http://[64:ff9b::5db8:d822]/x', 'http://[2002:5db8:d822::1]/x']) {
+      expect((await post(mention(url))).statusCode, url).toBe(202);
     }
   });
 
