@@ -201,7 +201,7 @@ export class AiService {
   }
 
   private observe(kind: ProviderKind, outcome: 'success' | 'failure', started: number): void {
-    this.metrics.providerDuration.labels(kind, outcome).observe((performance.now() - started) / 1000);
+    this.metrics.providerDuration.observe({ provider: kind, outcome }, (performance.now() - started) / 1000);
   }
 
   /** Counts a failed link and says why it failed, for `fallback_reason`. */

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { AiResult } from '../../ai/ai-result.js';
 import type { FinishReason, ToolCallDelta, Usage } from '../../ai/providers/provider.js';
+import { pooledRandomBytes } from '../../core/random-bytes.js';
 
 /** `chatcmpl-` and 24 random base62-ish chars, as OpenAI's ids look. */
 export function completionId(): string {
-  return `chatcmpl-${randomBytes(18).toString('base64url')}`;
+  return `chatcmpl-${pooledRandomBytes(18).toString('base64url')}`;
 }
 
 /** Seconds since the epoch (OpenAI's `created`). */

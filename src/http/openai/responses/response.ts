@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { AiResult } from '../../../ai/ai-result.js';
 import type { FinishReason, ToolCall, Usage } from '../../../ai/providers/provider.js';
+import { pooledRandomBytes } from '../../../core/random-bytes.js';
 import { estimatedUsage, nowSeconds } from '../completion.js';
 import type { ParsedResponsesRequest, ResponseEcho } from './request.js';
 
 /** An OpenAI-looking id: `prefix_` and 48 hex digits (`resp_…`, `msg_…`, `fc_…`). */
-export const itemId = (prefix: 'resp' | 'msg' | 'fc') => `${prefix}_${randomBytes(24).toString('hex')}`;
+export const itemId = (prefix: 'resp' | 'msg' | 'fc') => `${prefix}_${pooledRandomBytes(24).toString('hex')}`;
 
 /** `status` of a Response and its `incomplete_details`, from how the answer ended. */
 export function ending(finishReason: FinishReason | undefined) {
