@@ -2,6 +2,7 @@ import type { CommunitySettings } from '../community/community-settings.js';
 import type { ChatMode } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AiOrigin, AiResult, AiStream, ServiceStatus } from './ai-result.js';
+import { describeFailure, recordProviderFailure, recordProviderSuccess } from './provider-outcome.js';
 import { ownEndpointFor, type ProviderLink, type ProviderRegistry } from './provider-registry.js';
 import {
   type ChatDelta,
@@ -163,17 +164,17 @@ export class AiService {
           reasons.push(describeFailure(link.kind, error));
           break;
         }
-        reasons.push(this.failed(link.kind, error, attemptStarted));
+        reasons.push(recordProviderFailure(this.metrics, link.kind, error, attemptStarted));
         continue;
       }
       try {
         const result = await answer(link, prepared, (model) => this.origin(link.kind, model, index, reasons));
-        this.observe(link.kind, 'success', attemptStarted);
+        recordProviderSuccess(this.metrics, link.kind, attemptStarted);
         return result;
       } catch (error) {
         lastError = error;
         errors.push(error);
-        reasons.push(this.failed(link.kind, error, attemptStarted));
+        reasons.push(recordProviderFailure(this.metrics, link.kind, error, attemptStarted));
       }
     }
     throw new AiUnavailableError(reasons.join('; ') || 'cancelled', lastError, errors);
@@ -198,18 +199,6 @@ export class AiService {
       serviceStatus: statusOf(index, kind),
       fallbackReason: reasons.length > 0 ? reasons.join('; ') : undefined,
     };
-  }
-
-  private observe(kind: ProviderKind, outcome: 'success' | 'failure', started: number): void {
-    this.metrics.providerDuration.observe({ provider: kind, outcome }, (performance.now() - started) / 1000);
-  }
-
-  /** Counts a failed link and says why it failed, for `fallback_reason`. */
-  private failed(kind: ProviderKind, error: unknown, started: number): string {
-    const code = error instanceof ProviderError ? error.code : 'error';
-    this.metrics.providerErrors.labels(kind, code).inc();
-    if (code !== 'breaker_open') this.observe(kind, 'failure', started);
-    return describeFailure(kind, error);
   }
 
   /** The links to try under the current mode, without duplicates. */
@@ -253,12 +242,4 @@ async function* continueFrom(
 function statusOf(index: number, kind: ProviderKind): ServiceStatus {
   if (kind === 'local') return 'offline';
   return index === 0 ? 'healthy' : 'degraded';
-}
-
-/** `ollama: breaker_open`, `ollama: HTTP 500`, `openai: connection` … for `fallback_reason`. */
-function describeFailure(kind: ProviderKind, error: unknown): string {
-  if (error instanceof ProviderError) {
-    return error.code === 'http' ? `${kind}: HTTP ${error.status}` : `${kind}: ${error.code}`;
-  }
-  return `${kind}: ${error instanceof Error ? error.message : 'failed'}`;
 }

@@ -1,13 +1,9 @@
 import type { ChatMode } from '../config/schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { AiUnavailableError } from './ai-service.js';
+import { recordProviderFailure, recordProviderSuccess } from './provider-outcome.js';
 import { ownEndpointFor, type ProviderRegistry } from './provider-registry.js';
-import {
-  type EmbeddingRequest,
-  type EmbeddingResult,
-  ProviderError,
-  type ProviderKind,
-} from './providers/provider.js';
+import type { EmbeddingRequest, EmbeddingResult, ProviderKind } from './providers/provider.js';
 
 /** Where an embedding request goes: the community's endpoints, and which provider and model. */
 export interface EmbeddingTarget {
@@ -60,20 +56,10 @@ export class Embedder {
       const result = link.guard
         ? await link.guard.execute((attempt) => prepared.embed(attempt), signal)
         : await prepared.embed(signal);
-      this.observe(kind, 'success', started);
+      recordProviderSuccess(this.metrics, kind, started);
       return { ...result, provider: kind };
     } catch (error) {
-      const code = error instanceof ProviderError ? error.code : 'error';
-      this.metrics.providerErrors.labels(kind, code).inc();
-      if (code !== 'breaker_open' && code !== 'unsupported' && code !== 'invalid_request') {
-        this.observe(kind, 'failure', started);
-      }
-      const reason = error instanceof ProviderError && error.code === 'http' ? `HTTP ${error.status}` : code;
-      throw new AiUnavailableError(`${kind}: ${reason}`, error);
+      throw new AiUnavailableError(recordProviderFailure(this.metrics, kind, error, started), error);
     }
-  }
-
-  private observe(kind: ProviderKind, outcome: 'success' | 'failure', started: number): void {
-    this.metrics.providerDuration.labels(kind, outcome).observe((performance.now() - started) / 1000);
   }
 }

@@ -13,7 +13,13 @@ import { cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cac
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
 import { embeddingsHandler } from '../openai/embeddings.js';
-import { fromUnavailable, invalidParam, OpenAIError, sendOpenAIError } from '../openai/errors.js';
+import {
+  fromUnavailable,
+  invalidParam,
+  modelNotFound,
+  OpenAIError,
+  sendOpenAIError,
+} from '../openai/errors.js';
 import { RESPONSES_WIRE } from '../openai/responses/index.js';
 import { addServerTiming, serverTiming, timeUpstream } from '../openai/server-timing.js';
 import { cutByShutdown, shuttingDown } from '../openai/shutdown.js';
@@ -138,15 +144,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       const parsed = wire.parse(request.body);
       const community = await services.communities.get(communityOf(request));
       const choice = await catalog.resolve(parsed.model, community);
-      if (choice.kind === 'unknown') {
-        throw new OpenAIError(
-          404,
-          `The model '${parsed.model}' does not exist or you do not have access to it.`,
-          'invalid_request_error',
-          'model',
-          'model_not_found',
-        );
-      }
+      if (choice.kind === 'unknown') throw modelNotFound(parsed.model);
       const pin = choice.kind === 'pinned' ? { kind: choice.provider, model: choice.model } : undefined;
       const promptChars = parsed.messages.reduce((sum, message) => sum + message.content.length, 0);
       // A client that goes away aborts the upstream call; a stream also has a total time limit.
