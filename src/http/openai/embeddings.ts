@@ -10,6 +10,7 @@ import { parseEmbeddingRequest } from './embedding-request.js';
 import { fromUnavailable, invalidParam, modelNotFound } from './errors.js';
 import { timeUpstream } from './server-timing.js';
 import { cutByShutdown } from './shutdown.js';
+import { upstreamCancel } from './upstream-cancel.js';
 
 /** What the embeddings route needs from the OpenAI plugin it is registered in. */
 export interface EmbeddingsRouteDeps {
@@ -51,11 +52,7 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
         ? { community, kind: choice.provider, model: choice.model }
         : { community, kind: community.provider, model: community.model };
     // A client that goes away aborts the upstream call; the shutdown's cut does too.
-    const cancel = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) cancel.abort(new Error('client disconnected'));
-    });
-    drain?.track(request, reply, cancel, false);
+    const cancel = upstreamCancel(request, reply, drain, false);
     const { input, dimensions, user } = parsed;
     const answer = await timeUpstream(request, () =>
       embedder.embed(target, { input, dimensions, user }, services.ai.mode, cancel.signal),

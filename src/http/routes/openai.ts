@@ -24,6 +24,7 @@ import { RESPONSES_WIRE } from '../openai/responses/index.js';
 import { addServerTiming, serverTiming, timeUpstream } from '../openai/server-timing.js';
 import { cutByShutdown, shuttingDown } from '../openai/shutdown.js';
 import { sseHeaders, writeStream } from '../openai/sse.js';
+import { upstreamCancel } from '../openai/upstream-cancel.js';
 import type { Wire } from '../openai/wire.js';
 
 /** What these routes use of the services, and nothing more. */
@@ -148,11 +149,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       const pin = choice.kind === 'pinned' ? { kind: choice.provider, model: choice.model } : undefined;
       const promptChars = parsed.messages.reduce((sum, message) => sum + message.content.length, 0);
       // A client that goes away aborts the upstream call; a stream also has a total time limit.
-      const cancel = new AbortController();
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) cancel.abort(new Error('client disconnected'));
-      });
-      drain?.track(request, reply, cancel, parsed.stream);
+      const cancel = upstreamCancel(request, reply, drain, parsed.stream);
       const aiRequest = {
         community,
         messages: parsed.messages,
