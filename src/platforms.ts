@@ -92,6 +92,16 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
     logger,
     addBotName: (name) => services.router.addBotName(name),
     resetContext: (event) => services.context.clear(conversationKey(event)),
+    moderated: async (action) => {
+      try {
+        await services.platformModeration?.apply(action);
+      } catch (error) {
+        logger.error(
+          { err: error, action: 'platform_moderation', kind: action.kind },
+          'moderation not applied',
+        );
+      }
+    },
     recordHandled: async (event, reason) => {
       try {
         return await recordHandled(services, event, reason);

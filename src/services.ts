@@ -4,7 +4,7 @@ import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
-import type { AdapterState } from './core/adapter.js';
+import type { AdapterState, PlatformModeration } from './core/adapter.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
@@ -45,6 +45,11 @@ export interface Services {
   lifecycle: InteractionLifecycle;
   queue: InteractionQueue;
   router: Router;
+  /**
+   * Applies moderation actions that adapters saw on their platform (bans, timeouts, deleted
+   * messages) to waiting interactions, context and delivery.
+   */
+  platformModeration?: { apply(action: PlatformModeration): Promise<void> };
   /** ms since the epoch when the services were built. */
   startedAt: number;
   /** The stores' backends and health, for status and readiness. */

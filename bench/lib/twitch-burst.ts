@@ -135,6 +135,7 @@ export async function runBurst(options: BurstOptions): Promise<BurstResult> {
     addBotName: (name) => services?.router.addBotName(name),
     recordHandled: async (_event, reason) => ({ status: 'ignored', reason, interactionId: 'handled' }),
     resetContext: async () => {},
+    moderated: async () => {},
     ingest: async (event) => {
       seen.push(event);
       if (!services) return { status: 'queued', interactionId: event.id };

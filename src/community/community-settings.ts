@@ -1,5 +1,6 @@
 import type { ProviderKind } from '../ai/providers/provider.js';
 import type { Config, TriggersConfig } from '../config/schema.js';
+import { applySafetyOverrides, type SafetySettings } from '../safety/safety-settings.js';
 import type { CommunityOverrides, ContextScope } from '../stores/community-config-store.js';
 
 /**
@@ -7,7 +8,7 @@ import type { CommunityOverrides, ContextScope } from '../stores/community-confi
  * chain, model, sampling, personality and triggers. Missing choices fall back to the service
  * defaults (`config/default.yaml` and env).
  */
-export interface CommunitySettings {
+export interface CommunitySettings extends SafetySettings {
   communityId: string;
   enabled: boolean;
   provider: ProviderKind;
@@ -50,7 +51,7 @@ export function defaultModelFor(config: Config, kind: ProviderKind): string {
 
 /** The service defaults as one community's settings. */
 export function defaultSettings(config: Config, communityId: string): CommunitySettings {
-  const { ai, triggers } = config;
+  const { ai, triggers, safety } = config;
   return {
     communityId,
     enabled: true,
@@ -65,6 +66,16 @@ export function defaultSettings(config: Config, communityId: string): CommunityS
     triggers,
     contextScope: 'user',
     responseCache: true,
+    permissions: safety.permissions,
+    budgets: safety.budgets,
+    moderation: {
+      blockedTerms: safety.moderation.blockedTerms,
+      allowLinks: safety.moderation.allowLinks,
+      piiRedaction: safety.moderation.piiRedaction,
+      moderationUrl: safety.moderation.moderationUrl,
+      moderationFailOpen: safety.moderation.moderationFailOpen,
+      blockedReply: safety.moderation.blockedReply,
+    },
   };
 }
 
@@ -101,5 +112,6 @@ export function applyOverrides(
     triggers: { ...base.triggers, kinds },
     contextScope: overrides.contextScope ?? base.contextScope,
     responseCache: overrides.responseCache ?? base.responseCache,
+    ...applySafetyOverrides(base, overrides),
   };
 }

@@ -2,6 +2,7 @@ import Type, { type Static, type TObject } from 'typebox';
 import { PLATFORM_REGISTRY } from '../../adapters/registry.js';
 import { STREAM_EVENT_TYPES } from '../core/chat-event.js';
 import type { AnyPlatformDescriptor } from '../core/platform.js';
+import { MIN_ROLES } from '../safety/roles.js';
 
 /**
  * The one schema of chatgate's configuration. Values come from `config/default.yaml`, then the
@@ -38,6 +39,8 @@ export const TriggerSettingsSchema = Type.Object({
   words: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   /** Command prefixes such as `!ai` and `/ask` (command trigger). */
   prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /** The lowest role this trigger answers, above the community's `permissions.minRole`. */
+  minRole: Type.Optional(Type.Enum(MIN_ROLES)),
 });
 export type TriggerSettings = Static<typeof TriggerSettingsSchema>;
 
@@ -61,6 +64,48 @@ export function platformsSchemaOf(platforms: readonly AnyPlatformDescriptor[]): 
 }
 
 export const PlatformsSchema = platformsSchemaOf(PLATFORM_REGISTRY) as TObject<PlatformSchemas>;
+
+/** Daily limits, tokens or USD; unset = no limit. */
+const DailyLimit = (options: { usd?: boolean } = {}) =>
+  Type.Optional(options.usd ? Type.Number({ minimum: 0 }) : Type.Integer({ minimum: 0 }));
+
+/**
+ * The service's safety rules (issue "Made for crowds"); each community may override them field by
+ * field (see `src/safety/safety-settings.ts` for what each means).
+ */
+export const SafetySchema = Type.Object({
+  permissions: Type.Object({
+    minRole: Type.Enum(MIN_ROLES),
+    allowUsers: Type.Array(Type.String({ minLength: 1, maxLength: 100 })),
+    blockUsers: Type.Array(Type.String({ minLength: 1, maxLength: 100 })),
+  }),
+  budgets: Type.Object({
+    userDailyTokens: DailyLimit(),
+    channelDailyTokens: DailyLimit(),
+    communityDailyTokens: DailyLimit(),
+    userDailyUsd: DailyLimit({ usd: true }),
+    channelDailyUsd: DailyLimit({ usd: true }),
+    communityDailyUsd: DailyLimit({ usd: true }),
+  }),
+  /** USD per million tokens, by model name, for the USD budgets and `cost_usd` in usage. */
+  prices: Type.Record(
+    Type.String({ minLength: 1 }),
+    Type.Object({ prompt: Type.Number({ minimum: 0 }), completion: Type.Number({ minimum: 0 }) }),
+  ),
+  moderation: Type.Object({
+    blockedTerms: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 5000 }),
+    allowLinks: Type.Optional(Type.Boolean()),
+    piiRedaction: Type.Boolean(),
+    moderationUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
+    moderationFailOpen: Type.Boolean(),
+    /** How long the moderation endpoint may take per check, ms. */
+    moderationTimeoutMs: Ms({ minimum: 100 }),
+    blockedReply: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  }),
+  /** Two bots addressing each other: at most `maxTurns` answers to bots per channel per `windowMs`. */
+  loopGuard: Type.Object({ maxTurns: Type.Integer({ minimum: 1 }), windowMs: Ms({ minimum: 1000 }) }),
+});
+export type SafetyConfig = Static<typeof SafetySchema>;
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -126,6 +171,7 @@ export const ConfigSchema = Type.Object({
   }),
   personalities: Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 4000 })),
   triggers: TriggersSchema,
+  safety: SafetySchema,
   queue: Type.Object({
     maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000, env: 'MAX_CONCURRENT_REQUESTS' }),
     /** Interactions waiting to run; beyond it the ack says `queue_full` and HTTP answers 503. */

@@ -30,6 +30,28 @@ export interface IngestAck {
 }
 
 /**
+ * A moderation action taken on the platform, as the adapter saw it (issue "Made for crowds"):
+ * - `ban`: the user was banned (Twitch `CLEARCHAT` without `ban-duration`, Discord
+ *   `GUILD_BAN_ADD`, Telegram `chat_member` with status `kicked` and no end);
+ * - `timeout`: the user may not talk for `durationMs` (Twitch `CLEARCHAT` with `ban-duration`,
+ *   Telegram `kicked` with an `until_date`);
+ * - `message_deleted`: one message was removed (Twitch `CLEARMSG`, Discord `MESSAGE_DELETE`).
+ * Ids are the platform's, as strings; `communityId` as in ChatEvent.
+ */
+export type PlatformModeration =
+  | { kind: 'ban'; communityId: string; channelId: string; userId: string; login?: string }
+  | {
+      kind: 'timeout';
+      communityId: string;
+      channelId: string;
+      userId: string;
+      login?: string;
+      /** How long the user is timed out, ms. */
+      durationMs: number;
+    }
+  | { kind: 'message_deleted'; communityId: string; channelId: string; messageId: string; userId?: string };
+
+/**
  * What chatgate gives an adapter when it starts: the way into the router and a few controls.
  * Built by `src/platforms.ts`; adapters never import the router or the stores.
  */
@@ -43,6 +65,12 @@ export interface AdapterHost {
    * `duplicate` (logged as such) and must not be answered again. Never rejects.
    */
   recordHandled(event: ChatEvent, reason: string): Promise<IngestAck>;
+  /**
+   * Tells chatgate of a moderation action on the platform: the user's waiting interactions end
+   * `ignored` (`moderated`), their context is forgotten, a reply to a deleted message is not sent,
+   * and a timed-out user is ignored until the timeout ends. Never rejects.
+   */
+  moderated(action: PlatformModeration): Promise<void>;
   /** Forgets the context of the event's conversation (a user's `/reset`). */
   resetContext(event: ChatEvent): Promise<void>;
   /** Adds a name the bot answers to (its login or @handle, learned at connect). */

@@ -11,6 +11,12 @@ export interface InteractionJob {
   callbackUrl?: string;
   sessionId?: string;
   /**
+   * A line to send instead of an answer (a moderator command's confirmation, a budget notice): the
+   * worker sends it as the interaction's reply without calling a provider; the interaction stays
+   * `ignored` with the router's reason.
+   */
+  notice?: string;
+  /**
    * The event came from one of our platform adapters (not over HTTP): its reply goes back through
    * that platform's connection, wherever in the cluster it is held.
    */

@@ -8,6 +8,8 @@ import type { Logger } from '../observability/logger.js';
 import { hashUserId } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InteractionQueue } from '../queue/interaction-queue.js';
+import type { ChatCommandHandler, IngestGuard, Refusal } from '../safety/guards.js';
+import { permissionRefusal } from '../safety/permissions.js';
 import type { Interaction, InteractionLog } from '../stores/interaction-log.js';
 import type { KeyStore } from '../stores/key-store.js';
 import { acquireCooldowns } from './cooldowns.js';
@@ -36,12 +38,21 @@ export interface RouterDeps {
   channelReplyCap: { max: number; windowMs: number };
   /** Source of randomness for response probabilities; seeded in tests. */
   random?: () => number;
+  /** Chat commands handled before trigger matching (moderators' `!ai off` …). */
+  commands?: ChatCommandHandler;
+  /**
+   * Safety checks run in order on each event whose trigger matched and whose user passed the
+   * community's permissions (paused channel, moderated user, blocked terms, budgets …).
+   */
+  guards?: readonly IngestGuard[];
 }
 
 /**
  * Decides, for each event, whether the bot answers: dedupe → ignore self and other bots (unless
- * they address us) → the community's triggers in order → probability → cooldowns → enqueue.
- * Every event is recorded in the interaction log with what became of it.
+ * they address us) → chat commands → the community's triggers in order → permissions (blocked
+ * user, role) → safety guards → probability → cooldowns → enqueue. Every event is recorded in the
+ * interaction log with what became of it. A refusal may carry a notice (a command's confirmation,
+ * "you've used today's AI budget"): it is queued as a job that sends that line and calls no model.
  */
 export class Router {
   private readonly random: () => number;
@@ -84,6 +95,12 @@ export class Router {
       return { interactionId: interaction.id, status, reason, trigger, retryAfterSeconds };
     };
     const ignore = (reason: string, trigger?: TriggerKind) => settle('ignored', reason, trigger);
+    /** Ignored, and the refusal's notice (if any) sent in place of an answer. */
+    const refuse = async (refusal: Refusal, trigger: TriggerKind, text: string) => {
+      const ack = await ignore(refusal.reason, trigger);
+      if (refusal.notice) this.enqueueNotice(interaction, event, trigger, text, refusal.notice, options);
+      return ack;
+    };
 
     const dedupeKey = `dedupe:${event.id}`;
     if (!(await deps.keys.claim(dedupeKey, deps.dedupeTtlMs))) return ignore('duplicate');
@@ -92,8 +109,16 @@ export class Router {
 
     const community = await deps.communities.get(event.communityId);
     if (!community.enabled) return ignore('disabled');
+    const command = await deps.commands?.handle(event, community);
+    if (command) return refuse(command, 'command', event.text);
     const match = matchTrigger(event, community.triggers.order, community.triggers.kinds, deps.botNames);
     if (!match) return ignore('no_trigger');
+    const denied = permissionRefusal(event.user, community, match.kind);
+    if (denied) return ignore(denied, match.kind);
+    for (const guard of deps.guards ?? []) {
+      const refusal = await guard.check({ event, community, trigger: match.kind, text: match.text });
+      if (refusal) return refuse(refusal, match.kind, match.text);
+    }
     const settings = community.triggers.kinds[match.kind];
     if (this.random() >= settings.probability) return ignore('probability', match.kind);
     // A full queue refuses at once: no cooldown or reply-cap slot is spent on an answer that will
@@ -136,6 +161,34 @@ export class Router {
     deps.metrics.triggersMatched.labels(match.kind).inc();
     this.logDecision(event, 'queued', undefined, match.kind);
     return { interactionId: interaction.id, status: 'queued', trigger: match.kind };
+  }
+
+  /**
+   * Queues the job that sends `notice` for an ignored event (its log row stays `ignored`; the
+   * worker adds the notice as its reply). A full or closed queue drops the notice: it is a courtesy.
+   */
+  private enqueueNotice(
+    interaction: Interaction,
+    event: ChatEvent,
+    trigger: TriggerKind,
+    text: string,
+    notice: string,
+    options: IngestOptions,
+  ): void {
+    try {
+      this.deps.queue.enqueue({
+        interactionId: interaction.id,
+        event,
+        trigger,
+        text,
+        notice,
+        callbackUrl: options.callbackUrl,
+        sessionId: options.sessionId,
+        fromAdapter: options.fromAdapter,
+      });
+    } catch (error) {
+      this.deps.logger.warn({ err: error, interaction: interaction.id }, 'notice not queued');
+    }
   }
 
   private logDecision(event: ChatEvent, result: string, reason?: string, trigger?: TriggerKind): void {

@@ -1,6 +1,7 @@
 import type { ProviderKind } from '../ai/providers/provider.js';
 import type { TriggerKind, TriggerSettings } from '../config/schema.js';
 import { withoutUndefined } from '../core/without-undefined.js';
+import { mergeSafetyOverrides, type SafetyOverrides } from '../safety/safety-settings.js';
 
 /** Whose context a reply sees: the user's own turns, or the whole channel's (with speaker labels). */
 export type ContextScope = 'user' | 'channel';
@@ -9,7 +10,7 @@ export type ContextScope = 'user' | 'channel';
  * What a community has chosen, field by field; anything unset falls back to the service defaults
  * (`config/default.yaml` and env). Wire names (HTTP, SQL) are the snake_case of these.
  */
-export interface CommunityOverrides {
+export interface CommunityOverrides extends SafetyOverrides {
   provider?: ProviderKind;
   model?: string;
   /** Base URL of the community's own provider endpoint (Ollama host or OpenAI-compatible base). */
@@ -26,7 +27,9 @@ export interface CommunityOverrides {
   triggers?: Partial<
     Record<
       TriggerKind,
-      Partial<Pick<TriggerSettings, 'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs'>>
+      Partial<
+        Pick<TriggerSettings, 'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs' | 'minRole'>
+      >
     >
   >;
   contextScope?: ContextScope;
@@ -67,6 +70,9 @@ export function overridesOf(source: CommunityOverrides): CommunityOverrides {
     contextScope: source.contextScope,
     enabled: source.enabled,
     responseCache: source.responseCache,
+    permissions: source.permissions,
+    budgets: source.budgets,
+    moderation: source.moderation,
   };
   return withoutUndefined(picked);
 }
@@ -84,7 +90,7 @@ export function mergeOverrides(base: CommunityOverrides, patch: CommunityOverrid
     }
     merged.triggers = triggers;
   }
-  return merged;
+  return { ...merged, ...mergeSafetyOverrides(base, patch) };
 }
 
 /**

@@ -50,6 +50,15 @@ export class InteractionLifecycle {
     await this.delivery.deliver(job, { ok: true, reply });
   }
 
+  /**
+   * A notice sent in place of an answer (see `InteractionJob.notice`): kept as the reply of the
+   * `ignored` interaction, and delivered like a reply. Not counted as an answer.
+   */
+  async notice(job: InteractionJob, reply: InteractionReply): Promise<void> {
+    await this.write(job, () => this.interactions.update(job.interactionId, { reply }));
+    await this.delivery.deliver(job, { ok: true, reply });
+  }
+
   /** Not answered on purpose (`stale`: too old by its turn): recorded, counted, and the caller told. */
   async ignored(job: InteractionJob, reason: string): Promise<void> {
     await this.write(job, () =>

@@ -58,6 +58,10 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       await deps.lifecycle.ignored(job, 'stale');
       return;
     }
+    if (job.notice !== undefined) {
+      await deps.lifecycle.notice(job, noticeReply(job.notice, started));
+      return;
+    }
     await deps.lifecycle.running(job);
     const stopTyping = deps.delivery.typing(event);
     let reply: InteractionReply;
@@ -157,6 +161,18 @@ async function produceReply(
     model: result.model,
     serviceStatus: result.serviceStatus,
     fallbackReason: result.fallbackReason,
+    processingTimeMs: Math.round(performance.now() - started),
+  };
+}
+
+/** A notice as an interaction reply: chatgate's own words, no model involved. */
+function noticeReply(text: string, started: number): InteractionReply {
+  return {
+    text,
+    mode: 'local',
+    provider: 'chatgate',
+    model: 'notice',
+    serviceStatus: 'healthy',
     processingTimeMs: Math.round(performance.now() - started),
   };
 }

@@ -16,7 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import pino from 'pino';
-import type { AdapterHost } from '../../src/core/adapter.js';
+import type { AdapterHost, PlatformModeration } from '../../src/core/adapter.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 
 type Params = Record<string, unknown>;
@@ -287,7 +287,9 @@ export function recordingHost() {
   const handled: Array<{ event: ChatEvent; reason: string }> = [];
   const names: string[] = [];
   const logs: string[] = [];
+  const moderations: PlatformModeration[] = [];
   const host: AdapterHost = {
+    moderated: async (action) => void moderations.push(action),
     ingest: async (event) => {
       ingested.push(event);
       return { status: 'queued', interactionId: `i-${ingested.length}` };
@@ -300,5 +302,5 @@ export function recordingHost() {
     addBotName: (name) => void names.push(name),
     logger: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }),
   };
-  return { host, ingested, resets, handled, names, logs };
+  return { host, ingested, resets, handled, names, logs, moderations };
 }

@@ -3,7 +3,9 @@ import { Compile } from 'typebox/compile';
 import { PROVIDER_KINDS, TRIGGER_KINDS } from '../../config/schema.js';
 import { ValidationError } from '../../core/errors.js';
 import { withoutUndefined } from '../../core/without-undefined.js';
+import { MIN_ROLES } from '../../safety/roles.js';
 import type { CommunityConfigWrite, StoredCommunityConfig } from '../../stores/community-config-store.js';
+import { SafetyBodyFields, safetyJson, safetyOverridesOf } from './community-safety.js';
 import { textFault } from './safe-text.js';
 
 const TriggerPatch = Type.Object(
@@ -12,6 +14,8 @@ const TriggerPatch = Type.Object(
     probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     user_cooldown_ms: Type.Optional(Type.Integer({ minimum: 0 })),
     channel_cooldown_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The lowest role this trigger answers. */
+    min_role: Type.Optional(Type.Enum(MIN_ROLES)),
   },
   { additionalProperties: false },
 );
@@ -38,6 +42,7 @@ export const CommunityConfigBody = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     /** Replay deterministic answers from the response cache (when `RESPONSE_CACHE_TTL_MS` > 0). */
     response_cache: Type.Optional(Type.Boolean()),
+    ...SafetyBodyFields,
   },
   { additionalProperties: false },
 );
@@ -97,6 +102,7 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
               probability: patch?.probability,
               userCooldownMs: patch?.user_cooldown_ms,
               channelCooldownMs: patch?.channel_cooldown_ms,
+              minRole: patch?.min_role,
             }),
           ]),
         )
@@ -104,20 +110,25 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
     contextScope: input.context_scope,
     enabled: input.enabled,
     responseCache: input.response_cache,
+    ...safetyOverridesOf(input),
   };
 }
 
 /**
- * `<field>: …` for each top-level string that is not well-formed UTF-16 without NUL. Refused, not
- * normalized: a configuration is written by an operator, who should learn that a model name or
- * prompt was not taken as sent (the only strings of the body are top-level ones).
+ * `<field>: …` for each string of the body, at any depth (`moderation.blocked_terms.3`), that is
+ * not well-formed UTF-16 without NUL. Refused, not normalized: a configuration is written by an
+ * operator, who should learn that a model name, prompt or term was not taken as sent; and
+ * PostgreSQL's jsonb refuses a lone surrogate that PGlite would store.
  */
-function unsafeTextIssues(body: unknown): string[] {
-  if (typeof body !== 'object' || body === null) return [];
-  return Object.entries(body).flatMap(([field, value]) => {
-    const fault = typeof value === 'string' ? textFault(value) : undefined;
-    return fault ? [`${field}: ${fault}`] : [];
-  });
+function unsafeTextIssues(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') {
+    const fault = textFault(value);
+    return fault ? [`${path || 'body'}: ${fault}`] : [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    unsafeTextIssues(item, path ? `${path}.${key}` : key),
+  );
 }
 
 /** A stored configuration as JSON: unset fields are `null` (the default applies); never the key. */
@@ -144,6 +155,7 @@ export function communityConfigJson(communityId: string, stored: StoredCommunity
               probability: patch?.probability,
               user_cooldown_ms: patch?.userCooldownMs,
               channel_cooldown_ms: patch?.channelCooldownMs,
+              min_role: patch?.minRole,
             }),
           ]),
         )
@@ -151,6 +163,7 @@ export function communityConfigJson(communityId: string, stored: StoredCommunity
     context_scope: stored?.contextScope ?? null,
     enabled: stored?.enabled ?? null,
     response_cache: stored?.responseCache ?? null,
+    ...safetyJson(stored),
     updated_at: stored ? new Date(stored.updatedAt).toISOString() : null,
   };
 }

@@ -38,13 +38,16 @@ interface ConfigRow {
   context_scope: string | null;
   enabled: boolean | null;
   response_cache: boolean | null;
+  permissions: CommunityOverrides['permissions'] | null;
+  budgets: CommunityOverrides['budgets'] | null;
+  moderation: CommunityOverrides['moderation'] | null;
   has_api_key: boolean;
   api_key_last4: string | null;
   updated_ms: number;
 }
 
 const SHOWN = `community_id, provider, model, base_url, temperature, max_tokens, system_prompt, personality,
-  fallback_provider, triggers, context_scope, enabled, response_cache,
+  fallback_provider, triggers, context_scope, enabled, response_cache, permissions, budgets, moderation,
   api_key_ciphertext IS NOT NULL AS has_api_key,
   api_key_last4, floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms`;
 
@@ -193,16 +196,17 @@ async function write(
   const { rows } = await tx.query<ConfigRow>(
     `INSERT INTO ai_module_config AS c (community_id, provider, model, base_url, temperature, max_tokens,
        system_prompt, personality, fallback_provider, triggers, context_scope, enabled,
-       api_key_ciphertext, api_key_last4, response_cache, updated_at)
+       api_key_ciphertext, api_key_last4, response_cache, permissions, budgets, moderation, updated_at)
      VALUES ($1, $2, $3, $4, $5::float8, $6::int, $7, $8, $9, $10::jsonb, $11, $12::boolean, $13::bytea, $14,
-       $16::boolean, ${NEXT_UPDATED_AT})
+       $16::boolean, $17::jsonb, $18::jsonb, $19::jsonb, ${NEXT_UPDATED_AT})
      ON CONFLICT (community_id) DO UPDATE SET
        provider = EXCLUDED.provider, model = EXCLUDED.model, base_url = EXCLUDED.base_url,
        temperature = EXCLUDED.temperature, max_tokens = EXCLUDED.max_tokens,
        system_prompt = EXCLUDED.system_prompt, personality = EXCLUDED.personality,
        fallback_provider = EXCLUDED.fallback_provider, triggers = EXCLUDED.triggers,
        context_scope = EXCLUDED.context_scope, enabled = EXCLUDED.enabled,
-       response_cache = EXCLUDED.response_cache,
+       response_cache = EXCLUDED.response_cache, permissions = EXCLUDED.permissions,
+       budgets = EXCLUDED.budgets, moderation = EXCLUDED.moderation,
        api_key_ciphertext = CASE WHEN $15::boolean THEN c.api_key_ciphertext ELSE EXCLUDED.api_key_ciphertext END,
        api_key_last4 = CASE WHEN $15::boolean THEN c.api_key_last4 ELSE EXCLUDED.api_key_last4 END,
        updated_at = EXCLUDED.updated_at
@@ -224,11 +228,19 @@ async function write(
       key.kind === 'set' ? (key.last4 ?? null) : null,
       key.kind === 'keep',
       o.responseCache ?? null,
+      jsonOrNull(o.permissions),
+      jsonOrNull(o.budgets),
+      jsonOrNull(o.moderation),
     ],
   );
   const row = rows[0];
   if (!row) throw new Error(`upsert of ${communityId} returned no row`);
   return toStored(row);
+}
+
+/** A JSON column's parameter: NULL for an unset section. */
+function jsonOrNull(value: object | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }
 
 function toStored(row: ConfigRow): StoredCommunityConfig {
@@ -249,6 +261,9 @@ function toStored(row: ConfigRow): StoredCommunityConfig {
   if (row.context_scope !== null) stored.contextScope = row.context_scope as ContextScope;
   if (row.enabled !== null) stored.enabled = row.enabled;
   if (row.response_cache !== null) stored.responseCache = row.response_cache;
+  if (row.permissions !== null) stored.permissions = row.permissions;
+  if (row.budgets !== null) stored.budgets = row.budgets;
+  if (row.moderation !== null) stored.moderation = row.moderation;
   if (row.api_key_last4 !== null) stored.apiKeyLast4 = row.api_key_last4;
   return stored;
 }

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { expect } from 'vitest';
 import type { DiscordAdapterOptions, DiscordConfig } from '../../../adapters/discord/adapter.js';
 import { createDiscordAdapter } from '../../../adapters/discord/adapter.js';
-import type { AdapterHost, PlatformAdapter } from '../../../src/core/adapter.js';
+import type { AdapterHost, PlatformAdapter, PlatformModeration } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import { type FakeDiscord, startFakeDiscord } from '../../fakes/fake-discord.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -19,19 +19,26 @@ export interface RecordingHost extends AdapterHost {
   events: ChatEvent[];
   names: string[];
   logs: string[];
+  /** Moderation actions the adapter reported, in order. */
+  moderations: PlatformModeration[];
 }
 
 export function recordingHost(): RecordingHost {
   const events: ChatEvent[] = [];
   const names: string[] = [];
   const logs: string[] = [];
+  const moderations: PlatformModeration[] = [];
   let sequence = 0;
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
   return {
     events,
     names,
     logs,
+    moderations,
     logger,
+    async moderated(action) {
+      moderations.push(action);
+    },
     async ingest(event) {
       events.push(event);
       sequence++;

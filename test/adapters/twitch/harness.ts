@@ -10,7 +10,7 @@ import {
   type TwitchAdapterOptions,
   type TwitchConfig,
 } from '../../../adapters/twitch/adapter.js';
-import type { AdapterHost, AdapterStatus, IngestAck } from '../../../src/core/adapter.js';
+import type { AdapterHost, AdapterStatus, IngestAck, PlatformModeration } from '../../../src/core/adapter.js';
 import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { FakeTwitch } from '../../fakes/fake-twitch.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -42,14 +42,19 @@ export function fakeConfig(fake: FakeTwitch, overrides: Partial<TwitchConfig> = 
 export interface RecordingHost extends AdapterHost {
   events: ChatEvent[];
   botNames: string[];
+  /** Moderation actions the adapter reported, in order. */
+  moderations: PlatformModeration[];
 }
 
 export function recordingHost(): RecordingHost {
   const events: ChatEvent[] = [];
   const botNames: string[] = [];
+  const moderations: PlatformModeration[] = [];
   return {
     events,
     botNames,
+    moderations,
+    moderated: async (action) => void moderations.push(action),
     ingest: async (event): Promise<IngestAck> => {
       events.push(event);
       return { status: 'queued', interactionId: event.id };

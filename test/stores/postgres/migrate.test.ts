@@ -119,6 +119,7 @@ describe('PGlite on disk', () => {
       '001_init.sql',
       '002_platform_channels.sql',
       '003_response_cache.sql',
+      '004_community_safety.sql',
     ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
