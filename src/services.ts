@@ -11,6 +11,12 @@ import type { InteractionQueue, QueueFailureListener } from './queue/interaction
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
 import { Router } from './router/router.js';
+import { ChatModerationState } from './safety/chat-moderation-state.js';
+import { loopGuard } from './safety/loop-guard.js';
+import { moderationGuard } from './safety/moderation-guard.js';
+import { ModeratorCommands } from './safety/moderator-commands.js';
+import { PlatformModerationEffects } from './safety/platform-moderation.js';
+import { MemorySafetyState } from './safety/safety-state.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
 import type { InteractionLog } from './stores/interaction-log.js';
@@ -134,7 +140,20 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
   const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger);
-  const runner = createInteractionRunner({ config, communities, context, ai, lifecycle, delivery, logger });
+  // Paused channels and moderation marks; a mark lives at least as long as a job may wait.
+  const chatModeration = new ChatModerationState(stores.safety ?? new MemorySafetyState(), {
+    markMinMs: Math.max(config.queue.replyMaxAgeMs, 60_000),
+  });
+  const runner = createInteractionRunner({
+    config,
+    communities,
+    context,
+    ai,
+    lifecycle,
+    delivery,
+    logger,
+    holdBack: (job) => chatModeration.deliveryRefusal(job.event),
+  });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
   // log writes and callbacks are awaited at close.
   const queueEnded = new Set<Promise<unknown>>();
@@ -190,6 +209,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   metrics.observeQueue(queue);
   const platformStates = () => delivery.platformAdapters().map((adapter) => adapter.state());
   metrics.observePlatforms(platformStates);
+  // One list, shared by the router and the moderator commands: adapters add their handles to it.
+  const botNames = [config.bot.name, ...config.bot.aliases].map((name) => name.toLowerCase());
   const router = new Router({
     communities,
     queue,
@@ -197,7 +218,17 @@ export async function createServices(config: Config, options: ServiceOptions = {
     keys,
     metrics,
     logger,
-    botNames: [config.bot.name, ...config.bot.aliases].map((name) => name.toLowerCase()),
+    botNames,
+    commands: new ModeratorCommands({
+      state: chatModeration,
+      context,
+      interactions,
+      communityConfigs,
+      invalidate: (communityId) => communities.invalidate(communityId),
+      botNames,
+      logger,
+    }),
+    guards: [moderationGuard(chatModeration), loopGuard(keys, config.safety.loopGuard)],
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,
     random: options.random,
@@ -218,6 +249,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
     lifecycle,
     queue,
     router,
+    platformModeration: new PlatformModerationEffects({
+      state: chatModeration,
+      context,
+      communities,
+      logger,
+    }),
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
     platformStates,

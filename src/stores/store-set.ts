@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { FailoverSafetyState, RedisSafetyState } from '../safety/redis-safety-state.js';
+import { MemorySafetyState, type SafetyStateStore } from '../safety/safety-state.js';
 import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
@@ -38,6 +40,11 @@ export interface StoreSet {
   communityConfigs: CommunityConfigStore;
   /** Channels joined at run time, rejoined after a restart. */
   channels: ChannelStore;
+  /**
+   * Paused channels and moderation marks (`src/safety/chat-moderation-state.ts`): on Redis when
+   * `REDIS_URL` is set (shared, kept across restarts), in process otherwise or when absent.
+   */
+  safety?: SafetyStateStore;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -53,6 +60,7 @@ export function memoryStores(config: Config): StoreSet {
     interactions: new MemoryInteractionLog(config.interactions.logSize),
     communityConfigs: new MemoryCommunityConfigStore(),
     channels: new MemoryChannelStore(),
+    safety: new MemorySafetyState(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -71,6 +79,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
   return {
     context: fast?.context ?? memory.context,
     keys: fast?.keys ?? memory.keys,
+    safety: fast?.safety ?? memory.safety,
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
     channels: sql.channels,
@@ -138,14 +147,22 @@ async function redisStores(config: Config, logger: Logger) {
     health: redis.health,
     logger: log,
   });
+  const safety = new FailoverSafetyState({
+    redis: new RedisSafetyState(redis.client),
+    memory: new MemorySafetyState(),
+    health: redis.health,
+    logger: log,
+  });
   return {
     context,
     keys,
+    safety,
     client: redis.client,
     health: () => redis.health.status,
     close: async () => {
       context.dispose();
       keys.dispose();
+      safety.dispose();
       await redis.close();
     },
   };

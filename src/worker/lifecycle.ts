@@ -59,7 +59,10 @@ export class InteractionLifecycle {
     await this.delivery.deliver(job, { ok: true, reply });
   }
 
-  /** Not answered on purpose (`stale`: too old by its turn): recorded, counted, and the caller told. */
+  /**
+   * Not answered on purpose (`stale`: too old by its turn; `moderated`: its user was banned or its
+   * message deleted): recorded, counted, and the caller told.
+   */
   async ignored(job: InteractionJob, reason: string): Promise<void> {
     await this.write(job, () =>
       this.interactions.update(job.interactionId, { status: 'ignored', reason, completedAt: Date.now() }),

@@ -22,6 +22,12 @@ export interface WorkerDeps {
   /** Typing indicators, and whether a re-run's reply already went out. */
   delivery: Pick<ReplyDelivery, 'typing' | 'alreadyDelivered'>;
   logger: Logger;
+  /**
+   * Why an interaction must not be answered any more (`moderated`: its user was banned or timed
+   * out, its message deleted), asked when the job's turn comes and again just before the reply is
+   * stored and delivered: a reason ends the interaction `ignored` with it. Undefined = go on.
+   */
+  holdBack?: (job: InteractionJob) => Promise<string | undefined>;
 }
 
 const FALLBACK_REPLY_MAX_CHARS = 2000;
@@ -30,7 +36,8 @@ const FALLBACK_REPLY_MAX_CHARS = 2000;
  * Builds the function the queue runs for each interaction: community settings and context →
  * prompt → AI service → cleaned reply (reasoning stripped, cut to the platform's limit) → context
  * turn stored → done, recorded and delivered through the lifecycle. An event too old by its turn
- * is dropped as `stale`. When the AI chain fails, a job with runs left (`job.attemptsLeft`) is
+ * is dropped as `stale`; one that moderation holds back (`holdBack`, asked at its turn and before
+ * the reply is stored) ends `ignored` with its reason. When the AI chain fails, a job with runs left (`job.attemptsLeft`) is
  * shown as retrying and the error thrown for the queue to run it again; otherwise it ends as
  * failed (recorded, told) and the runner says so (`{ failed }`). A run whose signal aborted (the
  * queue cut it: time limit, shutdown, hand-back) records nothing and throws: the queue ends it.
@@ -58,13 +65,19 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       await deps.lifecycle.ignored(job, 'stale');
       return;
     }
+    const held = await deps.holdBack?.(job);
+    if (held) {
+      log.info({ action: 'interaction', result: 'ignored', reason: held }, 'interaction held back');
+      await deps.lifecycle.ignored(job, held);
+      return;
+    }
     if (job.notice !== undefined) {
       await deps.lifecycle.notice(job, noticeReply(job.notice, started));
       return;
     }
     await deps.lifecycle.running(job);
     const stopTyping = deps.delivery.typing(event);
-    let reply: InteractionReply;
+    let reply: InteractionReply | HeldBack;
     try {
       reply = await produceReply(deps, job, signal, started);
       signal.throwIfAborted();
@@ -90,6 +103,11 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       return { failed: reason };
     }
     stopTyping();
+    if ('heldBack' in reply) {
+      log.info({ action: 'interaction', result: 'ignored', reason: reply.heldBack }, 'reply held back');
+      await deps.lifecycle.ignored(job, reply.heldBack);
+      return;
+    }
     log.info(
       {
         action: 'interaction',
@@ -107,12 +125,17 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
   };
 }
 
+/** A reply made but not to be stored or sent (see `WorkerDeps.holdBack`), and why. */
+interface HeldBack {
+  heldBack: string;
+}
+
 async function produceReply(
   deps: WorkerDeps,
   job: InteractionJob,
   signal: AbortSignal,
   started: number,
-): Promise<InteractionReply> {
+): Promise<InteractionReply | HeldBack> {
   const { event } = job;
   const community = await deps.communities.get(event.communityId);
   // Shared scope: the channel's turns, each user turn labelled with its speaker by the fence.
@@ -145,6 +168,10 @@ async function produceReply(
   });
   const text = cleanReply(result.content, replyMaxChars);
   if (!text) throw new Error('the model answered with nothing but reasoning or whitespace');
+  // Asked again now: the user may have been banned, or the message deleted, while the model wrote.
+  // Before the context write, so that a forgotten user's turn does not come back.
+  const heldBack = await deps.holdBack?.(job);
+  if (heldBack) return { heldBack };
   const now = Date.now();
   await deps.context.append(key, [
     {

@@ -64,6 +64,8 @@ export interface FakeBehaviour {
   garbage: boolean;
   /** Read the request and never answer (the connection stays open until `close`). */
   hang: boolean;
+  /** Read the request and answer only once this settles (a held upstream the test releases). */
+  until?: Promise<unknown>;
   /** Read the request, then destroy the socket without an answer (a connection reset). */
   drop: boolean;
   /** Write the body in pieces of this many bytes (splits lines and UTF-8 characters). */
@@ -154,6 +156,7 @@ export async function startFakeServer(protocol: FakeProtocol): Promise<FakeServe
     });
     if (b.drop) return void req.socket.destroy();
     if (b.hang) return;
+    if (b.until) await b.until.catch(() => {});
     if (b.latencyMs > 0) await sleep(b.latencyMs, undefined, { signal: gone.signal });
     if (b.fail && failuresLeft > 0) {
       failuresLeft--;
