@@ -11,6 +11,11 @@ import { waitFor } from '../support/wait-for.js';
 const ADMIN = 'admin-key-perms-0001';
 const COLLECTOR = 'collector-key-perms-01';
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
+/** 10,000 blocked terms: past the bound of 1,000 (shown short in the test's name). */
+const TEN_THOUSAND_TERMS = Object.assign(
+  Array.from({ length: 10_000 }, (_, i) => `term${i}`),
+  { toString: () => '[10,000 terms]' },
+);
 
 /**
  * A community's permissions (`min_role`, per-trigger `min_role`, `allow_users`, `block_users`)
@@ -124,7 +129,7 @@ for (const backend of storeBackends('safety_permissions')) {
       [{ permissions: { owner: 'me' } }, 'permissions.owner'],
       // PostgreSQL's jsonb refuses a lone surrogate (PGlite stores it): refused at the edge, at any depth.
       [{ permissions: { block_users: ['x\ud83d'] } }, 'permissions.block_users.0'],
-    ])('refuses %j with a 400 naming %s', async (payload, field) => {
+    ])('refuses %o with a 400 naming %s', async (payload, field) => {
       const response = await app.inject({
         method: 'PUT',
         url: '/api/v1/communities/twitch:channel:bad/config',
@@ -133,6 +138,18 @@ for (const backend of storeBackends('safety_permissions')) {
       });
       expect(response.statusCode, response.body).toBe(400);
       expect(response.json().detail).toContain(`${field}:`);
+    });
+
+    it('refuses a body nested 30,000 deep with a 400, not a stack overflow', async () => {
+      const deep = `{"permissions":{"allow_users":${'['.repeat(30_000)}${']'.repeat(30_000)}}}`;
+      const response = await app.inject({
+        method: 'PUT',
+        url: '/api/v1/communities/twitch:channel:deep/config',
+        headers: { ...as(ADMIN), 'content-type': 'application/json' },
+        payload: deep,
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().detail).toContain('permissions.allow_users');
     });
 
     it('ignores users below min_role and on block_users, answers allow_users, and calls no provider for them', async () => {

@@ -120,16 +120,21 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
  * operator, who should learn that a model name, prompt or term was not taken as sent; and
  * PostgreSQL's jsonb refuses a lone surrogate that PGlite would store.
  */
-function unsafeTextIssues(value: unknown, path = ''): string[] {
+function unsafeTextIssues(value: unknown, path = '', depth = 0): string[] {
   if (typeof value === 'string') {
     const fault = textFault(value);
     return fault ? [`${path || 'body'}: ${fault}`] : [];
   }
-  if (typeof value !== 'object' || value === null) return [];
+  // The schema is 3 levels deep (`moderation.blocked_terms.0`); deeper input is refused by the
+  // schema already, and is not walked: a body nested 30,000 deep would overflow the stack.
+  if (typeof value !== 'object' || value === null || depth >= MAX_CONFIG_DEPTH) return [];
   return Object.entries(value).flatMap(([key, item]) =>
-    unsafeTextIssues(item, path ? `${path}.${key}` : key),
+    unsafeTextIssues(item, path ? `${path}.${key}` : key, depth + 1),
   );
 }
+
+/** How deep a config body's strings are checked: deeper than any field of the schema. */
+const MAX_CONFIG_DEPTH = 4;
 
 /** A stored configuration as JSON: unset fields are `null` (the default applies); never the key. */
 export function communityConfigJson(communityId: string, stored: StoredCommunityConfig | undefined) {
