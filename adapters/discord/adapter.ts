@@ -155,11 +155,12 @@ class DiscordAdapter implements PlatformAdapter {
       for (const message of messages.values()) this.report(host, deletionModeration(message));
     });
     // GUILD_MEMBER_UPDATE (GuildMembers intent): an update of a cached member, or of one not cached.
+    // A timeout's end is wall-clock time, so it is measured against Date.now, not the adapter's clock.
     client.on(Events.GuildMemberUpdate, (previous, member) =>
-      this.report(host, timeoutModeration(previous, member, this.now())),
+      this.report(host, timeoutModeration(previous, member, Date.now())),
     );
     client.on(Events.GuildMemberAvailable, (member) => {
-      if (!member.partial) this.report(host, timeoutModeration(undefined, member, this.now()));
+      if (!member.partial) this.report(host, timeoutModeration(undefined, member, Date.now()));
     });
   }
 
