@@ -2,22 +2,32 @@
  * The Discord adapter: the bot in servers and DMs over discord.js (issue 7). It hands guild and DM
  * messages and, when greetings are on, member joins to the router; replies as a reply to the
  * message, in the same channel or thread, with mentions locked down; shows typing while a reply is
- * produced. Configuration: `platforms.discord` (`DISCORD_TOKEN`, `DISCORD_API_URL`,
- * `DISCORD_ALLOWED_CHANNELS`, `DISCORD_ALLOWED_ROLES`).
+ * produced; reports bans, timeouts and deleted messages to chatgate (moderation.ts). Configuration:
+ * `platforms.discord` (`DISCORD_TOKEN`, `DISCORD_API_URL`, `DISCORD_ALLOWED_CHANNELS`,
+ * `DISCORD_ALLOWED_ROLES`, `DISCORD_MODERATOR_ROLE_IDS`, `DISCORD_VIP_ROLE_IDS`,
+ * `DISCORD_SUBSCRIBER_ROLE_IDS`).
  *
  * @example
  * const adapter = createDiscordAdapter(config.platforms.discord);
  * if (adapter) await adapter.start(host);
  */
 import { type Client, DiscordAPIError, Events, type GuildMember, HTTPError, type Message } from 'discord.js';
-import type { AdapterHost, AdapterState, OutgoingReply, PlatformAdapter } from '../../src/core/adapter.js';
+import type {
+  AdapterHost,
+  AdapterState,
+  OutgoingReply,
+  PlatformAdapter,
+  PlatformModeration,
+} from '../../src/core/adapter.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { ChatgateError } from '../../src/core/errors.js';
 import { type AllowLists, allowListsOf, memberJoinAllowed, messageAllowed } from './allow-list.js';
 import { type ConnectionOptions, DiscordConnection, type RateLimitInfo } from './client.js';
 import type { DiscordConfig } from './config.js';
 import { redact } from './errors.js';
+import { banModeration, deletionModeration, timeoutModeration } from './moderation.js';
 import { normalizeMemberJoin, normalizeMessage } from './normalize.js';
+import { type RoleIds, roleIdsOf } from './roles.js';
 import { keepTyping, postReply, TYPING_INTERVAL_MS, targetOf } from './send.js';
 
 export type { RateLimitInfo } from './client.js';
@@ -55,6 +65,7 @@ class DiscordAdapter implements PlatformAdapter {
   private connection: DiscordConnection | undefined;
   private host: AdapterHost | undefined;
   private readonly lists: AllowLists;
+  private readonly roleIds: RoleIds;
   private readonly typers = new Set<() => void>();
   private readonly now: () => number;
 
@@ -64,6 +75,7 @@ class DiscordAdapter implements PlatformAdapter {
     private readonly options: DiscordAdapterOptions,
   ) {
     this.lists = allowListsOf(config);
+    this.roleIds = roleIdsOf(config);
     this.now = options.now ?? Date.now;
   }
 
@@ -131,23 +143,44 @@ class DiscordAdapter implements PlatformAdapter {
     await this.connection?.stop();
   }
 
-  /** Listens to what becomes events on a (new) client. */
+  /** Listens to what becomes events or moderation actions on a (new) client. */
   private attach(client: Client, host: AdapterHost): void {
     client.on(Events.MessageCreate, (message) => this.onMessage(client, host, message));
     if (this.config.memberJoinGreetings) {
       client.on(Events.GuildMemberAdd, (member) => this.onMemberJoin(host, member));
     }
+    client.on(Events.GuildBanAdd, (ban) => this.report(host, banModeration(ban)));
+    client.on(Events.MessageDelete, (message) => this.report(host, deletionModeration(message)));
+    client.on(Events.MessageBulkDelete, (messages) => {
+      for (const message of messages.values()) this.report(host, deletionModeration(message));
+    });
+    // GUILD_MEMBER_UPDATE (GuildMembers intent): an update of a cached member, or of one not cached.
+    // A timeout's end is wall-clock time, so it is measured against Date.now, not the adapter's clock.
+    client.on(Events.GuildMemberUpdate, (previous, member) =>
+      this.report(host, timeoutModeration(previous, member, Date.now())),
+    );
+    client.on(Events.GuildMemberAvailable, (member) => {
+      if (!member.partial) this.report(host, timeoutModeration(undefined, member, Date.now()));
+    });
+  }
+
+  /** Tells chatgate of a moderation action (none: nothing to tell). */
+  private report(host: AdapterHost, action: PlatformModeration | undefined): void {
+    if (!action) return;
+    host.moderated(action).catch((error: unknown) => {
+      host.logger.warn({ kind: action.kind, error: String(error) }, 'discord: moderation not reported');
+    });
   }
 
   private onMessage(client: Client, host: AdapterHost, message: Message): void {
     const botId = client.user?.id;
     if (!botId) return;
-    const event = normalizeMessage(message, botId, this.now());
+    const event = normalizeMessage(message, botId, this.now(), this.roleIds);
     if (event) this.hand(host, event, messageAllowed(message, this.lists));
   }
 
   private onMemberJoin(host: AdapterHost, member: GuildMember): void {
-    const event = normalizeMemberJoin(member, this.now());
+    const event = normalizeMemberJoin(member, this.now(), this.roleIds);
     if (event) this.hand(host, event, memberJoinAllowed(member, this.lists));
   }
 

@@ -35,12 +35,15 @@ export const SAFE_MENTIONS: MessageMentionOptions = { parse: [], repliedUser: tr
 
 /**
  * The gateway intents chatgate asks for (https://discord.com/developers/docs/events/gateway#gateway-intents):
- * guilds and their channels, guild and DM messages, and their text (MessageContent, privileged);
- * GuildMembers (privileged) only when member-join greetings are on.
+ * guilds and their channels, guild and DM messages (MESSAGE_CREATE, MESSAGE_DELETE and
+ * MESSAGE_DELETE_BULK) and their text (MessageContent, privileged), bans (GuildModeration:
+ * GUILD_BAN_ADD, not privileged); GuildMembers (privileged: member joins, and GUILD_MEMBER_UPDATE,
+ * which carries timeouts) only when member-join greetings are on.
  */
 export function intentsFor(config: Pick<DiscordConfig, 'memberJoinGreetings'>): GatewayIntentBits[] {
   const intents = [
     GatewayIntentBits.Guilds,
+    GatewayIntentBits.GuildModeration,
     GatewayIntentBits.GuildMessages,
     GatewayIntentBits.MessageContent,
     GatewayIntentBits.DirectMessages,
@@ -55,13 +58,14 @@ export type ShardingChoice = 'single' | 'auto';
 /**
  * A discord.js client that talks to `config.apiUrl` (REST base; the gateway URL then comes from its
  * `/gateway/bot`, as on discord.com). `Partials.Channel` lets DMs in: their channel is not cached
- * before the first message. Gateway traffic is plain JSON: discord.js only asks for zlib transport
+ * before the first message. `Partials.Message` makes a deletion of a message no longer in the cache
+ * (200 per channel by default) still an event, with its ids. Gateway traffic is plain JSON: discord.js only asks for zlib transport
  * compression when the optional `zlib-sync` package is installed, and chatgate does not install it.
  */
 export function createDiscordClient(config: DiscordConfig, sharding: ShardingChoice = 'single'): Client {
   return new Client({
     intents: intentsFor(config),
-    partials: [Partials.Channel],
+    partials: [Partials.Channel, Partials.Message],
     allowedMentions: SAFE_MENTIONS,
     rest: { api: config.apiUrl.replace(/\/+$/, '') },
     ...(sharding === 'auto' && { shards: 'auto' }),

@@ -14,6 +14,12 @@ export const DiscordConfigSchema = Type.Object({
   allowedChannels: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_ALLOWED_CHANNELS' }),
   /** Only members with one of these role ids are answered (empty: all). */
   allowedRoles: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_ALLOWED_ROLES' }),
+  /** Members with one of these role ids are `moderator` for chatgate's permissions and `!ai` commands. */
+  moderatorRoleIds: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_MODERATOR_ROLE_IDS' }),
+  /** Members with one of these role ids are `vip`. */
+  vipRoleIds: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_VIP_ROLE_IDS' }),
+  /** Members with one of these role ids are `subscriber` (a supporters' or boosters' role). */
+  subscriberRoleIds: Type.Array(Type.String({ minLength: 1 }), { env: 'DISCORD_SUBSCRIBER_ROLE_IDS' }),
   /** Greet new members (needs the privileged GuildMembers intent). */
   memberJoinGreetings: Type.Boolean({ env: 'DISCORD_MEMBER_JOIN_GREETINGS' }),
   /** `single` (one gateway connection) or `auto` (Discord's recommended shard count, for many servers). */
@@ -30,6 +36,9 @@ export const DISCORD_CONFIG: PlatformConfigSection<typeof DiscordConfigSchema> =
     apiUrl: 'https://discord.com/api',
     allowedChannels: [],
     allowedRoles: [],
+    moderatorRoleIds: [],
+    vipRoleIds: [],
+    subscriberRoleIds: [],
     memberJoinGreetings: false,
     shards: 'single',
   },

@@ -7,14 +7,9 @@
  * reference of type Forward, https://discord.com/developers/docs/resources/message#message-reference-types),
  * webhook messages and our own messages give no event. Edits are never listened to.
  */
-import {
-  type GuildMember,
-  type Message,
-  MessageReferenceType,
-  MessageType,
-  PermissionFlagsBits,
-} from 'discord.js';
-import type { ChatEvent, ChatEventMeta, ReplyRef, UserRole } from '../../src/core/chat-event.js';
+import { type GuildMember, type Message, MessageReferenceType, MessageType } from 'discord.js';
+import type { ChatEvent, ChatEventMeta, ReplyRef } from '../../src/core/chat-event.js';
+import { NO_ROLE_IDS, type RoleIds, rolesOf } from './roles.js';
 
 /** Message types that carry what a person wrote. */
 const CHAT_TYPES: ReadonlySet<MessageType> = new Set([MessageType.Default, MessageType.Reply]);
@@ -27,12 +22,14 @@ const MENTION = /<(@!?|@&|#)(\d+)>/g;
  *
  * @param botId the bot's own user id: its mention is stripped from the text and sets `mentionsBot`.
  * @param receivedAt ms since the epoch.
+ * @param roleIds the configured moderator, vip and subscriber role ids (roles.ts).
  * @example normalizeMessage(message, client.user.id) // { id: 'discord:1234', text: 'hi', … }
  */
 export function normalizeMessage(
   message: Message,
   botId: string,
   receivedAt = Date.now(),
+  roleIds: RoleIds = NO_ROLE_IDS,
 ): ChatEvent | undefined {
   if (!CHAT_TYPES.has(message.type) || message.webhookId || message.author.id === botId) return undefined;
   if (message.reference?.type === MessageReferenceType.Forward || message.messageSnapshots.size > 0)
@@ -54,7 +51,7 @@ export function normalizeMessage(
       login: author.username,
       displayName: member?.displayName ?? author.displayName,
       isBot: author.bot,
-      roles: rolesOf(member),
+      roles: rolesOf(member, roleIds),
     },
     isDirect: direct,
     mentionsBot: mentionsBot(message, botId),
@@ -72,7 +69,11 @@ export function normalizeMessage(
  * A `guildMemberAdd` as a `member_join` event, to be greeted in the guild's system channel; none
  * when the guild has no system channel (there is nowhere to greet).
  */
-export function normalizeMemberJoin(member: GuildMember, receivedAt = Date.now()): ChatEvent | undefined {
+export function normalizeMemberJoin(
+  member: GuildMember,
+  receivedAt = Date.now(),
+  roleIds: RoleIds = NO_ROLE_IDS,
+): ChatEvent | undefined {
   const channelId = member.guild.systemChannelId;
   if (!channelId) return undefined;
   const joinedAt = member.joinedTimestamp ?? receivedAt;
@@ -88,7 +89,7 @@ export function normalizeMemberJoin(member: GuildMember, receivedAt = Date.now()
       login: member.user.username,
       displayName: member.displayName,
       isBot: member.user.bot,
-      roles: rolesOf(member),
+      roles: rolesOf(member, roleIds),
     },
     isDirect: false,
     mentionsBot: false,
@@ -96,20 +97,6 @@ export function normalizeMemberJoin(member: GuildMember, receivedAt = Date.now()
     receivedAt,
     raw: member,
   };
-}
-
-/**
- * `admin` for the Administrator permission, `moderator` for ManageMessages (Administrator implies
- * it), from the member's roles and guild ownership. None outside guilds, or while the guild's
- * @everyone role is unknown (GUILD_CREATE always carries it; discord.js would throw without it).
- */
-export function rolesOf(member: GuildMember | null | undefined): UserRole[] {
-  if (!member?.guild.roles.everyone) return [];
-  const permissions = member.permissions;
-  const roles: UserRole[] = [];
-  if (permissions.has(PermissionFlagsBits.Administrator)) roles.push('admin');
-  if (permissions.has(PermissionFlagsBits.ManageMessages)) roles.push('moderator');
-  return roles;
 }
 
 /** The bot's user is among the mentions (not @everyone / @here), or its managed role is. */

@@ -2,13 +2,18 @@
  * The Telegram adapter: the bot in private chats, groups and channels, on telegraf. Updates come by
  * long polling, or by webhook when `TELEGRAM_WEBHOOK_URL` is set (the HTTP layer mounts `webhook()`).
  * Each Update is normalized (normalize.ts); our commands are answered here (commands.ts) and
- * recorded through `host.recordHandled`; every other event goes to the router through `host.ingest`. Replies go out through send.ts.
+ * recorded through `host.recordHandled`; every other event goes to the router through `host.ingest`,
+ * a group message with its author's roles there (chat-admins.ts). `chat_member` Updates (bans,
+ * restrictions) go to `host.moderated` (chat-member.ts). Replies go out through send.ts.
  * Bot API: https://core.telegram.org/bots/api
  */
 
 import type { AdapterHost, AdapterState, OutgoingReply, PlatformAdapter } from '../../src/core/adapter.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
+import { readFailure } from './api-error.js';
 import { TelegramBot } from './bot.js';
+import { ChatAdmins } from './chat-admins.js';
+import { chatMemberChange } from './chat-member.js';
 import { commandAction } from './commands.js';
 import type { TelegramConfig } from './config.js';
 import { type BotIdentity, membershipChange, normalizeUpdate } from './normalize.js';
@@ -41,6 +46,8 @@ export interface TelegramAdapterOptions {
   handlerTimeoutMs?: number;
   /** On stop (and a polling restart), how long the open poll and queued replies may take, ms. Default 5000. */
   stopGraceMs?: number;
+  /** How long a group's administrators (its moderators' roles) are cached, ms. Default 300 000. */
+  adminsTtlMs?: number;
 }
 
 /** A `PlatformAdapter` for Telegram, with `webhook()` for webhook mode. */
@@ -51,6 +58,7 @@ export class TelegramAdapter implements PlatformAdapter {
   private readonly webhookHandler?: TelegramWebhookHandler;
   private readonly stopGraceMs: number;
   private readonly secretDerived: boolean;
+  private readonly admins: ChatAdmins;
   private identity: BotIdentity = {};
   private host?: AdapterHost;
 
@@ -82,6 +90,13 @@ export class TelegramAdapter implements PlatformAdapter {
       () => this.host?.logger,
     );
     this.stopGraceMs = options.stopGraceMs ?? 5000;
+    const telegram = this.bot.telegraf.telegram;
+    this.admins = new ChatAdmins({
+      fetch: (chatId) => telegram.getChatAdministrators(chatId),
+      logger: () => this.host?.logger,
+      describe: (error) => readFailure(error, token).description,
+      ...(options.adminsTtlMs !== undefined ? { ttlMs: options.adminsTtlMs } : {}),
+    });
     if (webhook) {
       this.webhookHandler = createWebhookHandler(
         new URL(webhook.url).pathname,
@@ -144,8 +159,28 @@ export class TelegramAdapter implements PlatformAdapter {
       host.logger.info({ chat: chatId, chatType, status }, `telegram: bot ${what} a ${chatType} chat`);
       return;
     }
+    const member = chatMemberChange(update, Date.now());
+    if (member) {
+      if (member.adminsChanged) this.admins.forget(member.chatId);
+      if (member.moderation) await host.moderated(member.moderation);
+      return;
+    }
     const events = normalizeUpdate(update, { bot: this.identity, receivedAt: Date.now() });
-    for (const event of events) await this.dispatch(event, host);
+    for (const event of events) await this.dispatch(await this.withRoles(event), host);
+  }
+
+  /**
+   * A group message with its author's roles there: `broadcaster` for the creator, `moderator` for
+   * an administrator (chat-admins.ts). Private chats, channels and bots keep what normalize gave.
+   */
+  private async withRoles(event: ChatEvent): Promise<ChatEvent> {
+    const chatType = event.meta.chatType;
+    if (event.type !== 'message' || event.user.isBot || (chatType !== 'group' && chatType !== 'supergroup')) {
+      return event;
+    }
+    const roles = await this.admins.rolesOf(event.channelId, event.user.id);
+    if (roles.length === 0) return event;
+    return { ...event, user: { ...event.user, roles: [...new Set([...event.user.roles, ...roles])] } };
   }
 
   private async dispatch(event: ChatEvent, host: AdapterHost): Promise<void> {

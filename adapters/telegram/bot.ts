@@ -20,8 +20,12 @@ import {
 import { settlesWithin } from '../../src/core/settles-within.js';
 import { describeConnectionFailure, readFailure, redact } from './api-error.js';
 
-/** The Update kinds we ask for; the rest would only be dropped (normalize.ts). */
-export const ALLOWED_UPDATES = ['message', 'channel_post', 'my_chat_member'] as const;
+/**
+ * The Update kinds we ask for; the rest would only be dropped (normalize.ts). `chat_member` (bans,
+ * restrictions, admins changing) comes only when listed here:
+ * https://core.telegram.org/bots/api#getupdates (`allowed_updates`).
+ */
+export const ALLOWED_UPDATES = ['message', 'channel_post', 'my_chat_member', 'chat_member'] as const;
 
 /** How the connection behaves. */
 export interface BotOptions {

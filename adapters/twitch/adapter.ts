@@ -17,6 +17,7 @@ import type { TwitchConfig } from './config.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from './gift-bundles.js';
 import { JoinThrottle } from './join-throttle.js';
 import { TWITCH_LIMITS, type TwitchLimits } from './limits.js';
+import { type TwitchModerationLine, twitchModeration } from './moderation.js';
 import { normalizeTwitchEvent, type TwitchInbound } from './normalize.js';
 import { OutboundScheduler, type OutboundStats } from './scheduler.js';
 import { prepareTwitchParts, privmsgLine } from './send.js';
@@ -125,6 +126,7 @@ class TwitchChatAdapter implements TwitchAdapter {
       logger,
       {
         inbound: (inbound) => this.onInbound(inbound),
+        moderation: (line) => this.onModeration(line),
         moderator: (channel, moderator) => this.scheduler?.setModerator(channel, moderator),
         ready: () => this.scheduler?.wake(),
         status: (state) => this.options.onStatus?.(state),
@@ -201,6 +203,23 @@ class TwitchChatAdapter implements TwitchAdapter {
 
   outboundStats(): OutboundStats {
     return this.scheduler?.stats() ?? { queued: 0, sent: 0, varied: 0, refused: 0, givenUp: 0, maxWaitMs: 0 };
+  }
+
+  /** Reports a ban, timeout or deleted message to chatgate; a line that cannot be placed is logged. */
+  private onModeration(line: TwitchModerationLine): void {
+    const host = this.host;
+    const connection = this.connection;
+    if (!host || !connection) return;
+    const action = twitchModeration(line, (channel) => connection.roomIdOf(channel));
+    if (!action) {
+      host.logger.debug({ tmiEvent: line.event, channel: line.channel }, 'twitch moderation line not placed');
+      return;
+    }
+    host
+      .moderated(action)
+      .catch((error: unknown) =>
+        host.logger.warn({ err: error, kind: action.kind }, 'moderation not reported'),
+      );
   }
 
   private onInbound(inbound: TwitchInbound): void {

@@ -15,6 +15,7 @@ import {
 } from '../../src/core/adapter-kit/supervised-connection.js';
 import { settlesWithin } from '../../src/core/settles-within.js';
 import { type JoinThrottle, joinWithBackoff } from './join-throttle.js';
+import type { TmiModerationEvent, TwitchModerationLine } from './moderation.js';
 import type { TmiEventName, TwitchInbound } from './normalize.js';
 import { badgeNames, channelLogin } from './tags.js';
 import {
@@ -29,6 +30,8 @@ import {
 /** What the connection reports to the adapter. */
 export interface ConnectionHandlers {
   inbound(inbound: TwitchInbound): void;
+  /** A moderator's action in a channel: a ban, a timeout or a deleted message. */
+  moderation(line: TwitchModerationLine): void;
   /** The bot's moderator (or broadcaster) status in a channel, from USERSTATE. */
   moderator(channel: string, moderator: boolean): void;
   /** Messages may flow again: online, or a channel was joined. */
@@ -227,6 +230,17 @@ export class TwitchConnection {
     inbound('submysterygift', 4);
     inbound('anonsubmysterygift', 3);
     inbound('raided', 3);
+    // CLEARCHAT with a user and CLEARMSG: (channel, login, reason | text, [duration,] tags).
+    const moderation = (event: TmiModerationEvent, tagsAt: number): void =>
+      on(event, (...args) => this.onModeration(event, args[0], args[1], args[tagsAt]));
+    moderation('ban', 3);
+    moderation('timeout', 4);
+    moderation('messagedeleted', 3);
+  }
+
+  private onModeration(event: TmiModerationEvent, channel: unknown, login: unknown, tags: unknown): void {
+    if (typeof channel !== 'string' || !isRecord(tags)) return;
+    this.handlers.moderation({ event, channel, login: typeof login === 'string' ? login : null, tags });
   }
 
   private onLine(clone: unknown): void {

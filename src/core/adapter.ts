@@ -36,7 +36,8 @@ export interface IngestAck {
  * - `timeout`: the user may not talk for `durationMs` (Twitch `CLEARCHAT` with `ban-duration`,
  *   Telegram `kicked` with an `until_date`);
  * - `message_deleted`: one message was removed (Twitch `CLEARMSG`, Discord `MESSAGE_DELETE`).
- * Ids are the platform's, as strings; `communityId` as in ChatEvent.
+ * Ids are the platform's, as strings; `communityId` and `channelId` as in ChatEvent, except that a
+ * ban or timeout on a whole Discord guild has `channelId` '' (it holds in every channel).
  */
 export type PlatformModeration =
   | { kind: 'ban'; communityId: string; channelId: string; userId: string; login?: string }

@@ -11,6 +11,9 @@
  * Identify (op 2; a wrong token closes with 4004 Authentication failed) → READY (guilds unavailable,
  * `session_id`, `resume_gateway_url`), then GUILD_CREATE per guild; Heartbeat (op 1) → ACK (op 11);
  * Resume (op 6) → RESUMED, or Invalid Session (op 9) for an unknown session. Plain JSON text frames.
+ * Moderation (`banAdd`, `deleteMessage`, `deleteMessages`, `updateMember`) is dispatched only when
+ * the session identified with the intent Discord requires for it
+ * (https://discord.com/developers/docs/events/gateway#list-of-intents).
  *
  * @example
  * const fake = await startFakeDiscord({ token: 't', user: { id: '1', username: 'bot' } });
@@ -20,9 +23,11 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 
-/** A guild the fake announces with GUILD_CREATE after READY; @everyone has no permissions, the owner is nobody the tests use. */
+/** A guild the fake announces with GUILD_CREATE after READY; @everyone has no permissions. */
 export interface FakeGuild {
   id: string;
+  /** The owner's user id (`owner_id`); by default '1', nobody the tests use. */
+  ownerId?: string;
   systemChannelId?: string;
   /** Text channels (type 0) unless `type` says otherwise; threads (10, 11, 12) need `parentId`. */
   channels?: { id: string; type?: number; name?: string; parentId?: string }[];
@@ -75,6 +80,25 @@ export interface FakeDiscord {
   connections: string[];
   /** Sends a dispatch (op 0) with the next sequence number; returns that `s`. */
   dispatch(t: string, d: unknown): number;
+  /** The intents of the last Identify (0 before one). */
+  intents(): number;
+  /**
+   * GUILD_BAN_ADD `{ guild_id, user }` (needs GUILD_MODERATION, 1 << 2). Returns whether it was
+   * dispatched (the session asked for the intent).
+   */
+  banAdd(guildId: string, user: Record<string, unknown>): boolean;
+  /** MESSAGE_DELETE `{ id, channel_id, guild_id? }` (GUILD_MESSAGES 1 << 9, or DIRECT_MESSAGES 1 << 12 without a guild). */
+  deleteMessage(message: { id: string; channelId: string; guildId?: string }): boolean;
+  /** MESSAGE_DELETE_BULK `{ ids, channel_id, guild_id }` (GUILD_MESSAGES; bulk deletes happen only in guilds). */
+  deleteMessages(messages: { ids: string[]; channelId: string; guildId: string }): boolean;
+  /**
+   * GUILD_MEMBER_UPDATE `{ guild_id, roles, user, joined_at, communication_disabled_until, … }`
+   * (needs GUILD_MEMBERS, 1 << 1, privileged). `until` is the timeout's end as ISO 8601, or null.
+   */
+  updateMember(
+    guildId: string,
+    member: { user: Record<string, unknown>; roles?: string[]; until: string | null },
+  ): boolean;
   /** Sends any payload verbatim (a corpus record, an op 9 …) on the live connection. */
   send(payload: GatewayPayload): void;
   /** Closes the live connection from the server side (4000 Unknown error: resumable). */
@@ -101,6 +125,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const connections: string[] = [];
   const failures: { status: number; retryAfterMs: number }[] = [];
   let live: WebSocket | undefined;
+  let intents = 0;
   let session = { id: '', seq: 0, number: 0 };
   let messageId = 1_000_000_000_000_000_000n;
 
@@ -179,9 +204,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     socket.on('message', (data) => {
       const payload = JSON.parse(String(data)) as GatewayPayload;
       received.push(payload);
-      const d = (payload.d ?? {}) as { token?: string; session_id?: string };
+      const d = (payload.d ?? {}) as { token?: string; session_id?: string; intents?: unknown };
       if (payload.op === 1) socket.send(JSON.stringify({ op: 11 }));
-      if (payload.op === 2) identify(socket, d.token);
+      if (payload.op === 2) identify(socket, d.token, d.intents);
       if (payload.op === 6) {
         if (d.token === options.token && d.session_id === session.id) fake.dispatch('RESUMED', {});
         else socket.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
@@ -189,11 +214,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     });
   });
 
-  function identify(socket: WebSocket, token: string | undefined): void {
+  function identify(socket: WebSocket, token: string | undefined, asked: unknown): void {
     if (token !== options.token) {
       socket.close(4004, 'Authentication failed.');
       return;
     }
+    intents = typeof asked === 'number' ? asked : 0;
     session = { id: `fake-session-${session.number + 1}`, seq: 0, number: session.number + 1 };
     fake.dispatch('READY', {
       v: 10,
@@ -219,6 +245,34 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       fake.send({ op: 0, t, s: session.seq, d });
       return session.seq;
     },
+    intents: () => intents,
+    banAdd(guildId, user) {
+      return dispatchWith(INTENTS.GuildModeration, 'GUILD_BAN_ADD', { guild_id: guildId, user });
+    },
+    deleteMessage({ id, channelId, guildId }) {
+      const d = { id, channel_id: channelId, ...(guildId && { guild_id: guildId }) };
+      return dispatchWith(guildId ? INTENTS.GuildMessages : INTENTS.DirectMessages, 'MESSAGE_DELETE', d);
+    },
+    deleteMessages({ ids, channelId, guildId }) {
+      const d = { ids, channel_id: channelId, guild_id: guildId };
+      return dispatchWith(INTENTS.GuildMessages, 'MESSAGE_DELETE_BULK', d);
+    },
+    updateMember(guildId, { user, roles, until }) {
+      const member = {
+        guild_id: guildId,
+        roles: roles ?? [],
+        user,
+        nick: null,
+        avatar: null,
+        joined_at: '2024-01-01T00:00:00.000000+00:00',
+        deaf: false,
+        mute: false,
+        flags: 0,
+        pending: false,
+        communication_disabled_until: until,
+      };
+      return dispatchWith(INTENTS.GuildMembers, 'GUILD_MEMBER_UPDATE', member);
+    },
     send(payload) {
       if (!live) throw new Error('fake-discord: no gateway connection');
       live.send(JSON.stringify(payload));
@@ -236,8 +290,22 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  /** Dispatches `t` when the session asked for `intent`, as Discord does; returns whether it did. */
+  function dispatchWith(intent: number, t: string, d: unknown): boolean {
+    if ((intents & intent) === 0) return false;
+    fake.dispatch(t, d);
+    return true;
+  }
   return fake;
 }
+
+/** Gateway intent bits: https://discord.com/developers/docs/events/gateway#list-of-intents */
+const INTENTS = {
+  GuildMembers: 1 << 1,
+  GuildModeration: 1 << 2,
+  GuildMessages: 1 << 9,
+  DirectMessages: 1 << 12,
+} as const;
 
 /** The fields of a message object we have nothing to put in. */
 const EMPTY_MESSAGE = {
@@ -285,7 +353,7 @@ function guildCreate(guild: FakeGuild): Record<string, unknown> {
   return {
     id: guild.id,
     name: `guild ${guild.id}`,
-    owner_id: '1',
+    owner_id: guild.ownerId ?? '1',
     system_channel_id: guild.systemChannelId ?? null,
     unavailable: false,
     large: false,

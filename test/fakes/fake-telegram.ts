@@ -2,11 +2,16 @@
  * A fake Telegram Bot API server on loopback, built from https://core.telegram.org/bots/api:
  * `GET|POST /bot<token>/<method>` (query, JSON or form parameters) for `getMe`, `getUpdates` (long
  * polling with `offset`, `limit`, `timeout`; a second poll ends the first with 409, as Telegram does),
- * `deleteWebhook`, `setWebhook`, `sendMessage` (MarkdownV2 checked against the escaping rules) and
- * `sendChatAction`. Errors are `{ ok: false, error_code, description, parameters? }`. Every call is
- * recorded with its parameters; tests push Updates and inject failures. `allowed_updates` is recorded
- * but not applied, so tests can check that any Update is tolerated. Update ids only grow: a pushed
- * Update whose id is not above the last one is renumbered (corpus records repeat ids).
+ * `deleteWebhook`, `setWebhook`, `sendMessage` (MarkdownV2 checked against the escaping rules),
+ * `sendChatAction` and `getChatAdministrators` (the lists tests set with `setAdministrators`; a
+ * group without one has none; a private chat is refused as Telegram does). Errors are
+ * `{ ok: false, error_code, description, parameters? }`. Every call is recorded with its
+ * parameters; tests push Updates and inject failures. `allowed_updates` is applied only where
+ * Telegram makes an Update kind opt-in: `chat_member`, `message_reaction` and
+ * `message_reaction_count` are delivered only while the last `allowed_updates` (of `getUpdates` or
+ * `setWebhook`) lists them (https://core.telegram.org/bots/api#getupdates); other kinds are
+ * delivered whatever was asked, so tests can check that any Update is tolerated. Update ids only
+ * grow: a pushed Update whose id is not above the last one is renumbered (corpus records repeat ids).
  *
  * @example
  * const fake = await startFakeTelegram({ username: 'chatgate_bot' });
@@ -59,6 +64,10 @@ export interface FakeTelegram {
   webhook?: { url: string; secretToken?: string };
   /** Hold every `getUpdates` unanswered (a connection that went silent). */
   stallPolls: boolean;
+  /** The last `allowed_updates` asked for (`getUpdates` or `setWebhook`); undefined: never asked. */
+  allowedUpdates(): string[] | undefined;
+  /** What `getChatAdministrators` answers for `chatId`: ChatMember objects (`status`, `user` …). */
+  setAdministrators(chatId: number, members: object[]): void;
   /** Queues an Update for `getUpdates`; returns the id it was given. */
   pushUpdate(update: object): number;
   /** The next `times` calls of `method` fail with `error`. */
@@ -143,8 +152,20 @@ export async function startFakeTelegram(
   let lastId = 0;
   let messageSeq = 1000;
   let poll: { answer: (result: unknown) => void; offset: number; limit: number } | undefined;
+  let allowed: string[] | undefined;
+  const administrators = new Map<number, object[]>();
+  /** Whether Telegram would deliver `update` under the last `allowed_updates` (see the file comment). */
+  const delivered = (update: Update): boolean => {
+    const kind = Object.keys(update).find((key) => key !== 'update_id') ?? '';
+    return !OPT_IN_UPDATES.has(kind) || (allowed?.includes(kind) ?? false);
+  };
+  /** Records `allowed_updates` when given: a list (JSON body) or its JSON text (form or query). */
+  const rememberAllowed = (p: Params): void => {
+    const given = typeof p.allowed_updates === 'string' ? safeJson(p.allowed_updates) : p.allowed_updates;
+    if (Array.isArray(given)) allowed = given.map(String);
+  };
   const pending = (offset: number, limit: number) =>
-    queue.filter((u) => u.update_id >= offset).slice(0, limit);
+    queue.filter((u) => u.update_id >= offset && delivered(u)).slice(0, limit);
   const flush = () => {
     const batch = poll ? pending(poll.offset, poll.limit) : [];
     if (batch.length > 0) poll?.answer(batch);
@@ -155,6 +176,7 @@ export async function startFakeTelegram(
     getMe: () => ({ ...bot, can_join_groups: true, can_read_all_group_messages: false }),
     getUpdates(p, closed) {
       if (fake.webhook) return refuse(409, WEBHOOK_ACTIVE);
+      rememberAllowed(p);
       const offset = Number(p.offset ?? 0);
       if (offset > 0) queue = queue.filter((u) => u.update_id >= offset);
       poll?.answer(refuse(409, TERMINATED));
@@ -183,6 +205,7 @@ export async function startFakeTelegram(
       const secretToken = p.secret_token === undefined ? undefined : String(p.secret_token);
       if (url !== '' && !url.startsWith('https://')) return bad('bad webhook: An HTTPS URL must be provided');
       if (!/^[\w-]{1,256}$/.test(secretToken ?? 'none')) return bad('secret token is invalid');
+      rememberAllowed(p);
       fake.webhook = url === '' ? undefined : { url, ...(secretToken !== undefined ? { secretToken } : {}) };
       return true;
     },
@@ -207,6 +230,12 @@ export async function startFakeTelegram(
       const topic = threadId !== undefined ? { message_thread_id: threadId, is_topic_message: true } : {};
       const date = Math.floor(Date.now() / 1000);
       return { message_id: message.messageId, from: bot, chat, date, text, ...topic };
+    },
+    getChatAdministrators(p) {
+      const chatId = Number(p.chat_id);
+      if (!Number.isSafeInteger(chatId)) return bad('chat not found');
+      if (chatId > 0) return bad('there are no administrators in the private chat');
+      return administrators.get(chatId) ?? [];
     },
     sendChatAction(p) {
       if (p.chat_id === undefined || p.chat_id === '') return bad('chat_id is empty');
@@ -250,6 +279,8 @@ export async function startFakeTelegram(
     calls,
     sent,
     stallPolls: false,
+    allowedUpdates: () => allowed,
+    setAdministrators: (chatId, members) => void administrators.set(chatId, members),
     pushUpdate(update) {
       const given = Number((update as { update_id?: unknown }).update_id);
       lastId = Number.isSafeInteger(given) && given > lastId ? given : lastId + 1;
@@ -268,6 +299,21 @@ export async function startFakeTelegram(
       }),
   };
   return fake;
+}
+
+/** Update kinds Telegram sends only when `allowed_updates` lists them. */
+const OPT_IN_UPDATES: ReadonlySet<string> = new Set([
+  'chat_member',
+  'message_reaction',
+  'message_reaction_count',
+]);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** JSON body parameters, or form / query ones (as strings). */

@@ -5,7 +5,8 @@
  * JOIN → JOIN, USERSTATE (badges per channel, e.g. moderator), ROOMSTATE; PART → PART; PING → PONG;
  * PRIVMSG → USERSTATE, or NOTICE msg_ratelimit / msg_duplicate when the client breaks Twitch's rules.
  * Tests inject raw lines into joined channels, send RECONNECT, drop or silence the socket, and read
- * every line the client sent (`received`, `privmsgs`, `ruleNotices`).
+ * every line the client sent (`received`, `privmsgs`, `ruleNotices`). Moderators' actions come as
+ * Twitch words them: `clearChat` (a ban, a timeout, or the whole chat cleared) and `clearMessage`.
  *
  * @example
  * const fake = await startFakeTwitch({ token: 'oauth:good', badges: { mychan: 'moderator/1' } });
@@ -71,6 +72,17 @@ export interface FakeTwitch {
   joinedChannels(): string[];
   /** Sends a raw line: into the channel it names (which a client must have joined), else to all. */
   inject(line: string): void;
+  /**
+   * A moderator's CLEARCHAT (https://dev.twitch.tv/docs/chat/irc/#clearchat-command): with a `target`,
+   * that user's messages are purged: banned, or timed out for `durationSeconds` (the `ban-duration`
+   * tag); without one, the whole chat was cleared.
+   */
+  clearChat(channel: string, target?: { login: string; userId: string; durationSeconds?: number }): void;
+  /**
+   * A moderator deleted one message (https://dev.twitch.tv/docs/chat/irc/#clearmsg-command): the
+   * author's `login`, the message's id (`target-msg-id`) and its text.
+   */
+  clearMessage(channel: string, message: { login: string; messageId: string; text: string }): void;
   /** Sends `:tmi.twitch.tv RECONNECT` to every connection. */
   sendReconnect(): void;
   /** Drops every connection without a close handshake. */
@@ -226,6 +238,13 @@ export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<
   const open = (): Connection[] =>
     [...connections].filter((c) => c.loggedIn && c.socket.readyState === c.socket.OPEN);
 
+  const inject = (line: string): void => {
+    const channel = /^(?:@\S+ )?(?::\S+ )?[A-Z0-9]+ #(\w+)/.exec(line)?.[1];
+    const targets = channel ? open().filter((c) => c.joined.has(channel)) : open();
+    if (channel && targets.length === 0) throw new Error(`no client has joined #${channel}`);
+    for (const connection of targets) write(connection, line);
+  };
+
   return {
     port: (server.address() as AddressInfo).port,
     received,
@@ -234,11 +253,16 @@ export async function startFakeTwitch(options: FakeTwitchOptions = {}): Promise<
     connectionCount: () => connectionCount,
     openConnectionCount: () => [...connections].filter((c) => c.socket.readyState === c.socket.OPEN).length,
     joinedChannels: () => [...new Set(open().flatMap((c) => [...c.joined]))].sort(),
-    inject(line) {
-      const channel = /^(?:@\S+ )?(?::\S+ )?[A-Z0-9]+ #(\w+)/.exec(line)?.[1];
-      const targets = channel ? open().filter((c) => c.joined.has(channel)) : open();
-      if (channel && targets.length === 0) throw new Error(`no client has joined #${channel}`);
-      for (const connection of targets) write(connection, line);
+    inject,
+    clearChat(channel, target) {
+      const duration = target?.durationSeconds === undefined ? '' : `ban-duration=${target.durationSeconds};`;
+      const user = target ? `target-user-id=${target.userId};` : '';
+      const tags = `@${duration}room-id=${roomIdOf(channel)};${user}tmi-sent-ts=${Date.now()}`;
+      inject(`${tags} :tmi.twitch.tv CLEARCHAT #${channel}${target ? ` :${target.login}` : ''}`);
+    },
+    clearMessage(channel, message) {
+      const tags = `@login=${message.login};room-id=${roomIdOf(channel)};target-msg-id=${message.messageId};tmi-sent-ts=${Date.now()}`;
+      inject(`${tags} :tmi.twitch.tv CLEARMSG #${channel} :${message.text}`);
     },
     sendReconnect: () => each(open(), (connection) => write(connection, ':tmi.twitch.tv RECONNECT')),
     dropConnections: () => each(connections, (connection) => connection.socket.terminate()),

@@ -52,7 +52,8 @@ const statuses = (host: RecordingHost): string[] =>
 
 describe('Discord connection', () => {
   it('is not created without a token', () => {
-    const config = { apiUrl: 'https://discord.com/api', allowedChannels: [], allowedRoles: [] };
+    const roles = { allowedRoles: [], moderatorRoleIds: [], vipRoleIds: [], subscriberRoleIds: [] };
+    const config = { apiUrl: 'https://discord.com/api', allowedChannels: [], ...roles };
     expect(createDiscordAdapter({ ...config, memberJoinGreetings: false, shards: 'single' })).toBeUndefined();
   });
 
@@ -62,8 +63,8 @@ describe('Discord connection', () => {
     adapter = await startAdapter(f, host, { memberJoinGreetings: true });
     expect(f.connections).toEqual(['v=10&encoding=json']);
     const identify = f.received.find((p) => p.op === 2)?.d as { intents: number; compress: boolean };
-    // Guilds 1, GuildMembers 2, GuildMessages 512, DirectMessages 4096, MessageContent 32768
-    expect(identify).toMatchObject({ intents: 1 | 2 | 512 | 4096 | 32768, compress: false });
+    // Guilds 1, GuildMembers 2, GuildModeration 4, GuildMessages 512, DirectMessages 4096, MessageContent 32768
+    expect(identify).toMatchObject({ intents: 1 | 2 | 4 | 512 | 4096 | 32768, compress: false });
     expect(adapter.state()).toMatchObject({ platform: 'discord', status: 'online' });
     expect(adapter.state().lastEventAt).toBeGreaterThan(0);
     expect(statuses(host)).toEqual(['connecting', 'online']);
@@ -72,7 +73,7 @@ describe('Discord connection', () => {
   it('asks for GuildMembers only with member-join greetings', async () => {
     const f = await setUp();
     adapter = await startAdapter(f, recordingHost());
-    expect(f.received.find((p) => p.op === 2)?.d).toMatchObject({ intents: 1 | 512 | 4096 | 32768 });
+    expect(f.received.find((p) => p.op === 2)?.d).toMatchObject({ intents: 1 | 4 | 512 | 4096 | 32768 });
   });
 
   it('a token refused by REST (401): offline with a clear error, no retry, token never logged', async () => {

@@ -49,7 +49,7 @@ describe('Telegram adapter lifecycle (long polling)', () => {
     await vi.waitFor(() => expect(fake?.callsOf('getUpdates').length).toBeGreaterThanOrEqual(1), FAST);
     expect(fake?.callsOf('getUpdates')[0]?.params).toMatchObject({
       timeout: 50,
-      allowed_updates: ['message', 'channel_post', 'my_chat_member'],
+      allowed_updates: ['message', 'channel_post', 'my_chat_member', 'chat_member'],
     });
     const text = '😋 hey @chatgate_test_bot';
     const id = fake?.pushUpdate({

@@ -76,6 +76,7 @@ describe('Telegram adapter in webhook mode', () => {
       'message',
       'channel_post',
       'my_chat_member',
+      'chat_member',
     ]);
     expect(fake.callsOf('getUpdates')).toEqual([]);
   });
