@@ -119,10 +119,7 @@ for (const backend of storeBackends('safety_permissions')) {
       [{ budgets: { user_daily_tokens: -1 } }, 'budgets.user_daily_tokens'],
       [{ permissions: { min_role: 'king' } }, 'permissions.min_role'],
       [{ triggers: { mention: { min_role: 'root' } } }, 'triggers.mention.min_role'],
-      [
-        { moderation: { blocked_terms: Array.from({ length: 10_000 }, (_, i) => `term${i}`) } },
-        'moderation.blocked_terms',
-      ],
+      [{ moderation: { blocked_terms: TEN_THOUSAND_TERMS } }, 'moderation.blocked_terms'],
       [{ moderation: { blocked_terms: ['h(a|4)te'] } }, 'moderation.blocked_terms.0'],
       [{ moderation: { blocked_terms: ['.*'] } }, 'moderation.blocked_terms.0'],
       [{ moderation: { moderation_url: 'ftp://example.com' } }, 'moderation.moderation_url'],
