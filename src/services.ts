@@ -11,6 +11,9 @@ import type { InteractionQueue, QueueFailureListener } from './queue/interaction
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
 import { Router } from './router/router.js';
+import { BudgetGuard, eventReservation } from './safety/budget-guard.js';
+import { MemoryUsageCounters } from './safety/usage/memory-usage-counters.js';
+import { UsageMeter } from './safety/usage/usage-meter.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
 import type { InteractionLog } from './stores/interaction-log.js';
@@ -45,6 +48,10 @@ export interface Services {
   lifecycle: InteractionLifecycle;
   queue: InteractionQueue;
   router: Router;
+  /** Tokens and cost per day (budgets, `GET /api/v1/usage`, `usageToday` for `!ai usage`). */
+  usage: UsageMeter;
+  /** The persisted daily usage totals. */
+  usageTotals: StoreSet['usage'];
   /**
    * Applies moderation actions that adapters saw on their platform (bans, timeouts, deleted
    * messages) to waiting interactions, context and delivery.
@@ -83,6 +90,8 @@ export interface ServiceOptions {
   callbackLookup?: HostLookup;
   /** Stores to use instead of those the config asks for (tests: in-process ones). */
   stores?: StoreSet;
+  /** The clock that picks the UTC day of budgets and usage, ms since the epoch (tests: a fake one). */
+  usageClock?: () => number;
 }
 
 /**
@@ -133,8 +142,28 @@ export async function createServices(config: Config, options: ServiceOptions = {
     targets: callbackTargets,
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
-  const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger);
-  const runner = createInteractionRunner({ config, communities, context, ai, lifecycle, delivery, logger });
+  const usage = new UsageMeter({
+    counters: stores.usageCounters ?? new MemoryUsageCounters(options.usageClock),
+    store: stores.usage,
+    prices: config.safety.prices,
+    metrics,
+    logger: logger.child({ component: 'usage' }),
+    now: options.usageClock,
+  });
+  // An interaction's end, whoever ends it, releases its budget reservation (`BudgetGuard`).
+  const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger, (job) =>
+    usage.release(eventReservation(job.event.id)),
+  );
+  const runner = createInteractionRunner({
+    config,
+    communities,
+    context,
+    ai,
+    lifecycle,
+    delivery,
+    logger,
+    usage,
+  });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
   // log writes and callbacks are awaited at close.
   const queueEnded = new Set<Promise<unknown>>();
@@ -201,6 +230,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,
     random: options.random,
+    guards: [new BudgetGuard(usage, keys)],
   });
   return {
     config,
@@ -218,6 +248,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     lifecycle,
     queue,
     router,
+    usage,
+    usageTotals: stores.usage,
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
     platformStates,

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
+import { FailoverUsageCounters } from '../safety/usage/failover-usage-counters.js';
+import { MemoryUsageCounters } from '../safety/usage/memory-usage-counters.js';
+import { RedisUsageCounters } from '../safety/usage/redis-usage-counters.js';
+import type { UsageCounters } from '../safety/usage/usage-counters.js';
 import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
@@ -12,14 +16,17 @@ import { MemoryCommunityConfigStore } from './memory/memory-community-config-sto
 import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
+import { MemoryUsageStore } from './memory/memory-usage-store.js';
 import { migrate } from './postgres/migrate.js';
 import { SqlChannelStore } from './postgres/sql-channel-store.js';
 import { openSqlClient } from './postgres/sql-client.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
+import { SqlUsageStore } from './postgres/sql-usage-store.js';
 import { createRedisConnection } from './redis/redis-connection.js';
 import { RedisContextStore } from './redis/redis-context-store.js';
 import { RedisKeyStore } from './redis/redis-key-store.js';
+import type { UsageStore } from './usage-store.js';
 
 /** Which backend each store runs on now, and whether its server answers. */
 export interface StoreStatus {
@@ -38,6 +45,13 @@ export interface StoreSet {
   communityConfigs: CommunityConfigStore;
   /** Channels joined at run time, rejoined after a restart. */
   channels: ChannelStore;
+  /** Daily token and cost totals (`usage_daily`), for `GET /api/v1/usage`. */
+  usage: UsageStore;
+  /**
+   * The live usage counters budgets check, on Redis (with the in-process ones while it is down)
+   * when `REDIS_URL` is set; unset = in process (the services build them).
+   */
+  usageCounters?: UsageCounters;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -53,6 +67,7 @@ export function memoryStores(config: Config): StoreSet {
     interactions: new MemoryInteractionLog(config.interactions.logSize),
     communityConfigs: new MemoryCommunityConfigStore(),
     channels: new MemoryChannelStore(),
+    usage: new MemoryUsageStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -74,6 +89,8 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
     channels: sql.channels,
+    usage: sql.usage,
+    usageCounters: fast?.usageCounters,
     redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
@@ -103,13 +120,15 @@ async function sqlStores(config: Config, logger: Logger) {
     maxAgeMs: config.interactions.retentionDays * 86_400_000,
     onError,
   });
+  const usage = new SqlUsageStore(client, { onError });
   return {
     backend: client.backend,
     interactions,
+    usage,
     communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
     channels: new SqlChannelStore(client),
     close: async () => {
-      await interactions.close();
+      await Promise.all([interactions.close(), usage.close()]);
       await client.close();
     },
   };
@@ -138,14 +157,22 @@ async function redisStores(config: Config, logger: Logger) {
     health: redis.health,
     logger: log,
   });
+  const usageCounters = new FailoverUsageCounters({
+    redis: new RedisUsageCounters({ client: redis.client }),
+    memory: new MemoryUsageCounters(),
+    health: redis.health,
+    logger: log,
+  });
   return {
     context,
     keys,
+    usageCounters,
     client: redis.client,
     health: () => redis.health.status,
     close: async () => {
       context.dispose();
       keys.dispose();
+      usageCounters.dispose();
       await redis.close();
     },
   };
