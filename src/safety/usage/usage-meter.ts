@@ -5,7 +5,13 @@ import type { UsageStore } from '../../stores/usage-store.js';
 import type { BudgetSettings } from '../safety-settings.js';
 import { budgetLimits } from './budgets.js';
 import { costUsd, estimateTokens, type PriceTable } from './prices.js';
-import { scopeKey, scopesOf, type UsageCounters, type UsageSubject } from './usage-counters.js';
+import {
+  type ScopeLimit,
+  scopeKey,
+  scopesOf,
+  type UsageCounters,
+  type UsageSubject,
+} from './usage-counters.js';
 import { secondsToNextUtcMidnight, utcDay } from './usage-day.js';
 
 /** One answered request, as the worker or an OpenAI route saw it. */
@@ -132,6 +138,8 @@ export class UsageMeter {
   /**
    * Takes a reservation `id` against `budgets` for `subject` when it has a limit; refused when a
    * scope has reached one (used plus reserved). Unique ids: a second reserve with one is a no-op.
+   * @param extraLimits more scopes to check in the same atomic step, e.g. a client key's
+   *   `daily_tokens`: `[{ scope: scopeKey.key(keyId), tokens: dailyTokens }]`.
    * @throws the counters' error when they fail (Redis and memory both): the caller decides.
    */
   async reserve(
@@ -139,8 +147,9 @@ export class UsageMeter {
     budgets: BudgetSettings,
     subject: UsageSubject,
     ask: ReservationAsk,
+    extraLimits: readonly ScopeLimit[] = [],
   ): Promise<Admission> {
-    const limits = budgetLimits(budgets, subject);
+    const limits = [...budgetLimits(budgets, subject), ...extraLimits];
     if (limits.length === 0) return { ok: true, held: false };
     const promptTokens = estimateTokens(ask.promptChars);
     const result = await this.options.counters.reserve({
@@ -172,6 +181,15 @@ export class UsageMeter {
     const scope = where.channelId
       ? scopeKey.channel(where.communityId, where.channelId)
       : scopeKey.community(where.communityId);
+    return this.scopeToday(scope);
+  }
+
+  /** Today's requests, tokens and cost of a stored client key (its `daily_tokens`, `x-ratelimit-*`). */
+  keyUsageToday(keyId: string): Promise<UsageToday> {
+    return this.scopeToday(scopeKey.key(keyId));
+  }
+
+  private async scopeToday(scope: string): Promise<UsageToday> {
     const counts = await this.options.counters.read(this.today(), scope);
     return {
       requests: counts.requests,
