@@ -23,12 +23,25 @@ export function permissionRefusal(
   return undefined;
 }
 
+/**
+ * Each list as a set of lower-case names without `@`, built once per list: the lists come from the
+ * community's settings, which are cached objects, so a WeakMap keyed on the array serves each
+ * event with one or two set look-ups instead of a scan of up to 1,000 entries.
+ */
+const compiled = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function setOf(list: readonly string[]): ReadonlySet<string> {
+  let set = compiled.get(list);
+  if (!set) {
+    set = new Set(list.map((entry) => entry.replace(/^@/, '').toLowerCase()));
+    compiled.set(list, set);
+  }
+  return set;
+}
+
 /** Whether `user` is in `list`, by id or login (`@` and case ignored). */
 export function listed(list: readonly string[], user: Pick<ChatUser, 'id' | 'login'>): boolean {
   if (list.length === 0) return false;
-  const login = user.login.toLowerCase();
-  return list.some((entry) => {
-    const name = entry.replace(/^@/, '').toLowerCase();
-    return name === user.id || (login !== '' && name === login);
-  });
+  const names = setOf(list);
+  return names.has(user.id.toLowerCase()) || (user.login !== '' && names.has(user.login.toLowerCase()));
 }
