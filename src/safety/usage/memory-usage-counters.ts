@@ -27,6 +27,7 @@ export class MemoryUsageCounters implements UsageCounters {
   private readonly counts = new Map<string, ScopeCounts>();
   private readonly held = new Map<string, Held>();
   private latestDay = '';
+  private lastSweep = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -106,8 +107,11 @@ export class MemoryUsageCounters implements UsageCounters {
     for (const key of this.counts.keys()) if (key.slice(0, 10) < keep) this.counts.delete(key);
   }
 
+  /** Forgets expired reservations, at most once a second (a walk over every held one). */
   private forgetExpired(): void {
     const now = this.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
     for (const [id, held] of this.held) if (held.expiresAt <= now) this.held.delete(id);
   }
 }
