@@ -48,7 +48,9 @@ describeNeeding(['redis'], 'a daily budget across 3 instances on one Redis', () 
     // The community's settings as every instance reads them from the shared database.
     const communityConfigs = new MemoryCommunityConfigStore();
     for (let i = 0; i < INSTANCES; i++) {
-      const connection = createRedisConnection({ url: TEST_REDIS_URL });
+      // Raw Redis stores (no failover to memory, which would split the count): a loaded machine
+      // must not time a command out.
+      const connection = createRedisConnection({ url: TEST_REDIS_URL, commandTimeoutMs: 5000 });
       await connection.health.waitUntilUp(2000);
       connections.push(connection);
       const stores = {

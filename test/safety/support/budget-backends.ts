@@ -17,7 +17,7 @@ export function sharedRedis(label: string) {
   return {
     prefix,
     async client(): Promise<Redis> {
-      connection ??= createRedisConnection({ url: TEST_REDIS_URL });
+      connection ??= createRedisConnection({ url: TEST_REDIS_URL, commandTimeoutMs: 5000 });
       await connection.health.waitUntilUp(2000);
       return connection.client;
     },
