@@ -17,7 +17,9 @@ export default defineConfig({
   test: {
     // Fakes listen on loopback; a slow CI machine gets a little more room than the default 5 s.
     testTimeout: 15_000,
-    hookTimeout: 15_000,
+    // Set-up hooks open PGlite (initdb in WASM: 3–12 s each when four files open one at once on two
+    // cores) before any test can run; a hung hook still fails, a minute later.
+    hookTimeout: 60_000,
     // Probes Redis, PostgreSQL, redis-server and OpenAI's spec once; suites that need them read the
     // findings (test/support/requirements.ts): missing under CI fails, elsewhere skips.
     globalSetup: ['test/support/global-setup.ts'],

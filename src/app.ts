@@ -17,6 +17,7 @@ import { openAIRoutes } from './http/routes/openai.js';
 import { platformRoutes } from './http/routes/platform-routes.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { statusRoutes } from './http/routes/status.js';
+import { usageRoutes } from './http/routes/usage.js';
 import type { Services } from './services.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -109,6 +110,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await admin.register(communityRoutes(services));
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));
+    await admin.register(usageRoutes(services));
     await admin.register(platformRoutes(routes.filter((route) => route.access === 'admin')));
   });
   await app.register(openAIRoutes(services, keys, drain));

@@ -11,12 +11,15 @@ import type { InteractionQueue, QueueFailureListener } from './queue/interaction
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
 import { Router } from './router/router.js';
+import { BudgetGuard, eventReservation } from './safety/budget-guard.js';
 import { ChatModerationState } from './safety/chat-moderation-state.js';
 import { loopGuard } from './safety/loop-guard.js';
 import { moderationGuard } from './safety/moderation-guard.js';
 import { ModeratorCommands } from './safety/moderator-commands.js';
 import { PlatformModerationEffects } from './safety/platform-moderation.js';
 import { MemorySafetyState } from './safety/safety-state.js';
+import { MemoryUsageCounters } from './safety/usage/memory-usage-counters.js';
+import { UsageMeter } from './safety/usage/usage-meter.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
 import type { InteractionLog } from './stores/interaction-log.js';
@@ -51,6 +54,10 @@ export interface Services {
   lifecycle: InteractionLifecycle;
   queue: InteractionQueue;
   router: Router;
+  /** Tokens and cost per day (budgets, `GET /api/v1/usage`, `usageToday` for `!ai usage`). */
+  usage: UsageMeter;
+  /** The persisted daily usage totals. */
+  usageTotals: StoreSet['usage'];
   /**
    * Applies moderation actions that adapters saw on their platform (bans, timeouts, deleted
    * messages) to waiting interactions, context and delivery.
@@ -89,6 +96,8 @@ export interface ServiceOptions {
   callbackLookup?: HostLookup;
   /** Stores to use instead of those the config asks for (tests: in-process ones). */
   stores?: StoreSet;
+  /** The clock that picks the UTC day of budgets and usage, ms since the epoch (tests: a fake one). */
+  usageClock?: () => number;
 }
 
 /**
@@ -139,11 +148,22 @@ export async function createServices(config: Config, options: ServiceOptions = {
     targets: callbackTargets,
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
-  const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger);
   // Paused channels and moderation marks; a mark lives at least as long as a job may wait.
   const chatModeration = new ChatModerationState(stores.safety ?? new MemorySafetyState(), {
     markMinMs: Math.max(config.queue.replyMaxAgeMs, 60_000),
   });
+  const usage = new UsageMeter({
+    counters: stores.usageCounters ?? new MemoryUsageCounters(options.usageClock),
+    store: stores.usage,
+    prices: config.safety.prices,
+    metrics,
+    logger: logger.child({ component: 'usage' }),
+    now: options.usageClock,
+  });
+  // An interaction's end, whoever ends it, releases its budget reservation (`BudgetGuard`).
+  const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger, (job) =>
+    usage.release(eventReservation(job.event.id)),
+  );
   const runner = createInteractionRunner({
     config,
     communities,
@@ -153,6 +173,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     delivery,
     logger,
     holdBack: (job) => chatModeration.deliveryRefusal(job.event),
+    usage,
   });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
   // log writes and callbacks are awaited at close.
@@ -227,8 +248,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
       invalidate: (communityId) => communities.invalidate(communityId),
       botNames,
       logger,
+      usageToday: (scope) => usage.usageToday(scope),
     }),
-    guards: [moderationGuard(chatModeration), loopGuard(keys, config.safety.loopGuard)],
+    // Cheap refusals first; the budget guard holds tokens (given back when a later step refuses);
+    // the loop guard last, so that only events about to be answered spend a bot turn.
+    guards: [
+      moderationGuard(chatModeration),
+      new BudgetGuard(usage, keys),
+      loopGuard(keys, config.safety.loopGuard),
+    ],
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,
     random: options.random,
@@ -255,6 +283,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       communities,
       logger,
     }),
+    usage,
+    usageTotals: stores.usage,
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
     platformStates,

@@ -10,7 +10,11 @@ import { sendError } from './errors.js';
  * - `client` (CHATGATE_CLIENT_KEYS): outside callers; their events stay on the `api` and `web`
  *   platforms, claim no roles, and use only `communityId` (`CLIENT_COMMUNITY` for static keys).
  */
-export type Caller = { kind: 'admin' } | { kind: 'integration' } | { kind: 'client'; communityId: string };
+export type Caller =
+  | { kind: 'admin' }
+  | { kind: 'integration' }
+  /** `keyId`: a stored client key's id (usage is counted per key); absent for static keys. */
+  | { kind: 'client'; communityId: string; keyId?: string };
 
 /** The one community of a static client key (CHATGATE_CLIENT_KEYS). */
 export const CLIENT_COMMUNITY = 'api:default';

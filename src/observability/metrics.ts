@@ -98,6 +98,29 @@ export class Metrics {
     ['reason'],
   );
 
+  /**
+   * `chatgate_ignored_total{reason}`: the name issue 14 gives the same count as
+   * `chatgate_events_ignored_total` (kept: dashboards and the README use it). Not counted twice
+   * in the code: copied from it at each scrape.
+   */
+  readonly ignored: Counter<'reason'> = new Counter({
+    name: 'chatgate_ignored_total',
+    help: 'Events not answered, by reason (the same count as chatgate_events_ignored_total)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+    collect: async (): Promise<void> => {
+      const { values } = await this.eventsIgnored.get();
+      this.ignored.reset();
+      for (const { labels, value } of values) this.ignored.inc({ reason: String(labels.reason) }, value);
+    },
+  });
+
+  readonly tokens = this.counter(
+    'chatgate_tokens_total',
+    'Tokens used by answered requests (provider usage, estimated at 4 chars a token when it gave none), by community and kind (prompt, completion)',
+    ['community', 'kind'],
+  );
+
   readonly rateLimited = this.counter(
     'chatgate_rate_limited_total',
     'Requests refused by a rate limit, by API surface',

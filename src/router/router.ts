@@ -8,7 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import { hashUserId } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { InteractionQueue } from '../queue/interaction-queue.js';
-import type { ChatCommandHandler, IngestGuard, Refusal } from '../safety/guards.js';
+import type { ChatCommandHandler, GuardInput, IngestGuard, Refusal } from '../safety/guards.js';
 import { permissionRefusal } from '../safety/permissions.js';
 import type { Interaction, InteractionLog } from '../stores/interaction-log.js';
 import type { KeyStore } from '../stores/key-store.js';
@@ -82,6 +82,8 @@ export class Router {
       callbackUrl: options.callbackUrl,
       sessionId: options.sessionId,
     };
+    /** The guards that let this event through, and what they saw (undone if it is not queued). */
+    const passed: { guard: IngestGuard; input: GuardInput }[] = [];
     /** Logs the event as not queued (a whole record: it replaces a "queued" one) and acks it. */
     const settle = async (
       status: 'ignored' | 'rejected',
@@ -90,6 +92,7 @@ export class Router {
       retryAfterSeconds?: number,
     ): Promise<IngestAck> => {
       deps.metrics.eventsIgnored.labels(reason).inc();
+      await Promise.all(passed.map(({ guard, input }) => guard.release?.(input)));
       await deps.interactions.add({ ...interaction, status, reason, trigger, completedAt: Date.now() });
       this.logDecision(event, status, reason, trigger);
       return { interactionId: interaction.id, status, reason, trigger, retryAfterSeconds };
@@ -116,8 +119,10 @@ export class Router {
     const denied = permissionRefusal(event.user, community, match.kind);
     if (denied) return ignore(denied, match.kind);
     for (const guard of deps.guards ?? []) {
-      const refusal = await guard.check({ event, community, trigger: match.kind, text: match.text });
+      const input: GuardInput = { event, community, trigger: match.kind, text: match.text };
+      const refusal = await guard.check(input);
       if (refusal) return refuse(refusal, match.kind, match.text);
+      passed.push({ guard, input });
     }
     const settings = community.triggers.kinds[match.kind];
     if (this.random() >= settings.probability) return ignore('probability', match.kind);

@@ -37,6 +37,12 @@ export interface IngestGuard {
   /** For logs and tests: `paused`, `budget`, `blocked_terms` … */
   readonly name: string;
   check(input: GuardInput): Refusal | undefined | Promise<Refusal | undefined>;
+  /**
+   * Optional: the event this guard let through was not queued after all (a later guard, the
+   * probability, a cooldown, the reply cap or a full queue stopped it): undo what `check` took
+   * (the budget guard's reservation). Throws only when a store fails.
+   */
+  release?(input: GuardInput): Promise<void>;
 }
 
 /**

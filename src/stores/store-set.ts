@@ -3,6 +3,10 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { FailoverSafetyState, RedisSafetyState } from '../safety/redis-safety-state.js';
 import { MemorySafetyState, type SafetyStateStore } from '../safety/safety-state.js';
+import { FailoverUsageCounters } from '../safety/usage/failover-usage-counters.js';
+import { MemoryUsageCounters } from '../safety/usage/memory-usage-counters.js';
+import { RedisUsageCounters } from '../safety/usage/redis-usage-counters.js';
+import type { UsageCounters } from '../safety/usage/usage-counters.js';
 import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
@@ -14,14 +18,17 @@ import { MemoryCommunityConfigStore } from './memory/memory-community-config-sto
 import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
 import { MemoryKeyStore } from './memory/memory-key-store.js';
+import { MemoryUsageStore } from './memory/memory-usage-store.js';
 import { migrate } from './postgres/migrate.js';
 import { SqlChannelStore } from './postgres/sql-channel-store.js';
 import { openSqlClient } from './postgres/sql-client.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
+import { SqlUsageStore } from './postgres/sql-usage-store.js';
 import { createRedisConnection } from './redis/redis-connection.js';
 import { RedisContextStore } from './redis/redis-context-store.js';
 import { RedisKeyStore } from './redis/redis-key-store.js';
+import type { UsageStore } from './usage-store.js';
 
 /** Which backend each store runs on now, and whether its server answers. */
 export interface StoreStatus {
@@ -45,6 +52,13 @@ export interface StoreSet {
    * `REDIS_URL` is set (shared, kept across restarts), in process otherwise or when absent.
    */
   safety?: SafetyStateStore;
+  /** Daily token and cost totals (`usage_daily`), for `GET /api/v1/usage`. */
+  usage: UsageStore;
+  /**
+   * The live usage counters budgets check, on Redis (with the in-process ones while it is down)
+   * when `REDIS_URL` is set; unset = in process (the services build them).
+   */
+  usageCounters?: UsageCounters;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -61,6 +75,7 @@ export function memoryStores(config: Config): StoreSet {
     communityConfigs: new MemoryCommunityConfigStore(),
     channels: new MemoryChannelStore(),
     safety: new MemorySafetyState(),
+    usage: new MemoryUsageStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -83,6 +98,8 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
     channels: sql.channels,
+    usage: sql.usage,
+    usageCounters: fast?.usageCounters,
     redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
@@ -112,13 +129,15 @@ async function sqlStores(config: Config, logger: Logger) {
     maxAgeMs: config.interactions.retentionDays * 86_400_000,
     onError,
   });
+  const usage = new SqlUsageStore(client, { onError });
   return {
     backend: client.backend,
     interactions,
+    usage,
     communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
     channels: new SqlChannelStore(client),
     close: async () => {
-      await interactions.close();
+      await Promise.all([interactions.close(), usage.close()]);
       await client.close();
     },
   };
@@ -153,16 +172,24 @@ async function redisStores(config: Config, logger: Logger) {
     health: redis.health,
     logger: log,
   });
+  const usageCounters = new FailoverUsageCounters({
+    redis: new RedisUsageCounters({ client: redis.client }),
+    memory: new MemoryUsageCounters(),
+    health: redis.health,
+    logger: log,
+  });
   return {
     context,
     keys,
     safety,
+    usageCounters,
     client: redis.client,
     health: () => redis.health.status,
     close: async () => {
       context.dispose();
       keys.dispose();
       safety.dispose();
+      usageCounters.dispose();
       await redis.close();
     },
   };

@@ -20,6 +20,11 @@ export class InteractionLifecycle {
     private readonly delivery: ReplyDelivery,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    /**
+     * Told when an interaction ends (done, ignored, failed; whoever ended it) before the caller is:
+     * the usage meter releases its budget reservation there. Must not throw.
+     */
+    private readonly onEnd?: (job: InteractionJob) => Promise<void>,
   ) {}
 
   /**
@@ -47,6 +52,7 @@ export class InteractionLifecycle {
     );
     this.metrics.interactions.labels('done', reply.mode, reply.provider).inc();
     this.metrics.interactionDuration.observe((Date.now() - job.event.receivedAt) / 1000);
+    await this.onEnd?.(job);
     await this.delivery.deliver(job, { ok: true, reply });
   }
 
@@ -68,6 +74,7 @@ export class InteractionLifecycle {
       this.interactions.update(job.interactionId, { status: 'ignored', reason, completedAt: Date.now() }),
     );
     this.metrics.eventsIgnored.labels(reason).inc();
+    await this.onEnd?.(job);
     await this.delivery.deliver(job, { ok: false, error: reason, processingTimeMs: 0 });
   }
 
@@ -102,6 +109,7 @@ export class InteractionLifecycle {
       this.interactions.update(job.interactionId, { status: 'failed', reason, completedAt: Date.now() }),
     );
     this.metrics.interactions.labels('failed', 'none', 'none').inc();
+    await this.onEnd?.(job);
     await this.delivery.deliver(job, { ok: false, error: reason, processingTimeMs });
   }
 

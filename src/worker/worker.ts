@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { conversationKey } from '../core/chat-event.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
+import type { UsageMeter } from '../safety/usage/usage-meter.js';
 import type { ContextStore } from '../stores/context-store.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
 import { cleanReply } from './clean-reply.js';
@@ -28,6 +29,8 @@ export interface WorkerDeps {
    * stored and delivered: a reason ends the interaction `ignored` with it. Undefined = go on.
    */
   holdBack?: (job: InteractionJob) => Promise<string | undefined>;
+  /** Counts each answer's tokens and cost (budgets, usage); never throws. */
+  usage?: Pick<UsageMeter, 'record'>;
 }
 
 const FALLBACK_REPLY_MAX_CHARS = 2000;
@@ -165,6 +168,17 @@ async function produceReply(
     messages,
     hint: { text: job.text, userName: event.user.displayName || event.user.login, eventType: event.type },
     signal,
+  });
+  // Spent whatever becomes of the reply; counted before the interaction ends and its budget
+  // reservation is released, so that the counters never dip below what was used.
+  await deps.usage?.record({
+    communityId: event.communityId,
+    channelId: event.channelId,
+    userId: event.user.id,
+    model: result.model,
+    usage: result.usage,
+    promptChars: messages.reduce((sum, message) => sum + message.content.length, 0),
+    completionChars: result.content.length,
   });
   const text = cleanReply(result.content, replyMaxChars);
   if (!text) throw new Error('the model answered with nothing but reasoning or whitespace');

@@ -14,6 +14,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { PlatformModeration } from '../../src/core/adapter.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { RedisSafetyState } from '../../src/safety/redis-safety-state.js';
+import { RedisUsageCounters } from '../../src/safety/usage/redis-usage-counters.js';
 import type { Services } from '../../src/services.js';
 import { migrate } from '../../src/stores/postgres/migrate.js';
 import { openSqlClient } from '../../src/stores/postgres/sql-client.js';
@@ -69,6 +70,7 @@ async function sharedStores(config: Config): Promise<{ stores: StoreSet; close()
     context: new RedisContextStore({ client: redis.client, prefix: PREFIX, ...config.context }),
     keys: new RedisKeyStore({ client: redis.client, prefix: PREFIX }),
     safety: new RedisSafetyState(redis.client, { prefix: PREFIX }),
+    usageCounters: new RedisUsageCounters({ client: redis.client, prefix: PREFIX }),
     interactions,
     communityConfigs: new SqlCommunityConfigStore(sql, { secretKey: config.stores.secretKey }),
     redis: redis.client,
@@ -369,12 +371,17 @@ for (const setup of SETUPS) {
       expect(await post(a, '@chatgate hi?', troll)).toMatchObject({ status: 'queued' });
     });
 
-    it('answers `!ai usage` with "Usage is not tracked." when no usage tracker is wired', async () => {
-      const usage = await post(a, '!ai usage', MOD);
+    it("answers `!ai usage` with today's requests and tokens in the channel", async () => {
+      const asked = await post(a, '@chatgate how many tokens is this?');
+      await callbackOf(asked.interaction_id);
+      const usage = await post(b, '!ai usage', MOD);
       expect(usage).toMatchObject({ status: 'ignored', reason: 'command' });
-      expect((await callbackOf(usage.interaction_id)).body.response_data.message).toBe(
-        'Usage is not tracked.',
-      );
+      const message: string = (await callbackOf(usage.interaction_id)).body.response_data.message;
+      const counted = message.match(/^Today in this channel: (\d[\d,]*) requests?, (\d[\d,]*) tokens \(/);
+      expect(counted, message).not.toBeNull();
+      // The answer above was counted, on whichever instance ran it.
+      expect(Number((counted?.[1] ?? '').replaceAll(',', ''))).toBeGreaterThanOrEqual(1);
+      expect(Number((counted?.[2] ?? '').replaceAll(',', ''))).toBeGreaterThan(0);
     });
 
     it('ignores a timed-out user (`moderated`) until the timeout ends, and forgets their context', async () => {

@@ -1,12 +1,13 @@
 /**
- * The store backends an HTTP suite runs its app on: in-process stores, and the community configs
- * and interaction log on PGlite and on PostgreSQL (a schema of the run's own, dropped at close);
+ * The store backends an HTTP suite runs its app on: in-process stores, and the community configs,
+ * interaction log and usage totals on PGlite and on PostgreSQL (a schema of the run's own, dropped at close);
  * the other stores stay in memory.
  */
 import type { Config } from '../../src/config/schema.js';
 import { migrate } from '../../src/stores/postgres/migrate.js';
 import { SqlCommunityConfigStore } from '../../src/stores/postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from '../../src/stores/postgres/sql-interaction-log.js';
+import { SqlUsageStore } from '../../src/stores/postgres/sql-usage-store.js';
 import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
 import { type SqlBackend, sqlBackends } from '../stores/postgres/support.js';
 import type { Requirement } from './requirements.js';
@@ -32,15 +33,17 @@ function sqlStoreBackend(sql: SqlBackend): StoreBackend {
       const client = await sql.open();
       await migrate(client);
       const interactions = new SqlInteractionLog(client, { flushIntervalMs: 5 });
+      const usage = new SqlUsageStore(client, { flushIntervalMs: 5 });
       const stores: StoreSet = {
         ...memoryStores(config),
         interactions,
+        usage,
         communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
       };
       return {
         stores,
         async close() {
-          await interactions.close();
+          await Promise.all([interactions.close(), usage.close()]);
           if (sql.schema) await client.exec(`DROP SCHEMA IF EXISTS ${sql.schema} CASCADE`);
           await client.close();
         },

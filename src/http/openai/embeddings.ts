@@ -3,11 +3,12 @@ import { AiUnavailableError } from '../../ai/ai-service.js';
 import { Embedder, type EmbeddingTarget } from '../../ai/embedder.js';
 import type { ModelCatalog } from '../../ai/model-catalog.js';
 import { encodeFloat32Base64 } from '../../ai/providers/float32-base64.js';
-import { ProviderError } from '../../ai/providers/provider.js';
+import { type EmbeddingRequest, ProviderError } from '../../ai/providers/provider.js';
 import type { Services } from '../../services.js';
 import type { Drain } from '../drain.js';
 import { parseEmbeddingRequest } from './embedding-request.js';
 import { fromUnavailable, invalidParam, modelNotFound } from './errors.js';
+import type { RouteMetering } from './metering.js';
 import { timeUpstream } from './server-timing.js';
 import { cutByShutdown } from './shutdown.js';
 import { upstreamCancel } from './upstream-cancel.js';
@@ -20,6 +21,8 @@ export interface EmbeddingsRouteDeps {
   /** The community of a request (`X-Community-Id`, checked against the caller's key). */
   communityOf: (request: FastifyRequest) => string;
   drain?: Drain;
+  /** Budgets and usage: a 429 over budget, and the input's tokens counted. */
+  metering?: RouteMetering;
 }
 
 /**
@@ -39,7 +42,7 @@ export interface EmbeddingsRouteDeps {
  * `dimensions` when the vectors came back at another length than asked.
  */
 export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
-  const { services, catalog, communityOf, drain } = deps;
+  const { services, catalog, communityOf, drain, metering } = deps;
   const embedder = new Embedder(services.providers, services.metrics);
 
   return async function embeddings(request: FastifyRequest, reply: FastifyReply) {
@@ -51,14 +54,27 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
       choice.kind === 'pinned'
         ? { community, kind: choice.provider, model: choice.model }
         : { community, kind: community.provider, model: community.model };
+    const { input, dimensions, user } = parsed;
+    const inputChars = charsOf(input);
+    const ticket = await metering?.admit(request, community, {
+      userId: user,
+      maxTokens: 0,
+      promptChars: inputChars,
+    });
     // A client that goes away aborts the upstream call; the shutdown's cut does too.
     const cancel = upstreamCancel(request, reply, drain, false);
-    const { input, dimensions, user } = parsed;
     const answer = await timeUpstream(request, () =>
       embedder.embed(target, { input, dimensions, user }, services.ai.mode, cancel.signal),
-    ).catch((error: unknown) => {
-      throw cutByShutdown(cancel.signal) ?? toOpenAIError(error);
-    });
+    )
+      .then(async (embedded) => {
+        const usage = { prompt_tokens: embedded.usage.prompt_tokens, completion_tokens: 0 };
+        await ticket?.record(embedded.model, usage, 0);
+        return embedded;
+      })
+      .catch((error: unknown) => {
+        throw cutByShutdown(cancel.signal) ?? toOpenAIError(error);
+      })
+      .finally(() => ticket?.release());
     void reply.header('x-chatgate-provider', answer.provider);
     const ignored = [
       ...(answer.provider === 'ollama' && user !== undefined ? ['user'] : []),
@@ -80,6 +96,18 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
       usage: answer.usage,
     };
   };
+}
+
+/** The length of an embedding input, chars (a token id counted as 4, the estimate's ratio). */
+function charsOf(input: EmbeddingRequest['input']): number {
+  const items: unknown[] = Array.isArray(input) ? input : [input];
+  let chars = 0;
+  for (const item of items) {
+    if (typeof item === 'string') chars += item.length;
+    else if (typeof item === 'number') chars += 4;
+    else if (Array.isArray(item)) chars += item.length * 4;
+  }
+  return chars;
 }
 
 /** A failed embedding call as the caller's answer; an input the provider cannot take names `input`. */

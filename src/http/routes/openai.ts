@@ -5,6 +5,7 @@ import { AiUnavailableError } from '../../ai/ai-service.js';
 import { ModelCatalog } from '../../ai/model-catalog.js';
 import { ignoredParams } from '../../ai/providers/honoured-params.js';
 import type { ChatRequest, ProviderKind } from '../../ai/providers/provider.js';
+import type { CommunitySettings } from '../../community/community-settings.js';
 import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
@@ -20,6 +21,7 @@ import {
   OpenAIError,
   sendOpenAIError,
 } from '../openai/errors.js';
+import { type MeterTicket, RouteMetering } from '../openai/metering.js';
 import { RESPONSES_WIRE } from '../openai/responses/index.js';
 import { addServerTiming, serverTiming, timeUpstream } from '../openai/server-timing.js';
 import { cutByShutdown, shuttingDown } from '../openai/shutdown.js';
@@ -27,10 +29,13 @@ import { sseHeaders, writeStream } from '../openai/sse.js';
 import { upstreamCancel } from '../openai/upstream-cancel.js';
 import type { Wire } from '../openai/wire.js';
 
+/** The provider and model a request named, or undefined (the community's chain). */
+type AiRequestPin = { kind: ProviderKind; model: string } | undefined;
+
 /** What these routes use of the services, and nothing more. */
 export type OpenAIRouteDeps = Pick<
   Services,
-  'ai' | 'communities' | 'config' | 'logger' | 'metrics' | 'providers' | 'redis'
+  'ai' | 'communities' | 'config' | 'logger' | 'metrics' | 'providers' | 'redis' | 'usage'
 >;
 
 const COMMUNITY_HEADER = 'x-community-id';
@@ -50,6 +55,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
     const catalog = new ModelCatalog(services.providers, services.config.openaiApi.modelsCacheMs);
     const started = nowSeconds();
     const cache = responseCacheGateFor(services);
+    const metering = new RouteMetering(services.usage);
 
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof OpenAIError) return sendOpenAIError(reply, error);
@@ -116,7 +122,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         : {}),
     });
 
-    const embeddings = embeddingsHandler({ services, catalog, communityOf, drain });
+    const embeddings = embeddingsHandler({ services, catalog, communityOf, drain, metering });
     for (const prefix of PREFIXES) {
       app.post(`${prefix}/embeddings`, embeddings);
       app.get(`${prefix}/models`, async (request) => {
@@ -148,6 +154,33 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       if (choice.kind === 'unknown') throw modelNotFound(parsed.model);
       const pin = choice.kind === 'pinned' ? { kind: choice.provider, model: choice.model } : undefined;
       const promptChars = parsed.messages.reduce((sum, message) => sum + message.content.length, 0);
+      // Budgets: 429 `budget_exceeded` when used up; else a reservation held until the answer ends.
+      const ticket = await metering.admit(request, community, {
+        userId: parsed.options.user ?? parsed.options.safety_identifier,
+        maxTokens: parsed.options.max_tokens ?? community.maxTokens,
+        promptChars,
+      });
+      try {
+        return await answer(request, reply, wire, parsed, { community, pin, promptChars, ticket });
+      } finally {
+        await ticket.release();
+      }
+    }
+
+    /** Calls the chain (or the cache) and writes the answer; what the upstream used goes to `ticket`. */
+    async function answer<P extends ParsedChatRequest>(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      wire: Wire<P>,
+      parsed: P,
+      call: {
+        community: CommunitySettings;
+        pin: AiRequestPin;
+        promptChars: number;
+        ticket: MeterTicket;
+      },
+    ) {
+      const { community, pin, promptChars, ticket } = call;
       // A client that goes away aborts the upstream call; a stream also has a total time limit.
       const cancel = upstreamCancel(request, reply, drain, parsed.stream);
       const aiRequest = {
@@ -160,9 +193,14 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       const plan = cache.plan(aiRequest, parsed.model, request.headers['cache-control']);
 
       if (!parsed.stream) {
-        // A hit asks no provider: its Server-Timing says upstream 0 (the lookup is chatgate's time).
+        // A hit asks no provider: its Server-Timing says upstream 0 (the lookup is chatgate's time),
+        // and it counts no usage.
         const result = await cache
-          .complete(plan, () => timeUpstream(request, () => services.ai.complete(aiRequest)))
+          .complete(plan, async () => {
+            const fresh = await timeUpstream(request, () => services.ai.complete(aiRequest));
+            await ticket.record(fresh.model, fresh.usage, fresh.content.length);
+            return fresh;
+          })
           .catch((error: unknown) => rethrow(error, cancel.signal));
         void reply.headers({ ...originHeaders(result, parsed.options), ...cacheHeaders(plan) });
         return wire.body(result, promptChars, parsed);
@@ -175,7 +213,11 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       );
       try {
         const stream = await cache
-          .stream(plan, () => timeUpstream(request, () => services.ai.stream(aiRequest)), cancel.signal)
+          .stream(
+            plan,
+            async () => ticket.metered(await timeUpstream(request, () => services.ai.stream(aiRequest))),
+            cancel.signal,
+          )
           .catch((error: unknown) => rethrow(error, cancel.signal));
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing

@@ -243,6 +243,17 @@ const sessionId = pathSegment(
 );
 const communityPath = pathSegment(communityId).map((id) => `/api/v1/communities/${id}/config`);
 const numberText = (min: number, max: number) => fc.integer({ min, max }).map(String);
+/** A day for `GET /api/v1/usage`: real ones, impossible ones (`2026-02-30`), and not-a-day text. */
+const usageDay = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .date({ min: new Date('2024-01-01'), max: new Date('2027-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('2026-02-30', '2026-13-01', '0000-00-00', '26-1-1') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+);
 
 const getOnly = (
   path: string,
@@ -285,6 +296,22 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
         community_id: communityId,
         status: fc.constantFrom('queued', 'running', 'done', 'failed', 'ignored'),
         limit: numberText(1, 500),
+      }),
+    ),
+    sql: true,
+  },
+  'GET /api/v1/usage': {
+    ...getOnly(
+      '/api/v1/usage',
+      'ours',
+      'admin',
+      queryString({
+        community_id: communityId,
+        user_id: fc.string({ minLength: 1, maxLength: 20 }),
+        key_id: fc.string({ minLength: 1, maxLength: 20 }),
+        from: usageDay,
+        to: usageDay,
+        group_by: fc.constantFrom('day', 'user', 'model', 'key', 'hour'),
       }),
     ),
     sql: true,

@@ -61,6 +61,7 @@ for (const backend of backends) {
         'interactions',
         'platform_channels',
         'schema_migrations',
+        'usage_daily',
       ]);
       const { rows } = await client.query<{ name: string }>('SELECT name FROM schema_migrations');
       expect(rows.map((row) => row.name)).toEqual(readMigrations().map((m) => m.name));
@@ -120,6 +121,7 @@ describe('PGlite on disk', () => {
       '002_platform_channels.sql',
       '003_response_cache.sql',
       '004_community_safety.sql',
+      '005_usage.sql',
     ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
