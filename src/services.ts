@@ -11,6 +11,7 @@ import type { InteractionQueue, QueueFailureListener } from './queue/interaction
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
 import { Router } from './router/router.js';
+import { buildTextModeration } from './safety/text-moderation-wiring.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
 import type { InteractionLog } from './stores/interaction-log.js';
@@ -95,7 +96,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new Metrics();
   const stores = options.stores ?? (await buildStores(config, logger));
-  const { context, keys, interactions, communityConfigs } = stores;
+  const { context, keys, communityConfigs } = stores;
+  // PII is masked in the interaction log whatever a community says; the blocked-term guard and the worker's checks.
+  const moderation = buildTextModeration(config, stores.interactions, logger);
+  const { interactions } = moderation;
   const communities = new StoredCommunitySettings(
     config,
     communityConfigs,
@@ -134,7 +138,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
   const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger);
-  const runner = createInteractionRunner({ config, communities, context, ai, lifecycle, delivery, logger });
+  const runner = createInteractionRunner({
+    config,
+    communities,
+    context,
+    ai,
+    lifecycle,
+    delivery,
+    logger,
+    moderation: moderation.text,
+  });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
   // log writes and callbacks are awaited at close.
   const queueEnded = new Set<Promise<unknown>>();
@@ -201,6 +214,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,
     random: options.random,
+    guards: [...moderation.guards],
   });
   return {
     config,
