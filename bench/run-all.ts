@@ -20,6 +20,7 @@ const ALL = [
   'platform-latency',
   'scale',
   'pglite-footprint',
+  'blocked-terms',
 ];
 const only = process.env.BENCH_ONLY?.split(',');
 const names = only ? ALL.filter((name) => only.includes(name)) : ALL;

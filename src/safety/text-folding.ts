@@ -70,8 +70,7 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = {
   τ: 't',
   υ: 'y',
   χ: 'x',
-  // Letters that lower-casing keeps but folding should not.
-  ß: 'ss',
+  // A letter that lower-casing keeps but folding should not (`ß` becomes `ss` before this map).
   ı: 'i',
 };
 
@@ -82,56 +81,102 @@ const WORD_CHAR = /[\p{L}\p{N}\p{M}]/u;
 const SINGLE_CHAR_WORD = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const DIACRITICS = /[\u0300-\u036f]/g;
 
-/** What a code point is for word splitting; `SINGLE` is a word by itself (Han, Kana). */
+/** What a code point is for word splitting; `Single` is a word by itself (Han, Kana). */
 const Kind = { Separator: 0, Letter: 1, Symbol: 2, Single: 3 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
+/** The kind of each ASCII code (lower case only: the text is lower-cased first). */
+const ASCII_KINDS = Uint8Array.from({ length: 128 }, (_, code) => {
+  const ch = String.fromCharCode(code);
+  if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) return Kind.Letter;
+  return SYMBOLS.has(ch) ? Kind.Symbol : Kind.Separator;
+});
+
 function kindOf(ch: string): Kind {
   const code = ch.charCodeAt(0);
-  if (code < 128) {
-    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) return Kind.Letter;
-    return SYMBOLS.has(ch) ? Kind.Symbol : Kind.Separator;
-  }
+  if (code < 128) return ASCII_KINDS[code] as Kind;
   if (SINGLE_CHAR_WORD.test(ch)) return Kind.Single;
   return WORD_CHAR.test(ch) ? Kind.Letter : Kind.Separator;
 }
 
+/** Look-alike folding by UTF-16 code (every entry maps one code unit to one): -1 = itself. */
+const FOLD_CODES = (() => {
+  const codes = new Int32Array(0x10000).fill(-1);
+  for (const [from, to] of Object.entries(LOOK_ALIKES)) {
+    if (from.length === 1 && to.length === 1) codes[from.charCodeAt(0)] = to.charCodeAt(0);
+  }
+  return codes;
+})();
+const SPACE = 32;
+const UTF16 = new TextDecoder('utf-16le');
+
 /**
- * The folded words of `text`, in order (see the file's comment for the folding).
+ * The folded words of `text`, in order (see the file's comment for the folding). One pass over
+ * the code points after normalization writes the folded letters, with a space for every
+ * separator, into one buffer that is split once; a run of symbols is looked at once, to see what
+ * follows it.
  * @example foldWords('Ｉ h4te   B@D wörds!') // ['i', 'hate', 'bad', 'words']
  */
 export function foldWords(text: string): string[] {
-  const chars = Array.from(text.normalize('NFKD').replace(DIACRITICS, '').toLowerCase());
+  const chars = text.normalize('NFKD').replace(DIACRITICS, '').toLowerCase().replaceAll('ß', 'ss');
   const n = chars.length;
-  const kinds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) kinds[i] = kindOf(chars[i] as string);
-  // A symbol is a letter when a letter follows it (right to left, so `$$hit` folds whole) …
-  for (let i = n - 1; i >= 0; i--) {
-    if (kinds[i] === Kind.Symbol && i + 1 < n && kinds[i + 1] === Kind.Letter) kinds[i] = Kind.Letter;
-  }
-  // … and `$`/`@` also when a letter precedes it (`a$$`).
-  for (let i = 1; i < n; i++) {
-    if (
-      kinds[i] === Kind.Symbol &&
-      kinds[i - 1] === Kind.Letter &&
-      WORD_END_SYMBOLS.has(chars[i] as string)
-    ) {
-      kinds[i] = Kind.Letter;
-    }
-  }
-  const words: string[] = [];
-  let word = '';
-  for (let i = 0; i < n; i++) {
-    const ch = chars[i] as string;
-    const kind = kinds[i];
+  // At most 3 codes per code unit (a single-char word with a space on each side).
+  const out = new Uint16Array(n * 3 + 1);
+  let length = 0;
+  let inWord = false;
+  const put = (code: number) => {
+    const folded = FOLD_CODES[code] as number;
+    out[length++] = folded === -1 ? code : folded;
+    inWord = true;
+  };
+  const space = () => {
+    if (inWord) out[length++] = SPACE;
+    inWord = false;
+  };
+  /** Whether the code point at `i` takes two code units (a surrogate pair). */
+  const pairAt = (i: number) => {
+    const code = chars.charCodeAt(i);
+    return code >= 0xd800 && code <= 0xdbff && i + 1 < n;
+  };
+  /** The kind of the code point at `i`. */
+  const kindAt = (i: number): Kind => {
+    const code = chars.charCodeAt(i);
+    if (code < 128) return ASCII_KINDS[code] as Kind;
+    return kindOf(pairAt(i) ? chars.slice(i, i + 2) : (chars[i] as string));
+  };
+  let i = 0;
+  while (i < n) {
+    const code = chars.charCodeAt(i);
+    const kind = kindAt(i);
+    const pair = code >= 128 && pairAt(i);
     if (kind === Kind.Letter) {
-      word += LOOK_ALIKES[ch] ?? ch;
+      put(code);
+      if (pair) out[length++] = chars.charCodeAt(i + 1);
+      i += pair ? 2 : 1;
       continue;
     }
-    if (word) words.push(word);
-    word = '';
-    if (kind === Kind.Single) words.push(ch);
+    if (kind === Kind.Symbol) {
+      // A run of symbols: letters when a letter follows the run (`$$hit`, `sh!t`); else, after a
+      // letter, its leading `$`/`@` end the word (`a$$`) and the rest is punctuation (`hate!`).
+      let j = i;
+      while (j < n && ASCII_KINDS[chars.charCodeAt(j)] === Kind.Symbol) j++;
+      const letterFollows = j < n && kindAt(j) === Kind.Letter;
+      let k = i;
+      if (letterFollows) for (; k < j; k++) put(chars.charCodeAt(k));
+      else if (inWord)
+        for (; k < j && WORD_END_SYMBOLS.has(chars[k] as string); k++) put(chars.charCodeAt(k));
+      if (k < j) space();
+      i = j;
+      continue;
+    }
+    space();
+    if (kind === Kind.Single) {
+      out[length++] = code;
+      if (pair) out[length++] = chars.charCodeAt(i + 1);
+      out[length++] = SPACE;
+    }
+    i += pair ? 2 : 1;
   }
-  if (word) words.push(word);
-  return words;
+  const words = UTF16.decode(out.subarray(0, length)).split(' ');
+  return words.filter((word) => word !== '');
 }
