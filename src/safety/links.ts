@@ -45,8 +45,9 @@ export class LinkFinder {
 
 /**
  * Whether a reply on `platform` may hold links: the community's `moderation.allowLinks` when set;
- * unset, everywhere but Twitch, where channels commonly forbid links in chat (Twitch's own
- * "Block Hyperlinks" AutoMod setting, and bots that time out link posters).
+ * unset, everywhere but Twitch, where channels commonly forbid links in chat: Twitch's own "Block
+ * Hyperlinks" channel setting (Creator Dashboard → Settings → Moderation) drops links from anyone
+ * who is not a moderator or VIP, which a bot usually is not, and chat bots time out link posters.
  */
 export function linksAllowed(allowLinks: boolean | undefined, platform: Platform): boolean {
   return allowLinks ?? platform !== 'twitch';
