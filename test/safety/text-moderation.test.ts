@@ -15,6 +15,7 @@ const ADMIN = 'admin-key-textmod-001';
 const COLLECTOR = 'collector-key-textmod1';
 const MODERATION_KEY = 'sk-moderation-key-77';
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
+const MODERATION_TIMEOUT_MS = 2000;
 
 /** An interaction as `GET /api/v1/ai/interaction/:id` shows it. */
 interface InteractionJson {
@@ -53,13 +54,17 @@ for (const backend of storeBackends('safety_text_moderation')) {
           model: 'llama3.2',
           openai: { baseUrl: `${upstream.url}/v1` },
         },
-        safety: { moderation: { moderationTimeoutMs: 300, moderationApiKey: MODERATION_KEY } },
+        // Room for a loaded CI machine: a late answer would be read as a failure (and let through).
+        safety: {
+          moderation: { moderationTimeoutMs: MODERATION_TIMEOUT_MS, moderationApiKey: MODERATION_KEY },
+        },
       });
       const built = await backend.open(config);
       closeStores = built.close;
       services = await testServices(config, { stores: built.stores });
       app = await buildApp(services);
-    });
+      // Opening PGlite and migrating takes seconds on a loaded machine.
+    }, 60_000);
     afterAll(async () => {
       await app?.close();
       await services?.close();
@@ -115,15 +120,18 @@ for (const backend of storeBackends('safety_text_moderation')) {
 
     /** The interaction once it is settled (done, ignored or failed). */
     function settled(id: string): Promise<InteractionJson> {
-      return waitFor(async () => {
-        const response = await app.inject({
-          method: 'GET',
-          url: `/api/v1/ai/interaction/${id}`,
-          headers: as(COLLECTOR),
-        });
-        const body = response.json() as InteractionJson;
-        return ['done', 'ignored', 'failed'].includes(body.status) ? body : undefined;
-      });
+      return waitFor(
+        async () => {
+          const response = await app.inject({
+            method: 'GET',
+            url: `/api/v1/ai/interaction/${id}`,
+            headers: as(COLLECTOR),
+          });
+          const body = response.json() as InteractionJson;
+          return ['done', 'ignored', 'failed'].includes(body.status) ? body : undefined;
+        },
+        5000 + MODERATION_TIMEOUT_MS * 2,
+      );
     }
 
     /** The callback of interaction `id`, once it arrived. */
@@ -283,7 +291,7 @@ for (const backend of storeBackends('safety_text_moderation')) {
         status: 'ignored',
         reason: 'moderation_unavailable',
       });
-      // Slower than safety.moderation.moderationTimeoutMs (300 ms here): the same.
+      // Slower than safety.moderation.moderationTimeoutMs: the same.
       moderation.behave({ fail: undefined, hang: true });
       const slow = await mention(id, 'hello again');
       expect(await settled(slow.interaction_id)).toMatchObject({
