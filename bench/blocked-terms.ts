@@ -10,12 +10,22 @@
  * - the other per-message costs of text moderation on the same 500-char message: PII masking (on
  *   text without and with PII) and the link check.
  * Messages hold no blocked term, so every check walks the whole message (the worst case).
+ * Then the router's ack path in process (in-memory stores; the event matches its trigger and is
+ * then left by the probability draw, so no model is called): µs per ack of a 500-char mention
+ * holding an e-mail address, with the text-moderation rules on (1,000 blocked terms, PII masked in
+ * the interaction log) against a router without them (no guard, the log unmasked), same run.
  * Run: `npm run bench:terms` (BENCH_SAMPLES, default 300).
  */
+import { loadConfig } from '../src/config/load.js';
+import type { ChatEvent } from '../src/core/chat-event.js';
+import { createLogger } from '../src/observability/logger.js';
+import { Router } from '../src/router/router.js';
 import { BlockedTermMatcher } from '../src/safety/blocked-terms.js';
 import { LinkFinder } from '../src/safety/links.js';
 import { maskPii } from '../src/safety/pii.js';
 import { foldWords } from '../src/safety/text-folding.js';
+import { createServices } from '../src/services.js';
+import { memoryStores } from '../src/stores/store-set.js';
 import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 
@@ -97,6 +107,68 @@ const cases: [string, () => unknown, number][] = [
 const results: Record<string, { median: number; p90: number }> = {};
 for (const [name, check, batch] of cases) results[name] = measure(check, batch);
 
+// The ack path: the same services, with and without the text-moderation rules.
+const config = loadConfig({
+  env: {},
+  overrides: { log: { level: 'silent' }, safety: { moderation: { blockedTerms: terms } } },
+});
+const stores = memoryStores(config);
+// random 1: every probability draw loses, so the event is acked `ignored` after the guards.
+const services = await createServices(config, { stores, random: () => 1, logger: createLogger('silent') });
+const bare = new Router({
+  communities: services.communities,
+  queue: services.queue,
+  interactions: stores.interactions,
+  keys: services.keys,
+  metrics: services.metrics,
+  logger: services.logger,
+  botNames: ['chatgate'],
+  dedupeTtlMs: config.limits.dedupeTtlMs,
+  channelReplyCap: config.limits.channelReplyCap,
+  random: () => 1,
+});
+const ackText = `@chatgate ${short.slice(0, 440)} mail jo@example.com`;
+let sequence = 0;
+const event = (): ChatEvent => ({
+  id: `bench:${++sequence}`,
+  platform: 'api',
+  type: 'message',
+  communityId: 'api:bench',
+  channelId: 'general',
+  text: ackText,
+  user: { id: 'u1', login: 'viewer', displayName: 'Viewer', isBot: false, roles: [] },
+  isDirect: false,
+  mentionsBot: true,
+  meta: {},
+  receivedAt: Date.now(),
+});
+/** µs per ack through `router`: the median over SAMPLES samples of 20 acks each (awaited in turn). */
+async function measureAcks(router: Router): Promise<{ median: number; p90: number }> {
+  for (let i = 0; i < 400; i++) await router.ingest(event());
+  const perAck: number[] = [];
+  for (let s = 0; s < SAMPLES; s++) {
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) await router.ingest(event());
+    perAck.push(((performance.now() - started) * 1000) / 20);
+  }
+  return { median: percentile(perAck, 50), p90: percentile(perAck, 90) };
+}
+const probe = await services.router.ingest(event());
+if (probe.reason !== 'probability')
+  throw new Error(`the ack path bench expects "probability", got ${probe.reason}`);
+// Alternated, so that both see the same machine.
+const acks = { off: [] as number[], on: [] as number[] };
+for (let round = 0; round < 2; round++) {
+  acks.off.push((await measureAcks(bare)).median);
+  acks.on.push((await measureAcks(services.router)).median);
+}
+results['ack path, rules off'] = { median: Math.min(...acks.off), p90: Math.max(...acks.off) };
+results['ack path, rules on (1,000 terms, PII log)'] = {
+  median: Math.min(...acks.on),
+  p90: Math.max(...acks.on),
+};
+await services.close();
+
 const at = (name: string) => results[name]?.median ?? 0;
 const rows = [['check', 'µs (median)', 'µs (p90)']];
 for (const [name, figures] of Object.entries(results)) {
@@ -113,6 +185,7 @@ const ratios = {
     at('includes baseline, 1,000 terms, 500 chars'),
     at('matcher, 1,000 terms, 500 chars'),
   ),
+  ack_rules_on_vs_off: ratio(at('ack path, rules on (1,000 terms, PII log)'), at('ack path, rules off')),
   includes_baseline_1000_vs_10_terms: ratio(
     at('includes baseline, 1,000 terms, 500 chars'),
     at('includes baseline, 10 terms, 500 chars'),

@@ -146,8 +146,10 @@ function findIps(text: string, spans: Spans): void {
     const bounded =
       (start === 0 || !isWordChar(text.charCodeAt(start - 1))) &&
       (i === n || !isWordChar(text.charCodeAt(i)));
+    if (!bounded || i - start < 2 || i - start > 45) continue;
     const run = text.slice(start, i);
-    if (!bounded || run.length < 2 || run.length > 45) continue;
+    // Words of hex letters (`bad`, `face`) are the common runs: an address has a `:` or a `.`.
+    if (!run.includes(':') && !run.includes('.')) continue;
     const trimmed = run.replace(/[.:]+$/, '');
     const v4 = /^\d{1,3}(?:\.\d{1,3}){3}/.exec(run)?.[0];
     const address = [run, trimmed, v4].find((candidate) => candidate && isIP(candidate) !== 0);

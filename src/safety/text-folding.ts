@@ -109,6 +109,11 @@ const FOLD_CODES = (() => {
 })();
 const SPACE = 32;
 const UTF16 = new TextDecoder('utf-16le');
+/**
+ * The output buffer, reused from call to call (foldWords is synchronous, so never shared): one
+ * allocation per message would cost more in garbage collection than the folding itself.
+ */
+let scratch = new Uint16Array(4096);
 
 /**
  * The folded words of `text`, in order (see the file's comment for the folding). One pass over
@@ -121,7 +126,8 @@ export function foldWords(text: string): string[] {
   const chars = text.normalize('NFKD').replace(DIACRITICS, '').toLowerCase().replaceAll('ß', 'ss');
   const n = chars.length;
   // At most 3 codes per code unit (a single-char word with a space on each side).
-  const out = new Uint16Array(n * 3 + 1);
+  if (scratch.length < n * 3 + 1) scratch = new Uint16Array(n * 3 + 1);
+  const out = scratch;
   let length = 0;
   let inWord = false;
   const put = (code: number) => {
