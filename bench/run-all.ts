@@ -21,6 +21,7 @@ const ALL = [
   'scale',
   'pglite-footprint',
   'safety-ack',
+  'blocked-terms',
 ];
 const only = process.env.BENCH_ONLY?.split(',');
 const names = only ? ALL.filter((name) => only.includes(name)) : ALL;

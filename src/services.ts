@@ -18,6 +18,7 @@ import { moderationGuard } from './safety/moderation-guard.js';
 import { ModeratorCommands } from './safety/moderator-commands.js';
 import { PlatformModerationEffects } from './safety/platform-moderation.js';
 import { MemorySafetyState } from './safety/safety-state.js';
+import { buildTextModeration } from './safety/text-moderation-wiring.js';
 import { MemoryUsageCounters } from './safety/usage/memory-usage-counters.js';
 import { UsageMeter } from './safety/usage/usage-meter.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
@@ -110,7 +111,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = new Metrics();
   const stores = options.stores ?? (await buildStores(config, logger));
-  const { context, keys, interactions, communityConfigs } = stores;
+  const { context, keys, communityConfigs } = stores;
+  // PII is masked in the interaction log whatever a community says; the blocked-term guard and the worker's checks.
+  const moderation = buildTextModeration(config, stores.interactions, logger);
+  const { interactions } = moderation;
   const communities = new StoredCommunitySettings(
     config,
     communityConfigs,
@@ -174,6 +178,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     logger,
     holdBack: (job) => chatModeration.deliveryRefusal(job.event),
     usage,
+    moderation: moderation.text,
   });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
   // log writes and callbacks are awaited at close.
@@ -250,10 +255,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
       logger,
       usageToday: (scope) => usage.usageToday(scope),
     }),
-    // Cheap refusals first; the budget guard holds tokens (given back when a later step refuses);
+    // Cheap refusals first (paused, moderated, blocked terms); the budget guard holds tokens (given back when a later step refuses);
     // the loop guard last, so that only events about to be answered spend a bot turn.
     guards: [
       moderationGuard(chatModeration),
+      ...moderation.guards,
       new BudgetGuard(usage, keys),
       loopGuard(keys, config.safety.loopGuard),
     ],

@@ -100,6 +100,8 @@ export const SafetySchema = Type.Object({
     moderationFailOpen: Type.Boolean(),
     /** How long the moderation endpoint may take per check, ms. */
     moderationTimeoutMs: Ms({ minimum: 100 }),
+    /** Sent as `Authorization: Bearer …` to every community's `moderationUrl`, when set. */
+    moderationApiKey: Type.Optional(Type.String({ minLength: 1, env: 'MODERATION_API_KEY', secret: true })),
     blockedReply: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   }),
   /** Two bots addressing each other: at most `maxTurns` answers to bots per channel per `windowMs`. */

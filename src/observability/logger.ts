@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { publicEndpoint } from '../core/endpoint-url.js';
+import { maskPii } from '../safety/pii.js';
 
 export type { Logger };
 
@@ -33,10 +34,19 @@ function censor(value: unknown, path: string[]): unknown {
   return '[redacted]';
 }
 
+/** pino's number for the `debug` level. */
+const DEBUG = 20;
+
+/** A string with personal data masked (`maskPii`); anything else as is. */
+const maskedText = (value: unknown): unknown => (typeof value === 'string' ? maskPii(value) : value);
+
 /**
  * The process logger: pino JSON on stdout at `level` (`silent` in tests). Child loggers carry the
  * request id, community and action. Credentials are blanked out, and endpoint URLs (`baseUrl`,
- * `base_url`, `endpoint`, at the top or one level down) are logged in their public form.
+ * `base_url`, `endpoint`, at the top or one level down) are logged in their public form. Personal
+ * data (e-mail addresses, phone, card and IBAN numbers, IP addresses) is masked, whatever a
+ * community's `pii_redaction` says, in a `text` field at every level, and in the whole message of
+ * debug and trace lines, where chat text goes (tmi.js logs chat bodies; it is routed to debug).
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -45,6 +55,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       base: { service: 'chatgate' },
       redact: { paths: [...REDACT_PATHS, ...URL_PATHS], censor },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { text: maskedText },
+      hooks: {
+        logMethod(args, method, level) {
+          // Chat text is logged at debug and below only (tmi.js's lines are routed there); lines
+          // above keep their addresses (`listening on http://0.0.0.0:8080`).
+          if (level <= DEBUG) for (let i = 0; i < args.length; i++) args[i] = maskedText(args[i]);
+          return method.apply(this, args as Parameters<typeof method>);
+        },
+      },
     },
     destination,
   );

@@ -18,6 +18,11 @@ export interface InteractionReply {
   fallbackReason?: string;
   /** From the worker's start to the reply being ready, ms. */
   processingTimeMs: number;
+  /**
+   * Set when the model's answer was not sent (`blocked_term`, `link`, `moderation`,
+   * `moderation_unavailable`): `text` is then the community's `blocked_reply`, or '' (nothing sent).
+   */
+  blocked?: string;
 }
 
 export interface Interaction {

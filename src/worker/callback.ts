@@ -13,6 +13,11 @@ export interface CallbackBody {
   response_action: 'chat';
   response_data: { message: string };
   error?: string;
+  /**
+   * Set when moderation stopped the model's answer (`blocked_term`, `link`, `moderation`,
+   * `moderation_unavailable`): `response_data.message` is then the community's blocked reply, or ''.
+   */
+  blocked?: string;
   processing_time_ms: number;
 }
 

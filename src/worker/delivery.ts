@@ -108,7 +108,7 @@ export class ReplyDelivery {
   ): Promise<void> {
     // An event from an adapter is answered through that platform's connection.
     const onPlatform = job.fromAdapter === true;
-    if (onPlatform && outcome.ok) {
+    if (onPlatform && hasText(outcome)) {
       await replyQueue.publishSend({
         interactionId: job.interactionId,
         event: withoutRaw(job.event),
@@ -122,7 +122,7 @@ export class ReplyDelivery {
   /** Sends from this process: through the local adapter, and (in the background) to the callback. */
   private async deliverHere(job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
     const adapter = this.adapters.get(job.event.platform);
-    if (adapter && outcome.ok) {
+    if (adapter && hasText(outcome)) {
       await adapter
         .send({ event: job.event, text: outcome.reply.text })
         .catch((error: unknown) => this.logFailure(job, 'adapter', error));
@@ -151,6 +151,14 @@ export class ReplyDelivery {
   }
 }
 
+/**
+ * Whether there is a message to send on the platform: a reply whose text moderation did not
+ * empty (a blocked reply without `blocked_reply` sends nothing; its callback still tells).
+ */
+function hasText(outcome: DeliveryOutcome): outcome is { ok: true; reply: InteractionReply } {
+  return outcome.ok && outcome.reply.text !== '';
+}
+
 /** Callbacks being sent from this process at once; more wait their turn in memory. */
 const CALLBACKS_IN_FLIGHT = 64;
 
@@ -166,6 +174,7 @@ function callbackBody(job: InteractionJob, outcome: DeliveryOutcome): CallbackBo
     response_action: 'chat',
     response_data: { message: outcome.ok ? outcome.reply.text : '' },
     ...(outcome.ok ? {} : { error: outcome.error }),
+    ...(outcome.ok && outcome.reply.blocked ? { blocked: outcome.reply.blocked } : {}),
     processing_time_ms: outcome.ok ? outcome.reply.processingTimeMs : outcome.processingTimeMs,
   };
 }

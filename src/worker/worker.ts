@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { conversationKey } from '../core/chat-event.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
+import type { TextModeration } from '../safety/text-moderation.js';
 import type { UsageMeter } from '../safety/usage/usage-meter.js';
 import type { ContextStore } from '../stores/context-store.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
@@ -31,6 +32,15 @@ export interface WorkerDeps {
   holdBack?: (job: InteractionJob) => Promise<string | undefined>;
   /** Counts each answer's tokens and cost (budgets, usage); never throws. */
   usage?: Pick<UsageMeter, 'record'>;
+  /** PII masking of the prompt, the moderation endpoint, and the checks of each reply. */
+  moderation?: TextModeration;
+}
+
+/** The user's text was refused before any provider was called: the interaction ends `ignored`. */
+class InputRefused extends Error {
+  constructor(readonly reason: string) {
+    super(`input refused: ${reason}`);
+  }
 }
 
 const FALLBACK_REPLY_MAX_CHARS = 2000;
@@ -88,6 +98,11 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       stopTyping();
       // Cut by the queue, which ends the interaction (or hands it to another instance).
       if (signal.aborted) throw signal.reason;
+      if (error instanceof InputRefused) {
+        log.info({ action: 'interaction', result: 'ignored', reason: error.reason }, 'input refused');
+        await deps.lifecycle.ignored(job, error.reason);
+        return;
+      }
       const reason = error instanceof Error ? error.message : 'failed';
       if ((job.attemptsLeft ?? 0) > 0) {
         log.warn(
@@ -120,6 +135,7 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
         mode: reply.mode,
         service_status: reply.serviceStatus,
         fallback_reason: reply.fallbackReason,
+        blocked: reply.blocked,
         execution_time_ms: reply.processingTimeMs,
       },
       'interaction done',
@@ -150,6 +166,10 @@ async function produceReply(
   const { limits } = deps.config;
   const messageMaxChars = limits.messageMaxChars[event.platform] ?? FALLBACK_REPLY_MAX_CHARS;
   const replyMaxChars = limits.replyMaxChars[event.platform] ?? messageMaxChars;
+  // What the provider (and the moderation endpoint) may see of the user's words.
+  const userText = deps.moderation?.promptText(job.text, community) ?? job.text;
+  const refused = await deps.moderation?.checkInput(userText, community, signal);
+  if (refused) throw new InputRefused(refused);
   const persona =
     community.systemPrompt ??
     personaFor(deps.config.personalities, community.personality, conversationKey(event));
@@ -158,7 +178,7 @@ async function produceReply(
     persona,
     event,
     trigger: job.trigger,
-    text: job.text,
+    text: userText,
     context,
     // The model is asked to fit one message; a longer answer is split by the adapter.
     replyMaxChars: messageMaxChars,
@@ -166,7 +186,7 @@ async function produceReply(
   const result = await deps.ai.complete({
     community,
     messages,
-    hint: { text: job.text, userName: event.user.displayName || event.user.login, eventType: event.type },
+    hint: { text: userText, userName: event.user.displayName || event.user.login, eventType: event.type },
     signal,
   });
   // Spent whatever becomes of the reply; counted before the interaction ends and its budget
@@ -186,24 +206,29 @@ async function produceReply(
   // Before the context write, so that a forgotten user's turn does not come back.
   const heldBack = await deps.holdBack?.(job);
   if (heldBack) return { heldBack };
-  const now = Date.now();
-  await deps.context.append(key, [
-    {
-      role: 'user',
-      content: userTurn({ event, trigger: job.trigger, text: job.text }),
-      at: event.receivedAt,
-    },
-    { role: 'assistant', content: text, at: now },
-  ]);
-  return {
-    text,
+  const answered = {
     mode: result.mode,
     provider: result.provider,
     model: result.model,
     serviceStatus: result.serviceStatus,
     fallbackReason: result.fallbackReason,
-    processingTimeMs: Math.round(performance.now() - started),
   };
+  // A stopped reply is neither sent nor kept as context: the community's blocked_reply (or nothing) goes instead.
+  const blocked = await deps.moderation?.checkReply(text, community, event.platform, signal);
+  if (blocked) {
+    const processingTimeMs = Math.round(performance.now() - started);
+    return { text: community.moderation.blockedReply ?? '', ...answered, blocked, processingTimeMs };
+  }
+  const now = Date.now();
+  await deps.context.append(key, [
+    {
+      role: 'user',
+      content: userTurn({ event, trigger: job.trigger, text: userText }),
+      at: event.receivedAt,
+    },
+    { role: 'assistant', content: text, at: now },
+  ]);
+  return { text, ...answered, processingTimeMs: Math.round(performance.now() - started) };
 }
 
 /** A notice as an interaction reply: chatgate's own words, no model involved. */

@@ -37,4 +37,15 @@ describe('logger', () => {
       settings: { api_key: '[redacted]', token: '[redacted]' },
     });
   });
+
+  it('masks PII in a text field at any level, and in debug messages (where chat text goes)', () => {
+    const { logger, lines } = capture();
+    logger.info({ text: 'mail jo@example.com, card 4111 1111 1111 1111' }, 'event');
+    logger.debug({ source: 'tmi.js' }, '[#mychan] <viewer>: call me at +1 555 123 4567 or 10.0.0.7');
+    logger.info({}, 'chatgate listening on http://10.0.0.5:8005');
+    expect(lines[0]).toMatchObject({ text: 'mail [email], card [card]' });
+    expect(lines[1]).toMatchObject({ msg: '[#mychan] <viewer>: call me at [phone] or [ip]' });
+    // Above debug, messages are ours and keep the operator's own addresses.
+    expect(lines[2]).toMatchObject({ msg: 'chatgate listening on http://10.0.0.5:8005' });
+  });
 });

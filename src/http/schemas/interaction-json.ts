@@ -45,6 +45,7 @@ export function replyJson(reply: InteractionReply) {
     service_status: reply.serviceStatus,
     fallback_reason: reply.fallbackReason ?? null,
     processing_time_ms: reply.processingTimeMs,
+    blocked: reply.blocked ?? null,
   };
 }
 
