@@ -5,6 +5,7 @@ import type { CommunitySettingsSource } from './community/community-settings.js'
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
 import type { AdapterState, PlatformModeration } from './core/adapter.js';
+import { type ClientKeys, clientKeys } from './http/client-keys/client-keys.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
@@ -35,6 +36,8 @@ export interface Services {
   communityConfigs: CommunityConfigStore;
   context: ContextStore;
   keys: KeyStore;
+  /** Stored client keys of the gateway (`/api/v1/keys`): store, cached look-up, quotas. */
+  clientKeys: ClientKeys;
   interactions: InteractionLog;
   providers: ProviderRegistry;
   ai: AiService;
@@ -210,6 +213,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
     communityConfigs,
     context,
     keys,
+    clientKeys: clientKeys({
+      store: stores.clientKeys,
+      counters: keys,
+      redis: stores.redis,
+      cacheMs: config.auth.clientKeyCacheMs,
+      logger,
+    }),
     interactions,
     providers,
     ai,

@@ -2,12 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
+import type { ClientKeyStore } from './client-key-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
 import { FailoverContextStore } from './failover/failover-context-store.js';
 import { FailoverKeyStore } from './failover/failover-key-store.js';
 import type { InteractionLog } from './interaction-log.js';
 import type { KeyStore } from './key-store.js';
+import { MemoryClientKeyStore } from './memory/memory-client-key-store.js';
 import { MemoryCommunityConfigStore } from './memory/memory-community-config-store.js';
 import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
@@ -15,6 +17,7 @@ import { MemoryKeyStore } from './memory/memory-key-store.js';
 import { migrate } from './postgres/migrate.js';
 import { SqlChannelStore } from './postgres/sql-channel-store.js';
 import { openSqlClient } from './postgres/sql-client.js';
+import { SqlClientKeyStore } from './postgres/sql-client-key-store.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
 import { createRedisConnection } from './redis/redis-connection.js';
@@ -38,6 +41,8 @@ export interface StoreSet {
   communityConfigs: CommunityConfigStore;
   /** Channels joined at run time, rejoined after a restart. */
   channels: ChannelStore;
+  /** Client keys of the gateway (`/api/v1/keys`), stored as hashes. */
+  clientKeys: ClientKeyStore;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -53,6 +58,7 @@ export function memoryStores(config: Config): StoreSet {
     interactions: new MemoryInteractionLog(config.interactions.logSize),
     communityConfigs: new MemoryCommunityConfigStore(),
     channels: new MemoryChannelStore(),
+    clientKeys: new MemoryClientKeyStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -74,6 +80,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
     channels: sql.channels,
+    clientKeys: sql.clientKeys,
     redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
@@ -108,6 +115,7 @@ async function sqlStores(config: Config, logger: Logger) {
     interactions,
     communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
     channels: new SqlChannelStore(client),
+    clientKeys: new SqlClientKeyStore(client),
     close: async () => {
       await interactions.close();
       await client.close();

@@ -1,10 +1,11 @@
 /**
  * The store backends an HTTP suite runs its app on: in-process stores, and the community configs
- * and interaction log on PGlite and on PostgreSQL (a schema of the run's own, dropped at close);
+ * interaction log and client keys on PGlite and on PostgreSQL (a schema of the run's own, dropped at close);
  * the other stores stay in memory.
  */
 import type { Config } from '../../src/config/schema.js';
 import { migrate } from '../../src/stores/postgres/migrate.js';
+import { SqlClientKeyStore } from '../../src/stores/postgres/sql-client-key-store.js';
 import { SqlCommunityConfigStore } from '../../src/stores/postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from '../../src/stores/postgres/sql-interaction-log.js';
 import { memoryStores, type StoreSet } from '../../src/stores/store-set.js';
@@ -36,6 +37,7 @@ function sqlStoreBackend(sql: SqlBackend): StoreBackend {
         ...memoryStores(config),
         interactions,
         communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
+        clientKeys: new SqlClientKeyStore(client),
       };
       return {
         stores,

@@ -20,6 +20,8 @@ export interface EmbeddingsRouteDeps {
   /** The community of a request (`X-Community-Id`, checked against the caller's key). */
   communityOf: (request: FastifyRequest) => string;
   drain?: Drain;
+  /** Told the tokens of each answer (`usage.total_tokens`): a client key's daily limit counts them. */
+  onUsage?: (request: FastifyRequest, tokens: number) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
     ).catch((error: unknown) => {
       throw cutByShutdown(cancel.signal) ?? toOpenAIError(error);
     });
+    deps.onUsage?.(request, answer.usage.total_tokens);
     void reply.header('x-chatgate-provider', answer.provider);
     const ignored = [
       ...(answer.provider === 'ollama' && user !== undefined ? ['user'] : []),
