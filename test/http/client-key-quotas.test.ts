@@ -31,8 +31,12 @@ const chat = (extra: object = {}) => ({
   ...extra,
 });
 
-/** Waits, when the minute is about to turn, for the next one: an rpm sequence must fit in one. */
-const withinOneMinute = () => waitFor(() => Date.now() % 60_000 < 50_000, 11_000, 'a fresh minute');
+/**
+ * Waits, when the minute is about to turn, for the next one: an rpm sequence must fit in one (the
+ * tests that call it get `MINUTE_WAIT_MS` more time).
+ */
+const withinOneMinute = () => waitFor(() => Date.now() % 60_000 < 54_000, 7_000, 'a fresh minute');
+const MINUTE_WAIT_MS = 30_000;
 
 describe('client key quotas (fake OpenAI upstream)', () => {
   const h = useOpenAIUpstreams(INTEGRATION);
@@ -59,49 +63,53 @@ describe('client key quotas (fake OpenAI upstream)', () => {
     h.app.inject({ method: 'POST', url, headers: bearer(key), payload });
   const upstreamCalls = () => h.openai.calls.filter((call) => call.path === '/v1/chat/completions').length;
 
-  it('answers 429 `requests` past rpm, with retry-after and the x-ratelimit headers', async () => {
-    await start();
-    const key = await newKey({ rpm: 2 });
-    await withinOneMinute();
-    const first = await complete(key);
-    const second = await complete(key);
-    const third = await complete(key);
-    expect([first.statusCode, second.statusCode, third.statusCode]).toEqual([200, 200, 429]);
-    expect(first.headers).toMatchObject({
-      'x-ratelimit-limit-requests': '2',
-      'x-ratelimit-remaining-requests': '1',
-      'x-ratelimit-reset-requests': expect.stringMatching(/^\d+(ms|s|m\d+s)$/),
-    });
-    expect(second.headers['x-ratelimit-remaining-requests']).toBe('0');
-    expect(first.headers['x-ratelimit-limit-tokens']).toBeUndefined();
-    expect(third.json()).toEqual({
-      error: {
-        message: expect.stringContaining('requests per min'),
-        type: 'requests',
-        param: null,
-        code: 'rate_limit_exceeded',
-      },
-    });
-    const retryAfter = Number(third.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(third.headers).toMatchObject({
-      'x-ratelimit-limit-requests': '2',
-      'x-ratelimit-remaining-requests': '0',
-    });
-    // The refused request never reached the provider; a stream is refused the same way, unstarted.
-    expect(upstreamCalls()).toBe(2);
-    const stream = await complete(key, chat({ stream: true }));
-    expect(stream.statusCode).toBe(429);
-    expect(stream.headers['content-type']).toMatch(/application\/json/);
-    expect(upstreamCalls()).toBe(2);
-    // Embeddings count too; GET /v1/models does not.
-    expect((await h.app.inject({ method: 'GET', url: '/v1/models', headers: bearer(key) })).statusCode).toBe(
-      200,
-    );
-    const embeddings = await complete(key, { model: 'llama3.2', input: 'hi' }, '/v1/embeddings');
-    expect(embeddings.statusCode).toBe(429);
-  });
+  it(
+    'answers 429 `requests` past rpm, with retry-after and the x-ratelimit headers',
+    async () => {
+      await start();
+      const key = await newKey({ rpm: 2 });
+      await withinOneMinute();
+      const first = await complete(key);
+      const second = await complete(key);
+      const third = await complete(key);
+      expect([first.statusCode, second.statusCode, third.statusCode]).toEqual([200, 200, 429]);
+      expect(first.headers).toMatchObject({
+        'x-ratelimit-limit-requests': '2',
+        'x-ratelimit-remaining-requests': '1',
+        'x-ratelimit-reset-requests': expect.stringMatching(/^\d+(ms|s|m\d+s)$/),
+      });
+      expect(second.headers['x-ratelimit-remaining-requests']).toBe('0');
+      expect(first.headers['x-ratelimit-limit-tokens']).toBeUndefined();
+      expect(third.json()).toEqual({
+        error: {
+          message: expect.stringContaining('requests per min'),
+          type: 'requests',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      });
+      const retryAfter = Number(third.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(third.headers).toMatchObject({
+        'x-ratelimit-limit-requests': '2',
+        'x-ratelimit-remaining-requests': '0',
+      });
+      // The refused request never reached the provider; a stream is refused the same way, unstarted.
+      expect(upstreamCalls()).toBe(2);
+      const stream = await complete(key, chat({ stream: true }));
+      expect(stream.statusCode).toBe(429);
+      expect(stream.headers['content-type']).toMatch(/application\/json/);
+      expect(upstreamCalls()).toBe(2);
+      // Embeddings count too; GET /v1/models does not.
+      expect(
+        (await h.app.inject({ method: 'GET', url: '/v1/models', headers: bearer(key) })).statusCode,
+      ).toBe(200);
+      const embeddings = await complete(key, { model: 'llama3.2', input: 'hi' }, '/v1/embeddings');
+      expect(embeddings.statusCode).toBe(429);
+    },
+    MINUTE_WAIT_MS,
+  );
 
   it('answers 429 `tokens` once the day’s tokens are spent, counting the provider’s usage', async () => {
     await start();
@@ -164,47 +172,55 @@ describe('client key quotas (fake OpenAI upstream)', () => {
     expect((await complete(other, { model: 'llama3.2', input: 'hi' }, '/v1/responses')).statusCode).toBe(429);
   });
 
-  it('answers 429 in our shape with retry_after on POST /api/v1/ai/interaction', async () => {
-    await start();
-    const key = await newKey({ rpm: 1 });
-    await withinOneMinute();
-    const post = () =>
-      h.app.inject({
-        method: 'POST',
-        url: '/api/v1/ai/interaction',
-        headers: bearer(key),
-        payload: interactionBody({ community_id: 'api:default', text: '@chatgate hi' }),
+  it(
+    'answers 429 in our shape with retry_after on POST /api/v1/ai/interaction',
+    async () => {
+      await start();
+      const key = await newKey({ rpm: 1 });
+      await withinOneMinute();
+      const post = () =>
+        h.app.inject({
+          method: 'POST',
+          url: '/api/v1/ai/interaction',
+          headers: bearer(key),
+          payload: interactionBody({ community_id: 'api:default', text: '@chatgate hi' }),
+        });
+      const first = await post();
+      expect(first.statusCode).toBe(202);
+      expect(first.headers['x-ratelimit-remaining-requests']).toBe('0');
+      const second = await post();
+      expect(second.statusCode).toBe(429);
+      expect(second.json()).toMatchObject({
+        error_code: 'rate_limit_exceeded',
+        detail: expect.stringContaining('requests per min'),
+        retry_after: Number(second.headers['retry-after']),
       });
-    const first = await post();
-    expect(first.statusCode).toBe(202);
-    expect(first.headers['x-ratelimit-remaining-requests']).toBe('0');
-    const second = await post();
-    expect(second.statusCode).toBe(429);
-    expect(second.json()).toMatchObject({
-      error_code: 'rate_limit_exceeded',
-      detail: expect.stringContaining('requests per min'),
-      retry_after: Number(second.headers['retry-after']),
-    });
-  });
+    },
+    MINUTE_WAIT_MS,
+  );
 
-  it('gives the official openai SDK a RateLimitError with the limit headers', async () => {
-    await start();
-    const key = await newKey({ rpm: 1 });
-    const baseURL = `${await h.app.listen({ port: 0, host: '127.0.0.1' })}/v1`;
-    const client = new OpenAI({ baseURL, apiKey: key, maxRetries: 0 });
-    await withinOneMinute();
-    await client.chat.completions.create(chat() as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
-    const error = await client.chat.completions
-      .create(chat() as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
-      .then(() => undefined)
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    const limited = error as InstanceType<typeof OpenAI.RateLimitError>;
-    expect(limited.status).toBe(429);
-    expect(limited.code).toBe('rate_limit_exceeded');
-    expect(limited.type).toBe('requests');
-    expect(limited.headers?.get('x-ratelimit-limit-requests')).toBe('1');
-  });
+  it(
+    'gives the official openai SDK a RateLimitError with the limit headers',
+    async () => {
+      await start();
+      const key = await newKey({ rpm: 1 });
+      const baseURL = `${await h.app.listen({ port: 0, host: '127.0.0.1' })}/v1`;
+      const client = new OpenAI({ baseURL, apiKey: key, maxRetries: 0 });
+      await withinOneMinute();
+      await client.chat.completions.create(chat() as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+      const error = await client.chat.completions
+        .create(chat() as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
+        .then(() => undefined)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      const limited = error as InstanceType<typeof OpenAI.RateLimitError>;
+      expect(limited.status).toBe(429);
+      expect(limited.code).toBe('rate_limit_exceeded');
+      expect(limited.type).toBe('requests');
+      expect(limited.headers?.get('x-ratelimit-limit-requests')).toBe('1');
+    },
+    MINUTE_WAIT_MS,
+  );
 });
 
 describeNeeding(['redis'], 'client key quotas shared on Redis', () => {
@@ -249,43 +265,47 @@ describeNeeding(['redis'], 'client key quotas shared on Redis', () => {
   }
   const local = { model: 'chatgate/auto', messages: [{ role: 'user', content: 'hello there' }] };
 
-  it('shares rpm and daily tokens across instances, and a DELETE reaches the other within the cache time', async () => {
-    const { pair, close } = await instances();
-    const [a, b] = pair;
-    try {
-      const create = async (body: object) =>
-        (
-          await a.app.inject({
-            method: 'POST',
-            url: '/api/v1/keys',
-            headers: bearer(ADMIN),
-            payload: { name: 'shared', ...body },
-          })
-        ).json() as { id: string; key: string };
-      const post = (app: typeof a.app, key: string) =>
-        app.inject({ method: 'POST', url: '/v1/chat/completions', headers: bearer(key), payload: local });
+  it(
+    'shares rpm and daily tokens across instances, and a DELETE reaches the other within the cache time',
+    async () => {
+      const { pair, close } = await instances();
+      const [a, b] = pair;
+      try {
+        const create = async (body: object) =>
+          (
+            await a.app.inject({
+              method: 'POST',
+              url: '/api/v1/keys',
+              headers: bearer(ADMIN),
+              payload: { name: 'shared', ...body },
+            })
+          ).json() as { id: string; key: string };
+        const post = (app: typeof a.app, key: string) =>
+          app.inject({ method: 'POST', url: '/v1/chat/completions', headers: bearer(key), payload: local });
 
-      const limited = await create({ rpm: 3 });
-      await withinOneMinute();
-      const statuses = [];
-      for (const { app } of [a, b, a, b]) statuses.push((await post(app, limited.key)).statusCode);
-      expect(statuses).toEqual([200, 200, 200, 429]);
-      const stored = await admin.keys(`${prefix}*`);
-      expect(stored.join(' ')).not.toContain(limited.key);
+        const limited = await create({ rpm: 3 });
+        await withinOneMinute();
+        const statuses = [];
+        for (const { app } of [a, b, a, b]) statuses.push((await post(app, limited.key)).statusCode);
+        expect(statuses).toEqual([200, 200, 200, 429]);
+        const stored = await admin.keys(`${prefix}*`);
+        expect(stored.join(' ')).not.toContain(limited.key);
 
-      const budget = await create({ daily_tokens: 1 });
-      expect((await post(a.app, budget.key)).statusCode).toBe(200);
-      // The tokens are counted after the answer: b sees them once the count has reached Redis.
-      await waitFor(async () => (await post(b.app, budget.key)).statusCode === 429);
+        const budget = await create({ daily_tokens: 1 });
+        expect((await post(a.app, budget.key)).statusCode).toBe(200);
+        // The tokens are counted after the answer: b sees them once the count has reached Redis.
+        await waitFor(async () => (await post(b.app, budget.key)).statusCode === 429);
 
-      const doomed = await create({});
-      expect((await post(a.app, doomed.key)).statusCode).toBe(200);
-      expect((await post(b.app, doomed.key)).statusCode).toBe(200);
-      await a.app.inject({ method: 'DELETE', url: `/api/v1/keys/${doomed.id}`, headers: bearer(ADMIN) });
-      expect((await post(a.app, doomed.key)).statusCode).toBe(401);
-      await waitFor(async () => (await post(b.app, doomed.key)).statusCode === 401, 3000);
-    } finally {
-      await close();
-    }
-  });
+        const doomed = await create({});
+        expect((await post(a.app, doomed.key)).statusCode).toBe(200);
+        expect((await post(b.app, doomed.key)).statusCode).toBe(200);
+        await a.app.inject({ method: 'DELETE', url: `/api/v1/keys/${doomed.id}`, headers: bearer(ADMIN) });
+        expect((await post(a.app, doomed.key)).statusCode).toBe(401);
+        await waitFor(async () => (await post(b.app, doomed.key)).statusCode === 401, 3000);
+      } finally {
+        await close();
+      }
+    },
+    MINUTE_WAIT_MS,
+  );
 });
