@@ -90,6 +90,31 @@ for (const backend of storeBackends('clientkeys')) {
       expect((await admin('GET', '/api/v1/keys/not-a-uuid')).statusCode).toBe(404);
     });
 
+    it('pages the list newest first, with the total', async () => {
+      // Keys made within one ms have no order between them: these are made a few ms apart.
+      for (const name of ['page-1', 'page-2', 'page-3']) {
+        const after = Date.now() + 2;
+        await waitFor(() => Date.now() > after);
+        await create({ name });
+      }
+      const all = (await admin('GET', '/api/v1/keys?limit=500')).json();
+      expect(all.total).toBe(all.keys.length);
+      expect(all.keys.slice(0, 3).map((k: { name: string }) => k.name)).toEqual([
+        'page-3',
+        'page-2',
+        'page-1',
+      ]);
+      const first = (await admin('GET', '/api/v1/keys?limit=2')).json();
+      const second = (await admin('GET', '/api/v1/keys?limit=2&offset=2')).json();
+      expect(first).toMatchObject({ total: all.total, limit: 2, offset: 0 });
+      expect([...first.keys, ...second.keys].map((k: { id: string }) => k.id)).toEqual(
+        all.keys.slice(0, 4).map((k: { id: string }) => k.id),
+      );
+      const bad = await admin('GET', '/api/v1/keys?limit=0');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().detail).toMatch(/^querystring\.limit: /);
+    });
+
     it('refuses bad input with a 400 naming the field', async () => {
       const cases: Array<[unknown, string]> = [
         [{ name: 'x', rpm: -1 }, 'rpm'],
