@@ -38,7 +38,8 @@ for (const backend of storeBackends('clientkeys')) {
         await services.close();
         await stores.close();
       };
-    });
+      // PGlite starts slowly on a busy machine.
+    }, 60_000);
     afterAll(() => close?.());
 
     const create = (body: unknown, key = ADMIN) =>
