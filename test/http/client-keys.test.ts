@@ -217,9 +217,16 @@ for (const backend of storeBackends('clientkeys')) {
       const { store } = services.clientKeys;
       const findByHash = store.findByHash.bind(store);
       let lookups = 0;
-      store.findByHash = (hash) => {
+      let inFlight = 0;
+      let mostInFlight = 0;
+      store.findByHash = async (hash) => {
         lookups++;
-        return findByHash(hash);
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        try {
+          return await findByHash(hash);
+        } finally {
+          inFlight--;
+        }
       };
       const { key } = (await create({ name: 'typo' })).json();
       // A wrong checksum, or no checksum at all: refused without a look-up.
@@ -235,6 +242,12 @@ for (const backend of storeBackends('clientkeys')) {
       // A good key: looked up once, then served from the cache.
       for (let i = 0; i < 5; i++) expect((await complete(key)).statusCode).toBe(200);
       expect(lookups).toBe(2);
+      // 40 distinct made-up keys with good checksums: each is looked up, at most 8 at a time.
+      const strangers = Array.from({ length: 40 }, () => newClientKey().key);
+      const flood = await Promise.all(strangers.map((token) => complete(token)));
+      expect(flood.every((answer) => answer.statusCode === 401)).toBe(true);
+      expect(lookups).toBe(42);
+      expect(mostInFlight).toBeLessThanOrEqual(8);
       store.findByHash = findByHash;
       expect((await complete(INTEGRATION)).statusCode).toBe(200);
       expect((await complete(ADMIN)).statusCode).toBe(200);

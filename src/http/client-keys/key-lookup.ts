@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import PQueue from 'p-queue';
 import type { Logger } from '../../observability/logger.js';
 import type { ClientKey, ClientKeyStore } from '../../stores/client-key-store.js';
 import { hashKey, isClientKeyShaped } from './key-material.js';
@@ -20,6 +21,11 @@ export interface ClientKeyLookupOptions {
   maxEntries?: number;
   /** How often a key's `last_used_at` is written at most, ms; 60,000 by default. */
   touchEveryMs?: number;
+  /**
+   * Database look-ups in flight at most; the rest wait their turn. 8 by default: a flood of
+   * distinct made-up keys (with a correct checksum) queues here instead of taking the pool.
+   */
+  lookupConcurrency?: number;
   /** ms since the epoch (tests: a manual clock). */
   now?: () => number;
   logger?: Logger;
@@ -30,7 +36,8 @@ export interface ClientKeyLookupOptions {
  * cache of answers, so that neither a busy key nor a flood of bad ones hits the database per request:
  * - a token without a client key's shape or checksum (`isClientKeyShaped`) is `unknown` at once;
  * - answers, found or not, are kept `cacheMs` (bounded, least recently used out first);
- * - concurrent look-ups of one digest share one query;
+ * - concurrent look-ups of one digest share one query, and at most `lookupConcurrency` queries run
+ *   at once;
  * - `forget(id)` (a DELETE here) drops the key at once; other instances see it within `cacheMs`.
  * Expiry is checked on every use, cached or not. Store errors (StoreUnavailableError) propagate
  * and are not cached.
@@ -43,6 +50,7 @@ export class ClientKeyLookup {
   private readonly touchEveryMs: number;
   /** Keys deleted here lately: a look-up that was under way during the DELETE must not bring one back. */
   private readonly forgotten: LRUCache<string, true>;
+  private readonly queries: PQueue;
 
   constructor(
     private readonly store: ClientKeyStore,
@@ -56,6 +64,7 @@ export class ClientKeyLookup {
     this.cache = new LRUCache({ max, ttl: Math.max(1, options.cacheMs ?? 5000), perf });
     this.touched = new LRUCache({ max, ttl: this.touchEveryMs, perf });
     this.forgotten = new LRUCache({ max: 1000, ttl: 60_000, perf });
+    this.queries = new PQueue({ concurrency: options.lookupConcurrency ?? 8 });
   }
 
   /**
@@ -70,12 +79,14 @@ export class ClientKeyLookup {
     if (cached !== undefined) return this.verdict(cached || undefined);
     let query = this.pending.get(digest);
     if (!query) {
-      query = this.store.findByHash(digest).then((found) => {
-        this.pending.delete(digest);
-        const key = found && !this.forgotten.has(found.id) ? found : undefined;
-        this.cache.set(digest, key ?? false);
-        return key;
-      });
+      query = this.queries
+        .add(() => this.store.findByHash(digest))
+        .then((found) => {
+          this.pending.delete(digest);
+          const key = found && !this.forgotten.has(found.id) ? found : undefined;
+          this.cache.set(digest, key ?? false);
+          return key;
+        });
       query.catch(() => this.pending.delete(digest));
       this.pending.set(digest, query);
     }
