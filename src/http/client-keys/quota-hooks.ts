@@ -63,13 +63,13 @@ export function rateLimitHeaders(reply: FastifyReply): Record<string, string> {
 }
 
 /**
- * Counts `tokens` against the request's stored key's `daily_tokens` (no-op for other callers).
+ * Counts `tokens` as used today by the request's stored key (no-op for other callers).
  * Never throws: a counter failure is logged.
  */
 export function countTokens(request: FastifyRequest, quotas: ClientKeyQuotas, tokens: number): void {
   const key = request.clientKey;
-  if (key?.dailyTokens === undefined) return;
-  quotas.record(key, tokens).catch((error: unknown) => {
+  if (!key) return;
+  quotas.record(key.id, tokens).catch((error: unknown) => {
     request.log.warn({ err: error, client_key: key.id }, 'could not count a client key’s tokens');
   });
 }
@@ -77,7 +77,7 @@ export function countTokens(request: FastifyRequest, quotas: ClientKeyQuotas, to
 /**
  * `stream` with its tokens counted for the request's stored key once it ends, however it ends (done,
  * failed, or the client gone): the provider's `usage` when a delta carried it, else an estimate
- * from `promptChars` and the text streamed so far. The stream itself unchanged for other callers.
+ * from `promptChars` and the text streamed so far. The stream itself for callers without one.
  */
 export function countedStream(
   request: FastifyRequest,
@@ -85,7 +85,7 @@ export function countedStream(
   stream: AiStream,
   promptChars: number,
 ): AiStream {
-  if (request.clientKey?.dailyTokens === undefined) return stream;
+  if (!request.clientKey) return stream;
   return { ...stream, deltas: counted(stream.deltas) };
 
   async function* counted(deltas: AsyncIterable<ChatDelta>): AsyncIterable<ChatDelta> {

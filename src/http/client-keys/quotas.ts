@@ -101,13 +101,14 @@ export class ClientKeyQuotas {
 
   /**
    * Adds `tokens` (prompt + completion, as the provider's `usage` said or as estimated) to what key
-   * `keyId` used today (UTC). Keys without `daily_tokens` are not counted here.
+   * `keyId` used today (UTC). Every stored key is counted, limited or not, so that whoever knows
+   * only a key's id (a worker answering an interaction the key sent) can count its tokens.
    */
-  async record(key: ClientKey, tokens: number): Promise<void> {
-    if (key.dailyTokens === undefined || !(tokens > 0)) return;
+  async record(keyId: string, tokens: number): Promise<void> {
+    if (!(tokens > 0)) return;
     const now = this.now();
     // Kept an hour past the day's end, so that a clock a little behind still finds it.
-    await this.tokens.add(dayKey(key.id, now), tokens, DAY_MS - (now % DAY_MS) + 3_600_000);
+    await this.tokens.add(dayKey(keyId, now), tokens, DAY_MS - (now % DAY_MS) + 3_600_000);
   }
 
   private requestHeaders(rpm: number, count: number, now: number): Record<string, string> {

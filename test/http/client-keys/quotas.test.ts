@@ -49,9 +49,9 @@ describe('client key quotas', () => {
       'x-ratelimit-remaining-tokens': '100',
       'x-ratelimit-reset-tokens': '1h0m0s',
     });
-    await quotas.record(limited, 60);
+    await quotas.record(limited.id, 60);
     expect((await quotas.admit(limited)).headers['x-ratelimit-remaining-tokens']).toBe('40');
-    await quotas.record(limited, 60);
+    await quotas.record(limited.id, 60);
     const over = await quotas.admit(limited);
     expect(over.refusal).toMatchObject({ kind: 'tokens', retryAfterS: 3600 });
     expect(over.refusal?.message).toContain('Used 120');
