@@ -58,6 +58,7 @@ for (const backend of backends) {
       expect(await migrate(client)).toEqual([]);
       expect(await tables(client)).toEqual([
         'ai_module_config',
+        'client_keys',
         'interactions',
         'platform_channels',
         'schema_migrations',
@@ -120,6 +121,7 @@ describe('PGlite on disk', () => {
       '002_platform_channels.sql',
       '003_response_cache.sql',
       '004_community_safety.sql',
+      '006_client_keys.sql',
     ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
