@@ -8,6 +8,7 @@ import { Drain } from './http/drain.js';
 import { registerErrorHandling } from './http/errors.js';
 import { answerFrameworkError, MAX_PARAM_CHARS } from './http/framework-errors.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { clientKeyRoutes } from './http/routes/client-keys.js';
 import { communityRoutes } from './http/routes/communities.js';
 import { healthRoutes } from './http/routes/health.js';
 import { interactionLogRoutes } from './http/routes/interaction-log.js';
@@ -100,13 +101,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   if (options.probesOnly) return app;
   const keys = new KeyRing(services.config.auth);
   await app.register(async (api) => {
-    api.addHook('onRequest', requireCaller(keys));
+    api.addHook('onRequest', requireCaller(keys, services.clientKeys.lookup));
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
   });
   await app.register(async (admin) => {
-    admin.addHook('onRequest', requireAdmin(keys));
+    admin.addHook('onRequest', requireAdmin(keys, services.clientKeys.lookup));
     await admin.register(adminRoutes(services));
+    await admin.register(clientKeyRoutes(services));
     await admin.register(communityRoutes(services));
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));

@@ -5,6 +5,7 @@ import type { CommunitySettingsSource } from './community/community-settings.js'
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
 import type { Config } from './config/schema.js';
 import type { AdapterState, PlatformModeration } from './core/adapter.js';
+import { type ClientKeys, clientKeys } from './http/client-keys/client-keys.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
@@ -45,6 +46,8 @@ export interface Services {
   communityConfigs: CommunityConfigStore;
   context: ContextStore;
   keys: KeyStore;
+  /** Stored client keys of the gateway (`/api/v1/keys`): store, cached look-up, quotas. */
+  clientKeys: ClientKeys;
   interactions: InteractionLog;
   providers: ProviderRegistry;
   ai: AiService;
@@ -168,6 +171,28 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const lifecycle = new InteractionLifecycle(interactions, delivery, metrics, logger, (job) =>
     usage.release(eventReservation(job.event.id)),
   );
+  const gatewayKeys = clientKeys({
+    store: stores.clientKeys,
+    counters: keys,
+    redis: stores.redis,
+    cacheMs: config.auth.clientKeyCacheMs,
+    logger,
+  });
+  // What the worker counts of an answer also counts toward the `daily_tokens` of the stored client
+  // key that posted its event (the OpenAI routes count their own answers).
+  const workerUsage: Pick<UsageMeter, 'record'> = {
+    record: async (entry) => {
+      const counted = await usage.record(entry);
+      if (entry.keyId) {
+        await gatewayKeys.quotas
+          .record(entry.keyId, counted.promptTokens + counted.completionTokens)
+          .catch((error: unknown) =>
+            logger.warn({ err: error, client_key: entry.keyId }, 'key tokens not counted'),
+          );
+      }
+      return counted;
+    },
+  };
   const runner = createInteractionRunner({
     config,
     communities,
@@ -177,7 +202,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     delivery,
     logger,
     holdBack: (job) => chatModeration.deliveryRefusal(job.event),
-    usage,
+    usage: workerUsage,
     moderation: moderation.text,
   });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
@@ -275,6 +300,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     communityConfigs,
     context,
     keys,
+    clientKeys: gatewayKeys,
     interactions,
     providers,
     ai,

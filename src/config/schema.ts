@@ -222,6 +222,11 @@ export const ConfigSchema = Type.Object({
     ),
     /** Bearer key for admin routes; unset = the API keys rule applies. */
     adminKey: Type.Optional(Type.String({ minLength: 8, env: 'CHATGATE_ADMIN_KEY', secret: true })),
+    /**
+     * How long a stored client key's look-up (found or not) is reused, ms: a key deleted on another
+     * instance is refused here within this time (at once on the instance that deleted it).
+     */
+    clientKeyCacheMs: Ms({ maximum: 300_000 }),
   }),
   callbacks: Type.Object({
     /** Where replies are POSTed when the event named no `callback_url` (WaddleBot router). */

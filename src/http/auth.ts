@@ -1,5 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientKey } from '../stores/client-key-store.js';
+import type { ClientKeyLookup, KeyVerdict } from './client-keys/key-lookup.js';
+import { isClientKeyShaped } from './client-keys/key-material.js';
 import { sendError } from './errors.js';
 
 /**
@@ -7,8 +10,10 @@ import { sendError } from './errors.js';
  * - `admin` (CHATGATE_ADMIN_KEY): every route;
  * - `integration` (CHATGATE_API_KEYS, or anyone while no API or client key is set): collectors the
  *   operator runs; their events may claim any platform, roles and community;
- * - `client` (CHATGATE_CLIENT_KEYS): outside callers; their events stay on the `api` and `web`
- *   platforms, claim no roles, and use only `communityId` (`CLIENT_COMMUNITY` for static keys).
+ * - `client` (CHATGATE_CLIENT_KEYS, or a stored key from `POST /api/v1/keys`): outside callers;
+ *   their events stay on the `api` and `web` platforms, claim no roles, and use only `communityId`
+ *   (`CLIENT_COMMUNITY` for static keys and stored keys bound to no community). `keyId` is the
+ *   stored key's id (absent for static keys): usage and quotas are counted by it.
  */
 export type Caller =
   | { kind: 'admin' }
@@ -23,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hooks (`requireCaller`, the OpenAI routes' own) on the routes behind them. */
     caller?: Caller;
+    /** The stored client key the request came with (limits for the quotas), set with `caller`. */
+    clientKey?: ClientKey;
   }
 }
 
@@ -91,11 +98,77 @@ export class KeyRing {
    * without a known key is an integration. A key listed as both client and API key is a client.
    */
   identify(token: string | undefined): Caller | undefined {
-    if (token && this.isAdmin(token)) return { kind: 'admin' };
-    if (token && this.isClient(token)) return { kind: 'client', communityId: CLIENT_COMMUNITY };
-    if (token && this.isIntegration(token)) return { kind: 'integration' };
-    return this.apiOpen ? { kind: 'integration' } : undefined;
+    return (token ? this.known(token) : undefined) ?? (this.apiOpen ? { kind: 'integration' } : undefined);
   }
+
+  /** The caller of a configured key (admin, client or integration), or undefined. */
+  known(token: string): Caller | undefined {
+    if (this.isAdmin(token)) return { kind: 'admin' };
+    if (this.isClient(token)) return { kind: 'client', communityId: CLIENT_COMMUNITY };
+    if (this.isIntegration(token)) return { kind: 'integration' };
+    return undefined;
+  }
+}
+
+/**
+ * Who a request is, or why it is refused: `missing` (no key, and the API is not open), `unknown`
+ * (a key nobody knows, or a deleted one), `expired` (a stored key past its `expires_at`).
+ */
+export type Identity =
+  | { caller: Caller; key?: ClientKey }
+  | { refused: 'missing' | 'unknown' }
+  | { refused: 'expired'; expiredAt: number };
+
+/**
+ * The identity of Bearer `token`: a configured key first (compared in constant time), then a
+ * stored client key (`cg_…`, looked up by its digest through `lookup`'s cache), then, while the
+ * API is open, an integration. A token shaped like a stored key that is not one (deleted,
+ * expired, made up) is refused even while the API is open. Synchronous unless the stored key's
+ * digest is not cached.
+ * @throws StoreUnavailableError (the promise rejects) when the key store cannot be reached.
+ */
+export function identifyCaller(
+  keys: KeyRing,
+  lookup: ClientKeyLookup | undefined,
+  token: string | undefined,
+): Identity | Promise<Identity> {
+  const known = token ? keys.known(token) : undefined;
+  if (known) return { caller: known };
+  if (token && lookup && isClientKeyShaped(token)) {
+    const verdict = lookup.check(token);
+    return verdict instanceof Promise ? verdict.then(storedIdentity) : storedIdentity(verdict);
+  }
+  if (keys.apiOpen) return { caller: { kind: 'integration' } };
+  return { refused: token ? 'unknown' : 'missing' };
+}
+
+function storedIdentity(verdict: KeyVerdict): Identity {
+  if (!verdict.ok) {
+    return verdict.reason === 'expired'
+      ? { refused: 'expired', expiredAt: verdict.expiredAt }
+      : { refused: 'unknown' };
+  }
+  const { key } = verdict;
+  return {
+    caller: { kind: 'client', communityId: key.communityId ?? CLIENT_COMMUNITY, keyId: key.id },
+    key,
+  };
+}
+
+/** Sets `request.caller` (and `clientKey`) from an admitted identity. */
+export function admit(request: FastifyRequest, identity: { caller: Caller; key?: ClientKey }): void {
+  request.caller = identity.caller;
+  if (identity.key) request.clientKey = identity.key;
+}
+
+/** The 401 sentence for a refused identity (never the key itself). */
+export function refusalText(identity: Exclude<Identity, { caller: Caller }>, what = 'API key'): string {
+  if (identity.refused === 'expired') {
+    return `this ${what} expired at ${new Date(identity.expiredAt).toISOString()}`;
+  }
+  return identity.refused === 'missing'
+    ? `missing Authorization: Bearer <${what.toLowerCase()}>`
+    : `invalid ${what}`;
 }
 
 /**
@@ -121,19 +194,15 @@ export function requireBearer(keys: readonly string[]) {
 }
 
 /**
- * An onRequest hook for the API routes: admits the admin key, API (integration) keys and client
- * keys, and records who called in `request.caller`; 401 for no or an unknown key (anyone is an
- * integration while no API or client key is set).
+ * An onRequest hook for the API routes: admits the admin key, API (integration) keys, client keys
+ * and stored client keys (through `lookup`), and records who called in `request.caller`; 401 for
+ * no, an unknown, a deleted or an expired key (anyone is an integration while no key is set).
  */
-export function requireCaller(keys: KeyRing) {
+export function requireCaller(keys: KeyRing, lookup?: ClientKeyLookup) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const token = bearerToken(request);
-    const caller = keys.identify(token);
-    if (caller) {
-      request.caller = caller;
-      return;
-    }
-    return refuseUnknown(request, reply, token);
+    const identity = await identifyCaller(keys, lookup, bearerToken(request));
+    if ('caller' in identity) return admit(request, identity);
+    return sendError(request, reply, 401, 'unauthorized', refusalText(identity));
   };
 }
 
@@ -149,22 +218,26 @@ function refuseUnknown(request: FastifyRequest, reply: FastifyReply, token: stri
 }
 
 /**
- * The admin rule: `Authorization: Bearer <CHATGATE_ADMIN_KEY>`. An API or client key gets 403 (known,
- * but not allowed here); no or an unknown key gets 401. With no keys configured at all, everything
- * is open (chatgate then listens on 127.0.0.1 only); with caller keys but no admin key, admin routes
- * are closed to everyone until CHATGATE_ADMIN_KEY is set.
+ * The admin rule: `Authorization: Bearer <CHATGATE_ADMIN_KEY>`. An API, client or stored client key
+ * gets 403 (known, but not allowed here); no, an unknown or an expired key gets 401. With no keys
+ * configured at all, everything is open (chatgate then listens on 127.0.0.1 only); with caller keys
+ * but no admin key, admin routes are closed to everyone until CHATGATE_ADMIN_KEY is set.
  */
-export function requireAdmin(keys: KeyRing) {
+export function requireAdmin(keys: KeyRing, lookup?: ClientKeyLookup) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (keys.adminOpen) {
       request.caller = { kind: 'admin' };
       return;
     }
     const token = bearerToken(request);
-    const caller = token ? keys.identify(token) : undefined;
+    const identity = token ? await identifyCaller(keys, lookup, token) : undefined;
+    const caller = identity && 'caller' in identity ? identity.caller : undefined;
     if (caller?.kind === 'admin') {
       request.caller = caller;
       return;
+    }
+    if (identity && 'refused' in identity && identity.refused === 'expired') {
+      return sendError(request, reply, 401, 'unauthorized', refusalText(identity));
     }
     if (caller && !keys.apiOpen) {
       const detail = keys.adminUnset

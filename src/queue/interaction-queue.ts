@@ -16,6 +16,8 @@ export interface InteractionJob {
    * `ignored` with the router's reason.
    */
   notice?: string;
+  /** The stored client key that posted the event (`POST /api/v1/ai/interaction`), if one did. */
+  keyId?: string;
   /**
    * The event came from one of our platform adapters (not over HTTP): its reply goes back through
    * that platform's connection, wherever in the cluster it is held.

@@ -21,6 +21,8 @@ export interface IngestOptions {
   sessionId?: string;
   /** Set by the platform edge: the event came from one of our adapters (see `InteractionJob`). */
   fromAdapter?: boolean;
+  /** The stored client key that posted the event: its answer's tokens count toward its `daily_tokens`. */
+  keyId?: string;
 }
 
 export interface RouterDeps {
@@ -151,6 +153,7 @@ export class Router {
         callbackUrl: options.callbackUrl,
         sessionId: options.sessionId,
         fromAdapter: options.fromAdapter,
+        keyId: options.keyId,
       });
     } catch (error) {
       // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.
@@ -190,6 +193,7 @@ export class Router {
         callbackUrl: options.callbackUrl,
         sessionId: options.sessionId,
         fromAdapter: options.fromAdapter,
+        keyId: options.keyId,
       });
     } catch (error) {
       this.deps.logger.warn({ err: error, interaction: interaction.id }, 'notice not queued');

@@ -8,12 +8,14 @@ import { MemoryUsageCounters } from '../safety/usage/memory-usage-counters.js';
 import { RedisUsageCounters } from '../safety/usage/redis-usage-counters.js';
 import type { UsageCounters } from '../safety/usage/usage-counters.js';
 import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
+import type { ClientKeyStore } from './client-key-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
 import { FailoverContextStore } from './failover/failover-context-store.js';
 import { FailoverKeyStore } from './failover/failover-key-store.js';
 import type { InteractionLog } from './interaction-log.js';
 import type { KeyStore } from './key-store.js';
+import { MemoryClientKeyStore } from './memory/memory-client-key-store.js';
 import { MemoryCommunityConfigStore } from './memory/memory-community-config-store.js';
 import { MemoryContextStore } from './memory/memory-context-store.js';
 import { MemoryInteractionLog } from './memory/memory-interaction-log.js';
@@ -22,6 +24,7 @@ import { MemoryUsageStore } from './memory/memory-usage-store.js';
 import { migrate } from './postgres/migrate.js';
 import { SqlChannelStore } from './postgres/sql-channel-store.js';
 import { openSqlClient } from './postgres/sql-client.js';
+import { SqlClientKeyStore } from './postgres/sql-client-key-store.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
 import { SqlUsageStore } from './postgres/sql-usage-store.js';
@@ -59,6 +62,8 @@ export interface StoreSet {
    * when `REDIS_URL` is set; unset = in process (the services build them).
    */
   usageCounters?: UsageCounters;
+  /** Client keys of the gateway (`/api/v1/keys`), stored as hashes. */
+  clientKeys: ClientKeyStore;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -76,6 +81,7 @@ export function memoryStores(config: Config): StoreSet {
     channels: new MemoryChannelStore(),
     safety: new MemorySafetyState(),
     usage: new MemoryUsageStore(),
+    clientKeys: new MemoryClientKeyStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -100,6 +106,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     channels: sql.channels,
     usage: sql.usage,
     usageCounters: fast?.usageCounters,
+    clientKeys: sql.clientKeys,
     redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
@@ -136,6 +143,7 @@ async function sqlStores(config: Config, logger: Logger) {
     usage,
     communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
     channels: new SqlChannelStore(client),
+    clientKeys: new SqlClientKeyStore(client),
     close: async () => {
       await Promise.all([interactions.close(), usage.close()]);
       await client.close();

@@ -195,6 +195,7 @@ async function produceReply(
     communityId: event.communityId,
     channelId: event.channelId,
     userId: event.user.id,
+    keyId: job.keyId,
     model: result.model,
     usage: result.usage,
     promptChars: messages.reduce((sum, message) => sum + message.content.length, 0),

@@ -1,10 +1,11 @@
 /**
  * The store backends an HTTP suite runs its app on: in-process stores, and the community configs,
- * interaction log and usage totals on PGlite and on PostgreSQL (a schema of the run's own, dropped at close);
+ * interaction log, usage totals and client keys on PGlite and on PostgreSQL (a schema of the run's own, dropped at close);
  * the other stores stay in memory.
  */
 import type { Config } from '../../src/config/schema.js';
 import { migrate } from '../../src/stores/postgres/migrate.js';
+import { SqlClientKeyStore } from '../../src/stores/postgres/sql-client-key-store.js';
 import { SqlCommunityConfigStore } from '../../src/stores/postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from '../../src/stores/postgres/sql-interaction-log.js';
 import { SqlUsageStore } from '../../src/stores/postgres/sql-usage-store.js';
@@ -39,6 +40,7 @@ function sqlStoreBackend(sql: SqlBackend): StoreBackend {
         interactions,
         usage,
         communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
+        clientKeys: new SqlClientKeyStore(client),
       };
       return {
         stores,

@@ -11,7 +11,8 @@ export class OpenAIError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly type: 'invalid_request_error' | 'rate_limit_error' | 'server_error',
+    /** `requests`/`tokens`: a client key's own limit (OpenAI's 429 names the limit so). */
+    readonly type: 'invalid_request_error' | 'rate_limit_error' | 'server_error' | 'requests' | 'tokens',
     readonly param: string | null = null,
     readonly code: string | null = null,
     /** Seconds, sent as `retry-after` with 429 and 503. */

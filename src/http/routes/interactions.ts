@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { CallbackTargetError, type CallbackTargetPolicy } from '../../worker/callback-target.js';
 import { callerOf } from '../auth.js';
+import { admitOwnRequest } from '../client-keys/quota-hooks.js';
 import { sendError } from '../errors.js';
 import { mayRead, withinScope } from '../interaction-scope.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
@@ -18,14 +19,19 @@ const REJECTION_DETAIL: Record<string, string> = {
 };
 
 /** What these routes use of the services, and nothing more. */
-export type InteractionRouteDeps = Pick<Services, 'config' | 'interactions' | 'router' | 'callbackTargets'>;
+export type InteractionRouteDeps = Pick<
+  Services,
+  'config' | 'interactions' | 'router' | 'callbackTargets' | 'clientKeys' | 'metrics'
+>;
 
 /**
  * The interaction endpoint for external collectors (integration keys) and outside callers (client
  * keys, whose events are held to their scope: see `withinScope`):
  * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
  *   at once, 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
- *   queue is full or cannot be reached (the redis queue while Redis is down);
+ *   queue is full or cannot be reached (the redis queue while Redis is down), or 429
+ *   `rate_limit_exceeded` with `retry_after` when a stored client key is over its `rpm` or
+ *   `daily_tokens`;
  * - `GET /api/v1/ai/interaction/:id`: its state and reply.
  */
 export const interactionRoutes = (services: InteractionRouteDeps): FastifyPluginAsync =>
@@ -33,6 +39,8 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
     guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     app.post('/api/v1/ai/interaction', async (request, reply) => {
+      const over = await admitOwnRequest(request, reply, services.clientKeys.quotas, services.metrics);
+      if (over) return sendError(request, reply, 429, 'rate_limit_exceeded', over.message, over.retryAfterS);
       const parsed = parseInteractionBody(request.body, services.config.limits.eventTextMaxChars);
       const { callbackUrl, sessionId } = parsed;
       const event = withinScope(callerOf(request), parsed);
@@ -40,6 +48,7 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
       const ack = await services.router.ingest(event, {
         callbackUrl: callbackUrl ?? services.config.callbacks.defaultUrl,
         sessionId,
+        keyId: request.clientKey?.id,
       });
       if (ack.status === 'rejected') {
         const detail = REJECTION_DETAIL[ack.reason ?? ''] ?? 'chatgate is shutting down';

@@ -8,11 +8,21 @@ import type { ChatRequest, ProviderKind } from '../../ai/providers/provider.js';
 import type { CommunitySettings } from '../../community/community-settings.js';
 import { ShuttingDownError, ValidationError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
-import { bearerToken, type Caller, callerOf, type KeyRing } from '../auth.js';
+import { StoreUnavailableError } from '../../stores/community-config-store.js';
+import {
+  admit,
+  bearerToken,
+  type Caller,
+  callerOf,
+  type Identity,
+  identifyCaller,
+  type KeyRing,
+} from '../auth.js';
+import { countedStream, countTokens, openAIQuotaHook, rateLimitHeaders } from '../client-keys/quota-hooks.js';
 import type { Drain } from '../drain.js';
 import { cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cache-gate.js';
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
-import { completionBody, nowSeconds } from '../openai/completion.js';
+import { completionBody, estimatedUsage, nowSeconds } from '../openai/completion.js';
 import { embeddingsHandler } from '../openai/embeddings.js';
 import {
   fromUnavailable,
@@ -35,7 +45,7 @@ type AiRequestPin = { kind: ProviderKind; model: string } | undefined;
 /** What these routes use of the services, and nothing more. */
 export type OpenAIRouteDeps = Pick<
   Services,
-  'ai' | 'communities' | 'config' | 'logger' | 'metrics' | 'providers' | 'redis' | 'usage'
+  'ai' | 'clientKeys' | 'communities' | 'config' | 'logger' | 'metrics' | 'providers' | 'redis' | 'usage'
 >;
 
 const COMMUNITY_HEADER = 'x-community-id';
@@ -46,7 +56,9 @@ const PREFIXES = ['/v1', '/api/v1/ai'] as const;
  * `POST …/responses` (each with SSE streaming), `POST …/embeddings` (openai/embeddings.ts) and
  * `GET …/models`. Errors, auth failures and rate limits answer in OpenAI's error shape.
  * `X-Community-Id` picks the community whose provider chain answers: any for the admin key
- * and integration keys, only their own for client keys (403 otherwise). Every answer carries
+ * and integration keys, only their own for client keys (403 otherwise). Stored client keys
+ * (`/api/v1/keys`) are held to their `rpm` and `daily_tokens` (client-keys/quota-hooks.ts: 429 with
+ * `x-ratelimit-*` headers, before a stream starts; tokens counted after each answer). Every answer carries
  * `Server-Timing` (upstream and chatgate time). With `drain`, a completion still running when the
  * shutdown grace ends answers 503 `shutting_down` (a started stream: an error event, no `[DONE]`).
  */
@@ -60,6 +72,14 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
     app.setErrorHandler((error, request, reply) => {
       if (error instanceof OpenAIError) return sendOpenAIError(reply, error);
       if (error instanceof ShuttingDownError) return sendOpenAIError(reply, shuttingDown(false));
+      if (error instanceof StoreUnavailableError) {
+        // The client key store's database is down: a clean 503 to retry, not an internal error.
+        const message = `${error.message}; retry later`;
+        return sendOpenAIError(
+          reply,
+          new OpenAIError(503, message, 'server_error', null, 'store_unavailable', 5),
+        );
+      }
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 429) {
         return sendOpenAIError(
@@ -86,24 +106,28 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
     addServerTiming(app);
     // Callback-style: an async hook costs a promise per request on the hottest path. A refusal
     // sends the answer and does not call `done`.
+    // A stored client key is looked up through a short cache (synchronous when cached).
     app.addHook('onRequest', (request, reply, done) => {
-      const caller = keys.identify(bearerToken(request));
-      if (caller) {
-        request.caller = caller;
-        done();
-        return;
-      }
-      sendOpenAIError(
-        reply,
-        new OpenAIError(
-          401,
-          'Incorrect or missing API key. Send it as Authorization: Bearer <key>.',
-          'invalid_request_error',
-          null,
-          'invalid_api_key',
-        ),
-      );
+      const answer = (identity: Identity) => {
+        if ('caller' in identity) {
+          admit(request, identity);
+          done();
+          return;
+        }
+        const message =
+          identity.refused === 'expired'
+            ? `This API key expired at ${new Date(identity.expiredAt).toISOString()}.`
+            : 'Incorrect or missing API key. Send it as Authorization: Bearer <key>.';
+        sendOpenAIError(
+          reply,
+          new OpenAIError(401, message, 'invalid_request_error', null, 'invalid_api_key'),
+        );
+      };
+      const identity = identifyCaller(keys, services.clientKeys.lookup, bearerToken(request));
+      if (identity instanceof Promise) identity.then(answer, done);
+      else answer(identity);
     });
+    app.addHook('onRequest', openAIQuotaHook(services.clientKeys.quotas, services.metrics));
     await app.register(rateLimit, {
       max: services.config.openaiApi.rateLimitPerMinute,
       timeWindow: 60_000,
@@ -122,7 +146,15 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         : {}),
     });
 
-    const embeddings = embeddingsHandler({ services, catalog, communityOf, drain, metering });
+    const { quotas } = services.clientKeys;
+    const embeddings = embeddingsHandler({
+      services,
+      catalog,
+      communityOf,
+      drain,
+      metering,
+      onUsage: (request, tokens) => countTokens(request, quotas, tokens),
+    });
     for (const prefix of PREFIXES) {
       app.post(`${prefix}/embeddings`, embeddings);
       app.get(`${prefix}/models`, async (request) => {
@@ -202,6 +234,8 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
             return fresh;
           })
           .catch((error: unknown) => rethrow(error, cancel.signal));
+        const usage = result.usage ?? estimatedUsage(promptChars, result.content.length);
+        countTokens(request, quotas, usage.total_tokens);
         void reply.headers({ ...originHeaders(result, parsed.options), ...cacheHeaders(plan) });
         return wire.body(result, promptChars, parsed);
       }
@@ -212,13 +246,14 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         services.config.ai.streamTimeoutMs,
       );
       try {
-        const stream = await cache
+        const opened = await cache
           .stream(
             plan,
             async () => ticket.metered(await timeUpstream(request, () => services.ai.stream(aiRequest))),
             cancel.signal,
           )
           .catch((error: unknown) => rethrow(error, cancel.signal));
+        const stream = countedStream(request, quotas, opened, promptChars);
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing
         // holds what is known at the first byte (upstream: the time to the first delta).
@@ -227,6 +262,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
           sseHeaders({
             ...originHeaders(stream, parsed.options),
             ...cacheHeaders(plan),
+            ...rateLimitHeaders(reply),
             'x-request-id': String(request.id),
             'server-timing': serverTiming(request, reply.elapsedTime),
           }),

@@ -242,6 +242,56 @@ const sessionId = pathSegment(
   ),
 );
 const communityPath = pathSegment(communityId).map((id) => `/api/v1/communities/${id}/config`);
+const clientKeyPath = pathSegment(fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }))).map(
+  (id) => `/api/v1/keys/${id}`,
+);
+
+/** A `POST /api/v1/keys` body: mostly valid, with limits out of range and times past or malformed now and then. */
+const outOfRange = (valid: fc.Arbitrary<number>, invalid: fc.Arbitrary<string>) =>
+  fc.oneof({ weight: 4, arbitrary: valid.map(String) }, { weight: 1, arbitrary: invalid });
+const clientKeyBody = fc
+  .tuple(
+    fc
+      .oneof(
+        { weight: 5, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) },
+        fc.string({ maxLength: 300 }),
+      )
+      .map(jsonString),
+    someOptions(
+      {
+        community_id: communityId.map(jsonString),
+        rpm: outOfRange(
+          fc.integer({ min: 1, max: 1000 }),
+          fc.constantFrom('-1', '0', '1.5', '1000001', 'null'),
+        ),
+        daily_tokens: outOfRange(
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.constantFrom('-5', '0', '3000000000', 'null', '"100"'),
+        ),
+        expires_at: fc
+          .oneof(
+            {
+              weight: 4,
+              arbitrary: fc
+                .integer({ min: 1, max: 10_000 })
+                .map((days) => new Date(Date.now() + days * 86_400_000).toISOString()),
+            },
+            fc.constantFrom(
+              '2001-01-01T00:00:00Z',
+              '2099-02-30T00:00:00Z',
+              '2099-01-01',
+              'tomorrow',
+              '2099-01-01T25:00:00Z',
+            ),
+          )
+          .map(jsonString),
+      },
+      true,
+    ),
+    // An unknown field in one body of 8 (`fc.option`'s `freq` is the chance of *no* value).
+    fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, fc.tuple(hostileKey, hostileJson)),
+  )
+  .map(([name, options, extra]) => jsonObject([['name', name], ...options, ...(extra ? [extra] : [])]));
 const numberText = (min: number, max: number) => fc.integer({ min, max }).map(String);
 /** A day for `GET /api/v1/usage`: real ones, impossible ones (`2026-02-30`), and not-a-day text. */
 const usageDay = fc.oneof(
@@ -360,6 +410,24 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     path: fc.constant('/api/v1/ai/responses'),
     body: body(responsesRequest),
   },
+  'POST /api/v1/keys': {
+    sql: true,
+    shape: 'ours',
+    access: 'admin',
+    path: fc.constant('/api/v1/keys'),
+    body: body(clientKeyBody),
+  },
+  'GET /api/v1/keys': {
+    ...getOnly(
+      '/api/v1/keys',
+      'ours',
+      'admin',
+      queryString({ limit: numberText(1, 500), offset: numberText(0, 2_147_483_647) }),
+    ),
+    sql: true,
+  },
+  'GET /api/v1/keys/:id': { sql: true, shape: 'ours', access: 'admin', path: clientKeyPath },
+  'DELETE /api/v1/keys/:id': { sql: true, shape: 'ours', access: 'admin', path: clientKeyPath },
   'GET /api/v1/communities': {
     ...getOnly(
       '/api/v1/communities',

@@ -58,6 +58,7 @@ for (const backend of backends) {
       expect(await migrate(client)).toEqual([]);
       expect(await tables(client)).toEqual([
         'ai_module_config',
+        'client_keys',
         'interactions',
         'platform_channels',
         'schema_migrations',
@@ -122,6 +123,7 @@ describe('PGlite on disk', () => {
       '003_response_cache.sql',
       '004_community_safety.sql',
       '005_usage.sql',
+      '006_client_keys.sql',
     ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
