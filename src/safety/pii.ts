@@ -23,16 +23,21 @@ import { getCountrySpecifications, isValidIBAN } from 'ibantools';
  */
 export function maskPii(text: string): string {
   if (!MAY_HOLD_PII.test(text)) return text;
+  // Each detector runs only when its anchor is there: most chat lines that get this far hold an
+  // `@mention` and no digit, and the IBAN, IP and number scans would walk them for nothing.
+  const hasDigit = HAS_DIGIT.test(text);
   const spans = new Spans(text.length);
-  findEmails(text, spans);
-  findIbans(text, spans);
-  findIps(text, spans);
-  findNumbers(text, spans);
+  if (text.includes('@')) findEmails(text, spans);
+  if (hasDigit) findIbans(text, spans);
+  // An IPv6 address may be all hex letters (`dead:beef::cafe`), never without a `:` or a digit.
+  if (hasDigit || text.includes(':')) findIps(text, spans);
+  if (hasDigit) findNumbers(text, spans);
   return spans.apply(text);
 }
 
-/** Every kind of PII holds an `@` or a digit: text with neither is returned at once. */
-const MAY_HOLD_PII = /[0-9@]/;
+/** Every kind of PII holds an `@`, a digit or (IPv6) a `:`: text with none is returned at once. */
+const MAY_HOLD_PII = /[0-9@:]/;
+const HAS_DIGIT = /[0-9]/;
 
 type Label = '[email]' | '[iban]' | '[ip]' | '[card]' | '[phone]';
 

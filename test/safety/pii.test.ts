@@ -18,6 +18,9 @@ describe('PII masking', () => {
     ['lower case de89370400440532013000', 'lower case [iban]'],
     ['server 192.168.0.1 and 10.0.0.1:8080', 'server [ip] and [ip]:8080'],
     ['v6 2001:db8::1, ::1 and fe80::1ff:fe23:4567:890a', 'v6 [ip], [ip] and [ip]'],
+    // No digit at all: an IPv6 address of hex letters only.
+    ['reach me at dead:beef::cafe', 'reach me at [ip]'],
+    ['@chatgate mail jo@example.com', '@chatgate mail [email]'],
   ])('masks %j', (text, masked) => {
     expect(maskPii(text)).toBe(masked);
   });
