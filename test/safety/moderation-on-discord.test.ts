@@ -8,13 +8,12 @@ import { messageCreate, SCENE, TOKEN, user } from '../adapters/discord/support.j
 import { type FakeDiscord, startFakeDiscord } from '../fakes/fake-discord.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { testConfig } from '../support/services.js';
+import { settledInteraction } from '../support/settled-interaction.js';
 import { waitFor } from '../support/wait-for.js';
 
 const mod = user('700000000000000301', 'moddy');
 const viewer = user('700000000000000302', 'viewer');
 const troll = user('700000000000000303', 'troll');
-
-type Listed = { event: { id: string }; status: string; reason?: string };
 
 describe('moderation on Discord, end to end', () => {
   const closers: (() => Promise<void>)[] = [];
@@ -66,20 +65,8 @@ describe('moderation on Discord, end to end', () => {
   }
 
   /** What became of event `id`, once settled. */
-  async function outcome(pipeline: Pipeline, id: string): Promise<Listed> {
-    return waitFor(
-      async () => {
-        const response = await pipeline.app.inject({
-          method: 'GET',
-          url: '/api/v1/ai/interactions?platform=discord',
-        });
-        const found = (response.json().interactions as Listed[]).find((row) => row.event.id === id);
-        return found && !['queued', 'running'].includes(found.status) ? found : undefined;
-      },
-      10_000,
-      `the outcome of ${id}`,
-    );
-  }
+  const outcome = (pipeline: Pipeline, id: string) =>
+    settledInteraction(pipeline, 'discord', (eventId) => eventId === id);
 
   const posts = (discord: FakeDiscord) =>
     discord.requests.filter(

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeTelegram, startFakeTelegram } from '../fakes/fake-telegram.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { testConfig } from '../support/services.js';
+import { settledInteraction } from '../support/settled-interaction.js';
 import { waitFor } from '../support/wait-for.js';
 
 const BOT = 'chatgate_crowd_bot';
@@ -16,8 +17,6 @@ const GROUP = { id: CHAT, title: 'Stream', type: 'supergroup' };
 const owner = { id: 21, is_bot: false, first_name: 'Olive', username: 'olive' };
 const member = { id: 22, is_bot: false, first_name: 'Max', username: 'max' };
 const other = { id: 23, is_bot: false, first_name: 'Nia', username: 'nia' };
-
-type Listed = { event: { id: string; text: string }; status: string; reason?: string };
 
 describe('moderation on Telegram, end to end', () => {
   const closers: (() => Promise<void>)[] = [];
@@ -56,22 +55,8 @@ describe('moderation on Telegram, end to end', () => {
   }
 
   /** What became of Telegram message `id`, once settled. */
-  async function outcome(pipeline: Pipeline, id: number): Promise<Listed> {
-    return waitFor(
-      async () => {
-        const response = await pipeline.app.inject({
-          method: 'GET',
-          url: '/api/v1/ai/interactions?platform=telegram',
-        });
-        const found = (response.json().interactions as Listed[]).find((row) =>
-          row.event.id.endsWith(`:${id}`),
-        );
-        return found && !['queued', 'running'].includes(found.status) ? found : undefined;
-      },
-      10_000,
-      `the outcome of message ${id}`,
-    );
-  }
+  const outcome = (pipeline: Pipeline, id: number) =>
+    settledInteraction(pipeline, 'telegram', (eventId) => eventId.endsWith(`:${id}`));
 
   it("the group's creator pauses the bot with /ai off; a member's /ai off is refused", async () => {
     const { telegram, pipeline } = await start();

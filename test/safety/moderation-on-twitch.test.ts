@@ -8,6 +8,7 @@ import { BOT, GOOD_TOKEN, roomIdFor, viewerLine } from '../adapters/twitch/harne
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { testConfig } from '../support/services.js';
+import { type ListedInteraction, settledInteraction } from '../support/settled-interaction.js';
 import { waitFor } from '../support/wait-for.js';
 
 const CHANNEL = 'crowdchan';
@@ -17,8 +18,6 @@ const JOIN_WAIT_MS = 20_000;
 /** A chat line from a moderator (Twitch's `moderator` badge and `mod=1`), user id 9001. */
 const moderatorLine = (id: string, text: string) =>
   `@badge-info=;badges=moderator/1;color=;display-name=Mod;emotes=;id=${id};mod=1;room-id=${roomIdFor(CHANNEL)};subscriber=0;tmi-sent-ts=1700000000000;user-id=9001;user-type=mod :mod!mod@mod.tmi.twitch.tv PRIVMSG #${CHANNEL} :${text}`;
-
-type Listed = { event: { id: string }; status: string; reason?: string };
 
 describe('moderation on Twitch, end to end', () => {
   const closers: (() => Promise<void>)[] = [];
@@ -50,22 +49,8 @@ describe('moderation on Twitch, end to end', () => {
   }
 
   /** What became of the Twitch event `twitch:<id>`, once it is settled. */
-  async function outcome(pipeline: Pipeline, id: string): Promise<Listed> {
-    return waitFor(
-      async () => {
-        const response = await pipeline.app.inject({
-          method: 'GET',
-          url: '/api/v1/ai/interactions?platform=twitch',
-        });
-        const found = (response.json().interactions as Listed[]).find(
-          (row) => row.event.id === `twitch:${id}`,
-        );
-        return found && !['queued', 'running'].includes(found.status) ? found : undefined;
-      },
-      10_000,
-      `the outcome of ${id}`,
-    );
-  }
+  const outcome = (pipeline: Pipeline, id: string) =>
+    settledInteraction(pipeline, 'twitch', (eventId) => eventId === `twitch:${id}`);
 
   it('a moderator pauses and resumes the bot with !ai off / !ai on; a viewer cannot', async () => {
     const { twitch, pipeline } = await start();
@@ -106,7 +91,9 @@ describe('moderation on Twitch, end to end', () => {
           method: 'GET',
           url: '/api/v1/ai/interactions?platform=twitch',
         });
-        return (response.json().interactions as Listed[]).some((row) => row.reason === 'moderated');
+        return (response.json().interactions as ListedInteraction[]).some(
+          (row) => row.reason === 'moderated',
+        );
       },
       10_000,
       'the timed-out viewer to be ignored as moderated',
