@@ -313,6 +313,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       state: chatModeration,
       context,
       communities,
+      interactions,
       logger,
     }),
     usage,

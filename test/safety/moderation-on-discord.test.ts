@@ -95,9 +95,26 @@ describe('moderation on Discord, end to end', () => {
     expect(posts(discord)).toHaveLength(3);
   }, 60_000);
 
-  it('a guild ban (GUILD_BAN_ADD) makes the bot ignore the user (moderated); others are answered', async () => {
+  it('a guild ban (GUILD_BAN_ADD) forgets the user and makes the bot ignore them (moderated); others are answered', async () => {
     const { discord, pipeline } = await start();
+    const session = async (userId: string) => {
+      const key = encodeURIComponent(`discord:guild:${SCENE.guild}|${SCENE.channel}|${userId}`);
+      const response = await pipeline.app.inject({ method: 'GET', url: `/api/v1/sessions/${key}` });
+      return response.json().messages as unknown[];
+    };
+    // The troll talks first: the bot answers and remembers the exchange.
+    expect(await outcome(pipeline, say(discord, troll, `<@${SCENE.bot}> remember me?`))).toMatchObject({
+      status: 'done',
+    });
+    expect(await session(String(troll.id))).toHaveLength(2);
+    // A ban is on the whole guild (no channel): the channels the troll wrote in are forgotten.
     expect(discord.banAdd(SCENE.guild, troll)).toBe(true);
+    await waitFor(
+      async () => (await session(String(troll.id))).length === 0,
+      10_000,
+      'the context forgotten',
+    );
+    // Past the mention cooldown the troll's next mention is still ignored, as moderated.
     await waitFor(
       async () =>
         (await outcome(pipeline, say(discord, troll, `<@${SCENE.bot}> hi?`))).reason === 'moderated',
