@@ -15,8 +15,9 @@ export interface OutgoingReply {
 /**
  * What the router said about an event (handed in by an adapter or posted over HTTP): `queued`
  * (an interaction will answer it), `ignored` (with `reason`: duplicate, self, bot, disabled,
- * no_trigger, probability, cooldown, reply_cap; `command` for an event its adapter answered
- * itself, see `AdapterHost.recordHandled`), or `rejected` (`queue_full`, `queue_unavailable` or
+ * no_trigger, probability, cooldown, reply_cap; the safety rules' role, blocked_user, paused,
+ * moderated, blocked_term, budget, loop_guard; `command` for a moderator's chat command, or an
+ * event its adapter answered itself, see `AdapterHost.recordHandled`), or `rejected` (`queue_full`, `queue_unavailable` or
  * `shutting_down`; retry after `retryAfterSeconds`).
  */
 export interface IngestAck {

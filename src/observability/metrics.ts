@@ -115,6 +115,12 @@ export class Metrics {
     },
   });
 
+  readonly repliesBlocked = this.counter(
+    'chatgate_replies_blocked_total',
+    "Answers the community's moderation stopped (blocked_reply or nothing said instead), by reason: blocked_term, link, moderation, moderation_unavailable",
+    ['reason'],
+  );
+
   readonly tokens = this.counter(
     'chatgate_tokens_total',
     'Tokens used by answered requests (provider usage, estimated at 4 chars a token when it gave none), by community and kind (prompt, completion)',

@@ -51,6 +51,7 @@ export class InteractionLifecycle {
       this.interactions.update(job.interactionId, { status: 'done', reply, completedAt: Date.now() }),
     );
     this.metrics.interactions.labels('done', reply.mode, reply.provider).inc();
+    if (reply.blocked) this.metrics.repliesBlocked.labels(reply.blocked).inc();
     this.metrics.interactionDuration.observe((Date.now() - job.event.receivedAt) / 1000);
     await this.onEnd?.(job);
     await this.delivery.deliver(job, { ok: true, reply });

@@ -177,6 +177,9 @@ for (const backend of storeBackends('safety_text_moderation')) {
         blocked: 'link',
         response_data: { message: 'Let us keep chat link-free.' },
       });
+      // Counted for the operator's dashboards.
+      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(/^chatgate_replies_blocked_total\{reason="link"\} [1-9]/m);
       // The next turn of the same conversation does not carry the blocked answer.
       upstream.behave({ reply: 'Sure thing.' });
       const next = await mention(id, 'ok then?');
