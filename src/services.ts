@@ -174,25 +174,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const gatewayKeys = clientKeys({
     store: stores.clientKeys,
     counters: keys,
-    redis: stores.redis,
+    // One count of a key's tokens: the usage meter's, which the OpenAI routes and the worker feed.
+    tokensToday: async (keyId) => {
+      const today = await usage.keyUsageToday(keyId);
+      return today.promptTokens + today.completionTokens;
+    },
     cacheMs: config.auth.clientKeyCacheMs,
     logger,
   });
-  // What the worker counts of an answer also counts toward the `daily_tokens` of the stored client
-  // key that posted its event (the OpenAI routes count their own answers).
-  const workerUsage: Pick<UsageMeter, 'record'> = {
-    record: async (entry) => {
-      const counted = await usage.record(entry);
-      if (entry.keyId) {
-        await gatewayKeys.quotas
-          .record(entry.keyId, counted.promptTokens + counted.completionTokens)
-          .catch((error: unknown) =>
-            logger.warn({ err: error, client_key: entry.keyId }, 'key tokens not counted'),
-          );
-      }
-      return counted;
-    },
-  };
   const runner = createInteractionRunner({
     config,
     communities,
@@ -202,7 +191,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     delivery,
     logger,
     holdBack: (job) => chatModeration.deliveryRefusal(job.event),
-    usage: workerUsage,
+    usage,
     moderation: moderation.text,
   });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their

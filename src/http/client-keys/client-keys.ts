@@ -1,10 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger.js';
 import type { ClientKeyStore } from '../../stores/client-key-store.js';
 import type { KeyStore } from '../../stores/key-store.js';
 import { ClientKeyLookup } from './key-lookup.js';
 import { ClientKeyQuotas } from './quotas.js';
-import { MemoryTokenCounter, RedisTokenCounter } from './token-counter.js';
 
 /** The stored client keys of the gateway: where they live, how a token finds its key, their limits. */
 export interface ClientKeys {
@@ -18,8 +16,11 @@ export interface ClientKeysOptions {
   store: ClientKeyStore;
   /** Window counters for `rpm` (the services' KeyStore: Redis when `REDIS_URL` is set). */
   counters: KeyStore;
-  /** Redis for the daily token counters, when `REDIS_URL` is set; in process otherwise. */
-  redis?: Redis;
+  /**
+   * Prompt + completion tokens a key used this UTC day: the usage meter's count for the key
+   * (`UsageMeter.keyUsageToday`), shared through Redis when `REDIS_URL` is set.
+   */
+  tokensToday: (keyId: string) => Promise<number>;
   /** How long look-ups are cached, ms (`auth.clientKeyCacheMs`). */
   cacheMs: number;
   logger?: Logger;
@@ -28,10 +29,9 @@ export interface ClientKeysOptions {
 /** Builds the client keys' look-up (with its cache) and quotas on the services' stores. */
 export function clientKeys(options: ClientKeysOptions): ClientKeys {
   const logger = options.logger?.child({ component: 'client_keys' });
-  const tokens = options.redis ? new RedisTokenCounter(options.redis, { logger }) : new MemoryTokenCounter();
   return {
     store: options.store,
     lookup: new ClientKeyLookup(options.store, { cacheMs: options.cacheMs, logger }),
-    quotas: new ClientKeyQuotas(options.counters, tokens),
+    quotas: new ClientKeyQuotas(options.counters, options.tokensToday),
   };
 }

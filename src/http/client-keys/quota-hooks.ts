@@ -1,8 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { AiStream } from '../../ai/ai-result.js';
-import type { ChatDelta } from '../../ai/providers/provider.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { estimatedUsage } from '../openai/completion.js';
 import { OpenAIError, sendOpenAIError } from '../openai/errors.js';
 import type { ClientKeyQuotas, QuotaRefusal } from './quotas.js';
 
@@ -60,46 +57,4 @@ export function rateLimitHeaders(reply: FastifyReply): Record<string, string> {
     if (name.startsWith('x-ratelimit-') && value !== undefined) headers[name] = String(value);
   }
   return headers;
-}
-
-/**
- * Counts `tokens` as used today by the request's stored key (no-op for other callers).
- * Never throws: a counter failure is logged.
- */
-export function countTokens(request: FastifyRequest, quotas: ClientKeyQuotas, tokens: number): void {
-  const key = request.clientKey;
-  if (!key) return;
-  quotas.record(key.id, tokens).catch((error: unknown) => {
-    request.log.warn({ err: error, client_key: key.id }, 'could not count a client key’s tokens');
-  });
-}
-
-/**
- * `stream` with its tokens counted for the request's stored key once it ends, however it ends (done,
- * failed, or the client gone): the provider's `usage` when a delta carried it, else an estimate
- * from `promptChars` and the text streamed so far. The stream itself for callers without one.
- */
-export function countedStream(
-  request: FastifyRequest,
-  quotas: ClientKeyQuotas,
-  stream: AiStream,
-  promptChars: number,
-): AiStream {
-  if (!request.clientKey) return stream;
-  return { ...stream, deltas: counted(stream.deltas) };
-
-  async function* counted(deltas: AsyncIterable<ChatDelta>): AsyncIterable<ChatDelta> {
-    let usage: ChatDelta['usage'];
-    let chars = 0;
-    try {
-      for await (const delta of deltas) {
-        if (delta.usage) usage = delta.usage;
-        chars += delta.content?.length ?? 0;
-        for (const call of delta.tool_calls ?? []) chars += call.function?.arguments?.length ?? 0;
-        yield delta;
-      }
-    } finally {
-      countTokens(request, quotas, (usage ?? estimatedUsage(promptChars, chars)).total_tokens);
-    }
-  }
 }

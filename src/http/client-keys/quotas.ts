@@ -1,6 +1,5 @@
 import type { ClientKey } from '../../stores/client-key-store.js';
 import type { KeyStore } from '../../stores/key-store.js';
-import type { TokenCounter } from './token-counter.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -41,8 +40,10 @@ export function resetText(ms: number): string {
 /**
  * The per-key limits of stored client keys (issue 14): `rpm` requests per calendar minute and
  * `daily_tokens` tokens per UTC day. Requests are counted with `KeyStore.increment` (Redis when
- * `REDIS_URL` is set, so every instance shares the count; in process otherwise), tokens with a
- * `TokenCounter` after each answer (`record`). A request is refused when the key's tokens of today
+ * `REDIS_URL` is set, so every instance shares the count; in process otherwise); tokens are what
+ * the usage meter counted for the key today (`tokensToday`: every answer of the OpenAI routes and
+ * of the interactions the key posted, from the provider's `usage` or estimated, streams included).
+ * A request is refused when the key's tokens of today
  * already reach its limit, or when it is over `rpm` in this minute; a refused request still counts
  * toward `rpm` (as OpenAI's does), a request refused for tokens does not. Since the token check
  * happens before the answer, a day's total can pass the limit by the answers that were under way.
@@ -51,7 +52,8 @@ export function resetText(ms: number): string {
 export class ClientKeyQuotas {
   constructor(
     private readonly counters: KeyStore,
-    private readonly tokens: TokenCounter,
+    /** Prompt + completion tokens key `keyId` used this UTC day (the usage meter's key scope). */
+    private readonly tokensToday: (keyId: string) => Promise<number>,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -63,7 +65,7 @@ export class ClientKeyQuotas {
     const headers: Record<string, string> = {};
     const now = this.now();
     if (key.dailyTokens !== undefined) {
-      const used = await this.tokens.get(dayKey(key.id, now));
+      const used = await this.tokensToday(key.id);
       const resetMs = DAY_MS - (now % DAY_MS);
       headers['x-ratelimit-limit-tokens'] = String(key.dailyTokens);
       headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, key.dailyTokens - used));
@@ -99,18 +101,6 @@ export class ClientKeyQuotas {
     return { headers };
   }
 
-  /**
-   * Adds `tokens` (prompt + completion, as the provider's `usage` said or as estimated) to what key
-   * `keyId` used today (UTC). Every stored key is counted, limited or not, so that whoever knows
-   * only a key's id (a worker answering an interaction the key sent) can count its tokens.
-   */
-  async record(keyId: string, tokens: number): Promise<void> {
-    if (!(tokens > 0)) return;
-    const now = this.now();
-    // Kept an hour past the day's end, so that a clock a little behind still finds it.
-    await this.tokens.add(dayKey(keyId, now), tokens, DAY_MS - (now % DAY_MS) + 3_600_000);
-  }
-
   private requestHeaders(rpm: number, count: number, now: number): Record<string, string> {
     return {
       'x-ratelimit-limit-requests': String(rpm),
@@ -118,9 +108,4 @@ export class ClientKeyQuotas {
       'x-ratelimit-reset-requests': resetText(MINUTE_MS - (now % MINUTE_MS)),
     };
   }
-}
-
-/** The counter of key `id`'s tokens on the UTC day of `now`: `clientkey:<id>:<yyyy-mm-dd>`. */
-function dayKey(id: string, now: number): string {
-  return `clientkey:${id}:${new Date(now).toISOString().slice(0, 10)}`;
 }

@@ -23,8 +23,6 @@ export interface EmbeddingsRouteDeps {
   drain?: Drain;
   /** Budgets and usage: a 429 over budget, and the input's tokens counted. */
   metering?: RouteMetering;
-  /** Told the tokens of each answer (`usage.total_tokens`): a client key's daily limit counts them. */
-  onUsage?: (request: FastifyRequest, tokens: number) => void;
 }
 
 /**
@@ -77,7 +75,6 @@ export function embeddingsHandler(deps: EmbeddingsRouteDeps) {
         throw cutByShutdown(cancel.signal) ?? toOpenAIError(error);
       })
       .finally(() => ticket?.release());
-    deps.onUsage?.(request, answer.usage.total_tokens);
     void reply.header('x-chatgate-provider', answer.provider);
     const ignored = [
       ...(answer.provider === 'ollama' && user !== undefined ? ['user'] : []),

@@ -18,11 +18,11 @@ import {
   identifyCaller,
   type KeyRing,
 } from '../auth.js';
-import { countedStream, countTokens, openAIQuotaHook, rateLimitHeaders } from '../client-keys/quota-hooks.js';
+import { openAIQuotaHook, rateLimitHeaders } from '../client-keys/quota-hooks.js';
 import type { Drain } from '../drain.js';
 import { cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cache-gate.js';
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
-import { completionBody, estimatedUsage, nowSeconds } from '../openai/completion.js';
+import { completionBody, nowSeconds } from '../openai/completion.js';
 import { embeddingsHandler } from '../openai/embeddings.js';
 import {
   fromUnavailable,
@@ -146,15 +146,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         : {}),
     });
 
-    const { quotas } = services.clientKeys;
-    const embeddings = embeddingsHandler({
-      services,
-      catalog,
-      communityOf,
-      drain,
-      metering,
-      onUsage: (request, tokens) => countTokens(request, quotas, tokens),
-    });
+    const embeddings = embeddingsHandler({ services, catalog, communityOf, drain, metering });
     for (const prefix of PREFIXES) {
       app.post(`${prefix}/embeddings`, embeddings);
       app.get(`${prefix}/models`, async (request) => {
@@ -234,8 +226,6 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
             return fresh;
           })
           .catch((error: unknown) => rethrow(error, cancel.signal));
-        const usage = result.usage ?? estimatedUsage(promptChars, result.content.length);
-        countTokens(request, quotas, usage.total_tokens);
         void reply.headers({ ...originHeaders(result, parsed.options), ...cacheHeaders(plan) });
         return wire.body(result, promptChars, parsed);
       }
@@ -246,14 +236,13 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         services.config.ai.streamTimeoutMs,
       );
       try {
-        const opened = await cache
+        const stream = await cache
           .stream(
             plan,
             async () => ticket.metered(await timeUpstream(request, () => services.ai.stream(aiRequest))),
             cancel.signal,
           )
           .catch((error: unknown) => rethrow(error, cancel.signal));
-        const stream = countedStream(request, quotas, opened, promptChars);
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing
         // holds what is known at the first byte (upstream: the time to the first delta).
