@@ -3,10 +3,10 @@
  * the local responder (no upstream: the request's own cost is small, so auth and quotas show), sent
  * with `app.inject` in interleaved rounds with four keys: a static integration key (the baseline),
  * a stored key without limits (a cached look-up by SHA-256), a stored key with `rpm` and
- * `daily_tokens` (plus the in-process window and token counters), and a well-formed key nobody
+ * `daily_tokens` (plus the in-process window counter and the usage meter's count of its tokens), and a well-formed key nobody
  * issued (a cached "no": what a flood of bad keys costs). µs per request, median of the rounds,
  * ratio to the static key measured in the same run.
- * Run: `npx tsx bench/client-keys.ts` (BENCH_ROUNDS, default 7; BENCH_REQUESTS per round and key,
+ * Run: `npm run bench:keys` (BENCH_ROUNDS, default 7; BENCH_REQUESTS per round and key,
  * default 1500).
  */
 import { buildApp } from '../src/app.js';
