@@ -172,6 +172,20 @@ describe('client key quotas (fake OpenAI upstream)', () => {
     expect((await complete(other, { model: 'llama3.2', input: 'hi' }, '/v1/responses')).statusCode).toBe(429);
   });
 
+  it('holds daily_tokens for requests in flight: a burst on a fresh key gets one answer, the rest 429', async () => {
+    await start();
+    h.openai.behave({ latencyMs: 150, usage: { prompt: 4, completion: 3 } });
+    const key = await newKey({ daily_tokens: 10 });
+    const burst = await Promise.all(Array.from({ length: 5 }, () => complete(key)));
+    const statuses = burst.map((response) => response.statusCode).sort();
+    expect(statuses).toEqual([200, 429, 429, 429, 429]);
+    for (const refused of burst.filter((response) => response.statusCode === 429)) {
+      expect(refused.json().error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect(upstreamCalls()).toBe(1);
+  });
+
   it('counts the tokens of interactions a key posted toward its daily_tokens', async () => {
     await start();
     h.openai.behave({ usage: { prompt: 6, completion: 6 } });

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AiStream } from '../../ai/ai-result.js';
 import type { Usage } from '../../ai/providers/provider.js';
 import type { CommunitySettings } from '../../community/community-settings.js';
+import { type ScopeLimit, scopeKey } from '../../safety/usage/usage-counters.js';
 import type { UsageMeter } from '../../safety/usage/usage-meter.js';
 import { OpenAIError } from './errors.js';
 
@@ -22,7 +23,9 @@ export interface MeterAsk {
  * OpenAI's shape with `retry-after` (seconds to the next UTC midnight). The ticket it returns
  * records what the upstream used (the final usage chunk of a stream, or an estimate at 4 chars a
  * token of what was streamed when there is none) and releases the reservation at the end.
- * Requests of a stored client key count on its `keyId` too.
+ * Requests of a stored client key count on its `keyId` too, and its `daily_tokens` is held in the
+ * same atomic reservation: requests in flight at once cannot take the key past its day's tokens by
+ * more than one answer (the quota hook refuses a key already over before this).
  */
 export class RouteMetering {
   constructor(private readonly meter: UsageMeter) {}
@@ -38,11 +41,26 @@ export class RouteMetering {
       ...(caller?.kind === 'client' && caller.keyId ? { keyId: caller.keyId } : {}),
     };
     const id = `request:${randomUUID()}`;
-    const admission = await this.meter.reserve(id, community.budgets, subject, {
-      maxTokens: ask.maxTokens,
-      promptChars: ask.promptChars,
-      model: community.model,
-    });
+    const keyLimit = request.clientKey?.dailyTokens;
+    const keyLimits: ScopeLimit[] =
+      subject.keyId && keyLimit !== undefined ? [{ scope: scopeKey.key(subject.keyId), tokens: keyLimit }] : [];
+    const admission = await this.meter.reserve(
+      id,
+      community.budgets,
+      subject,
+      { maxTokens: ask.maxTokens, promptChars: ask.promptChars, model: community.model },
+      keyLimits,
+    );
+    if (!admission.ok && keyLimits[0]?.scope === admission.scope) {
+      throw new OpenAIError(
+        429,
+        `Rate limit reached for tokens per day (TPD) of this key: Limit ${keyLimit}; the answers under way already hold the rest. Please try again later.`,
+        'tokens',
+        null,
+        'rate_limit_exceeded',
+        admission.retryAfterSeconds,
+      );
+    }
     if (!admission.ok) {
       const whose = admission.scope.startsWith('["user"') ? "This user's" : "This community's";
       throw new OpenAIError(
