@@ -1,5 +1,6 @@
 import type { KeyStore } from '../stores/key-store.js';
 import type { GuardInput, IngestGuard, Refusal } from './guards.js';
+import { scopeKey } from './usage/usage-counters.js';
 import type { UsageMeter } from './usage/usage-meter.js';
 
 /** The reservation of a chat event: one per platform event (its id is the dedupe key). */
@@ -7,9 +8,11 @@ export const eventReservation = (eventId: string) => `event:${eventId}`;
 
 /**
  * Refuses an event whose user, channel or community has used its daily budget (tokens or USD,
- * `budgets` of the community): reason `budget`. The user is told once per UTC day ("@name, you've
- * used today's AI budget; back tomorrow", claimed in the key store so that one instance sends it),
- * then silence. An event let through holds a reservation (the community's `maxTokens` plus the
+ * `budgets` of the community): reason `budget`. Told once per UTC day, then silence (claimed in the
+ * key store, so that one instance sends it): a user over their own budget ("@name, you've used
+ * today's AI budget; back tomorrow"), or, when the channel's or the community's budget is spent,
+ * the channel once ("Today's AI budget here is used up; back tomorrow."): a chat of thousands must
+ * not get one notice per viewer. An event let through holds a reservation (the community's `maxTokens` plus the
  * text's estimate) until its interaction ends (`UsageMeter`), or until the router drops it after
  * all (`release`). Throws only when the usage counters fail.
  */
@@ -30,12 +33,17 @@ export class BudgetGuard implements IngestGuard {
     );
     if (admission.ok) return undefined;
     const day = this.meter.today();
+    const userSpent = admission.scope === scopeKey.user(event.communityId, event.user.id);
+    const whose = userSpent
+      ? `${event.communityId}:${event.user.id}`
+      : `${event.communityId}:${event.channelId}:shared`;
     // Held until a little after midnight, so that it cannot expire before the day it covers ends.
     const told = await this.keys.claim(
-      `budget-notice:${day}:${event.communityId}:${event.user.id}`,
+      `budget-notice:${day}:${whose}`,
       this.meter.secondsToReset() * 1000 + 60_000,
     );
     if (!told) return { reason: 'budget' };
+    if (!userSpent) return { reason: 'budget', notice: "Today's AI budget here is used up; back tomorrow." };
     const name = event.user.login || event.user.displayName;
     return {
       reason: 'budget',

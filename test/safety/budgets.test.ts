@@ -99,10 +99,21 @@ for (const backend of budgetBackends('safety_budgets', redis)) {
         max_tokens: 40,
         budgets: { channel_daily_tokens: 2 * REPLY_TOKENS },
       });
-      const here = { communityId: channelBound, channelId: 'busy' };
+      const here = { communityId: channelBound, channelId: 'busy', callbackUrl: receiver.url };
       expect((await mention(app, services, { ...here, user: 'a' })).status).toBe('queued');
       expect((await mention(app, services, { ...here, user: 'b' })).status).toBe('queued');
-      expect(await mention(app, services, { ...here, user: 'c' })).toMatchObject({ reason: 'budget' });
+      // The channel's budget is spent: the channel is told once, not once per viewer.
+      const refused: string[] = [];
+      for (const user of ['c', 'd', 'e']) {
+        const ack = await mention(app, services, { ...here, user });
+        expect(ack).toMatchObject({ reason: 'budget' });
+        refused.push(ack.interaction_id);
+      }
+      const told = await waitFor(() => callbacksOf(refused[0] as string)[0], 5000, 'the channel notice');
+      expect(told.body.response_data.message).toBe("Today's AI budget here is used up; back tomorrow.");
+      // A notice is queued when its event is refused: once the queue is idle, none is on its way.
+      await waitFor(() => services.queue.size === 0 && services.queue.running === 0, 5000, 'an idle queue');
+      expect(refused.slice(1).flatMap((id) => callbacksOf(id))).toEqual([]);
       expect((await mention(app, services, { ...here, channelId: 'quiet', user: 'c' })).status).toBe(
         'queued',
       );
