@@ -43,7 +43,9 @@ export class RouteMetering {
     const id = `request:${randomUUID()}`;
     const keyLimit = request.clientKey?.dailyTokens;
     const keyLimits: ScopeLimit[] =
-      subject.keyId && keyLimit !== undefined ? [{ scope: scopeKey.key(subject.keyId), tokens: keyLimit }] : [];
+      subject.keyId && keyLimit !== undefined
+        ? [{ scope: scopeKey.key(subject.keyId), tokens: keyLimit }]
+        : [];
     const admission = await this.meter.reserve(
       id,
       community.budgets,
