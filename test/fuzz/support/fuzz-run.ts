@@ -196,7 +196,7 @@ export async function fuzzRoute(
     const what = describeRequest(request);
     const response = await within(app.inject(request), REQUEST_DEADLINE_MS, what);
     tally.statuses[response.statusCode] = (tally.statuses[response.statusCode] ?? 0) + 1;
-    const fault = invariantFault(response, spec.shape, method);
+    const fault = invariantFault(response, spec.shape, method, route.split(' ')[1]);
     // A documented 503 (invariants.ts) shows among the statuses, not as a server error.
     if (response.statusCode >= 500 && fault) tally.serverErrors++;
     if (fault && knownFaultOf(route, response)) tally.knownFaults++;

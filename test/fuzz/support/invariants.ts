@@ -1,10 +1,12 @@
 /**
  * What every answer of every route must be, whatever was sent: no 5xx, and an error in the shape
  * the route documents (ours: `{ detail, error_code, timestamp, correlation_id }`; the OpenAI routes:
- * `{ error: { message, type, param, code } }`). One 5xx is documented, not a fault: 503
- * `no_capable_provider` with `retry-after`, when the request needs what only a remote provider can
- * do (a forced tool call, JSON output) and none can answer now (the fuzzer's own dead upstreams open
- * breakers): the local responder refuses rather than answer with template text (issue 17).
+ * `{ error: { message, type, param, code } }`). Two 5xx are documented, not faults, both 503 in
+ * OpenAI's shape with `retry-after`, when no provider can answer now (the fuzzer's own dead
+ * upstreams open breakers): `no_capable_provider`, when the request needs what only a remote
+ * provider can do (a forced tool call, JSON output) and the local responder refuses rather than
+ * answer with template text (issue 17); `service_unavailable`, when an embeddings request's one
+ * provider failed (the local responder cannot embed, so there is no later link).
  */
 import type { LightMyRequestResponse as InjectResponse } from 'fastify';
 import type { ErrorShape } from './route-specs.js';
@@ -36,15 +38,16 @@ function openAIFault(body: Record<string, unknown>): string | undefined {
 
 /**
  * Why `response` breaks the invariant, or undefined when it holds: a 5xx, or an error (4xx) whose
- * body is not JSON in `shape`. HEAD answers carry no body, so only their status is checked.
+ * body is not JSON in `shape`. `url`: the route's path, for the 503 only embeddings document. HEAD answers carry no body, so only their status is checked.
  */
 export function invariantFault(
   response: InjectResponse,
   shape: ErrorShape,
   method: string,
+  url = '',
 ): string | undefined {
   const status = response.statusCode;
-  if (status >= 500 && !documentedUnavailable(response, shape)) {
+  if (status >= 500 && !documentedUnavailable(response, shape, url)) {
     return `answered ${status}: ${response.body.slice(0, 300)}`;
   }
   if (status < 400 || method === 'HEAD') return undefined;
@@ -65,13 +68,14 @@ export function invariantFault(
   );
 }
 
-/** A 503 `no_capable_provider` in OpenAI's shape that says when to retry. */
-function documentedUnavailable(response: InjectResponse, shape: ErrorShape): boolean {
+/** A documented 503 in OpenAI's shape that says when to retry (see the file's comment). */
+function documentedUnavailable(response: InjectResponse, shape: ErrorShape, url: string): boolean {
   if (response.statusCode !== 503 || shape !== 'openai' || response.headers['retry-after'] === undefined) {
     return false;
   }
   try {
-    return (response.json() as { error?: { code?: unknown } }).error?.code === 'no_capable_provider';
+    const code = (response.json() as { error?: { code?: unknown } }).error?.code;
+    return code === 'no_capable_provider' || (code === 'service_unavailable' && url.endsWith('/embeddings'));
   } catch {
     return false;
   }
