@@ -18,14 +18,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import { buildApp } from '../src/app.js';
-import { type DeepPartial, loadConfig } from '../src/config/load.js';
+import type { DeepPartial } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createServices } from '../src/services.js';
-import { memoryStores } from '../src/stores/store-set.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { privatePostgres } from '../test/scale/support.js';
+import { startAckChatgate } from './lib/ack-chatgate.js';
 import { type Latency, type LoadResult, runLoad, summarize } from './lib/autocannon.js';
 import { startLikeNpmStart } from './lib/npm-start.js';
 import { writeResults } from './lib/results.js';
@@ -59,27 +56,8 @@ const ollama = await startFakeOllama();
 ollama.behave({ latencyMs: 200 });
 setInterval(() => ollama.calls.splice(0), 1000).unref();
 
-/** chatgate on in-process stores with the given queue, listening on loopback; returns its ack URL. */
-async function startChatgate(queue: DeepPartial<Config['queue']>) {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      log: { level: 'silent' },
-      ai: { ollama: { host: ollama.url } },
-      queue,
-      limits: { channelReplyCap: { max: 1_000_000_000, windowMs: 60_000 } },
-      triggers: {
-        kinds: { mention: { enabled: true, probability: 1, userCooldownMs: 0, channelCooldownMs: 0 } },
-      },
-    },
-  });
-  const services = await createServices(config, {
-    logger: createLogger('silent'),
-    stores: memoryStores(config),
-  });
-  const app = await buildApp(services);
-  return { app, url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1/ai/interaction` };
-}
+/** chatgate on in-process stores with the given queue (lib/ack-chatgate.ts); its ack URL. */
+const startChatgate = (queue: DeepPartial<Config['queue']>) => startAckChatgate(ollama.url, { queue });
 
 const roomy = await startChatgate({ maxSize: 1_000_000, maxConcurrent: 10 });
 const saturated = await startChatgate({ maxSize: saturatedQueue, maxConcurrent: 10 });

@@ -8,13 +8,10 @@
  * that machine noise hits both alike; the ratio "on / off" is the figure.
  * Run: `npm run bench:safety` (BENCH_SECONDS per run, default 5; BENCH_CONNECTIONS, default 20).
  */
-import { buildApp } from '../src/app.js';
-import { type DeepPartial, loadConfig } from '../src/config/load.js';
+import type { DeepPartial } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createServices } from '../src/services.js';
-import { memoryStores } from '../src/stores/store-set.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
+import { startAckChatgate } from './lib/ack-chatgate.js';
 import { type LoadResult, runLoad, summarize } from './lib/autocannon.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/stats.js';
@@ -49,28 +46,9 @@ const rulesOn: DeepPartial<Config> = {
   },
 };
 
-/** chatgate on in-process stores, every event queued (no cooldowns, no reply cap); its ack URL. */
-async function startChatgate(overrides: DeepPartial<Config>) {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      ...overrides,
-      log: { level: 'silent' },
-      ai: { ollama: { host: ollama.url } },
-      queue: { maxSize: 1_000_000, maxConcurrent: 10 },
-      limits: { channelReplyCap: { max: 1_000_000_000, windowMs: 60_000 } },
-      triggers: {
-        kinds: { mention: { enabled: true, probability: 1, userCooldownMs: 0, channelCooldownMs: 0 } },
-      },
-    },
-  });
-  const services = await createServices(config, {
-    logger: createLogger('silent'),
-    stores: memoryStores(config),
-  });
-  const app = await buildApp(services);
-  return { app, url: `${await app.listen({ port: 0, host: '127.0.0.1' })}/api/v1/ai/interaction` };
-}
+/** chatgate on in-process stores (lib/ack-chatgate.ts) with a queue that never fills; its ack URL. */
+const startChatgate = (overrides: DeepPartial<Config>) =>
+  startAckChatgate(ollama.url, { ...overrides, queue: { maxSize: 1_000_000, maxConcurrent: 10 } });
 
 const off = await startChatgate({});
 const on = await startChatgate(rulesOn);

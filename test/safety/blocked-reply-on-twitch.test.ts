@@ -5,7 +5,7 @@
  * `blocked_reply`, the community's `blocked_reply` with one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOT, GOOD_TOKEN, roomIdFor, viewerLine } from '../adapters/twitch/harness.js';
+import { BOT, fakeConfig, roomIdFor, viewerLine } from '../adapters/twitch/harness.js';
 import { type FakeServer, startFakeOpenAI } from '../fakes/fake-openai.js';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
@@ -36,14 +36,7 @@ describe('a blocked reply on Twitch', () => {
         openai: { baseUrl: `${upstream.url}/v1` },
       },
       platforms: {
-        twitch: {
-          username: BOT,
-          oauthToken: GOOD_TOKEN,
-          channels: ['mychan'],
-          server: '127.0.0.1',
-          port: twitch.port,
-          secure: false,
-        },
+        twitch: fakeConfig(twitch, { channels: ['mychan'] }),
       },
     } as Parameters<typeof testConfig>[0]);
     pipeline = await startPipeline(config);

@@ -4,7 +4,7 @@
  * safety guards, queue, worker, local responder, the outbound scheduler).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOT, GOOD_TOKEN, roomIdFor, viewerLine } from '../adapters/twitch/harness.js';
+import { BOT, fakeConfig, roomIdFor, viewerLine } from '../adapters/twitch/harness.js';
 import { type FakeTwitch, startFakeTwitch } from '../fakes/fake-twitch.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { testConfig } from '../support/services.js';
@@ -32,14 +32,7 @@ describe('moderation on Twitch, end to end', () => {
       testConfig({
         ai: { mode: 'local' },
         platforms: {
-          twitch: {
-            username: BOT,
-            oauthToken: GOOD_TOKEN,
-            channels: [CHANNEL],
-            server: '127.0.0.1',
-            port: twitch.port,
-            secure: false,
-          },
+          twitch: fakeConfig(twitch, { channels: [CHANNEL] }),
         },
       } as Parameters<typeof testConfig>[0]),
     );

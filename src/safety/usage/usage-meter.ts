@@ -102,11 +102,8 @@ export class UsageMeter {
     return secondsToNextUtcMidnight(this.now());
   }
 
-  /**
-   * Adds an answered request's figures everywhere they are counted; never throws.
-   * @returns the tokens counted (the provider's `usage`, or the estimate).
-   */
-  async record(entry: UsageEntry): Promise<{ promptTokens: number; completionTokens: number }> {
+  /** Adds an answered request's figures everywhere they are counted; never throws. */
+  async record(entry: UsageEntry): Promise<void> {
     const { prices, store, counters, metrics } = this.options;
     const promptTokens = entry.usage?.prompt_tokens ?? estimateTokens(entry.promptChars ?? 0);
     const completionTokens = entry.usage?.completion_tokens ?? estimateTokens(entry.completionChars ?? 0);
@@ -136,7 +133,6 @@ export class UsageMeter {
     } catch (error) {
       this.options.logger.warn({ err: error, community: entry.communityId }, 'usage not counted');
     }
-    return { promptTokens, completionTokens };
   }
 
   /**
