@@ -2,13 +2,14 @@ import type { ProviderKind } from '../ai/providers/provider.js';
 import type { Config, TriggersConfig } from '../config/schema.js';
 import { applySafetyOverrides, type SafetySettings } from '../safety/safety-settings.js';
 import type { CommunityOverrides, ContextScope } from '../stores/community-config-store.js';
+import { applyPresenceOverrides, defaultPresence, type PresenceSettings } from './presence-settings.js';
 
 /**
  * What one community (a Twitch channel, a Telegram chat, a Discord guild) has chosen: its provider
  * chain, model, sampling, personality and triggers. Missing choices fall back to the service
  * defaults (`config/default.yaml` and env).
  */
-export interface CommunitySettings extends SafetySettings {
+export interface CommunitySettings extends SafetySettings, PresenceSettings {
   communityId: string;
   enabled: boolean;
   provider: ProviderKind;
@@ -76,6 +77,7 @@ export function defaultSettings(config: Config, communityId: string): CommunityS
       moderationFailOpen: safety.moderation.moderationFailOpen,
       blockedReply: safety.moderation.blockedReply,
     },
+    ...defaultPresence(config.presence),
   };
 }
 
@@ -89,11 +91,6 @@ export function applyOverrides(
   overrides: CommunityOverrides,
   apiKey: string | undefined,
 ): CommunitySettings {
-  const kinds = { ...base.triggers.kinds };
-  for (const [kind, patch] of Object.entries(overrides.triggers ?? {})) {
-    const key = kind as keyof typeof kinds;
-    if (kinds[key] && patch) kinds[key] = { ...kinds[key], ...patch };
-  }
   const provider = overrides.provider ?? base.provider;
   const fallbackProvider = overrides.fallbackProvider ?? base.fallbackProvider;
   return {
@@ -109,9 +106,38 @@ export function applyOverrides(
     maxTokens: overrides.maxTokens ?? base.maxTokens,
     systemPrompt: overrides.systemPrompt ?? (overrides.personality ? undefined : base.systemPrompt),
     personality: overrides.personality ?? base.personality,
-    triggers: { ...base.triggers, kinds },
+    triggers: triggersWith(base.triggers, overrides.triggers),
     contextScope: overrides.contextScope ?? base.contextScope,
     responseCache: overrides.responseCache ?? base.responseCache,
     ...applySafetyOverrides(base, overrides),
+    ...applyPresenceOverrides(base, overrides),
+  };
+}
+
+/** `triggers` with a community's (or a channel's) per-kind settings over them. */
+function triggersWith(triggers: TriggersConfig, overrides: CommunityOverrides['triggers']): TriggersConfig {
+  const kinds = { ...triggers.kinds };
+  for (const [kind, patch] of Object.entries(overrides ?? {})) {
+    const key = kind as keyof typeof kinds;
+    if (kinds[key] && patch) kinds[key] = { ...kinds[key], ...patch };
+  }
+  return { ...triggers, kinds };
+}
+
+/**
+ * The settings an event of `channelId` is answered with: the community's, with that channel's
+ * override (`channels` in the config) over its persona, model and triggers. The same object when
+ * the channel has none. A channel's `personality` clears the community's `systemPrompt` (as a
+ * community's does over the service's).
+ */
+export function settingsForChannel(settings: CommunitySettings, channelId: string): CommunitySettings {
+  const channel = Object.hasOwn(settings.channels, channelId) ? settings.channels[channelId] : undefined;
+  if (!channel) return settings;
+  return {
+    ...settings,
+    model: channel.model ?? settings.model,
+    systemPrompt: channel.systemPrompt ?? (channel.personality ? undefined : settings.systemPrompt),
+    personality: channel.personality ?? settings.personality,
+    triggers: triggersWith(settings.triggers, channel.triggers),
   };
 }

@@ -29,6 +29,9 @@ const Ms = ({ minimum, maximum, ...rest }: { minimum?: number; maximum?: number;
   Type.Integer({ minimum: minimum ?? 0, ...(maximum ? { maximum } : {}), ...rest });
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
+/** 0 (off) or 5,000–300,000 ms: a shorter wait cannot see a human answer, a longer one is no answer. */
+export const HumanGraceMs = Type.Union([Type.Literal(0), Type.Integer({ minimum: 5000, maximum: 300_000 })]);
+
 /** One trigger's switch, response probability (0–1) and cooldowns (ms; 0 = none). */
 export const TriggerSettingsSchema = Type.Object({
   enabled: Type.Boolean(),
@@ -41,6 +44,11 @@ export const TriggerSettingsSchema = Type.Object({
   prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   /** The lowest role this trigger answers, above the community's `permissions.minRole`. */
   minRole: Type.Optional(Type.Enum(MIN_ROLES)),
+  /**
+   * Answer only if no human did (seed 003): the interaction waits this long, ms, and ends ignored
+   * (`answered_by_human`) when another user replied to the message meanwhile. 0 or unset = off.
+   */
+  humanGraceMs: Type.Optional(HumanGraceMs),
 });
 export type TriggerSettings = Static<typeof TriggerSettingsSchema>;
 
@@ -109,6 +117,21 @@ export const SafetySchema = Type.Object({
 });
 export type SafetyConfig = Static<typeof SafetySchema>;
 
+/**
+ * How the bot is present in a chat (issue "Presence in chat"); each community may override it
+ * (see `src/community/presence-settings.ts`).
+ */
+export const PresenceSchema = Type.Object({
+  /** Stream replies into the chat as they are written, where the platform can edit a message. */
+  streamReplies: Type.Boolean(),
+  /** The channel's unaddressed chatter given to the next answer: at most `messages` lines of the last `maxAgeMs`. */
+  backgroundContext: Type.Object({
+    messages: Type.Integer({ minimum: 0, maximum: 100 }),
+    maxAgeMs: Ms({ maximum: 3_600_000 }),
+  }),
+});
+export type PresenceConfig = Static<typeof PresenceSchema>;
+
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -174,6 +197,7 @@ export const ConfigSchema = Type.Object({
   personalities: Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 4000 })),
   triggers: TriggersSchema,
   safety: SafetySchema,
+  presence: PresenceSchema,
   queue: Type.Object({
     maxConcurrent: Type.Integer({ minimum: 1, maximum: 1000, env: 'MAX_CONCURRENT_REQUESTS' }),
     /** Interactions waiting to run; beyond it the ack says `queue_full` and HTTP answers 503. */

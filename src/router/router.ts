@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CommunitySettingsSource } from '../community/community-settings.js';
+import { type CommunitySettingsSource, settingsForChannel } from '../community/community-settings.js';
 import type { TriggerKind } from '../config/schema.js';
 import type { IngestAck } from '../core/adapter.js';
 import { type ChatEvent, withoutRaw } from '../core/chat-event.js';
@@ -112,7 +112,7 @@ export class Router {
     if (event.user.isBot && deps.botNames.includes(event.user.login.toLowerCase())) return ignore('self');
     if (event.user.isBot && !event.mentionsBot && !event.replyTo?.isBot) return ignore('bot');
 
-    const community = await deps.communities.get(event.communityId);
+    const community = settingsForChannel(await deps.communities.get(event.communityId), event.channelId);
     if (!community.enabled) return ignore('disabled');
     const command = await deps.commands?.handle(event, community);
     if (command) return refuse(command, 'command', event.text);

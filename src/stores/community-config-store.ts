@@ -1,5 +1,10 @@
 import type { ProviderKind } from '../ai/providers/provider.js';
-import type { TriggerKind, TriggerSettings } from '../config/schema.js';
+import {
+  mergePresenceOverrides,
+  mergeTriggerOverrides,
+  type PresenceOverrides,
+  type TriggerOverrides,
+} from '../community/presence-settings.js';
 import { withoutUndefined } from '../core/without-undefined.js';
 import { mergeSafetyOverrides, type SafetyOverrides } from '../safety/safety-settings.js';
 
@@ -10,7 +15,7 @@ export type ContextScope = 'user' | 'channel';
  * What a community has chosen, field by field; anything unset falls back to the service defaults
  * (`config/default.yaml` and env). Wire names (HTTP, SQL) are the snake_case of these.
  */
-export interface CommunityOverrides extends SafetyOverrides {
+export interface CommunityOverrides extends SafetyOverrides, PresenceOverrides {
   provider?: ProviderKind;
   model?: string;
   /** Base URL of the community's own provider endpoint (Ollama host or OpenAI-compatible base). */
@@ -24,14 +29,7 @@ export interface CommunityOverrides extends SafetyOverrides {
   /** One of the configured personalities, or `random` (picked once per conversation). */
   personality?: string;
   fallbackProvider?: ProviderKind;
-  triggers?: Partial<
-    Record<
-      TriggerKind,
-      Partial<
-        Pick<TriggerSettings, 'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs' | 'minRole'>
-      >
-    >
-  >;
+  triggers?: TriggerOverrides;
   contextScope?: ContextScope;
   enabled?: boolean;
   /** Whether the OpenAI routes may replay this community's answers from the response cache. */
@@ -53,8 +51,6 @@ export interface CommunityConfigWrite extends CommunityOverrides {
   apiKey?: string | null;
 }
 
-type Triggers = NonNullable<CommunityOverrides['triggers']>;
-
 /** Only the override fields of `source` (no apiKey, id or flags), without undefined ones. */
 export function overridesOf(source: CommunityOverrides): CommunityOverrides {
   const picked: CommunityOverrides = {
@@ -73,6 +69,9 @@ export function overridesOf(source: CommunityOverrides): CommunityOverrides {
     permissions: source.permissions,
     budgets: source.budgets,
     moderation: source.moderation,
+    streamReplies: source.streamReplies,
+    backgroundContext: source.backgroundContext,
+    channels: source.channels,
   };
   return withoutUndefined(picked);
 }
@@ -80,17 +79,8 @@ export function overridesOf(source: CommunityOverrides): CommunityOverrides {
 /** What a PATCH stores: `patch` over `base`, set fields win; triggers merge per kind, then per setting. */
 export function mergeOverrides(base: CommunityOverrides, patch: CommunityOverrides): CommunityOverrides {
   const merged: CommunityOverrides = { ...base, ...patch };
-  if (base.triggers && patch.triggers) {
-    const triggers: Triggers = { ...base.triggers };
-    for (const [kind, settings] of Object.entries(patch.triggers) as [
-      keyof Triggers,
-      Triggers[keyof Triggers],
-    ][]) {
-      triggers[kind] = { ...base.triggers[kind], ...withoutUndefined(settings ?? {}) };
-    }
-    merged.triggers = triggers;
-  }
-  return { ...merged, ...mergeSafetyOverrides(base, patch) };
+  if (base.triggers && patch.triggers) merged.triggers = mergeTriggerOverrides(base.triggers, patch.triggers);
+  return { ...merged, ...mergeSafetyOverrides(base, patch), ...mergePresenceOverrides(base, patch) };
 }
 
 /**

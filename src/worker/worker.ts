@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AiService } from '../ai/ai-service.js';
 import { buildPrompt, userTurn } from '../ai/prompt.js';
-import type { CommunitySettingsSource } from '../community/community-settings.js';
+import { type CommunitySettingsSource, settingsForChannel } from '../community/community-settings.js';
 import type { Config } from '../config/schema.js';
 import { conversationKey } from '../core/chat-event.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
@@ -156,7 +156,7 @@ async function produceReply(
   started: number,
 ): Promise<InteractionReply | HeldBack> {
   const { event } = job;
-  const community = await deps.communities.get(event.communityId);
+  const community = settingsForChannel(await deps.communities.get(event.communityId), event.channelId);
   // Shared scope: the channel's turns, each user turn labelled with its speaker by the fence.
   const key =
     community.contextScope === 'channel'

@@ -1,24 +1,17 @@
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { PROVIDER_KINDS, TRIGGER_KINDS } from '../../config/schema.js';
+import { PROVIDER_KINDS } from '../../config/schema.js';
 import { ValidationError } from '../../core/errors.js';
-import { withoutUndefined } from '../../core/without-undefined.js';
-import { MIN_ROLES } from '../../safety/roles.js';
 import type { CommunityConfigWrite, StoredCommunityConfig } from '../../stores/community-config-store.js';
+import {
+  channelPersonalities,
+  PresenceBodyFields,
+  presenceJson,
+  presenceOverridesOf,
+} from './community-presence.js';
 import { SafetyBodyFields, safetyJson, safetyOverridesOf } from './community-safety.js';
 import { textFault } from './safe-text.js';
-
-const TriggerPatch = Type.Object(
-  {
-    enabled: Type.Optional(Type.Boolean()),
-    probability: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    user_cooldown_ms: Type.Optional(Type.Integer({ minimum: 0 })),
-    channel_cooldown_ms: Type.Optional(Type.Integer({ minimum: 0 })),
-    /** The lowest role this trigger answers. */
-    min_role: Type.Optional(Type.Enum(MIN_ROLES)),
-  },
-  { additionalProperties: false },
-);
+import { TriggersPatch, triggerOverridesJson, triggerOverridesOf } from './trigger-patch.js';
 
 /** The body of `PUT|PATCH /api/v1/communities/:communityId/config` (snake_case). */
 export const CommunityConfigBody = Type.Object(
@@ -33,16 +26,13 @@ export const CommunityConfigBody = Type.Object(
     system_prompt: Type.Optional(Type.String({ maxLength: 4000 })),
     personality: Type.Optional(Type.String({ minLength: 1 })),
     fallback_provider: Type.Optional(Type.Enum(PROVIDER_KINDS)),
-    triggers: Type.Optional(
-      Type.Object(Object.fromEntries(TRIGGER_KINDS.map((kind) => [kind, Type.Optional(TriggerPatch)])), {
-        additionalProperties: false,
-      }),
-    ),
+    triggers: Type.Optional(TriggersPatch),
     context_scope: Type.Optional(Type.Enum(['user', 'channel'])),
     enabled: Type.Optional(Type.Boolean()),
     /** Replay deterministic answers from the response cache (when `RESPONSE_CACHE_TTL_MS` > 0). */
     response_cache: Type.Optional(Type.Boolean()),
     ...SafetyBodyFields,
+    ...PresenceBodyFields,
   },
   { additionalProperties: false },
 );
@@ -75,9 +65,11 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
       issues.push(`${field}: ${message}`);
     }
   } else {
-    const personality = (body as Body).personality;
-    if (personality && personality !== 'random' && !personalities.includes(personality)) {
-      issues.push(`personality: must be one of ${[...personalities, 'random'].join('|')}`);
+    const named: [string, string][] = [['personality', (body as Body).personality ?? '']];
+    for (const [field, personality] of [...named, ...channelPersonalities(body as Body)]) {
+      if (personality && personality !== 'random' && !personalities.includes(personality)) {
+        issues.push(`${field}: must be one of ${[...personalities, 'random'].join('|')}`);
+      }
     }
   }
   issues.push(...unsafeTextIssues(body));
@@ -93,24 +85,12 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
     systemPrompt: input.system_prompt,
     personality: input.personality,
     fallbackProvider: input.fallback_provider,
-    triggers: input.triggers
-      ? Object.fromEntries(
-          Object.entries(input.triggers).map(([kind, patch]) => [
-            kind,
-            withoutUndefined({
-              enabled: patch?.enabled,
-              probability: patch?.probability,
-              userCooldownMs: patch?.user_cooldown_ms,
-              channelCooldownMs: patch?.channel_cooldown_ms,
-              minRole: patch?.min_role,
-            }),
-          ]),
-        )
-      : undefined,
+    triggers: input.triggers && triggerOverridesOf(input.triggers),
     contextScope: input.context_scope,
     enabled: input.enabled,
     responseCache: input.response_cache,
     ...safetyOverridesOf(input),
+    ...presenceOverridesOf(input),
   };
 }
 
@@ -151,24 +131,12 @@ export function communityConfigJson(communityId: string, stored: StoredCommunity
     system_prompt: stored?.systemPrompt ?? null,
     personality: stored?.personality ?? null,
     fallback_provider: stored?.fallbackProvider ?? null,
-    triggers: stored?.triggers
-      ? Object.fromEntries(
-          Object.entries(stored.triggers).map(([kind, patch]) => [
-            kind,
-            withoutUndefined({
-              enabled: patch?.enabled,
-              probability: patch?.probability,
-              user_cooldown_ms: patch?.userCooldownMs,
-              channel_cooldown_ms: patch?.channelCooldownMs,
-              min_role: patch?.minRole,
-            }),
-          ]),
-        )
-      : null,
+    triggers: stored?.triggers ? triggerOverridesJson(stored.triggers) : null,
     context_scope: stored?.contextScope ?? null,
     enabled: stored?.enabled ?? null,
     response_cache: stored?.responseCache ?? null,
     ...safetyJson(stored),
+    ...presenceJson(stored),
     updated_at: stored ? new Date(stored.updatedAt).toISOString() : null,
   };
 }

@@ -41,6 +41,9 @@ interface ConfigRow {
   permissions: CommunityOverrides['permissions'] | null;
   budgets: CommunityOverrides['budgets'] | null;
   moderation: CommunityOverrides['moderation'] | null;
+  stream_replies: boolean | null;
+  background_context: CommunityOverrides['backgroundContext'] | null;
+  channels: CommunityOverrides['channels'] | null;
   has_api_key: boolean;
   api_key_last4: string | null;
   updated_ms: number;
@@ -48,7 +51,7 @@ interface ConfigRow {
 
 const SHOWN = `community_id, provider, model, base_url, temperature, max_tokens, system_prompt, personality,
   fallback_provider, triggers, context_scope, enabled, response_cache, permissions, budgets, moderation,
-  api_key_ciphertext IS NOT NULL AS has_api_key,
+  stream_replies, background_context, channels, api_key_ciphertext IS NOT NULL AS has_api_key,
   api_key_last4, floor(extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms`;
 
 /**
@@ -196,9 +199,10 @@ async function write(
   const { rows } = await tx.query<ConfigRow>(
     `INSERT INTO ai_module_config AS c (community_id, provider, model, base_url, temperature, max_tokens,
        system_prompt, personality, fallback_provider, triggers, context_scope, enabled,
-       api_key_ciphertext, api_key_last4, response_cache, permissions, budgets, moderation, updated_at)
+       api_key_ciphertext, api_key_last4, response_cache, permissions, budgets, moderation,
+       stream_replies, background_context, channels, updated_at)
      VALUES ($1, $2, $3, $4, $5::float8, $6::int, $7, $8, $9, $10::jsonb, $11, $12::boolean, $13::bytea, $14,
-       $16::boolean, $17::jsonb, $18::jsonb, $19::jsonb, ${NEXT_UPDATED_AT})
+       $16::boolean, $17::jsonb, $18::jsonb, $19::jsonb, $20::boolean, $21::jsonb, $22::jsonb, ${NEXT_UPDATED_AT})
      ON CONFLICT (community_id) DO UPDATE SET
        provider = EXCLUDED.provider, model = EXCLUDED.model, base_url = EXCLUDED.base_url,
        temperature = EXCLUDED.temperature, max_tokens = EXCLUDED.max_tokens,
@@ -207,6 +211,8 @@ async function write(
        context_scope = EXCLUDED.context_scope, enabled = EXCLUDED.enabled,
        response_cache = EXCLUDED.response_cache, permissions = EXCLUDED.permissions,
        budgets = EXCLUDED.budgets, moderation = EXCLUDED.moderation,
+       stream_replies = EXCLUDED.stream_replies, background_context = EXCLUDED.background_context,
+       channels = EXCLUDED.channels,
        api_key_ciphertext = CASE WHEN $15::boolean THEN c.api_key_ciphertext ELSE EXCLUDED.api_key_ciphertext END,
        api_key_last4 = CASE WHEN $15::boolean THEN c.api_key_last4 ELSE EXCLUDED.api_key_last4 END,
        updated_at = EXCLUDED.updated_at
@@ -231,6 +237,9 @@ async function write(
       jsonOrNull(o.permissions),
       jsonOrNull(o.budgets),
       jsonOrNull(o.moderation),
+      o.streamReplies ?? null,
+      jsonOrNull(o.backgroundContext),
+      jsonOrNull(o.channels),
     ],
   );
   const row = rows[0];
@@ -264,6 +273,9 @@ function toStored(row: ConfigRow): StoredCommunityConfig {
   if (row.permissions !== null) stored.permissions = row.permissions;
   if (row.budgets !== null) stored.budgets = row.budgets;
   if (row.moderation !== null) stored.moderation = row.moderation;
+  if (row.stream_replies !== null) stored.streamReplies = row.stream_replies;
+  if (row.background_context !== null) stored.backgroundContext = row.background_context;
+  if (row.channels !== null) stored.channels = row.channels;
   if (row.api_key_last4 !== null) stored.apiKeyLast4 = row.api_key_last4;
   return stored;
 }

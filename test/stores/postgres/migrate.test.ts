@@ -128,6 +128,7 @@ describe('PGlite on disk', () => {
       '004_community_safety.sql',
       '005_usage.sql',
       '006_client_keys.sql',
+      '007_community_presence.sql',
     ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',
