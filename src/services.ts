@@ -277,6 +277,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
       new BudgetGuard(usage, keys),
       loopGuard(keys, config.safety.loopGuard),
     ],
+    // Told of each decided event, in this order (see RouterDeps.observers).
+    observers: [
+      // human answers (human grace) go here
+      // channel chatter (background context) goes here
+    ],
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,
     random: options.random,

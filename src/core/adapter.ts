@@ -28,6 +28,11 @@ export interface IngestAck {
   trigger?: string;
   /** With `rejected`: when a retry may succeed, seconds. */
   retryAfterSeconds?: number;
+  /**
+   * With `queued`: the interaction first waits this long for a human to answer (its trigger's
+   * `human_grace_ms`), ms; no "typing…" is shown while it waits. Unset = it runs at its turn.
+   */
+  waitMs?: number;
 }
 
 /**

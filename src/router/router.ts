@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CommunitySettingsSource, settingsForChannel } from '../community/community-settings.js';
+import {
+  type CommunitySettings,
+  type CommunitySettingsSource,
+  settingsForChannel,
+} from '../community/community-settings.js';
 import type { TriggerKind } from '../config/schema.js';
 import type { IngestAck } from '../core/adapter.js';
 import { type ChatEvent, withoutRaw } from '../core/chat-event.js';
@@ -47,6 +51,26 @@ export interface RouterDeps {
    * community's permissions (paused channel, moderated user, blocked terms, budgets …).
    */
   guards?: readonly IngestGuard[];
+  /**
+   * Told of every event the router decided on (not duplicates, self or other bots' lines), with
+   * its ack and its community's settings, after the decision: human answers to a waiting question
+   * (human grace), the channel's chatter (background context). Awaited in order; one that throws
+   * is logged and the ack stands.
+   */
+  observers?: readonly IngestObserver[];
+}
+
+/** What an observer is told of one routed event. */
+export interface ObservedEvent {
+  event: ChatEvent;
+  ack: IngestAck;
+  /** The settings the event was decided with (its channel's override applied). */
+  community: CommunitySettings;
+}
+
+/** Watches the routed events (see `RouterDeps.observers`). */
+export interface IngestObserver {
+  observe(observed: ObservedEvent): Promise<void> | void;
 }
 
 /**
@@ -75,6 +99,27 @@ export class Router {
    * the interaction log).
    */
   async ingest(event: ChatEvent, options: IngestOptions = {}): Promise<IngestAck> {
+    const decided: { community?: CommunitySettings } = {};
+    const ack = await this.decide(event, options, decided);
+    const { community } = decided;
+    if (community && this.deps.observers) {
+      for (const observer of this.deps.observers) {
+        try {
+          await observer.observe({ event, ack, community });
+        } catch (error) {
+          this.deps.logger.warn({ err: error, community: event.communityId }, 'an event observer failed');
+        }
+      }
+    }
+    return ack;
+  }
+
+  /** The decision of `ingest`; sets `decided.community` once the event got past dedupe and the bot checks. */
+  private async decide(
+    event: ChatEvent,
+    options: IngestOptions,
+    decided: { community?: CommunitySettings },
+  ): Promise<IngestAck> {
     const { deps } = this;
     const interaction: Interaction = {
       id: randomUUID(),
@@ -113,6 +158,7 @@ export class Router {
     if (event.user.isBot && !event.mentionsBot && !event.replyTo?.isBot) return ignore('bot');
 
     const community = settingsForChannel(await deps.communities.get(event.communityId), event.channelId);
+    decided.community = community;
     if (!community.enabled) return ignore('disabled');
     const command = await deps.commands?.handle(event, community);
     if (command) return refuse(command, 'command', event.text);
