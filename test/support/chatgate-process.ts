@@ -26,12 +26,12 @@ export interface ChatgateProcess {
  * Spawns `node --import tsx src/main.ts` with `env` (on top of a clean environment: PATH and HOME
  * only), a config file made of `config` (CHATGATE_CONFIG) and a private CHATGATE_DATA_DIR, then
  * waits until `/health` answers (the `worker` role serves its probes too).
- * @throws when it exits or has not answered within `startTimeoutMs` (default 20000), with its output.
+ * @throws when it exits or has not answered within `startTimeoutMs` (default 40000: tsx compiles the sources at start, slow on a loaded 2-core machine), with its output.
  */
 export async function startChatgate(
   env: Record<string, string>,
   config: Record<string, unknown> = {},
-  startTimeoutMs = 20_000,
+  startTimeoutMs = 40_000,
 ): Promise<ChatgateProcess> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'chatgate-proc-'));
