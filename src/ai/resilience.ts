@@ -197,7 +197,7 @@ export class ResilientEndpoint {
    * breaker is left as it is. Settles once the shared store answered (or failed to); never rejects.
    */
   async probeAgain(): Promise<void> {
-    if (this.breaker.state === CircuitState.Open) {
+    if (this.localState() === 'open') {
       this.reopen(0);
       this.publish();
     }
