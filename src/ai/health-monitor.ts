@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { type ChatProvider, MAX_UPSTREAM_TEXT_CHARS, ProviderError } from './providers/provider.js';
-import type { BreakerState, ResilientEndpoint } from './resilience.js';
+import type { ResilientEndpoint } from './resilience.js';
 
 /** What one check of an endpoint found. */
 export interface HealthCheck {
@@ -22,7 +22,7 @@ export interface HealthCheck {
 /** An endpoint the monitor checks: a provider link of the registry (`ProviderRegistry.remoteLinks`). */
 export interface HealthTarget {
   provider: Pick<ChatProvider, 'kind' | 'endpoint' | 'models'>;
-  guard?: Pick<ResilientEndpoint, 'forceOpen' | 'probeAgain'> & { readonly state: BreakerState };
+  guard?: Pick<ResilientEndpoint, 'forceOpen' | 'probeAgain'>;
 }
 
 /** What the monitor reports besides its verdicts (metrics); every duration in ms. */
@@ -39,7 +39,7 @@ export interface HealthMonitorOptions {
   /** The endpoints in use now, read at each round (`() => registry.remoteLinks()`). */
   targets: () => Iterable<HealthTarget>;
   observer?: HealthObserver;
-  /** Told when an endpoint goes down or comes back (warn / info), once per change. */
+  /** Told when an endpoint goes down or comes back (warn / info), once per change (a child logger: `component: health`). */
   logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
@@ -179,7 +179,6 @@ export class HealthMonitor {
   private logChange(target: HealthTarget, previous: HealthCheck | undefined, check: HealthCheck): void {
     if (previous?.result === check.result || (!previous && check.result === 'up')) return;
     const fields = {
-      component: 'health',
       provider: target.provider.kind,
       endpoint: target.provider.endpoint,
       latency_ms: Math.round(check.latencyMs),

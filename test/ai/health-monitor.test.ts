@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type HealthCheck, HealthMonitor, type HealthTarget } from '../../src/ai/health-monitor.js';
 import { ProviderError } from '../../src/ai/providers/provider.js';
+import { createLogger } from '../../src/observability/logger.js';
 
 /**
  * The monitor's scheduling and verdicts, on a clock the test moves (`setTimeout` is faked, so an
@@ -52,7 +53,6 @@ function endpoint(): Endpoint {
         },
       },
       guard: {
-        state: 'closed',
         forceOpen: async () => {
           made.verdicts.push('forceOpen');
         },
@@ -243,6 +243,36 @@ describe('HealthMonitor: verdicts', () => {
       error: `no answer within ${TIMEOUT_MS} ms`,
     });
     expect(a.verdicts).toEqual(['forceOpen']);
+  });
+
+  it('logs an endpoint going down and coming back once each, naming only its public endpoint', async () => {
+    const a = endpoint();
+    a.next = { error: new ProviderError('ollama: connection refused', 'connection', 'ollama') };
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const health = new HealthMonitor({
+      intervalMs: INTERVAL_MS,
+      timeoutMs: TIMEOUT_MS,
+      targets: () => [a.target],
+      logger: logger.child({ component: 'health' }),
+    });
+    open.push(health);
+    health.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS); // down again: no second line
+    a.next = { names: ['llama3.2'] };
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS);
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS); // up again: no second line
+    expect(a.calls).toHaveLength(4);
+    expect(lines.map((line) => line.level)).toEqual([40, 30]);
+    expect(lines[0]).toMatchObject({
+      component: 'health',
+      provider: 'ollama',
+      endpoint: 'http://127.0.0.1:11434',
+      err: 'ollama: connection refused',
+      msg: 'provider ollama at http://127.0.0.1:11434 is down: its breaker is open',
+    });
+    expect(lines[1]).toMatchObject({ msg: 'provider ollama at http://127.0.0.1:11434 answers again' });
   });
 
   it('never throws: a check, a breaker or the endpoint list failing leaves the next rounds running', async () => {
