@@ -15,6 +15,11 @@ export interface Chatgate {
   /** Connects the platform adapters (after the app listens, so that webhooks can be reached). */
   startPlatforms(): Promise<void>;
   /**
+   * Starts the provider health checks (`ai.healthCheckIntervalMs`; nothing when it is 0): the first
+   * round at once, then one per interval. Stopped by `close`.
+   */
+  startHealthMonitor(): void;
+  /**
    * Closes in order: HTTP (new requests get 503; open requests and streams get `graceMs`, then
    * completions answer 503 or end their stream with an error event, and the sockets are cut),
    * the queue (running interactions get what is left of the grace: their replies still need the
@@ -48,7 +53,10 @@ export async function createChatgate(config: Config, options: ChatgateOptions = 
     platforms,
     app,
     startPlatforms: () => startPlatforms(platforms, services),
+    startHealthMonitor: () => services.health.start(),
     close: async ({ graceMs } = {}) => {
+      // No check may open a breaker while the last interactions drain.
+      await services.health.close();
       const deadline = graceMs === undefined ? undefined : Date.now() + graceMs;
       await closeHttp(app, graceMs);
       const left = deadline === undefined ? undefined : Math.max(0, deadline - Date.now());

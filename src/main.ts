@@ -55,6 +55,7 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.server.port, host });
   await chatgate.startPlatforms();
+  chatgate.startHealthMonitor();
   logger.info(
     {
       action: 'start',

@@ -1,4 +1,6 @@
 import { AiService } from './ai/ai-service.js';
+import { healthMetrics } from './ai/health-metrics.js';
+import { HealthMonitor } from './ai/health-monitor.js';
 import { ProviderRegistry } from './ai/provider-registry.js';
 import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
@@ -50,6 +52,11 @@ export interface Services {
   clientKeys: ClientKeys;
   interactions: InteractionLog;
   providers: ProviderRegistry;
+  /**
+   * Checks each provider endpoint in use every `ai.healthCheckIntervalMs` and acts on its breaker;
+   * built here, started by `Chatgate.startHealthMonitor` (main.ts), stopped by `close`.
+   */
+  health: HealthMonitor;
   ai: AiService;
   delivery: ReplyDelivery;
   /** Where per-event callback URLs may point (checked at acceptance and again when sent). */
@@ -140,6 +147,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
   );
   // Build the configured links up front, so that status shows their breakers from the start.
   for (const kind of [config.ai.provider, config.ai.fallbackProvider]) if (kind) providers.get(kind);
+  const health = new HealthMonitor({
+    intervalMs: config.ai.healthCheckIntervalMs,
+    timeoutMs: config.ai.requestTimeoutMs,
+    targets: () => providers.remoteLinks(),
+    observer: healthMetrics(metrics),
+    logger: logger.child({ component: 'health' }),
+  });
   const ai = new AiService(providers, metrics, config.ai.mode, config.ai.offlineResponses, {
     firstByteTimeoutMs: config.ai.firstByteTimeoutMs,
   });
@@ -297,6 +311,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     clientKeys: gatewayKeys,
     interactions,
     providers,
+    health,
     ai,
     delivery,
     callbackTargets,
@@ -320,6 +335,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     replyQueue,
     close: async (options = {}) => {
       const deadline = options.graceMs === undefined ? undefined : Date.now() + options.graceMs;
+      await health.close();
       await queue.close(options);
       await Promise.allSettled([...queueEnded]);
       // Callbacks still on their way get what is left of the grace, and at least 2 s.

@@ -77,6 +77,12 @@ interface SeenShared {
   failures: number;
 }
 
+/** cockatiel's breaker snapshot (`CircuitBreakerPolicy.toJSON()`, its `initialState`), as cockatiel 4 writes it. */
+interface BreakerSnapshot {
+  ownState: { value: CircuitState; openedAt?: number; attemptNo?: number };
+  breakerState: unknown;
+}
+
 /** What one `execute` call holds: whether it took the shared half-open trial and has not ended it. */
 interface CallState {
   trial: boolean;
@@ -159,6 +165,49 @@ export class ResilientEndpoint {
     this.onStateChange('closed');
     this.arm();
     return this.sharedOp((store, id) => store.reset(id)).then(() => undefined);
+  }
+
+  /**
+   * A health check found the endpoint down: the breaker opens now (from closed or half-open), or,
+   * open already, starts its cool-down again from now, so that no caller waits for a timeout on an
+   * endpoint just seen down. Afterwards it behaves as a breaker that opened on its own: calls are
+   * refused (`breaker_open`) until the cool-down ends, then the next call is the half-open trial.
+   * With a shared store, the breaker opens (and its cool-down restarts) for every instance. An
+   * isolated breaker stays isolated. The local breaker changes at once; the promise settles once the
+   * shared store answered (or failed to) and never rejects.
+   */
+  async forceOpen(): Promise<void> {
+    if (this.breaker.state !== CircuitState.Isolated) {
+      this.reopen(Date.now());
+      this.publish();
+    }
+    if (!this.shared) return;
+    const limits = this.limits(this.settings.requestTimeoutMs);
+    const done = await this.sharedOp((store, id) => store.forceOpen(id, limits).then(() => true));
+    if (done) {
+      const { failureThreshold, halfOpenAfterMs } = limits;
+      this.see({ state: 'open', trial: false, remainingMs: halfOpenAfterMs, failures: failureThreshold });
+    }
+  }
+
+  /**
+   * A health check found the endpoint answering: an open breaker (local, or shared with other
+   * instances) ends its cool-down now and turns half-open, so that the next call is the trial that
+   * closes it (after `successThreshold` successes) or opens it again. A closed, half-open or isolated
+   * breaker is left as it is. Settles once the shared store answered (or failed to); never rejects.
+   */
+  async probeAgain(): Promise<void> {
+    if (this.localState() === 'open') {
+      this.reopen(0);
+      this.publish();
+    }
+    if (!this.shared) return;
+    // Another instance may have opened it since this one last looked: ask the store every time.
+    const wasOpen = await this.sharedOp((store, id) => store.endOpen(id));
+    if (wasOpen || this.sharedState() === 'open') {
+      const failures = Math.max(this.seen?.failures ?? 0, this.settings.breaker.failureThreshold);
+      this.see({ state: 'half_open', trial: false, remainingMs: 0, failures });
+    }
   }
 
   /**
@@ -355,23 +404,9 @@ export class ResilientEndpoint {
   }
 
   private build(): void {
-    const { breaker: settings, retry: retrySettings } = this.settings;
+    const { retry: retrySettings } = this.settings;
     this.counts.successes = this.counts.failures = this.counts.refused = this.counts.rejected = 0;
-    const breaker = circuitBreaker(endpointFailure, {
-      breaker: new ConsecutiveBreaker(settings.failureThreshold),
-      halfOpenAfter: settings.halfOpenAfterMs,
-      halfOpenSampling: { calls: settings.successThreshold, threshold: 0 },
-    });
-    breaker.onStateChange((state) => {
-      if (breaker !== this.breaker) return; // replaced by reset() while a call was running
-      if (state === CircuitState.Open) {
-        this.openedAt = Date.now();
-        // Opened on this instance's own count: open the shared breaker too, unless it is already.
-        if (this.shared && this.sharedState() !== 'open') void this.openShared();
-      }
-      this.publish();
-    });
-    this.breaker = breaker;
+    this.breaker = this.newBreaker();
     this.retryPolicy = retry(retryableFailure(retrySettings.maxDelayMs), {
       maxAttempts: retrySettings.maxAttempts - 1,
       backoff: new RetryAfterBackoff(
@@ -383,6 +418,48 @@ export class ResilientEndpoint {
         (error) => (error instanceof ProviderError ? error.retryAfterMs : undefined),
       ),
     });
+  }
+
+  /**
+   * A cockatiel breaker on the settings, hydrated from `initialState` (a `toJSON()` snapshot) when
+   * given. Its state changes are reported while it is the current one.
+   */
+  private newBreaker(initialState?: BreakerSnapshot): CircuitBreakerPolicy {
+    const { breaker: settings } = this.settings;
+    const breaker = circuitBreaker(endpointFailure, {
+      breaker: new ConsecutiveBreaker(settings.failureThreshold),
+      halfOpenAfter: settings.halfOpenAfterMs,
+      halfOpenSampling: { calls: settings.successThreshold, threshold: 0 },
+      initialState,
+    });
+    breaker.onStateChange((state) => {
+      if (breaker !== this.breaker) return; // replaced (reset, forceOpen, probeAgain) while a call ran
+      if (state === CircuitState.Open) {
+        this.openedAt = Date.now();
+        // Opened on this instance's own count: open the shared breaker too, unless it is already.
+        if (this.shared && this.sharedState() !== 'open') void this.openShared();
+      }
+      this.publish();
+    });
+    return breaker;
+  }
+
+  /**
+   * Replaces the local breaker with one open since `openedAt` (ms since the epoch; 0: its cool-down
+   * is over, so the next call is the half-open trial), keeping its failure count and open streak.
+   * cockatiel has no call that opens a breaker or ends its cool-down by hand (`isolate()` holds it
+   * open, then closes it without a trial); its snapshot (`toJSON()` → `initialState`) says both:
+   * an open breaker's snapshot is `{ value: Open, openedAt, attemptNo }`, a half-open one's the same
+   * with `openedAt` 0. Calls running on the old breaker finish there, unreported.
+   */
+  private reopen(openedAt: number): void {
+    const snapshot = this.breaker.toJSON() as BreakerSnapshot;
+    const attemptNo = snapshot.ownState.attemptNo ?? 1;
+    this.breaker = this.newBreaker({
+      ownState: { value: CircuitState.Open, openedAt, attemptNo },
+      breakerState: snapshot.breakerState,
+    });
+    this.openedAt = openedAt;
   }
 
   private async openShared(): Promise<void> {

@@ -75,6 +75,19 @@ if failures < tonumber(ARGV[1]) then redis.call('SET', KEYS[2], ARGV[1], 'PX', A
 return 1
 `);
 
+/**
+ * As OPEN, but the cool-down starts again when it is open already, a running trial ends, and the
+ * count's lifetime starts again too (an endpoint held open for hours keeps its count for the trial).
+ * ARGV: failureThreshold, halfOpenAfterMs, failureTtlMs.
+ */
+const FORCE_OPEN = script(`
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+redis.call('DEL', KEYS[3])
+local failures = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), tonumber(ARGV[1]))
+redis.call('SET', KEYS[2], failures, 'PX', ARGV[3])
+return 1
+`);
+
 const STATES = ['closed', 'open', 'half_open'] as const;
 
 /**
@@ -149,6 +162,14 @@ export class RedisSharedBreakerStore implements SharedBreakerStore {
 
   async open(id: string, limits: SharedBreakerLimits): Promise<void> {
     await this.run(OPEN, this.keys(id), this.openArgs(limits));
+  }
+
+  async forceOpen(id: string, limits: SharedBreakerLimits): Promise<void> {
+    await this.run(FORCE_OPEN, this.keys(id), this.openArgs(limits));
+  }
+
+  async endOpen(id: string): Promise<boolean> {
+    return (await this.guard(() => this.redis.del(this.keys(id)[0]))) === 1;
   }
 
   async endTrial(id: string): Promise<void> {

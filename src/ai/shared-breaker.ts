@@ -64,6 +64,17 @@ export interface SharedBreakerStore {
    * its own), with the failure count raised to the threshold so that the trial after it decides.
    */
   open(id: string, limits: SharedBreakerLimits): Promise<void>;
+  /**
+   * Opens the breaker for `limits.halfOpenAfterMs` from now, whether it was open or not (a health
+   * check found the endpoint down: the cool-down starts again from this check), with the failure
+   * count raised to the threshold and any running trial ended.
+   */
+  forceOpen(id: string, limits: SharedBreakerLimits): Promise<void>;
+  /**
+   * Ends an open breaker's cool-down now (a health check found the endpoint answering): the next
+   * `check` anywhere takes the half-open trial. Resolves true when it was open; no effect otherwise.
+   */
+  endOpen(id: string): Promise<boolean>;
   /** Gives up a trial taken by `check` that ended without a verdict (a cancelled call). */
   endTrial(id: string): Promise<void>;
   /** Closes the breaker and forgets its count (admin reset). */

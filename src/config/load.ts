@@ -171,6 +171,9 @@ function describe(keyword: string, message: string, params: Record<string, unkno
   return keyword === 'required' ? message.replace('must have required properties', 'missing') : message;
 }
 
+/** The shortest health check interval other than 0 (off), ms: shorter would hammer the endpoints. */
+const MIN_HEALTH_CHECK_INTERVAL_MS = 100;
+
 /** Rules one schema cannot say: references between keys; sources are added by the caller. */
 function crossFieldIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -198,6 +201,13 @@ function crossFieldIssues(config: Config): ConfigIssue[] {
     issues.push({
       key: 'role',
       message: `${config.role} needs DATABASE_URL (api and worker processes share community configs and the interaction log)`,
+    });
+  }
+  const interval = config.ai.healthCheckIntervalMs;
+  if (interval > 0 && interval < MIN_HEALTH_CHECK_INTERVAL_MS) {
+    issues.push({
+      key: 'ai.healthCheckIntervalMs',
+      message: `must be 0 (off) or at least ${MIN_HEALTH_CHECK_INTERVAL_MS}`,
     });
   }
   if (config.ai.retry.initialDelayMs > config.ai.retry.maxDelayMs) {

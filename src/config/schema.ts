@@ -181,6 +181,12 @@ export const ConfigSchema = Type.Object({
     firstByteTimeoutMs: Ms({ minimum: 100, env: 'STREAM_FIRST_BYTE_TIMEOUT_MS' }),
     /** A whole stream, ms; it is ended with an error event past this. */
     streamTimeoutMs: Ms({ minimum: 1000, env: 'STREAM_TIMEOUT_MS' }),
+    /**
+     * How often each provider endpoint in use is checked (Ollama `/api/tags`, OpenAI-compatible
+     * `/models`, within `requestTimeoutMs`), ms; one found down has its breaker opened at once.
+     * 0 = off; otherwise at least 100 (checked in load.ts).
+     */
+    healthCheckIntervalMs: Ms({ maximum: 86_400_000, env: 'HEALTH_CHECK_INTERVAL_MS' }),
     breaker: Type.Object({
       failureThreshold: Type.Integer({ minimum: 1, env: 'CIRCUIT_BREAKER_FAILURE_THRESHOLD' }),
       /** How long an open breaker refuses calls before letting a trial call through (half-open), ms. */

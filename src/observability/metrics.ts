@@ -46,6 +46,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly providerUp = new Gauge({
+    name: 'chatgate_provider_up',
+    help: 'Whether the last health check of a provider endpoint found it answering: 1 up, 0 down',
+    labelNames: ['provider', 'endpoint'],
+    registers: [this.registry],
+  });
+
+  readonly providerHealthLatency = this.histogram(
+    'chatgate_provider_health_latency_seconds',
+    'Round trip of the health checks of a provider endpoint (its model list), not counted as traffic',
+    ['provider', 'endpoint'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
+
   private queue: { size: number; running: number } = { size: 0, running: 0 };
 
   readonly queueDepth: Gauge = new Gauge({

@@ -407,6 +407,90 @@ describe('ResilientEndpoint: state reporting', () => {
   });
 });
 
+describe('ResilientEndpoint: health verdicts (forceOpen, probeAgain)', () => {
+  useBreakerClock();
+
+  it('forceOpen opens a closed breaker at once: calls are refused without calling, then the usual trial', async () => {
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 5, halfOpenAfterMs: 200 } }));
+    await endpoint.forceOpen();
+    expect(endpoint.state).toBe('open');
+    expect(states).toEqual(['open']);
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(0);
+    expect(endpoint.counts).toEqual({ successes: 0, failures: 0, refused: 0, rejected: 1 });
+
+    pass(210);
+    expect(endpoint.state).toBe('half_open');
+    expect((await ask(endpoint)).content).toBe('Hello from the fake');
+    expect(endpoint.state).toBe('closed');
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('forceOpen on an open breaker starts its cool-down again', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 1, halfOpenAfterMs: 200 } }));
+    await openBreaker(endpoint, 1);
+    pass(150);
+    await endpoint.forceOpen();
+    pass(100); // 250 ms since it opened, 100 since the check: still open
+    expect(endpoint.state).toBe('open');
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    pass(110);
+    expect(endpoint.state).toBe('half_open');
+  });
+
+  it('forceOpen reopens a half-open breaker before its trial', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 1, halfOpenAfterMs: 200 } }));
+    await openBreaker(endpoint, 1);
+    pass(210);
+    expect(endpoint.state).toBe('half_open');
+    await endpoint.forceOpen();
+    expect(endpoint.state).toBe('open');
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('probeAgain turns an open breaker half-open at once; trial successes close it', async () => {
+    const { endpoint, states } = guard(
+      settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 60_000, successThreshold: 2 } }),
+    );
+    await openBreaker(endpoint, 2);
+    await endpoint.probeAgain();
+    expect(endpoint.state).toBe('half_open');
+    expect(states).toEqual(['open', 'half_open']);
+
+    await ask(endpoint);
+    expect(endpoint.state).toBe('half_open');
+    await ask(endpoint);
+    expect(endpoint.state).toBe('closed');
+    expect(states).toEqual(['open', 'half_open', 'closed']);
+    expect(fake.calls).toHaveLength(4);
+  });
+
+  it('after probeAgain, a failing trial opens the breaker again for a whole cool-down', async () => {
+    const { endpoint } = guard(settings({ breaker: { failureThreshold: 2, halfOpenAfterMs: 200 } }));
+    await openBreaker(endpoint, 2);
+    await endpoint.probeAgain();
+    fake.behave({ fail: { status: 500, times: 1 } });
+    expect((await failure(ask(endpoint))).code).toBe('http');
+    expect(endpoint.state).toBe('open');
+    expect((await failure(ask(endpoint))).code).toBe('breaker_open');
+    pass(150);
+    expect(endpoint.state).toBe('open');
+  });
+
+  it('probeAgain leaves a closed breaker and its failure count alone', async () => {
+    const { endpoint, states } = guard(settings({ breaker: { failureThreshold: 2 } }));
+    fake.behave({ fail: { status: 500, times: 1 } });
+    await failure(ask(endpoint));
+    await endpoint.probeAgain();
+    expect(endpoint.state).toBe('closed');
+    fake.behave({ fail: { status: 500, times: 1 } });
+    await failure(ask(endpoint));
+    expect(endpoint.state).toBe('open'); // the first failure still counted
+    expect(states).toEqual(['open']);
+  });
+});
+
 describe('ResilientEndpoint: a shared store that fails', () => {
   /** A store whose every operation rejects, as the Redis store does while Redis is down. */
   function failingStore(): { store: SharedBreakerStore; ops: string[] } {
@@ -420,6 +504,8 @@ describe('ResilientEndpoint: a shared store that fails', () => {
       recordFailure: fail('recordFailure'),
       recordSuccess: fail('recordSuccess'),
       open: fail('open'),
+      forceOpen: fail('forceOpen'),
+      endOpen: fail('endOpen'),
       endTrial: fail('endTrial'),
       reset: fail('reset'),
     };
@@ -453,5 +539,16 @@ describe('ResilientEndpoint: a shared store that fails', () => {
     await expect(endpoint.reset()).resolves.toBeUndefined();
     expect(endpoint.state).toBe('closed');
     expect(ops.at(-1)).toBe('reset');
+
+    // Health verdicts act on the local breaker alone, and never reject either.
+    fake.reset();
+    await expect(endpoint.forceOpen()).resolves.toBeUndefined();
+    expect(endpoint.state).toBe('open');
+    expect(ops.at(-1)).toBe('forceOpen');
+    await expect(endpoint.probeAgain()).resolves.toBeUndefined();
+    expect(endpoint.state).toBe('half_open');
+    expect(ops.at(-1)).toBe('endOpen');
+    expect((await ask(endpoint)).content).toBe('Hello from the fake');
+    expect(endpoint.state).toBe('closed');
   });
 });

@@ -225,6 +225,48 @@ describeNeeding(['redis'], 'shared breaker', () => {
       expect(fake.calls).toHaveLength(2);
     });
 
+    it("a health check's verdicts on A act for B: forceOpen opens it everywhere, probeAgain lets B's trial close it", async () => {
+      const [a, b] = [await instance(), await instance()];
+      await guardOf(a).forceOpen();
+      expect(guardOf(a).state).toBe('open');
+      expect(await ask(b)).toBe('breaker_open');
+      expect(fake.calls).toHaveLength(0);
+      const [open] = (await keys()).filter((key) => key.endsWith(':open'));
+      expect(open).toBeDefined();
+
+      // Found down again: the cool-down starts again from this check.
+      await admin.client.pexpire(open!, 1000);
+      await guardOf(a).forceOpen();
+      expect(await admin.client.pttl(open!)).toBeGreaterThan(1000);
+
+      await guardOf(a).probeAgain();
+      expect(guardOf(a).state).toBe('half_open');
+      expect((await keys()).filter((key) => key.endsWith(':open'))).toEqual([]);
+      const trial = await ask(b);
+      expect(trial).toMatchObject({ content: 'Hello from the fake', serviceStatus: 'healthy' });
+      expect(guardOf(b).state).toBe('closed');
+      expect(await keys()).toEqual([]);
+      expect(await ask(a)).toMatchObject({ content: 'Hello from the fake' });
+      expect(guardOf(a).state).toBe('closed');
+      expect(fake.calls).toHaveLength(2);
+    });
+
+    it('probeAgain on B ends a cool-down that A started, though B never saw it open', async () => {
+      const [a, b] = [await instance(), await instance()];
+      await trip(a);
+      fake.reset();
+      expect(guardOf(b).state).toBe('closed'); // B has not called since
+      await guardOf(b).probeAgain();
+      expect(guardOf(b).state).toBe('half_open');
+      expect(await ask(b)).toMatchObject({ content: 'Hello from the fake' }); // B's trial
+      expect(await keys()).toEqual([]);
+      // A's own breaker opened on its own count: A's own check ends its cool-down.
+      expect(await ask(a)).toBe('breaker_open');
+      await guardOf(a).probeAgain();
+      expect(await ask(a)).toMatchObject({ content: 'Hello from the fake' });
+      expect(guardOf(a).state).toBe('closed');
+    });
+
     it('counts consecutive failures across instances: a success anywhere starts again', async () => {
       const [a, b] = [await instance(), await instance()];
       fake.behave({ fail: { status: 500, times: 2 } });

@@ -55,6 +55,10 @@ describe('loadConfig: committed defaults', () => {
     expect(config.ai.retry.maxDelayMs).toBe(5000);
   });
 
+  it('checks provider health every 30 s by default', () => {
+    expect(config.ai.healthCheckIntervalMs).toBe(30_000);
+  });
+
   it('ships the five personalities, and its default personality is one of them', () => {
     expect(Object.keys(config.personalities).sort()).toEqual(
       ['creative', 'friendly', 'fun', 'general', 'supportive'].sort(),
@@ -97,6 +101,8 @@ describe('loadConfig: environment variables', () => {
     ['CIRCUIT_BREAKER_SUCCESS_THRESHOLD', '2', 'ai.breaker.successThreshold', 2],
     ['RETRY_MAX_ATTEMPTS', '5', 'ai.retry.maxAttempts', 5],
     ['RETRY_MAX_DELAY_MS', '9000', 'ai.retry.maxDelayMs', 9000],
+    ['HEALTH_CHECK_INTERVAL_MS', '5000', 'ai.healthCheckIntervalMs', 5000],
+    ['HEALTH_CHECK_INTERVAL_MS', '0', 'ai.healthCheckIntervalMs', 0],
     [
       'ROUTER_RESPONSE_URL',
       'http://router:8000/responses',
@@ -299,6 +305,29 @@ describe('loadConfig: invalid values', () => {
     });
     expect(error.message).not.toContain('DoNotLeak');
     expect(JSON.stringify(error.issues)).not.toContain('DoNotLeak');
+  });
+});
+
+describe('loadConfig: HEALTH_CHECK_INTERVAL_MS', () => {
+  it.each([
+    ['50', 'must be 0 (off) or at least 100'],
+    ['-1', 'must be >= 0'],
+    ['2.5', 'must be an integer'],
+    ['soon', 'must be an integer'],
+    ['86400001', 'must be <= 86400000'],
+  ])('rejects %s, naming the variable and why', (raw, why) => {
+    const error = configError({ HEALTH_CHECK_INTERVAL_MS: raw });
+    expect(error.issues).toEqual([
+      expect.objectContaining({ key: 'ai.healthCheckIntervalMs', env: 'HEALTH_CHECK_INTERVAL_MS' }),
+    ]);
+    expect(error.message).toContain(why);
+  });
+
+  it('accepts 0 (off) and 100 (the shortest interval)', () => {
+    expect(loadConfig({ env: { HEALTH_CHECK_INTERVAL_MS: '100' } }).ai.healthCheckIntervalMs).toBe(100);
+    expect(
+      loadConfig({ env: {}, overrides: { ai: { healthCheckIntervalMs: 0 } } }).ai.healthCheckIntervalMs,
+    ).toBe(0);
   });
 });
 

@@ -80,6 +80,7 @@ describe('status, admin, auth, health and metrics', () => {
         endpoint: h.ollama.url,
         breaker: 'open',
         counts: { successes: 0, failures: 2, refused: 0, rejected: 1 },
+        health: null, // the health monitor is not started here
       },
     ]);
     const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { HealthCheck } from '../../ai/health-monitor.js';
 import { settlesWithin } from '../../core/settles-within.js';
 import type { InteractionQueue } from '../../queue/interaction-queue.js';
 import type { Services } from '../../services.js';
@@ -10,6 +11,7 @@ export type StatusRouteDeps = Pick<
   | 'config'
   | 'ai'
   | 'providers'
+  | 'health'
   | 'queue'
   | 'communities'
   | 'interactions'
@@ -36,8 +38,29 @@ interface FailedJobBody {
 /** `queue.failed` in status: `count` null and an `error` when the backend could not be read. */
 type FailedJobsBody = { count: number; recent: FailedJobBody[] } | { count: null; recent: []; error: string };
 
+/** A provider's `health` in status: its last health check, or null before the first (or when off). */
+interface HealthBody {
+  /** ISO 8601. */
+  checked_at: string;
+  latency_ms: number;
+  result: HealthCheck['result'];
+  /** Why it is down or refused (no key, no URL credentials); null when it answered. */
+  error: string | null;
+}
+
+function healthBody(check: HealthCheck | undefined): HealthBody | null {
+  if (!check) return null;
+  return {
+    checked_at: new Date(check.checkedAt).toISOString(),
+    latency_ms: Math.round(check.latencyMs),
+    result: check.result,
+    error: check.error ?? null,
+  };
+}
+
 /**
- * `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state and counts, the queue (with
+ * `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state, counts and last health
+ * check (`health`: `{ checked_at, latency_ms, result: up|down, error }` or null), the queue (with
  * its failed jobs: how many, and the last 10), the stores, the platforms.
  */
 export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
@@ -50,11 +73,12 @@ export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
       offline_responses: config.ai.offlineResponses,
       default_provider: config.ai.provider,
       fallback_provider: config.ai.fallbackProvider ?? null,
-      providers: providers.remoteLinks().map(({ provider, guard }) => ({
-        provider: provider.kind,
-        endpoint: provider.endpoint,
-        breaker: guard?.state ?? 'closed',
-        counts: guard?.counts ?? { successes: 0, failures: 0, refused: 0, rejected: 0 },
+      providers: providers.remoteLinks().map((link) => ({
+        provider: link.provider.kind,
+        endpoint: link.provider.endpoint,
+        breaker: link.guard?.state ?? 'closed',
+        counts: link.guard?.counts ?? { successes: 0, failures: 0, refused: 0, rejected: 0 },
+        health: healthBody(services.health.lastCheck(link)),
       })),
       queue: {
         backend: config.queue.backend,
