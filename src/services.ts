@@ -11,6 +11,9 @@ import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
+import { type HumanGraceStore, MemoryHumanGraceStore } from './router/human-grace/grace-store.js';
+import { HumanAnswers } from './router/human-grace/human-answers.js';
+import { RedisHumanGraceStore } from './router/human-grace/redis-grace-store.js';
 import { Router } from './router/router.js';
 import { BudgetGuard, eventReservation } from './safety/budget-guard.js';
 import { ChatModerationState } from './safety/chat-moderation-state.js';
@@ -67,6 +70,11 @@ export interface Services {
    * messages) to waiting interactions, context and delivery.
    */
   platformModeration?: { apply(action: PlatformModeration): Promise<void> };
+  /**
+   * Questions waiting for a human to answer them (`human_grace_ms`) and the per-community figures
+   * (`GET /api/v1/ai/status`, `human_grace`): on Redis when `REDIS_URL` is set, in process otherwise.
+   */
+  humanGrace: HumanGraceStore;
   /** ms since the epoch when the services were built. */
   startedAt: number;
   /** The stores' backends and health, for status and readiness. */
@@ -182,6 +190,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
     cacheMs: config.auth.clientKeyCacheMs,
     logger,
   });
+  // Answer only if no human did: questions waiting for a human, shared through Redis when set.
+  const humanGrace = stores.redis ? new RedisHumanGraceStore(stores.redis) : new MemoryHumanGraceStore();
+  const humanAnswers = new HumanAnswers({
+    store: humanGrace,
+    keys,
+    metrics,
+    logger: logger.child({ component: 'human-grace' }),
+    marginMs: config.queue.replyMaxAgeMs,
+  });
   const runner = createInteractionRunner({
     config,
     communities,
@@ -190,7 +207,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     lifecycle,
     delivery,
     logger,
-    holdBack: (job) => chatModeration.deliveryRefusal(job.event),
+    // Moderation first (a moderated user's question is not counted as answered by anyone).
+    holdBack: async (job) =>
+      (await chatModeration.deliveryRefusal(job.event)) ?? (await humanAnswers.holdBack(job)),
     usage,
     moderation: moderation.text,
   });
@@ -279,7 +298,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     ],
     // Told of each decided event, in this order (see RouterDeps.observers).
     observers: [
-      // human answers (human grace) go here
+      humanAnswers,
       // channel chatter (background context) goes here
     ],
     dedupeTtlMs: config.limits.dedupeTtlMs,
@@ -312,6 +331,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     }),
     usage,
     usageTotals: stores.usage,
+    humanGrace,
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
     platformStates,
