@@ -3,7 +3,7 @@ import { ProviderRegistry } from './ai/provider-registry.js';
 import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
-import type { Config } from './config/schema.js';
+import { type Config, MAX_HUMAN_GRACE_MS } from './config/schema.js';
 import type { AdapterState, PlatformModeration } from './core/adapter.js';
 import { type ClientKeys, clientKeys } from './http/client-keys/client-keys.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -163,9 +163,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     targets: callbackTargets,
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
-  // Paused channels and moderation marks; a mark lives at least as long as a job may wait.
+  // Paused channels and moderation marks; a mark lives at least as long as a job may wait (a
+  // question waiting for a human waits up to the longest human_grace_ms first).
   const chatModeration = new ChatModerationState(stores.safety ?? new MemorySafetyState(), {
-    markMinMs: Math.max(config.queue.replyMaxAgeMs, 60_000),
+    markMinMs: Math.max(config.queue.replyMaxAgeMs, 60_000) + MAX_HUMAN_GRACE_MS,
   });
   const usage = new UsageMeter({
     counters: stores.usageCounters ?? new MemoryUsageCounters(options.usageClock),
