@@ -5,7 +5,7 @@ import { ProviderRegistry } from './ai/provider-registry.js';
 import { RedisSharedBreakerStore } from './ai/shared-breaker-redis.js';
 import type { CommunitySettingsSource } from './community/community-settings.js';
 import { StoredCommunitySettings } from './community/stored-community-settings.js';
-import type { Config } from './config/schema.js';
+import { type Config, MAX_HUMAN_GRACE_MS } from './config/schema.js';
 import type { AdapterState, PlatformModeration } from './core/adapter.js';
 import { type ClientKeys, clientKeys } from './http/client-keys/client-keys.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -13,6 +13,9 @@ import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
+import { type HumanGraceStore, MemoryHumanGraceStore } from './router/human-grace/grace-store.js';
+import { HumanAnswers } from './router/human-grace/human-answers.js';
+import { RedisHumanGraceStore } from './router/human-grace/redis-grace-store.js';
 import { Router } from './router/router.js';
 import { BudgetGuard, eventReservation } from './safety/budget-guard.js';
 import { ChatModerationState } from './safety/chat-moderation-state.js';
@@ -74,6 +77,11 @@ export interface Services {
    * messages) to waiting interactions, context and delivery.
    */
   platformModeration?: { apply(action: PlatformModeration): Promise<void> };
+  /**
+   * Questions waiting for a human to answer them (`human_grace_ms`) and the per-community figures
+   * (`GET /api/v1/ai/status`, `human_grace`): on Redis when `REDIS_URL` is set, in process otherwise.
+   */
+  humanGrace: HumanGraceStore;
   /** ms since the epoch when the services were built. */
   startedAt: number;
   /** The stores' backends and health, for status and readiness. */
@@ -169,9 +177,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     targets: callbackTargets,
   });
   const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
-  // Paused channels and moderation marks; a mark lives at least as long as a job may wait.
+  // Paused channels and moderation marks; a mark lives at least as long as a job may wait (a
+  // question waiting for a human waits up to the longest human_grace_ms first).
   const chatModeration = new ChatModerationState(stores.safety ?? new MemorySafetyState(), {
-    markMinMs: Math.max(config.queue.replyMaxAgeMs, 60_000),
+    markMinMs: Math.max(config.queue.replyMaxAgeMs, 60_000) + MAX_HUMAN_GRACE_MS,
   });
   const usage = new UsageMeter({
     counters: stores.usageCounters ?? new MemoryUsageCounters(options.usageClock),
@@ -196,6 +205,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
     cacheMs: config.auth.clientKeyCacheMs,
     logger,
   });
+  // Answer only if no human did: questions waiting for a human, shared through Redis when set.
+  const humanGrace = stores.redis ? new RedisHumanGraceStore(stores.redis) : new MemoryHumanGraceStore();
+  const humanAnswers = new HumanAnswers({
+    store: humanGrace,
+    keys,
+    metrics,
+    logger: logger.child({ component: 'human-grace' }),
+    marginMs: config.queue.replyMaxAgeMs,
+  });
   const runner = createInteractionRunner({
     config,
     communities,
@@ -204,7 +222,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     lifecycle,
     delivery,
     logger,
-    holdBack: (job) => chatModeration.deliveryRefusal(job.event),
+    // Moderation first (a moderated user's question is not counted as answered by anyone).
+    holdBack: async (job) =>
+      (await chatModeration.deliveryRefusal(job.event)) ?? (await humanAnswers.holdBack(job)),
     usage,
     moderation: moderation.text,
   });
@@ -293,7 +313,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     ],
     // Told of each decided event, in this order (see RouterDeps.observers).
     observers: [
-      // human answers (human grace) go here
+      humanAnswers,
       // channel chatter (background context) goes here
     ],
     dedupeTtlMs: config.limits.dedupeTtlMs,
@@ -327,6 +347,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     }),
     usage,
     usageTotals: stores.usage,
+    humanGrace,
     startedAt: Date.now(),
     storeStatus: () => stores.status(),
     platformStates,

@@ -29,8 +29,14 @@ const Ms = ({ minimum, maximum, ...rest }: { minimum?: number; maximum?: number;
   Type.Integer({ minimum: minimum ?? 0, ...(maximum ? { maximum } : {}), ...rest });
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
+/** The longest `human_grace_ms`, ms. */
+export const MAX_HUMAN_GRACE_MS = 300_000;
+
 /** 0 (off) or 5,000–300,000 ms: a shorter wait cannot see a human answer, a longer one is no answer. */
-export const HumanGraceMs = Type.Union([Type.Literal(0), Type.Integer({ minimum: 5000, maximum: 300_000 })]);
+export const HumanGraceMs = Type.Union([
+  Type.Literal(0),
+  Type.Integer({ minimum: 5000, maximum: MAX_HUMAN_GRACE_MS }),
+]);
 
 /** One trigger's switch, response probability (0–1) and cooldowns (ms; 0 = none). */
 export const TriggerSettingsSchema = Type.Object({

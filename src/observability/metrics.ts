@@ -153,6 +153,12 @@ export class Metrics {
     ['status', 'mode', 'provider'],
   );
 
+  readonly humanGrace = this.counter(
+    'chatgate_human_grace_total',
+    'Questions that waited for a human to answer them (human_grace_ms), by outcome: waited (began to wait), human (a human answered; the bot stayed silent), ai (no human did; left to the bot)',
+    ['outcome'],
+  );
+
   readonly responseCache = this.counter(
     'chatgate_response_cache_total',
     'OpenAI API requests by what the response cache did: hit (answered from it), miss (answered upstream and stored), skip (not cacheable or not asked)',

@@ -34,6 +34,13 @@ export interface InteractionJob {
    * interaction, and on the last run ends it as failed.
    */
   attemptsLeft?: number;
+  /**
+   * Run no earlier than this, ms since the epoch (a question waiting for a human to answer it,
+   * `human_grace_ms`). The wait holds no worker slot: the memory backend keeps the job on a timer
+   * outside p-queue, the redis backend adds it with BullMQ's `delay`. A waiting job counts in
+   * `size` (it was accepted and has not started). Unset or past = at its turn.
+   */
+  runAt?: number;
 }
 
 /**

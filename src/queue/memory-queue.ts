@@ -36,7 +36,8 @@ export interface MemoryQueueOptions {
 /**
  * The in-process queue: p-queue bounds concurrency; a promise chain per conversation keeps one
  * conversation's jobs in order, and a job enters p-queue only when its predecessor has finished,
- * so a busy conversation never holds more than one slot.
+ * so a busy conversation never holds more than one slot. A job with a `runAt` waits on a timer
+ * before it joins its conversation's chain.
  *
  * Nothing survives the process: `close({ graceMs })` fails what it cannot finish in time (reason
  * `shutdown`, through `onFailed`) rather than dropping it silently.
@@ -45,6 +46,8 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
   private readonly pool: PQueue;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly active = new Set<LimitedRun<RunEnd>>();
+  /** Jobs waiting for their `runAt`: settles when released, and the release that schedules it now. */
+  private readonly waiting = new Map<Promise<void>, () => void>();
   /** The grace period is over: running jobs were aborted, jobs that start now are failed. */
   private expired = false;
   private drained: Promise<void> | undefined;
@@ -65,6 +68,32 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
 
   enqueue(job: InteractionJob): void {
     this.admission.admit();
+    const delayMs = (job.runAt ?? 0) - Date.now();
+    if (delayMs > 0) this.wait(job, delayMs);
+    else this.schedule(job);
+  }
+
+  /**
+   * Holds a job with a `runAt` on a timer, outside p-queue (no slot, not yet in its conversation's
+   * chain), then schedules it. At a graced `close()` whose grace ran out the wait is cut short: the
+   * job then ends as `shutdown` without running, as every job not started does.
+   */
+  private wait(job: InteractionJob, delayMs: number): void {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => release(), delayMs);
+      release = () => {
+        clearTimeout(timer);
+        if (!this.waiting.delete(released)) return;
+        this.schedule(job);
+        resolve();
+      };
+    });
+    this.waiting.set(released, release);
+  }
+
+  /** Puts a job at the end of its conversation's chain; it enters p-queue when its predecessor ends. */
+  private schedule(job: InteractionJob): void {
     const key = jobConversation(job);
     const previous = this.tails.get(key) ?? Promise.resolve();
     const tail = previous.then(() => this.pool.add(() => this.run(job)));
@@ -76,7 +105,7 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
 
   /**
    * Stops accepting at once. Without `graceMs`, waits for every accepted job, waiting ones
-   * included. With it, jobs keep running (and waiting ones keep starting) until the grace is over;
+   * included (a job with a `runAt` runs at its time). With it, jobs keep running (and waiting ones keep starting) until the grace is over;
    * then running jobs are cut (their signal aborts with a `shutdown` RunCut) and reported to
    * `onFailed` (`started` true), jobs not yet started are reported without running (`started` false),
    * and this resolves once aborted runners settle, `graceMs` + 1 s at most.
@@ -96,7 +125,9 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
   }
 
   private async drain(): Promise<void> {
-    while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()]);
+    while (this.tails.size > 0 || this.waiting.size > 0) {
+      await Promise.allSettled([...this.tails.values(), ...this.waiting.keys()]);
+    }
     await this.pool.onIdle();
   }
 
@@ -104,6 +135,8 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
   private expire(): Promise<unknown>[] {
     this.expired = true;
     const running = [...this.active];
+    // Waiting jobs go to their chains now, where they end as `shutdown` without running.
+    for (const release of [...this.waiting.values()]) release();
     for (const job of running) job.cut(new RunCut('shutdown', 'shutdown'));
     return running.map((job) => job.settled);
   }

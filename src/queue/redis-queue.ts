@@ -184,6 +184,8 @@ export class RedisInteractionQueue extends QueueBase implements InteractionQueue
     const added = this.queue
       .add(JOB_NAME, data, {
         jobId: jobIdForEvent(job.event.id),
+        // A job with a `runAt` waits among BullMQ's delayed jobs: no worker holds it meanwhile.
+        delay: Math.max(0, (job.runAt ?? 0) - Date.now()),
         attempts,
         backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1000 },
         removeOnComplete: KEEP_COMPLETED,

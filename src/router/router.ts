@@ -190,6 +190,7 @@ export class Router {
     }
 
     await deps.interactions.add({ ...interaction, status: 'queued', trigger: match.kind });
+    const waitMs = humanGraceOf(event, settings.humanGraceMs);
     try {
       deps.queue.enqueue({
         interactionId: interaction.id,
@@ -200,6 +201,7 @@ export class Router {
         sessionId: options.sessionId,
         fromAdapter: options.fromAdapter,
         keyId: options.keyId,
+        ...(waitMs > 0 ? { runAt: Date.now() + waitMs } : {}),
       });
     } catch (error) {
       // Not queued: give back the dedupe key and cooldowns so that a retry of this event is answered.
@@ -214,7 +216,9 @@ export class Router {
     }
     deps.metrics.triggersMatched.labels(match.kind).inc();
     this.logDecision(event, 'queued', undefined, match.kind);
-    return { interactionId: interaction.id, status: 'queued', trigger: match.kind };
+    const ack: IngestAck = { interactionId: interaction.id, status: 'queued', trigger: match.kind };
+    if (waitMs > 0) ack.waitMs = waitMs;
+    return ack;
   }
 
   /**
@@ -262,4 +266,14 @@ export class Router {
       'event routed',
     );
   }
+}
+
+/**
+ * How long an interaction waits for a human to answer first, ms (its trigger's `human_grace_ms`;
+ * the human-grace observer in `human-grace/` watches for the answer): 0 when off, for an event
+ * without a message id (nothing to reply to), and in a private chat (no other human to answer).
+ */
+function humanGraceOf(event: ChatEvent, humanGraceMs: number | undefined): number {
+  if (!humanGraceMs || event.messageId === undefined || event.isDirect) return 0;
+  return humanGraceMs;
 }

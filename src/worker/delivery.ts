@@ -113,6 +113,7 @@ export class ReplyDelivery {
         interactionId: job.interactionId,
         event: withoutRaw(job.event),
         text: outcome.reply.text,
+        ...(job.runAt !== undefined ? { runAt: job.runAt } : {}),
       });
     }
     const url = job.callbackUrl ?? (onPlatform ? undefined : this.defaultCallbackUrl);

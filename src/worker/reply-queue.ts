@@ -10,6 +10,8 @@ export interface PlatformSend {
   event: Omit<ChatEvent, 'raw'>;
   /** Cleaned, within the platform's reply limit, chars. */
   text: string;
+  /** The job's `runAt` (it waited for a human first): the reply ages from then, ms since the epoch. */
+  runAt?: number;
 }
 
 /** A callback to POST: where, and the body (see `CallbackBody`). */
@@ -145,7 +147,7 @@ export class ReplyQueue {
   }
 
   private async send(adapter: PlatformAdapter, send: PlatformSend): Promise<void> {
-    const ageMs = Date.now() - send.event.receivedAt;
+    const ageMs = Date.now() - Math.max(send.event.receivedAt, send.runAt ?? 0);
     if (ageMs > this.options.replyMaxAgeMs) {
       this.logger.info(
         { interaction: send.interactionId, age_ms: ageMs },

@@ -71,8 +71,9 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       return;
     }
     // An answer to an old message (after a restart, an outage, a long backlog) would only confuse
-    // the chat: drop it, count it, and tell a waiting caller.
-    const ageMs = Date.now() - event.receivedAt;
+    // the chat: drop it, count it, and tell a waiting caller. A question that waited for a human
+    // (`runAt`) ages from the end of its wait.
+    const ageMs = Date.now() - Math.max(event.receivedAt, job.runAt ?? 0);
     if (ageMs > deps.config.queue.replyMaxAgeMs) {
       log.info({ action: 'interaction', result: 'stale', age_ms: ageMs }, 'stale interaction dropped');
       await deps.lifecycle.ignored(job, 'stale');

@@ -578,3 +578,54 @@ describe('MemoryInteractionQueue: failures', () => {
     expect(failure?.reason).toHaveLength(500);
   });
 });
+
+describe('MemoryInteractionQueue: jobs with a runAt', () => {
+  it('holds a waiting job in no slot: another job runs meanwhile with concurrency 1', async () => {
+    const runs: string[] = [];
+    const onFailed = vi.fn<QueueFailureListener>();
+    const q = queue(
+      async (j) => {
+        runs.push(j.interactionId);
+      },
+      { concurrency: 1, onFailed },
+    );
+    const waiting = { ...job('una'), runAt: Date.now() + 60_000 };
+    const other = job('vic');
+    q.enqueue(waiting);
+    q.enqueue(other);
+    await waitFor(() => expect(runs).toEqual([other.interactionId]));
+    expect(q.running).toBe(0);
+    // Accepted and not started: it counts in the backlog.
+    expect(q.size).toBe(1);
+    // A shutdown whose grace is over ends it as it ends every job not started, without running it.
+    await q.close({ graceMs: 0 });
+    expect(runs).toEqual([other.interactionId]);
+    expect(onFailed).toHaveBeenCalledTimes(1);
+    expect(onFailed.mock.calls[0]?.[0].interactionId).toBe(waiting.interactionId);
+    expect(onFailed.mock.calls[0]?.[1]).toMatchObject({ reason: 'shutdown', started: false });
+    expect(q.size).toBe(0);
+  });
+
+  it('runs a waiting job no earlier than its runAt, and close() without grace waits for it', async () => {
+    const started: number[] = [];
+    const q = queue(async () => {
+      started.push(Date.now());
+    });
+    const runAt = Date.now() + 200;
+    q.enqueue({ ...job('wes'), runAt });
+    await q.close();
+    expect(started).toHaveLength(1);
+    expect(started[0]).toBeGreaterThanOrEqual(runAt);
+  });
+
+  it('runs a job whose runAt has passed at its turn', async () => {
+    const runs: string[] = [];
+    const q = queue(async (j) => {
+      runs.push(j.interactionId);
+    });
+    const past = { ...job('xia'), runAt: Date.now() - 1000 };
+    q.enqueue(past);
+    await waitFor(() => expect(runs).toEqual([past.interactionId]));
+    await q.close();
+  });
+});

@@ -276,6 +276,35 @@ describeNeeding(['redis'], SUITE, () => {
     expect(runs).toBe(1);
   });
 
+  it('holds a job with a runAt among the delayed jobs, in no slot: another job runs meanwhile', async () => {
+    const runs: string[] = [];
+    const queue = await start(
+      async (received) => {
+        runs.push(received.interactionId);
+      },
+      { concurrency: 1 },
+    );
+    const waiting = { ...job('una'), runAt: Date.now() + 60_000 };
+    const other = job('vic');
+    queue.enqueue(waiting);
+    queue.enqueue(other);
+    await waitFor(() => runs.length === 1, 5000, 'the other job to run');
+    expect(runs).toEqual([other.interactionId]);
+    expect(queue.running).toBe(0);
+    expect(await queue.queue.getDelayedCount()).toBe(1);
+  });
+
+  it('runs a job with a runAt no earlier than it', async () => {
+    const started: number[] = [];
+    const queue = await start(async () => {
+      started.push(Date.now());
+    });
+    const runAt = Date.now() + 300;
+    queue.enqueue({ ...job('wes'), runAt });
+    await waitFor(() => started.length === 1, 5000, 'the delayed job to run');
+    expect(started[0]).toBeGreaterThanOrEqual(runAt);
+  });
+
   it('keeps jobs in Redis when an instance closes before they ran; a new instance runs them', async () => {
     const queueName = `q${++queueCount}`;
     const producer = await start(async () => {}, { queueName, consume: false });

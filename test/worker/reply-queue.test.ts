@@ -140,10 +140,18 @@ describeNeeding(['redis'], 'ReplyQueue on Redis', () => {
       event: withoutRaw(fresh.event),
       text: 'in time',
     });
+    // As old as the stale one, but it waited for a human until a moment ago: it ages from then.
+    const waited = twitchJob();
+    await writer.publishSend({
+      interactionId: waited.interactionId,
+      event: { ...withoutRaw(waited.event), receivedAt: Date.now() - 5000 },
+      text: 'after the grace',
+      runAt: Date.now() - 100,
+    });
     await writer.consumeSends(adapter);
-    await waitFor(() => (adapter.sent.length >= 1 ? true : undefined), 5000);
+    await waitFor(() => (adapter.sent.length >= 2 ? true : undefined), 5000);
     await new Promise((done) => setTimeout(done, 300));
-    expect(adapter.sent.map((sent) => sent.text)).toEqual(['in time']);
+    expect(adapter.sent.map((sent) => sent.text).sort()).toEqual(['after the grace', 'in time']);
   });
 
   it('POSTs callbacks from an edge process with their Idempotency-Key, failures included', async () => {

@@ -32,4 +32,31 @@ describe('stale interactions', () => {
       await services.metrics.registry.getSingleMetricAsString('chatgate_events_ignored_total'),
     ).toContain('reason="stale"} 1');
   });
+
+  it('counts the age of a question that waited for a human from the end of its wait', async () => {
+    // The wait (5 s) is longer than replyMaxAgeMs (1 s): counted from the event, it would be stale.
+    ({ services } = await testApp(
+      testConfig({
+        ai: { mode: 'local' },
+        queue: { replyMaxAgeMs: 1000 },
+        triggers: {
+          kinds: {
+            question: { probability: 1, userCooldownMs: 0, channelCooldownMs: 0, humanGraceMs: 5000 },
+          },
+        },
+      }),
+    ));
+    const question = chatEvent({ text: 'what is on today?', messageId: 'm-1' });
+    const ack = await services.router.ingest(question);
+    expect(ack).toMatchObject({ status: 'queued', trigger: 'question', waitMs: 5000 });
+    const answered = await waitFor(
+      async () => {
+        const found = await services?.interactions.get(ack.interactionId);
+        return found && !['queued', 'running'].includes(found.status) ? found : undefined;
+      },
+      20_000,
+      'the waited question to be answered',
+    );
+    expect(answered).toMatchObject({ status: 'done' });
+  }, 30_000);
 });

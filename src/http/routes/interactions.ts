@@ -27,8 +27,8 @@ export type InteractionRouteDeps = Pick<
 /**
  * The interaction endpoint for external collectors (integration keys) and outside callers (client
  * keys, whose events are held to their scope: see `withinScope`):
- * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger }`
- *   at once, 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
+ * - `POST /api/v1/ai/interaction`: an event in; 202 `{ interaction_id, status: "queued", trigger,
+ *   wait_ms? }` at once (`wait_ms` when it first waits for a human to answer), 200 `{ interaction_id, status: "ignored", reason }`, or 503 with `retry_after` when the
  *   queue is full or cannot be reached (the redis queue while Redis is down), or 429
  *   `rate_limit_exceeded` with `retry_after` when a stored client key is over its `rpm` or
  *   `daily_tokens`;
@@ -66,9 +66,13 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
           .code(200)
           .send({ interaction_id: ack.interactionId, status: 'ignored', reason: ack.reason });
       }
-      return reply
-        .code(202)
-        .send({ interaction_id: ack.interactionId, status: 'queued', trigger: ack.trigger });
+      // `wait_ms`: it first waits that long for a human to answer (its trigger's human_grace_ms).
+      return reply.code(202).send({
+        interaction_id: ack.interactionId,
+        status: 'queued',
+        trigger: ack.trigger,
+        ...(ack.waitMs !== undefined ? { wait_ms: ack.waitMs } : {}),
+      });
     });
 
     app.get(

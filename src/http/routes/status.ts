@@ -18,11 +18,12 @@ export type StatusRouteDeps = Pick<
   | 'startedAt'
   | 'storeStatus'
   | 'platformStates'
+  | 'humanGrace'
 >;
 
 /** Failed jobs listed in status, newest first. */
 const STATUS_FAILURES = 10;
-/** How long status waits for the queue backend's failed jobs, ms. */
+/** How long status waits for the queue backend's failed jobs (and the human-grace figures), ms. */
 const FAILURES_TIMEOUT_MS = 1000;
 
 /** One failed job as status shows it. */
@@ -61,7 +62,8 @@ function healthBody(check: HealthCheck | undefined): HealthBody | null {
 /**
  * `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state, counts and last health
  * check (`health`: `{ checked_at, latency_ms, result: up|down, error }` or null), the queue (with
- * its failed jobs: how many, and the last 10), the stores, the platforms.
+ * its failed jobs: how many, and the last 10), the stores, the platforms, and per community the
+ * questions that waited for a human (`human_grace`).
  */
 export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
   async function status(plain) {
@@ -99,9 +101,50 @@ export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
         last_event_at: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
         error: state.error ?? null,
       })),
+      human_grace: await humanGraceFigures(services.humanGrace, request.log),
       uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
     }));
   };
+
+/** One community's figures in `human_grace` (see `GraceSummary`). */
+interface HumanGraceBody {
+  waited: number;
+  answered_by_human: number;
+  answered_by_ai: number;
+  median_first_human_answer_ms: number | null;
+}
+
+/**
+ * `human_grace` in status: per community, the questions that waited for a human, how many a human
+ * answered, how many were left to the bot, and the median time to the first human answer. Null
+ * when the store could not be read in time, never a 500.
+ */
+async function humanGraceFigures(
+  store: StatusRouteDeps['humanGrace'],
+  log: FastifyBaseLogger,
+): Promise<Record<string, HumanGraceBody> | null> {
+  try {
+    const pending = store.summaries();
+    if (!(await settlesWithin(pending, FAILURES_TIMEOUT_MS))) {
+      throw new Error(`no answer within ${FAILURES_TIMEOUT_MS} ms`);
+    }
+    const summaries = await pending;
+    return Object.fromEntries(
+      Object.entries(summaries).map(([communityId, summary]) => [
+        communityId,
+        {
+          waited: summary.waited,
+          answered_by_human: summary.answeredByHuman,
+          answered_by_ai: summary.answeredByAi,
+          median_first_human_answer_ms: summary.medianFirstHumanAnswerMs,
+        },
+      ]),
+    );
+  } catch (error) {
+    log.warn({ err: error }, 'could not read the human-grace figures for status');
+    return null;
+  }
+}
 
 /** The queue's failed jobs; a backend that errors or is slow gives `count: null`, never a 500. */
 async function failedJobs(queue: InteractionQueue, log: FastifyBaseLogger): Promise<FailedJobsBody> {
