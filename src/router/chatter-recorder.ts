@@ -39,7 +39,6 @@ export class ChatterRecorder implements IngestObserver {
   constructor(
     private readonly store: Pick<ChatterStore, 'add'>,
     private readonly moderation: Pick<TextModeration, 'promptText' | 'blockedTerm'>,
-    private readonly now: () => number = Date.now,
   ) {}
 
   async observe({ event, ack, community }: ObservedEvent): Promise<void> {
@@ -60,7 +59,6 @@ export class ChatterRecorder implements IngestObserver {
         userId: user.id,
         ...(user.login ? { login: user.login } : {}),
         text,
-        at: this.now(),
       },
       window,
     );

@@ -12,9 +12,12 @@ export interface ChatterLine {
   /** The platform login, when there is one (what `permissions.block_users` may name). */
   login?: string;
   text: string;
-  /** When chatgate saw it, ms since the epoch. */
+  /** When the store took it, ms since the epoch (by the store's clock, which judges its age). */
   at: number;
 }
+
+/** A line as it is handed to the store, which stamps its time. */
+export type NewChatterLine = Omit<ChatterLine, 'at'>;
 
 /** How much chatter a channel keeps (a community's `background_context`). */
 export interface ChatterWindow {
@@ -36,8 +39,11 @@ export const CHATTER_LINE_MAX_CHARS = 300;
  * since each community chooses its own.
  */
 export interface ChatterStore {
-  /** Appends `line` to the channel and trims it to `window` (a window with a 0 keeps nothing). */
-  add(channel: string, line: ChatterLine, window: ChatterWindow): Promise<void>;
+  /**
+   * Appends `line`, stamped with the store's time, to the channel and trims it to `window` (a
+   * window with a 0 keeps nothing).
+   */
+  add(channel: string, line: NewChatterLine, window: ChatterWindow): Promise<void>;
   /** The channel's lines inside `window`, oldest first (at most `window.messages`, the newest). */
   recent(channel: string, window: ChatterWindow): Promise<ChatterLine[]>;
   /** Removes every line of these users from the channel (moderation forgot them). */

@@ -1,4 +1,4 @@
-import type { ChatterLine, ChatterStore, ChatterWindow } from '../chatter-store.js';
+import type { ChatterLine, ChatterStore, ChatterWindow, NewChatterLine } from '../chatter-store.js';
 import { type FailoverOptions, FailoverStore } from './failover-switch.js';
 
 /**
@@ -11,7 +11,7 @@ export class FailoverChatterStore extends FailoverStore<ChatterStore> implements
     super('chatter', options);
   }
 
-  add(channel: string, line: ChatterLine, window: ChatterWindow): Promise<void> {
+  add(channel: string, line: NewChatterLine, window: ChatterWindow): Promise<void> {
     return this.run((store) => store.add(channel, line, window));
   }
 

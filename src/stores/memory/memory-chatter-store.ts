@@ -1,5 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import { type ChatterLine, type ChatterStore, type ChatterWindow, chatterEnabled } from '../chatter-store.js';
+import {
+  type ChatterLine,
+  type ChatterStore,
+  type ChatterWindow,
+  chatterEnabled,
+  type NewChatterLine,
+} from '../chatter-store.js';
 
 /** Settings of `MemoryChatterStore`. */
 export interface MemoryChatterStoreOptions {
@@ -24,9 +30,10 @@ export class MemoryChatterStore implements ChatterStore {
     this.cache = new LRUCache({ max: options.maxChannels ?? 10_000, ttl: 3_600_000 });
   }
 
-  async add(channel: string, line: ChatterLine, window: ChatterWindow): Promise<void> {
+  async add(channel: string, line: NewChatterLine, window: ChatterWindow): Promise<void> {
     if (!chatterEnabled(window)) return;
-    const kept = [...within(this.cache.get(channel) ?? [], window, this.now()), { ...line }];
+    const now = this.now();
+    const kept = [...within(this.cache.get(channel) ?? [], window, now), { ...line, at: now }];
     this.cache.set(channel, kept.slice(-window.messages), { ttl: window.maxAgeMs });
   }
 

@@ -1,5 +1,11 @@
 import type { Redis } from 'ioredis';
-import { type ChatterLine, type ChatterStore, type ChatterWindow, chatterEnabled } from '../chatter-store.js';
+import {
+  type ChatterLine,
+  type ChatterStore,
+  type ChatterWindow,
+  chatterEnabled,
+  type NewChatterLine,
+} from '../chatter-store.js';
 import { execOrThrow } from './redis-context-store.js';
 
 /**
@@ -75,15 +81,16 @@ export class RedisChatterStore implements ChatterStore {
     return this.keyPrefix + channel;
   }
 
-  async add(channel: string, line: ChatterLine, window: ChatterWindow): Promise<void> {
+  async add(channel: string, line: NewChatterLine, window: ChatterWindow): Promise<void> {
     if (!chatterEnabled(window)) return;
     const windowMs = Math.ceil(window.maxAgeMs);
+    const now = this.now();
     await this.client[ADD_COMMAND](
       this.redisKey(channel),
-      JSON.stringify(line),
+      JSON.stringify({ ...line, at: now }),
       window.messages,
       windowMs,
-      this.now() - windowMs,
+      now - windowMs,
     );
   }
 
