@@ -76,7 +76,8 @@ export function buildPrompt(input: PromptInput): ChatMessage[] {
 }
 
 /**
- * The background block: the header, then one fenced line per chat line, oldest first. Lines are
+ * The background block: the header, then one fenced line per chat line (its whitespace, line
+ * breaks included, collapsed to single spaces), oldest first. Lines are
  * taken from the newest back while their fenced text (with line breaks) fits `BACKGROUND_MAX_CHARS`;
  * '' when there is none (or the newest alone does not fit).
  */
@@ -85,7 +86,9 @@ function backgroundBlock(lines: readonly BackgroundLine[]): string {
   let used = 0;
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] as BackgroundLine;
-    const fenced = `<${FENCE} from="${fenceSafe(line.speaker || 'someone')}">${fenceSafe(line.text)}</${FENCE}>`;
+    // One line per chat line: line breaks inside a line would let it pose as more lines.
+    const text = fenceSafe(line.text.replace(/\s+/g, ' ').trim());
+    const fenced = `<${FENCE} from="${fenceSafe(line.speaker || 'someone')}">${text}</${FENCE}>`;
     used += fenced.length + (kept.length > 0 ? 1 : 0);
     if (used > BACKGROUND_MAX_CHARS) break;
     kept.push(fenced);
