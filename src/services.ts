@@ -286,7 +286,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     // Told of each decided event, in this order (see RouterDeps.observers).
     observers: [
       // human answers (human grace) go here
-      new ChatterRecorder(chatter, moderation.text),
+      new ChatterRecorder({ store: chatter, moderation: moderation.text, chatModeration }),
     ],
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,

@@ -1,3 +1,4 @@
+import type { ChatModerationState } from '../safety/chat-moderation-state.js';
 import { listed } from '../safety/permissions.js';
 import type { TextModeration } from '../safety/text-moderation.js';
 import {
@@ -25,21 +26,29 @@ const ORDINARY_REASONS: ReadonlySet<string> = new Set([
   'budget',
 ]);
 
+/** What `ChatterRecorder` works with. */
+export interface ChatterRecorderDeps {
+  store: Pick<ChatterStore, 'add'>;
+  /** PII masking (`promptText`) and the community's blocked terms. */
+  moderation: Pick<TextModeration, 'promptText' | 'blockedTerm'>;
+  /** Paused channels and moderated users (`paused`, `moderated`), asked for every line to keep. */
+  chatModeration?: Pick<ChatModerationState, 'ingestRefusal'>;
+}
+
 /**
  * Records a channel's unaddressed chatter for the next answer's background (a router observer,
  * see `RouterDeps.observers`): a human's chat message (not a bot's, not a direct message) that
  * was ignored for an ordinary reason (`ORDINARY_REASONS`), when the community's
- * `backgroundContext` is on. Left out as well: users on `permissions.blockUsers`, and lines holding
- * one of the community's blocked terms (the router checks those only on triggered events). The
+ * `backgroundContext` is on. Left out as well, since the router runs these checks only on
+ * triggered events: users on `permissions.blockUsers`, lines holding one of the community's
+ * blocked terms, lines in a paused channel (`!ai off`) and lines of a user timed out or banned on
+ * the platform (also one received before the ban and recorded after it was forgotten). The
  * text is stored as the provider may see it (PII masked per `moderation.piiRedaction`, like the
  * asker's own text) and cut to `CHATTER_LINE_MAX_CHARS` (code points, with an ellipsis).
  * @throws whatever the store throws (the router logs it; the ack stands).
  */
 export class ChatterRecorder implements IngestObserver {
-  constructor(
-    private readonly store: Pick<ChatterStore, 'add'>,
-    private readonly moderation: Pick<TextModeration, 'promptText' | 'blockedTerm'>,
-  ) {}
+  constructor(private readonly deps: ChatterRecorderDeps) {}
 
   async observe({ event, ack, community }: ObservedEvent): Promise<void> {
     const window = community.backgroundContext;
@@ -48,10 +57,12 @@ export class ChatterRecorder implements IngestObserver {
     if (event.type !== 'message' || event.isDirect || event.user.isBot) return;
     if (event.text.trim() === '') return;
     if (listed(community.permissions.blockUsers, event.user)) return;
-    if (this.moderation.blockedTerm(event.text, community) !== undefined) return;
-    const text = truncate(this.moderation.promptText(event.text, community).trim(), CHATTER_LINE_MAX_CHARS);
+    const { moderation, chatModeration, store } = this.deps;
+    if (moderation.blockedTerm(event.text, community) !== undefined) return;
+    if (await chatModeration?.ingestRefusal(event)) return;
+    const text = truncate(moderation.promptText(event.text, community).trim(), CHATTER_LINE_MAX_CHARS);
     const { user } = event;
-    await this.store.add(
+    await store.add(
       chatterKey(event.communityId, event.channelId),
       {
         id: event.id,

@@ -194,6 +194,17 @@ describe('background context over HTTP events', () => {
     expect(lines).toEqual(['<chat_message from="Alice">a fine line</chat_message>']);
   });
 
+  it('keeps nothing said while the bot is paused in the channel (!ai off)', async () => {
+    await start();
+    const mod = { id: 'u-mod', login: 'mod', display_name: 'Mod', roles: ['moderator'] };
+    await say(alice, 'before the pause');
+    expect(await say(mod, '!ai off')).toMatchObject({ reason: 'command' });
+    await say(bob, 'said while paused');
+    expect(await say(mod, '!ai on')).toMatchObject({ reason: 'command' });
+    const lines = backgroundOf(await ask());
+    expect(lines).toEqual(['<chat_message from="Alice">before the pause</chat_message>']);
+  });
+
   it('keeps a prompt-injection line inside its fence', async () => {
     await start();
     await say(
