@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/observability/logger.js';
+import { FailoverChatterStore } from '../../../src/stores/failover/failover-chatter-store.js';
+import { MemoryChatterStore } from '../../../src/stores/memory/memory-chatter-store.js';
 import { RedisChatterStore } from '../../../src/stores/redis/redis-chatter-store.js';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { describeNeeding } from '../../support/requirements.js';
@@ -53,6 +56,32 @@ describeNeeding(['redis'], 'RedisChatterStore on Redis', () => {
       await store.add(channel, line(3), window);
       const raw = await client.lrange(store.redisKey(channel), 0, -1);
       expect(raw.map((item) => JSON.parse(item).text)).toEqual(['line 3']);
+    });
+
+    it('behind the failover store: reads and writes Redis while it is up, forgets on both', async () => {
+      const redis = new RedisChatterStore({ client, prefix: nextPrefix() });
+      const memory = new MemoryChatterStore();
+      const store = new FailoverChatterStore({
+        redis,
+        memory,
+        health: connection.health,
+        logger: createLogger('silent'),
+      });
+      try {
+        const channel = uniqueChannel('failover');
+        const window = { messages: 10, maxAgeMs: 60_000 };
+        // A line kept in memory during an earlier outage, and one written now (to Redis).
+        await memory.add(channel, line(1, 'troll'), window);
+        await store.add(channel, line(2, 'troll'), window);
+        expect(store.backend()).toBe('redis');
+        expect((await redis.recent(channel, window)).map((kept) => kept.text)).toEqual(['line 2']);
+        expect((await store.recent(channel, window)).map((kept) => kept.text)).toEqual(['line 2']);
+        await store.forget(channel, ['troll']);
+        expect(await redis.recent(channel, window)).toEqual([]);
+        expect(await memory.recent(channel, window)).toEqual([]);
+      } finally {
+        store.dispose();
+      }
     });
 
     it('skips and pops entries that are not lines', async () => {
