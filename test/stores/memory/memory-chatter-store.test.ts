@@ -16,4 +16,14 @@ describe('MemoryChatterStore', () => {
     expect(await store.recent('b', window)).toEqual([]);
     expect((await store.recent('c', window)).map((kept) => kept.text)).toEqual(['line 3']);
   });
+
+  it('holds at most maxChars over every channel, forgetting the least recently used', async () => {
+    const store = new MemoryChatterStore({ maxChars: 500 });
+    const window = { messages: 5, maxAgeMs: 60_000 };
+    const long = (n: number) => ({ ...line(n), text: `${n} ${'x'.repeat(150)}` });
+    for (let n = 1; n <= 4; n++) await store.add(`channel-${n}`, long(n), window);
+    // Each channel weighs some 180 chars: the first ones went to make room.
+    expect(await store.recent('channel-1', window)).toEqual([]);
+    expect((await store.recent('channel-4', window)).map((kept) => kept.text)).toEqual([long(4).text]);
+  });
 });
