@@ -13,6 +13,7 @@ import { Metrics } from './observability/metrics.js';
 import type { InteractionQueue, QueueFailureListener } from './queue/interaction-queue.js';
 import { MemoryInteractionQueue } from './queue/memory-queue.js';
 import { RedisInteractionQueue } from './queue/redis-queue.js';
+import { ChatterRecorder } from './router/chatter-recorder.js';
 import { type HumanGraceStore, MemoryHumanGraceStore } from './router/human-grace/grace-store.js';
 import { HumanAnswers } from './router/human-grace/human-answers.js';
 import { RedisHumanGraceStore } from './router/human-grace/redis-grace-store.js';
@@ -31,6 +32,7 @@ import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
 import type { InteractionLog } from './stores/interaction-log.js';
 import type { KeyStore } from './stores/key-store.js';
+import { MemoryChatterStore } from './stores/memory/memory-chatter-store.js';
 import { buildStores, type StoreSet, type StoreStatus } from './stores/store-set.js';
 import { CallbackSender } from './worker/callback.js';
 import { CallbackTargetPolicy, type HostLookup } from './worker/callback-target.js';
@@ -130,6 +132,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const metrics = new Metrics();
   const stores = options.stores ?? (await buildStores(config, logger));
   const { context, keys, communityConfigs } = stores;
+  // Each channel's recent unaddressed chatter (background context), recorded by the router.
+  const chatter = stores.chatter ?? new MemoryChatterStore();
   // PII is masked in the interaction log whatever a community says; the blocked-term guard and the worker's checks.
   const moderation = buildTextModeration(config, stores.interactions, logger);
   const { interactions } = moderation;
@@ -227,6 +231,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       (await chatModeration.deliveryRefusal(job.event)) ?? (await humanAnswers.holdBack(job)),
     usage,
     moderation: moderation.text,
+    chatter,
   });
   // Jobs the queue ends itself (time limit, shutdown, a runner that threw on its last run): their
   // log writes and callbacks are awaited at close.
@@ -296,6 +301,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     commands: new ModeratorCommands({
       state: chatModeration,
       context,
+      chatter,
       interactions,
       communityConfigs,
       invalidate: (communityId) => communities.invalidate(communityId),
@@ -314,7 +320,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     // Told of each decided event, in this order (see RouterDeps.observers).
     observers: [
       humanAnswers,
-      // channel chatter (background context) goes here
+      new ChatterRecorder({ store: chatter, moderation: moderation.text, chatModeration }),
     ],
     dedupeTtlMs: config.limits.dedupeTtlMs,
     channelReplyCap: config.limits.channelReplyCap,
@@ -341,6 +347,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     platformModeration: new PlatformModerationEffects({
       state: chatModeration,
       context,
+      chatter,
       communities,
       interactions,
       logger,

@@ -2,6 +2,7 @@ import type { CommunitySettings } from '../community/community-settings.js';
 import type { ChatEvent } from '../core/chat-event.js';
 import type { Logger } from '../observability/logger.js';
 import { hashUserId } from '../observability/logger.js';
+import type { ChatterStore } from '../stores/chatter-store.js';
 import type { CommunityConfigStore } from '../stores/community-config-store.js';
 import type { ContextStore } from '../stores/context-store.js';
 import type { InteractionLog } from '../stores/interaction-log.js';
@@ -33,6 +34,8 @@ export type UsageTodaySource = (scope: { communityId: string; channelId: string 
 export interface ModeratorCommandDeps {
   state: ChatModerationState;
   context: ContextStore;
+  /** The channels' chatter (background context): `!ai forget @user` removes the user's lines too. */
+  chatter?: Pick<ChatterStore, 'forget'>;
   /** Where `!ai forget @login` finds the user ids that went with a login in this community. */
   interactions: Pick<InteractionLog, 'list'>;
   /** Where `!ai block` / `!ai unblock` write `permissions.blockUsers`. */
@@ -106,7 +109,7 @@ export class ModeratorCommands implements ChatCommandHandler {
         return this.usage(communityId, channelId);
       case 'forget': {
         const ids = await this.userIds(communityId, command.target);
-        await forgetUsers(deps.context, community, communityId, channelId, ids);
+        await forgetUsers(deps.context, community, communityId, channelId, ids, deps.chatter);
         return `Forgot my conversation with ${command.target.shown} in this channel.`;
       }
       case 'block':

@@ -1,6 +1,7 @@
 import type { CommunitySettingsSource } from '../community/community-settings.js';
 import type { PlatformModeration } from '../core/adapter.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
+import type { ChatterStore } from '../stores/chatter-store.js';
 import type { ContextStore } from '../stores/context-store.js';
 import type { InteractionLog } from '../stores/interaction-log.js';
 import { BAN_MARK_MS, type ChatModerationState } from './chat-moderation-state.js';
@@ -10,6 +11,8 @@ import { forgetUsers } from './forget-user.js';
 export interface PlatformModerationDeps {
   state: ChatModerationState;
   context: ContextStore;
+  /** The channels' chatter (background context): a banned or timed-out user's lines go too. */
+  chatter?: Pick<ChatterStore, 'forget'>;
   communities: CommunitySettingsSource;
   /** Where a community-wide action (a Discord guild ban) finds the channels the user spoke in. */
   interactions: Pick<InteractionLog, 'list'>;
@@ -55,7 +58,14 @@ export class PlatformModerationEffects {
         ? [action.channelId]
         : await this.channelsOf(action.communityId, action.userId);
       for (const channelId of channels) {
-        await forgetUsers(deps.context, community, action.communityId, channelId, [action.userId]);
+        await forgetUsers(
+          deps.context,
+          community,
+          action.communityId,
+          channelId,
+          [action.userId],
+          deps.chatter,
+        );
       }
     }
     deps.logger.info(

@@ -37,6 +37,14 @@ export class TextModeration {
   }
 
   /**
+   * The first of the community's blocked terms (`moderation.blockedTerms`) in `text`, or undefined:
+   * the router's check, for text that did not go through it (a line no trigger matched).
+   */
+  blockedTerm(text: string, community: Pick<CommunitySettings, 'moderation'>): string | undefined {
+    return this.deps.matchers.find(community.moderation.blockedTerms, text);
+  }
+
+  /**
    * Asks the community's moderation endpoint (if any) about the user's text (already as
    * `promptText` gives it: the endpoint is a third party too). Undefined = go on.
    * @throws the signal's reason when it aborts.

@@ -8,13 +8,16 @@ import { MemoryUsageCounters } from '../safety/usage/memory-usage-counters.js';
 import { RedisUsageCounters } from '../safety/usage/redis-usage-counters.js';
 import type { UsageCounters } from '../safety/usage/usage-counters.js';
 import { type ChannelStore, MemoryChannelStore } from './channel-store.js';
+import type { ChatterStore } from './chatter-store.js';
 import type { ClientKeyStore } from './client-key-store.js';
 import type { CommunityConfigStore } from './community-config-store.js';
 import type { ContextStore } from './context-store.js';
+import { FailoverChatterStore } from './failover/failover-chatter-store.js';
 import { FailoverContextStore } from './failover/failover-context-store.js';
 import { FailoverKeyStore } from './failover/failover-key-store.js';
 import type { InteractionLog } from './interaction-log.js';
 import type { KeyStore } from './key-store.js';
+import { MemoryChatterStore } from './memory/memory-chatter-store.js';
 import { MemoryClientKeyStore } from './memory/memory-client-key-store.js';
 import { MemoryCommunityConfigStore } from './memory/memory-community-config-store.js';
 import { MemoryContextStore } from './memory/memory-context-store.js';
@@ -28,6 +31,7 @@ import { SqlClientKeyStore } from './postgres/sql-client-key-store.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
 import { SqlUsageStore } from './postgres/sql-usage-store.js';
+import { RedisChatterStore } from './redis/redis-chatter-store.js';
 import { createRedisConnection } from './redis/redis-connection.js';
 import { RedisContextStore } from './redis/redis-context-store.js';
 import { RedisKeyStore } from './redis/redis-key-store.js';
@@ -64,6 +68,11 @@ export interface StoreSet {
   usageCounters?: UsageCounters;
   /** Client keys of the gateway (`/api/v1/keys`), stored as hashes. */
   clientKeys: ClientKeyStore;
+  /**
+   * Each channel's recent unaddressed chatter (background context): on Redis when `REDIS_URL` is
+   * set (with the in-process store while it is down); unset = in process (the services build it).
+   */
+  chatter?: ChatterStore;
   status(): StoreStatus;
   /** The Redis client, when `REDIS_URL` is set (shared rate limits). */
   redis?: Redis;
@@ -82,6 +91,7 @@ export function memoryStores(config: Config): StoreSet {
     safety: new MemorySafetyState(),
     usage: new MemoryUsageStore(),
     clientKeys: new MemoryClientKeyStore(),
+    chatter: new MemoryChatterStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
   };
@@ -101,6 +111,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     context: fast?.context ?? memory.context,
     keys: fast?.keys ?? memory.keys,
     safety: fast?.safety ?? memory.safety,
+    chatter: fast?.chatter ?? memory.chatter,
     interactions: sql.interactions,
     communityConfigs: sql.communityConfigs,
     channels: sql.channels,
@@ -180,6 +191,12 @@ async function redisStores(config: Config, logger: Logger) {
     health: redis.health,
     logger: log,
   });
+  const chatter = new FailoverChatterStore({
+    redis: new RedisChatterStore({ client: redis.client }),
+    memory: new MemoryChatterStore(),
+    health: redis.health,
+    logger: log,
+  });
   const usageCounters = new FailoverUsageCounters({
     redis: new RedisUsageCounters({ client: redis.client }),
     memory: new MemoryUsageCounters(),
@@ -190,6 +207,7 @@ async function redisStores(config: Config, logger: Logger) {
     context,
     keys,
     safety,
+    chatter,
     usageCounters,
     client: redis.client,
     health: () => redis.health.status,
@@ -197,6 +215,7 @@ async function redisStores(config: Config, logger: Logger) {
       context.dispose();
       keys.dispose();
       safety.dispose();
+      chatter.dispose();
       usageCounters.dispose();
       await redis.close();
     },

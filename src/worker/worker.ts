@@ -8,8 +8,10 @@ import { hashUserId, type Logger } from '../observability/logger.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
 import type { TextModeration } from '../safety/text-moderation.js';
 import type { UsageMeter } from '../safety/usage/usage-meter.js';
+import type { ChatterStore } from '../stores/chatter-store.js';
 import type { ContextStore } from '../stores/context-store.js';
 import type { InteractionReply } from '../stores/interaction-log.js';
+import { backgroundLines } from './background-lines.js';
 import { cleanReply } from './clean-reply.js';
 import type { ReplyDelivery } from './delivery.js';
 import type { InteractionLifecycle } from './lifecycle.js';
@@ -34,6 +36,8 @@ export interface WorkerDeps {
   usage?: Pick<UsageMeter, 'record'>;
   /** PII masking of the prompt, the moderation endpoint, and the checks of each reply. */
   moderation?: TextModeration;
+  /** Each channel's recent unaddressed chatter, given to the prompt as background (none when unset). */
+  chatter?: Pick<ChatterStore, 'recent'>;
 }
 
 /** The user's text was refused before any provider was called: the interaction ends `ignored`. */
@@ -183,6 +187,7 @@ async function produceReply(
     context,
     // The model is asked to fit one message; a longer answer is split by the adapter.
     replyMaxChars: messageMaxChars,
+    background: deps.chatter ? await backgroundLines(deps.chatter, event, community, deps.logger) : [],
   });
   const result = await deps.ai.complete({
     community,
