@@ -22,6 +22,7 @@ const ALL = [
   'pglite-footprint',
   'safety-ack',
   'blocked-terms',
+  'background-context',
 ];
 const only = process.env.BENCH_ONLY?.split(',');
 const names = only ? ALL.filter((name) => only.includes(name)) : ALL;

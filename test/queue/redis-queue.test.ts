@@ -586,7 +586,9 @@ describeNeeding(['redis-server'], `${SUITE} with a hung Redis`, () => {
     await queue.close({ graceMs: 200 });
     const took = performance.now() - started;
     expect(took).toBeGreaterThanOrEqual(190);
-    // The grace, then the 1 s margin, then the connections are dropped.
-    expect(took).toBeLessThan(2000);
-  }, 10_000);
+    // The grace, then the 1 s margin, then the connections are dropped: it does not wait for a
+    // Redis that never answers. The bound is loose (a loaded 2-core machine took 2.5 s): what it
+    // catches is a close that hangs on the stopped server, not a slow one.
+    expect(took).toBeLessThan(6000);
+  }, 15_000);
 });
