@@ -6,11 +6,14 @@
  *   `sendMessage`, which persists the reply;
  * - a group gets one `sendMessage` with the first sentence, then `editMessageText` with the text so
  *   far (https://core.telegram.org/bots/api#editmessagetext), and a last edit with the final text.
- * Each call takes the chat's next outbound slot (throttle.ts: 1 per second per chat, 20 per minute
- * per group), so intermediate texts are skipped when the model is faster. Intermediate texts are
- * plain; the final text is MarkdownV2 (plain when Telegram cannot parse it), as `send` sends it.
+ * Each message and edit takes the chat's next outbound slot (throttle.ts: 1 per second per chat, 20
+ * per minute per group); drafts, which are no messages (Telegram documents no limit of theirs),
+ * are paced on their own, one per `DRAFT_INTERVAL_MS` per reply, so that they never delay the
+ * final message. Texts wanted while a call waits are skipped for the latest. Intermediate texts
+ * are plain; the final text is MarkdownV2 (plain when Telegram cannot parse it), as `send` sends it.
  */
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
 import { CUT_OFF_MARKER, type ReplyStream } from '../../src/core/adapter.js';
@@ -30,6 +33,8 @@ export interface TelegramStreamDeps {
 
 /** The most a draft or an intermediate edit shows, UTF-16 units (one message's worth). */
 const SHOWN_MAX = 4096;
+/** Least time between two drafts of one reply, ms (a message's pace in a private chat). */
+const DRAFT_INTERVAL_MS = 1000;
 /** A group's first message waits for a sentence end, unless the text grows past this, chars. */
 const OPENING_MAX_CHARS = 200;
 
@@ -51,6 +56,8 @@ abstract class PacedReply implements ReplyStream {
   private wanted: string | undefined;
   private running: Promise<void> | undefined;
   private ended = false;
+  /** Aborted when the stream ends: a pacing wait for a text no longer wanted stops at once. */
+  protected readonly ending = new AbortController();
 
   constructor(
     protected readonly event: ChatEvent,
@@ -58,8 +65,12 @@ abstract class PacedReply implements ReplyStream {
     protected readonly deps: TelegramStreamDeps,
   ) {}
 
-  /** Shows `text` (one Bot API call, inside the chat's slot). */
+  /** Shows `text` (one Bot API call, inside `slot`). */
   protected abstract show(text: string): Promise<void>;
+  /** Runs one call when the pace allows: by default in the chat's next outbound slot. */
+  protected slot(call: () => Promise<void>): Promise<void> {
+    return this.deps.sender.paced(this.target, call);
+  }
   /** Whether `text` may be shown yet (a group waits for its first sentence). */
   protected ready(_text: string): boolean {
     return true;
@@ -97,19 +108,18 @@ abstract class PacedReply implements ReplyStream {
   private async settle(): Promise<void> {
     this.ended = true;
     this.wanted = undefined;
+    this.ending.abort();
     await this.running;
   }
 
   private async run(): Promise<void> {
     try {
       while (this.wanted !== undefined) {
-        await this.deps.sender
-          .paced(this.target, async () => {
-            const text = this.wanted;
-            this.wanted = undefined;
-            if (text !== undefined && text !== this.shown) await this.show(text);
-          })
-          .catch((error: unknown) => this.log(error, 'telegram: stream update failed'));
+        await this.slot(async () => {
+          const text = this.wanted;
+          this.wanted = undefined;
+          if (text !== undefined && text !== this.shown) await this.show(text);
+        }).catch((error: unknown) => this.log(error, 'telegram: stream update failed'));
       }
     } finally {
       this.running = undefined;
@@ -128,6 +138,19 @@ abstract class PacedReply implements ReplyStream {
 class DraftReply extends PacedReply {
   /** One draft per reply, non-zero: changes under one id are animated. */
   private readonly draftId = randomInt(1, 2 ** 31 - 1);
+  /** When the last draft call settled, ms (performance clock). */
+  private lastDraftAt = Number.NEGATIVE_INFINITY;
+
+  protected override async slot(call: () => Promise<void>): Promise<void> {
+    const wait = this.lastDraftAt + DRAFT_INTERVAL_MS - performance.now();
+    // The final message does not wait for a draft's turn.
+    if (wait > 0) await sleep(wait, undefined, { signal: this.ending.signal }).catch(() => {});
+    try {
+      await call();
+    } finally {
+      this.lastDraftAt = performance.now();
+    }
+  }
 
   protected async show(text: string): Promise<void> {
     const payload = {
