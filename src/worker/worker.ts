@@ -51,9 +51,6 @@ class InputRefused extends Error {
 
 const FALLBACK_REPLY_MAX_CHARS = 2000;
 
-/** While a reply streams, how often the hold-back (a ban, a deleted message) is asked again, ms. */
-const HOLD_BACK_CHECK_MS = 1000;
-
 /**
  * Builds the function the queue runs for each interaction: community settings and context →
  * prompt → AI service → cleaned reply (reasoning stripped, cut to the platform's limit) → context
@@ -67,9 +64,9 @@ const HOLD_BACK_CHECK_MS = 1000;
  * Streamed replies: when the community has `streamReplies`, no moderation endpoint (it judges
  * whole replies only) and the delivery can stream to the event's chat (`ReplyDelivery.openStream`:
  * an adapter of this process that edits, no reply queue), the answer is shown as the model writes
- * it, reasoning never, each visible text checked first against the blocked terms and link rule
- * and, every `HOLD_BACK_CHECK_MS`, the hold-back; a stop there ends the answer unread (a blocked
- * reply, or `ignored`). The interaction is then recorded and delivered as any other, its final
+ * it, reasoning never, each new visible text checked first against the blocked terms, the link
+ * rule and the hold-back (one store read); a stop there ends the answer unread (a blocked reply,
+ * or `ignored`). The interaction is then recorded and delivered as any other, its final
  * text (or blocked reply) ending the stream. A model that fails after text was shown ends the
  * interaction `failed` without a retry (the chat would get a second answer), its text marked cut off.
  * "typing…" shows from the queueing (`ReplyDelivery.queued`) or from the run's start.
@@ -277,13 +274,10 @@ async function streamed(
   request: AiRequest & { signal: AbortSignal },
   replyMaxChars: number,
 ): Promise<StreamedAnswer> {
-  let heldCheckedAt = Number.NEGATIVE_INFINITY;
   const check = async (visible: string): Promise<StreamStop | undefined> => {
     const blocked = await deps.moderation?.checkReply(visible, community, job.event.platform, request.signal);
     if (blocked) return { blocked };
-    if (!deps.holdBack || performance.now() - heldCheckedAt < HOLD_BACK_CHECK_MS) return undefined;
-    heldCheckedAt = performance.now();
-    const heldBack = await deps.holdBack(job);
+    const heldBack = await deps.holdBack?.(job);
     return heldBack ? { heldBack } : undefined;
   };
   try {
