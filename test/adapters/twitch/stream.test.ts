@@ -1,7 +1,8 @@
 /**
  * Twitch with streamed replies on (the default): Twitch cannot edit a message, so a question is
  * answered with one message once the model is done, through the outbound scheduler, reasoning
- * removed, however the model's stream was paced (issue 15).
+ * removed, however the model's stream was paced; a long answer goes out in whole sentences, the
+ * first message before the model is done (issue 15).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
@@ -69,5 +70,25 @@ describe('streamed replies on Twitch', () => {
       listed.interactions.find((item: { event: { id: string } }) => item.event.id === 'twitch:s1'),
     ).toMatchObject({ status: 'done' });
     expect(twitch.privmsgs.filter((m) => m.channel === 'mychan')).toHaveLength(1);
+  });
+
+  it('sends a long answer in whole sentences, the first before the model is done', async () => {
+    const sentence = 'This sentence is about sixty characters long, give or take.';
+    const long = Array.from({ length: 12 }, () => sentence).join(' ');
+    const longGate = new PartGate();
+    ollama.behave({ reply: long, paceParts: longGate.wait });
+    const from = twitch.privmsgs.length;
+    twitch.inject(
+      viewerLine('mychan', 's2', `@${BOT} can you explain it all`).replace('user-id=4242', 'user-id=4243'),
+    );
+    // 10 words a sentence: 95 words hold 9 sentences and a half, more than one message's 500 characters.
+    longGate.releaseThrough(95);
+    const first = await waitFor(() => twitch.privmsgs[from], 10_000);
+    expect(first.text.endsWith('take.')).toBe(true);
+    expect(Array.from(first.text).length).toBeLessThanOrEqual(500);
+    longGate.releaseAll();
+    const second = await waitFor(() => twitch.privmsgs[from + 1], 10_000);
+    expect(`${first.text} ${second.text}`).toBe(long);
+    expect(second.tags['reply-parent-msg-id']).toBe('s2');
   });
 });
