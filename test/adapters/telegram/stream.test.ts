@@ -2,9 +2,13 @@
  * Streamed replies on Telegram, end to end (issue 15): a fake Ollama streams the answer part by part
  * (released by the test once the chat showed the previous ones), telegraf talks to the fake Bot
  * API. A private chat sees drafts then one final message; a group sees one message with the first
- * sentence, then its edits. Reasoning never shows, in any draft or edit.
+ * sentence, then its edits. Reasoning never shows, in any draft or edit. A model failing midway
+ * leaves what was shown, marked cut off; a blocked term stops the reply before it shows and, with
+ * no blocked reply set, the message is deleted.
  */
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CUT_OFF_MARKER } from '../../../src/core/adapter.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { type FakeTelegram, startFakeTelegram } from '../../fakes/fake-telegram.js';
 import { PartGate } from '../../support/part-gate.js';
@@ -37,6 +41,7 @@ describe('streamed replies on Telegram', () => {
   });
   beforeEach(() => {
     gate = new PartGate();
+    ollama.reset();
     ollama.behave({ reply: ANSWER, paceParts: gate.wait });
   });
   afterAll(async () => {
@@ -124,5 +129,59 @@ describe('streamed replies on Telegram', () => {
       expect(SHOWN.startsWith(text)).toBe(true);
       expect(text).not.toMatch(/secret|plan|think/);
     }
+  });
+
+  it('ends a private reply whose model fails midway with one message: what was shown, cut off', async () => {
+    // Seven parts (the reasoning, "Hello Ann. Streaming"), then the connection drops without `done`.
+    ollama.behave({ cutAfterParts: 7 });
+    telegram.pushUpdate({
+      update_id: ++updateId,
+      message: {
+        message_id: 40,
+        from: { ...ANN, id: 43 },
+        chat: { id: 43, type: 'private' },
+        date: 1,
+        text: 'and then?',
+      },
+    });
+    gate.releaseThrough(4);
+    await waitFor(() => telegram.drafts.some((draft) => draft.chatId === 43));
+    gate.releaseAll();
+    expect(await waitFor(() => outcomeOf(43, 40))).toBe('failed');
+    const final = await waitFor(() => telegram.sent.find((message) => message.replyTo === 40));
+    expect(final.text.endsWith(CUT_OFF_MARKER)).toBe(true);
+    const shown = final.text.slice(0, -CUT_OFF_MARKER.length);
+    expect(shown.length).toBeGreaterThan(0);
+    expect('Hello Ann. Streaming'.startsWith(shown)).toBe(true);
+    expect(telegram.sent.filter((message) => message.chatId === 43)).toHaveLength(1);
+  });
+
+  it('deletes a group reply stopped by a blocked term when the community has no blocked reply', async () => {
+    const chat = { id: -100888, type: 'supergroup', title: 'Strict' };
+    const put = await pipeline.app.inject({
+      method: 'PUT',
+      url: `/api/v1/communities/telegram:chat:${chat.id}/config`,
+      payload: { moderation: { blocked_terms: ['frobnicate'] } },
+    });
+    expect(put.statusCode).toBe(200);
+    ollama.behave({ reply: 'Sure thing. Now frobnicate the widget.' });
+    telegram.pushUpdate({
+      update_id: ++updateId,
+      message: {
+        message_id: 50,
+        from: { ...ANN, id: 44 },
+        chat,
+        date: 1,
+        text: '@chatgate_test_bot what now?',
+        entities: [{ type: 'mention', offset: 0, length: 18 }],
+      },
+    });
+    gate.releaseThrough(2); // "Sure thing. Now": the first sentence is out
+    const message = await waitFor(() => telegram.sent.find((sent) => sent.replyTo === 50));
+    expect(message.text).toBe('Sure thing.');
+    gate.releaseAll();
+    expect(await waitFor(() => outcomeOf(chat.id, 50))).toBe('done');
+    await waitFor(() => message.deleted);
+    expect(message.history.join(' ')).not.toContain('frobnicate');
   });
 });
