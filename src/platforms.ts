@@ -113,7 +113,10 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
     },
     ingest: async (event) => {
       try {
-        return await services.router.ingest(event, { fromAdapter: true });
+        const ack = await services.router.ingest(event, { fromAdapter: true });
+        // "typing…" from the moment the interaction is queued (see ReplyDelivery.queued).
+        services.delivery.queued(ack, event);
+        return ack;
       } catch (error) {
         // The router answers bad events with an ack; this is a bug or a store failure. Never lose
         // the adapter's loop over it.

@@ -180,7 +180,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     initialDelayMs: options.callbackInitialDelayMs,
     targets: callbackTargets,
   });
-  const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl);
+  const delivery = new ReplyDelivery(callbacks, logger, config.callbacks.defaultUrl, {
+    // Past its age limit and then its time limit, no reply comes: no "typing…" runs longer.
+    typingMaxMs: config.queue.replyMaxAgeMs + config.queue.interactionTimeoutMs,
+  });
   // Paused channels and moderation marks; a mark lives at least as long as a job may wait (a
   // question waiting for a human waits up to the longest human_grace_ms first).
   const chatModeration = new ChatModerationState(stores.safety ?? new MemorySafetyState(), {

@@ -18,6 +18,7 @@ import type {
   OutgoingReply,
   PlatformAdapter,
   PlatformModeration,
+  ReplyStream,
 } from '../../src/core/adapter.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { ChatgateError } from '../../src/core/errors.js';
@@ -29,6 +30,7 @@ import { banModeration, deletionModeration, timeoutModeration } from './moderati
 import { normalizeMemberJoin, normalizeMessage } from './normalize.js';
 import { type RoleIds, roleIdsOf } from './roles.js';
 import { keepTyping, postReply, TYPING_INTERVAL_MS, targetOf } from './send.js';
+import { DiscordReplyStream } from './stream.js';
 
 export type { RateLimitInfo } from './client.js';
 export type { DiscordConfig } from './config.js';
@@ -39,6 +41,8 @@ export interface DiscordAdapterOptions extends ConnectionOptions {
   maxReplyParts?: number;
   /** How often typing is renewed, ms; default 8000 (Discord shows it for about 10 s). */
   typingIntervalMs?: number;
+  /** Least time between two calls of a streamed reply (its post and edits), ms. Default 1000. */
+  streamIntervalMs?: number;
   /** Called for each REST rate limit discord.js waits out (for a metrics counter); it is also logged. */
   onRateLimited?(info: RateLimitInfo): void;
 }
@@ -108,13 +112,7 @@ class DiscordAdapter implements PlatformAdapter {
 
   async send(reply: OutgoingReply): Promise<void> {
     const client = this.connection?.current;
-    if (!client) {
-      throw new ChatgateError(
-        'Discord is not connected; the reply was not sent',
-        'platform_unavailable',
-        503,
-      );
-    }
+    if (!client) throw notConnected();
     try {
       await postReply(client.rest, reply, this.options.maxReplyParts ?? 5);
     } catch (error) {
@@ -136,6 +134,21 @@ class DiscordAdapter implements PlatformAdapter {
     };
     this.typers.add(done);
     return done;
+  }
+
+  /** The reply posted with its first chunk, then edited as it grows (stream.ts). */
+  openStream(event: ChatEvent): ReplyStream {
+    return new DiscordReplyStream(event, {
+      rest: () => {
+        const client = this.connection?.current;
+        if (!client) throw notConnected();
+        return client.rest;
+      },
+      intervalMs: this.options.streamIntervalMs ?? 1000,
+      maxParts: this.options.maxReplyParts ?? 5,
+      refused: (error) => this.refused(error),
+      warn: (error, message) => this.host?.logger.warn({ eventId: event.id, error: error.message }, message),
+    });
   }
 
   async stop(): Promise<void> {
@@ -206,4 +219,9 @@ class DiscordAdapter implements PlatformAdapter {
     const reason = redact(error instanceof Error ? error.message : String(error), this.token);
     return new ChatgateError(`Discord refused the reply${status}: ${reason}`, 'platform_refused', 502);
   }
+}
+
+/** The error of a send while the client is gone (a restart in progress). */
+function notConnected(): ChatgateError {
+  return new ChatgateError('Discord is not connected; the reply was not sent', 'platform_unavailable', 503);
 }

@@ -8,7 +8,13 @@
  * Bot API: https://core.telegram.org/bots/api
  */
 
-import type { AdapterHost, AdapterState, OutgoingReply, PlatformAdapter } from '../../src/core/adapter.js';
+import type {
+  AdapterHost,
+  AdapterState,
+  OutgoingReply,
+  PlatformAdapter,
+  ReplyStream,
+} from '../../src/core/adapter.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { readFailure } from './api-error.js';
 import { TelegramBot } from './bot.js';
@@ -135,6 +141,11 @@ export class TelegramAdapter implements PlatformAdapter {
 
   typing(event: ChatEvent): () => void {
     return this.sender.typing(event);
+  }
+
+  /** Drafts in a private chat, a message and its edits in a group (stream.ts). */
+  openStream(event: ChatEvent): ReplyStream {
+    return this.sender.openStream(event);
   }
 
   /** Stops receiving, then lets command answers and queued replies go out for `stopGraceMs`. */

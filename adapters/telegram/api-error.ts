@@ -45,6 +45,14 @@ export function isParseFailure(failure: ApiFailure): boolean {
 }
 
 /**
+ * Whether Telegram refused an edit to the text the message shows already (`400 Bad Request:
+ * message is not modified: …`): the edit's aim holds, so it is no failure.
+ */
+export function isNotModified(failure: ApiFailure): boolean {
+  return failure.code === 400 && /message is not modified/i.test(failure.description);
+}
+
+/**
  * A failed Bot API call as the kit's typed pair: `PlatformRefusedError` when Telegram answered (its
  * `error_code`, `description` and `retry_after`), `PlatformUnreachableError` when it could not be
  * reached. No token in either.

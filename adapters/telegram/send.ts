@@ -9,12 +9,14 @@
  */
 import type { Logger } from 'pino';
 import type { Telegram } from 'telegraf';
+import type { ReplyStream } from '../../src/core/adapter.js';
 import { sendWithRetry } from '../../src/core/adapter-kit/send-with-retry.js';
 import { splitText } from '../../src/core/adapter-kit/split-text.js';
 import type { ChatEvent } from '../../src/core/chat-event.js';
 import { settlesWithin } from '../../src/core/settles-within.js';
-import { isParseFailure, readFailure, toCallError } from './api-error.js';
+import { isNotModified, isParseFailure, readFailure, toCallError } from './api-error.js';
 import { toMarkdownV2 } from './markdown.js';
+import { openTelegramStream } from './stream.js';
 import { OutboundThrottle, type ThrottleLimits } from './throttle.js';
 
 /**
@@ -47,7 +49,7 @@ export interface SenderOptions {
 }
 
 /** Where a reply to `event` goes. */
-interface Target {
+export interface Target {
   key: string;
   chatId: number | string;
   isGroup: boolean;
@@ -60,7 +62,7 @@ function idOf(value: string): number | string {
   return /^-?\d{1,16}$/.test(value) ? Number(value) : value;
 }
 
-function targetOf(event: ChatEvent): Target {
+export function targetOf(event: ChatEvent): Target {
   const chatType = event.meta.chatType;
   const isGroup =
     chatType === 'group' || chatType === 'supergroup' || (chatType === undefined && !event.isDirect);
@@ -106,39 +108,70 @@ export class TelegramSender {
     });
   }
 
-  private async deliver(target: Target, part: string): Promise<void> {
+  private deliver(target: Target, part: string): Promise<void> {
+    return this.withMarkdown(target, 'sendMessage', async (markdown) => {
+      await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
+        ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
+        ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
+        ...(target.replyTo !== undefined
+          ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
+          : {}),
+      });
+    });
+  }
+
+  /**
+   * Replaces the text of our message `messageId` in `target`'s chat with `text` as MarkdownV2
+   * (plain text when Telegram cannot parse it), within the chat's outbound limits and with the
+   * retries of `send`. An edit to the text it shows already ("message is not modified") is done.
+   * https://core.telegram.org/bots/api#editmessagetext
+   * @throws PlatformRefusedError or PlatformUnreachableError as `send`.
+   */
+  editText(target: Target, messageId: number, text: string): Promise<void> {
+    return this.withMarkdown(target, 'editMessageText', async (markdown) => {
+      try {
+        await this.telegram.editMessageText(
+          target.chatId,
+          messageId,
+          undefined,
+          markdown ? toMarkdownV2(text) : text,
+          markdown ? { parse_mode: 'MarkdownV2' } : {},
+        );
+      } catch (error) {
+        if (!isNotModified(readFailure(error, this.options.token))) throw error;
+      }
+    });
+  }
+
+  /**
+   * Runs one paced Bot API call (the chat's next outbound slot, see throttle.ts) with `call`, the
+   * way `send` does: 429 and 5xx retried, MarkdownV2 that Telegram cannot parse tried once more as
+   * plain text (`call(false)`).
+   */
+  private async withMarkdown(
+    target: Target,
+    method: string,
+    call: (markdown: boolean) => Promise<void>,
+  ): Promise<void> {
     const { maxAttempts, maxRetryAfterMs, token } = this.options;
     let markdown = true;
-    const sendOnce = async (): Promise<void> => {
-      await this.throttle.slot(target.key, target.isGroup);
-      try {
-        await this.telegram.sendMessage(target.chatId, markdown ? toMarkdownV2(part) : part, {
-          ...(markdown ? { parse_mode: 'MarkdownV2' as const } : {}),
-          ...(target.threadId !== undefined ? { message_thread_id: target.threadId } : {}),
-          ...(target.replyTo !== undefined
-            ? { reply_parameters: { message_id: target.replyTo, allow_sending_without_reply: true } }
-            : {}),
-        });
-      } finally {
-        this.throttle.sent(target.key);
-      }
-    };
+    const once = () => this.paced(target, () => call(markdown));
     await sendWithRetry(
       async () => {
         try {
-          await sendOnce();
+          await once();
         } catch (error) {
-          // Not a retry: the same part as plain text, which Telegram cannot fail to parse.
+          // Not a retry: the same text as plain text, which Telegram cannot fail to parse.
           if (!markdown || !isParseFailure(readFailure(error, token))) throw error;
           this.logger()?.warn({ chat: target.key }, 'telegram: MarkdownV2 refused, re-sending as plain text');
           markdown = false;
-          await sendOnce();
+          await once();
         }
       },
       {
         maxAttempts,
         maxRetryAfterMs,
-        toCallError: (error) => toCallError(error, 'sendMessage', token),
+        toCallError: (error) => toCallError(error, method, token),
         onRetry: (error, waitMs) =>
           this.logger()?.warn(
             { chat: target.key, code: error.errorCode, waitMs },
@@ -146,6 +179,34 @@ export class TelegramSender {
           ),
       },
     );
+  }
+
+  /** Runs `call` in the chat's next outbound slot (throttle.ts), once. */
+  async paced<T>(target: Target, call: () => Promise<T>): Promise<T> {
+    await this.throttle.slot(target.key, target.isGroup);
+    try {
+      return await call();
+    } finally {
+      this.throttle.sent(target.key);
+    }
+  }
+
+  /**
+   * A reply to `event` shown while it is written (stream.ts): drafts in a private chat, one message
+   * and its edits in a group.
+   */
+  openStream(event: ChatEvent): ReplyStream {
+    return openTelegramStream(event, {
+      telegram: this.telegram,
+      sender: {
+        paced: (t, c) => this.paced(t, c),
+        send: (e, t) => this.send(e, t),
+        editText: (t, m, x) => this.editText(t, m, x),
+        target: targetOf,
+      },
+      token: this.options.token,
+      logger: this.logger,
+    });
   }
 
   /**

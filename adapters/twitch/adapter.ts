@@ -10,8 +10,15 @@
  *   await twitch.start(host); // never throws; twitch.state() tells how it went
  * }
  */
-import type { AdapterHost, AdapterState, OutgoingReply, PlatformAdapter } from '../../src/core/adapter.js';
+import type {
+  AdapterHost,
+  AdapterState,
+  OutgoingReply,
+  PlatformAdapter,
+  ReplyStream,
+} from '../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../src/core/adapter-kit/clock.js';
+import type { ChatEvent } from '../../src/core/chat-event.js';
 import { TwitchConnection } from './client.js';
 import type { TwitchConfig } from './config.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from './gift-bundles.js';
@@ -21,6 +28,7 @@ import { type TwitchModerationLine, twitchModeration } from './moderation.js';
 import { normalizeTwitchEvent, type TwitchInbound } from './normalize.js';
 import { OutboundScheduler, type OutboundStats } from './scheduler.js';
 import { prepareTwitchParts, privmsgLine } from './send.js';
+import { SentenceReply } from './stream.js';
 import { channelLogin } from './tags.js';
 
 export type { TwitchConfig } from './config.js';
@@ -152,14 +160,28 @@ class TwitchChatAdapter implements TwitchAdapter {
    * A message given up later (at shutdown) is logged and counted.
    */
   async send(reply: OutgoingReply): Promise<void> {
-    const { event } = reply;
+    await this.submit(reply.event, reply.text, this.config.maxReplyParts);
+  }
+
+  /** Long answers go out in whole sentences as they are written, the rest at the end (stream.ts). */
+  openStream(event: ChatEvent): ReplyStream {
+    return new SentenceReply({
+      submit: (text, maxParts) => this.submit(event, text, maxParts),
+      maxParts: this.config.maxReplyParts,
+      warn: (error) =>
+        this.host?.logger.warn({ event: event.id, err: error }, 'twitch reply part not queued'),
+    });
+  }
+
+  /** `send` with `maxParts` messages at most. */
+  private async submit(event: ChatEvent, text: string, maxParts: number): Promise<void> {
     const scheduler = this.scheduler;
     const connection = this.connection;
     if (!scheduler || !connection) throw new Error('the Twitch adapter is not started');
     if (event.platform !== 'twitch') throw new Error(`not a Twitch event: ${event.platform}`);
     const channel = channelLogin(event.channelId);
     if (!this.wantedChannels.includes(channel)) throw new Error(`not in Twitch channel #${channel}`);
-    const parts = prepareTwitchParts(reply.text, this.config.maxReplyParts);
+    const parts = prepareTwitchParts(text, maxParts);
     if (parts.length === 0) {
       this.host?.logger.debug({ event: event.id }, 'twitch reply empty after neutralizing; not sent');
       return;

@@ -12,6 +12,36 @@ export interface OutgoingReply {
   text: string;
 }
 
+/** What a stream cut midway ends with, after the text already shown. */
+export const CUT_OFF_MARKER = ' (cut off)';
+
+/**
+ * A reply shown in chat while the model writes it (see `PlatformAdapter.openStream`). The worker
+ * hands it only text that may be shown: reasoning removed, the community's blocked terms and link
+ * rule checked on the whole text first. The adapter paces what it shows (its platform's edit and
+ * message limits) and may skip intermediate texts; it never shows more than it was given.
+ */
+export interface ReplyStream {
+  /**
+   * The reply so far (the whole text, not a delta; chars). Returns at once; the adapter shows the
+   * latest text at its pace. Never throws: a failed update is logged and the next one tries again.
+   */
+  update(textSoFar: string): void;
+  /**
+   * Ends the stream with `finalText` as the whole visible reply (formatted as `send` would, split
+   * past the platform's message size), replacing whatever the updates showed.
+   * @throws the platform's refusal, as `send` does.
+   */
+  finish(finalText: string): Promise<void>;
+  /**
+   * Ends the stream early. Without `replacement` (the model failed midway), the text shown so far
+   * stays, followed by `CUT_OFF_MARKER`, so that it never reads as complete; nothing shown,
+   * nothing sent. With `replacement` (moderation stopped the reply), the shown text is replaced by
+   * it, or removed when it is ''. Never throws (failures are logged).
+   */
+  abort(replacement?: string): Promise<void>;
+}
+
 /**
  * What the router said about an event (handed in by an adapter or posted over HTTP): `queued`
  * (an interaction will answer it), `ignored` (with `reason`: duplicate, self, bot, disabled,
@@ -110,6 +140,13 @@ export interface PlatformAdapter {
   send(reply: OutgoingReply): Promise<void>;
   /** Shows "typing…" where the platform has it, refreshed until the returned function is called. */
   typing?(event: ChatEvent): () => void;
+  /**
+   * Opens a reply to `event` that is shown while it is written (Telegram drafts or edits, Discord
+   * edits); adapters of platforms that cannot edit leave it out and get whole replies (`send`).
+   * The worker uses it only when the community has `streamReplies`, the event came from this
+   * adapter, and the reply is delivered from this process (see `ReplyDelivery.openStream`).
+   */
+  openStream?(event: ChatEvent): ReplyStream;
   /** Leaves channels and disconnects; pending outbound messages are sent or given up within a grace period. */
   stop(): Promise<void>;
 }

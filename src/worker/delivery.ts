@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { PlatformAdapter } from '../core/adapter.js';
+import type { IngestAck, PlatformAdapter, ReplyStream } from '../core/adapter.js';
 import { type ChatEvent, type Platform, withoutRaw } from '../core/chat-event.js';
 import { settlesWithin } from '../core/settles-within.js';
 import type { Logger } from '../observability/logger.js';
@@ -7,6 +7,7 @@ import { CLOSE_MARGIN_MS, type InteractionJob } from '../queue/interaction-queue
 import type { InteractionReply } from '../stores/interaction-log.js';
 import type { CallbackBody, CallbackSender } from './callback.js';
 import type { ReplyQueue } from './reply-queue.js';
+import { TypingIndicators } from './typing-indicators.js';
 
 /** The outcome to deliver: a reply, or why there is none. */
 export type DeliveryOutcome =
@@ -33,12 +34,22 @@ export class ReplyDelivery {
   private readonly pendingCallbacks = new PQueue({ concurrency: CALLBACKS_IN_FLIGHT });
   /** Fires when `drain`'s grace is over: callbacks still trying give up. */
   private readonly closing = new AbortController();
+  private readonly typers: TypingIndicators;
+  /** The streamed replies being written, by interaction id (see `openStream`). */
+  private readonly streams = new Map<string, ReplyStream>();
 
+  /**
+   * @param options.typingMaxMs the longest a "typing…" indicator runs, ms (default 600 000): the
+   *   queue's reply age limit plus its interaction time limit, past which no reply comes.
+   */
   constructor(
     private readonly callbacks: CallbackSender,
     private readonly logger: Logger,
     private readonly defaultCallbackUrl?: string,
-  ) {}
+    options: { typingMaxMs?: number } = {},
+  ) {
+    this.typers = new TypingIndicators(options.typingMaxMs ?? 600_000);
+  }
 
   /** Registers the adapter that sends replies for its platform. */
   addAdapter(adapter: PlatformAdapter): void {
@@ -55,9 +66,60 @@ export class ReplyDelivery {
     return [...this.adapters.values()];
   }
 
-  /** Shows "typing…" on the event's platform while the reply is made; returns the stop function. */
-  typing(event: ChatEvent): () => void {
-    return this.adapters.get(event.platform)?.typing?.(event) ?? (() => {});
+  /**
+   * Told of each ack of an event from an adapter: an interaction that was queued shows "typing…"
+   * from now on, when its reply will be delivered from this process (no reply queue: with one, the
+   * interaction may end in another process, so typing starts when it runs, see `startTyping`) and
+   * it does not first wait for a human (`ack.waitMs`).
+   */
+  queued(ack: IngestAck, event: ChatEvent): void {
+    if (ack.status !== 'queued' || ack.waitMs !== undefined || this.replyQueue) return;
+    this.startTyping(ack.interactionId, event);
+  }
+
+  /**
+   * Shows "typing…" on the event's platform for the interaction until it ends (its outcome is
+   * delivered) or its streamed reply starts to show. Does nothing when it shows already, or when
+   * the interaction has ended.
+   */
+  startTyping(interactionId: string, event: ChatEvent): void {
+    const adapter = this.adapters.get(event.platform);
+    const typing = adapter?.typing?.bind(adapter);
+    if (typing) this.typers.start(interactionId, () => typing(event));
+  }
+
+  /**
+   * A reply to `job` shown in chat while it is written, or undefined when it cannot be: the event
+   * did not come from an adapter of this process (an HTTP event, a `worker` process), the adapter
+   * cannot edit (Twitch), or replies go through the reply queue (the `redis` queue backend: the
+   * reply is sent whole by the process holding the connection, as without streaming). The
+   * interaction's outcome, delivered as usual through the lifecycle, ends the stream: a reply
+   * finishes it (`ReplyStream.finish`, also for a blocked reply's `blocked_reply`), a reply
+   * moderation emptied removes it, and a failure leaves what was shown marked as cut off. Its first
+   * visible text stops the "typing…" indicator. The caller decides whether the community streams.
+   */
+  openStream(job: InteractionJob): ReplyStream | undefined {
+    if (this.replyQueue || job.fromAdapter !== true) return undefined;
+    const adapter = this.adapters.get(job.event.platform);
+    if (!adapter?.openStream) return undefined;
+    const inner = adapter.openStream(job.event);
+    const id = job.interactionId;
+    const stream: ReplyStream = {
+      update: (text) => {
+        if (text.trim() !== '') this.typers.stop(id);
+        inner.update(text);
+      },
+      finish: (text) => {
+        this.streams.delete(id);
+        return inner.finish(text);
+      },
+      abort: (replacement) => {
+        this.streams.delete(id);
+        return inner.abort(replacement);
+      },
+    };
+    this.streams.set(id, stream);
+    return stream;
   }
 
   /**
@@ -75,6 +137,7 @@ export class ReplyDelivery {
    * queued in the background). Never throws.
    */
   async deliver(job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
+    this.typers.stop(job.interactionId, true);
     if (this.replyQueue) {
       const written = await this.publish(this.replyQueue, job, outcome).then(
         () => true,
@@ -93,6 +156,7 @@ export class ReplyDelivery {
    * are logged as failed). Resolves within `graceMs` + 1 s.
    */
   async drain(graceMs: number): Promise<void> {
+    this.typers.stopAll();
     const idle = this.pendingCallbacks.onIdle();
     if (await settlesWithin(idle, graceMs)) return;
     this.closing.abort(new Error('chatgate is shutting down'));
@@ -123,7 +187,9 @@ export class ReplyDelivery {
   /** Sends from this process: through the local adapter, and (in the background) to the callback. */
   private async deliverHere(job: InteractionJob, outcome: DeliveryOutcome): Promise<void> {
     const adapter = this.adapters.get(job.event.platform);
-    if (adapter && hasText(outcome)) {
+    const stream = this.streams.get(job.interactionId);
+    if (stream) await this.endStream(job, stream, outcome);
+    else if (adapter && hasText(outcome)) {
       await adapter
         .send({ event: job.event, text: outcome.reply.text })
         .catch((error: unknown) => this.logFailure(job, 'adapter', error));
@@ -136,6 +202,16 @@ export class ReplyDelivery {
         .send(url, body, this.closing.signal)
         .catch((error: unknown) => this.logFailure(job, 'callback', error)),
     );
+  }
+
+  /** Ends a streamed reply with the interaction's outcome (see `openStream`). */
+  private async endStream(job: InteractionJob, stream: ReplyStream, outcome: DeliveryOutcome): Promise<void> {
+    const ending = !outcome.ok
+      ? stream.abort()
+      : outcome.reply.text === ''
+        ? stream.abort('')
+        : stream.finish(outcome.reply.text);
+    await ending.catch((error: unknown) => this.logFailure(job, 'adapter', error));
   }
 
   private logFailure(job: InteractionJob, channel: string, error: unknown): void {

@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { AiService } from '../ai/ai-service.js';
+import type { AiRequest, AiService } from '../ai/ai-service.js';
 import { buildPrompt, userTurn } from '../ai/prompt.js';
-import { type CommunitySettingsSource, settingsForChannel } from '../community/community-settings.js';
+import {
+  type CommunitySettings,
+  type CommunitySettingsSource,
+  settingsForChannel,
+} from '../community/community-settings.js';
 import type { Config } from '../config/schema.js';
+import type { ReplyStream } from '../core/adapter.js';
 import { conversationKey } from '../core/chat-event.js';
 import { hashUserId, type Logger } from '../observability/logger.js';
 import type { InteractionJob, JobRunner } from '../queue/interaction-queue.js';
@@ -15,6 +20,7 @@ import { backgroundLines } from './background-lines.js';
 import { cleanReply } from './clean-reply.js';
 import type { ReplyDelivery } from './delivery.js';
 import type { InteractionLifecycle } from './lifecycle.js';
+import { StreamCutOffError, type StreamedAnswer, type StreamStop, streamAnswer } from './streamed-answer.js';
 
 export interface WorkerDeps {
   config: Pick<Config, 'bot' | 'personalities' | 'limits' | 'queue'>;
@@ -23,8 +29,8 @@ export interface WorkerDeps {
   ai: AiService;
   /** Records each state change and tells whoever waits. */
   lifecycle: InteractionLifecycle;
-  /** Typing indicators, and whether a re-run's reply already went out. */
-  delivery: Pick<ReplyDelivery, 'typing' | 'alreadyDelivered'>;
+  /** Typing indicators, streamed replies, and whether a re-run's reply already went out. */
+  delivery: Pick<ReplyDelivery, 'startTyping' | 'openStream' | 'alreadyDelivered'>;
   logger: Logger;
   /**
    * Why an interaction must not be answered any more (`moderated`: its user was banned or timed
@@ -58,6 +64,16 @@ const FALLBACK_REPLY_MAX_CHARS = 2000;
  * shown as retrying and the error thrown for the queue to run it again; otherwise it ends as
  * failed (recorded, told) and the runner says so (`{ failed }`). A run whose signal aborted (the
  * queue cut it: time limit, shutdown, hand-back) records nothing and throws: the queue ends it.
+ *
+ * Streamed replies: when the community has `streamReplies`, no moderation endpoint (it judges
+ * whole replies only) and the delivery can stream to the event's chat (`ReplyDelivery.openStream`:
+ * an adapter of this process that edits, no reply queue), the answer is shown as the model writes
+ * it, reasoning never, each new visible text checked first against the blocked terms, the link
+ * rule and the hold-back (one store read); a stop there ends the answer unread (a blocked reply,
+ * or `ignored`). The interaction is then recorded and delivered as any other, its final
+ * text (or blocked reply) ending the stream. A model that fails after text was shown ends the
+ * interaction `failed` without a retry (the chat would get a second answer), its text marked cut off.
+ * "typing…" shows from the queueing (`ReplyDelivery.queued`) or from the run's start.
  */
 export function createInteractionRunner(deps: WorkerDeps): JobRunner {
   return async (job, signal) => {
@@ -94,13 +110,13 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       return;
     }
     await deps.lifecycle.running(job);
-    const stopTyping = deps.delivery.typing(event);
+    // Stopped when the interaction ends (its outcome delivered) or its reply starts to show.
+    deps.delivery.startTyping(job.interactionId, event);
     let reply: InteractionReply | HeldBack;
     try {
       reply = await produceReply(deps, job, signal, started);
       signal.throwIfAborted();
     } catch (error) {
-      stopTyping();
       // Cut by the queue, which ends the interaction (or hands it to another instance).
       if (signal.aborted) throw signal.reason;
       if (error instanceof InputRefused) {
@@ -109,7 +125,7 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
         return;
       }
       const reason = error instanceof Error ? error.message : 'failed';
-      if ((job.attemptsLeft ?? 0) > 0) {
+      if ((job.attemptsLeft ?? 0) > 0 && !(error instanceof StreamCutOffError)) {
         log.warn(
           { action: 'interaction', result: 'retry', reason, attempts_left: job.attemptsLeft },
           'interaction failed; the queue will run it again',
@@ -125,7 +141,6 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       await deps.lifecycle.failed(job, reason, processingTimeMs);
       return { failed: reason };
     }
-    stopTyping();
     if ('heldBack' in reply) {
       log.info({ action: 'interaction', result: 'ignored', reason: reply.heldBack }, 'reply held back');
       await deps.lifecycle.ignored(job, reply.heldBack);
@@ -189,12 +204,20 @@ async function produceReply(
     replyMaxChars: messageMaxChars,
     background: deps.chatter ? await backgroundLines(deps.chatter, event, community, deps.logger) : [],
   });
-  const result = await deps.ai.complete({
+  const request = {
     community,
     messages,
     hint: { text: userText, userName: event.user.displayName || event.user.login, eventType: event.type },
     signal,
-  });
+  };
+  // A moderation endpoint judges whole replies: such a community's replies are not shown before it has.
+  const stream =
+    community.streamReplies && !community.moderation.moderationUrl
+      ? deps.delivery.openStream(job)
+      : undefined;
+  const result = stream
+    ? await streamed(deps, job, community, stream, request, replyMaxChars)
+    : await deps.ai.complete(request);
   // Spent whatever becomes of the reply; counted before the interaction ends and its budget
   // reservation is released, so that the counters never dip below what was used.
   await deps.usage?.record({
@@ -207,12 +230,6 @@ async function produceReply(
     promptChars: messages.reduce((sum, message) => sum + message.content.length, 0),
     completionChars: result.content.length,
   });
-  const text = cleanReply(result.content, replyMaxChars);
-  if (!text) throw new Error('the model answered with nothing but reasoning or whitespace');
-  // Asked again now: the user may have been banned, or the message deleted, while the model wrote.
-  // Before the context write, so that a forgotten user's turn does not come back.
-  const heldBack = await deps.holdBack?.(job);
-  if (heldBack) return { heldBack };
   const answered = {
     mode: result.mode,
     provider: result.provider,
@@ -220,6 +237,19 @@ async function produceReply(
     serviceStatus: result.serviceStatus,
     fallbackReason: result.fallbackReason,
   };
+  const stopped = 'stopped' in result ? result.stopped : undefined;
+  if (stopped && 'heldBack' in stopped) return { heldBack: stopped.heldBack };
+  if (stopped) {
+    const processingTimeMs = Math.round(performance.now() - started);
+    const blocked = stopped.blocked;
+    return { text: community.moderation.blockedReply ?? '', ...answered, blocked, processingTimeMs };
+  }
+  const text = cleanReply(result.content, replyMaxChars);
+  if (!text) throw new Error('the model answered with nothing but reasoning or whitespace');
+  // Asked again now: the user may have been banned, or the message deleted, while the model wrote.
+  // Before the context write, so that a forgotten user's turn does not come back.
+  const heldBack = await deps.holdBack?.(job);
+  if (heldBack) return { heldBack };
   // A stopped reply is neither sent nor kept as context: the community's blocked_reply (or nothing) goes instead.
   const blocked = await deps.moderation?.checkReply(text, community, event.platform, signal);
   if (blocked) {
@@ -236,6 +266,33 @@ async function produceReply(
     { role: 'assistant', content: text, at: now },
   ]);
   return { text, ...answered, processingTimeMs: Math.round(performance.now() - started) };
+}
+
+/**
+ * The answer streamed into `stream` (see `createInteractionRunner`). A failure before anything was
+ * shown leaves the stream as it was (empty) and is thrown as it is: the job may run again.
+ */
+async function streamed(
+  deps: WorkerDeps,
+  job: InteractionJob,
+  community: CommunitySettings,
+  stream: ReplyStream,
+  request: AiRequest & { signal: AbortSignal },
+  replyMaxChars: number,
+): Promise<StreamedAnswer> {
+  const check = async (visible: string): Promise<StreamStop | undefined> => {
+    const blocked = await deps.moderation?.checkReply(visible, community, job.event.platform, request.signal);
+    if (blocked) return { blocked };
+    const heldBack = await deps.holdBack?.(job);
+    return heldBack ? { heldBack } : undefined;
+  };
+  try {
+    return await streamAnswer({ ai: deps.ai, request, stream, check, maxChars: replyMaxChars });
+  } catch (error) {
+    // Nothing shown: close the stream now; a run again opens a new one.
+    if (!(error instanceof StreamCutOffError)) await stream.abort();
+    throw error;
+  }
 }
 
 /** A notice as an interaction reply: chatgate's own words, no model involved. */

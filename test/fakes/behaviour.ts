@@ -72,6 +72,11 @@ export interface FakeBehaviour {
   chunkBytes?: number;
   /** Pause between written pieces, in ms. Default 0 (one event-loop turn). */
   chunkDelayMs: number;
+  /**
+   * Streaming: awaited before each part after the first is written (`index` from 1): a test paces
+   * the stream by events (release part n once the chat shows part n-1), never by timers.
+   */
+  paceParts?: (index: number) => Promise<unknown>;
   /** Streaming: destroy the socket after this many stream parts (a failure after the first byte). */
   cutAfterParts?: number;
   /** With `cutAfterParts`: end the body normally instead (an upstream that just stops, no final part). */
@@ -234,6 +239,8 @@ async function write(
   const size = b.chunkBytes;
   const pieces = size ? sliceBytes(bytes, size) : parts.map((p) => Buffer.from(p, 'utf8'));
   for (const [i, piece] of pieces.entries()) {
+    if (res.destroyed) return;
+    if (i > 0 && answer.stream && b.paceParts) await b.paceParts(i);
     if (res.destroyed) return;
     if (i > 0) await sleep(b.chunkDelayMs, undefined, { signal });
     res.write(piece);

@@ -5,6 +5,11 @@
  * REST (https://discord.com/developers/docs/reference) under `/api/v10` or `/v10`: `GET /gateway/bot`
  * (the fake's ws URL, `shards`, `session_start_limit`), `GET /users/@me`, `POST /channels/:id/messages`
  * (recorded; answers a message object and, like Discord, echoes it as MESSAGE_CREATE),
+ * `PATCH /channels/:id/messages/:id` (https://discord.com/developers/docs/resources/message#edit-message:
+ * our own message's `content` replaced, `edited_timestamp` set, echoed as MESSAGE_UPDATE; an
+ * unknown message is 404 code 10008, another author's 403 code 50005),
+ * `DELETE /channels/:id/messages/:id` (204, echoed as MESSAGE_DELETE), content over 2,000
+ * characters refused with 400 code 50035,
  * `POST /channels/:id/typing` (204). A wrong `Authorization: Bot <token>` gets 401.
  *
  * Gateway (https://discord.com/developers/docs/events/gateway): Hello (op 10, `heartbeat_interval`);
@@ -59,6 +64,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   body?: unknown;
+  /** When it arrived, ms since the epoch. */
+  at: number;
 }
 
 /** A gateway payload (https://discord.com/developers/docs/events/gateway-events#payload-structure). */
@@ -103,6 +110,8 @@ export interface FakeDiscord {
   send(payload: GatewayPayload): void;
   /** Closes the live connection from the server side (4000 Unknown error: resumable). */
   closeSocket(code?: number): void;
+  /** The messages posted through REST, by id, as they are now (edits applied; deleted ones removed). */
+  messages: Map<string, { channel_id: string; content: string; author: { id: string } }>;
   /** The next `count` REST calls answer `status` (429 with Discord's rate-limit headers and body). */
   failNext(count: number, status: number, retryAfterMs?: number): void;
   close(): Promise<void>;
@@ -113,7 +122,9 @@ interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Dispatched as MESSAGE_CREATE, or as `echoAs`. */
   echo?: unknown;
+  echoAs?: string;
 }
 
 /** Starts the fake on 127.0.0.1 and an ephemeral port. */
@@ -124,6 +135,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
   const received: GatewayPayload[] = [];
   const connections: string[] = [];
   const failures: { status: number; retryAfterMs: number }[] = [];
+  type StoredMessage = Record<string, unknown> & {
+    id: string;
+    channel_id: string;
+    guild_id?: string;
+    content: string;
+    author: { id: string };
+  };
+  const messages = new Map<string, StoredMessage>();
   let live: WebSocket | undefined;
   let intents = 0;
   let session = { id: '', seq: 0, number: 0 };
@@ -136,13 +155,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     const body = reply.body === undefined ? undefined : JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(body);
     // Like Discord, a message we were sent comes back over the gateway.
-    if (reply.echo && live) fake.dispatch('MESSAGE_CREATE', reply.echo);
+    if (reply.echo && live) fake.dispatch(reply.echoAs ?? 'MESSAGE_CREATE', reply.echo);
   });
 
   function answer(req: IncomingMessage, body: unknown): Answer {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const method = req.method ?? 'GET';
-    requests.push({ method, path, body });
+    requests.push({ method, path, body, at: Date.now() });
     const failure = failures.shift();
     if (failure?.status === 429) {
       const seconds = String(failure.retryAfterMs / 1000);
@@ -161,8 +180,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     if (options.restAuth !== false && req.headers.authorization !== `Bot ${options.token}`) {
       return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
     }
-    const route = `${method} ${path.replace(/^(?:\/api)?\/v10/, '').replace(/\d{2,}/g, ':id')}`;
-    const id = /\d{2,}/.exec(path)?.[0] ?? '';
+    // Ids are read after the version prefix (the 10 of /v10 is no id).
+    const bare = path.replace(/^(?:\/api)?\/v10/, '');
+    const route = `${method} ${bare.replace(/\d{2,}/g, ':id')}`;
+    const [id = '', targetId = ''] = [...bare.matchAll(/\d{2,}/g)].map((found) => found[0]);
+    const content = (body as { content?: unknown } | undefined)?.content;
+    if (typeof content === 'string' && content.length > 2000) {
+      const errors = {
+        content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] },
+      };
+      return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors } };
+    }
     const channels = guilds.flatMap((g) => channelsOf(g));
     switch (route) {
       case 'GET /gateway/bot': {
@@ -182,13 +210,43 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
           id: String(messageId),
           type: reference ? 19 : 0,
           channel_id: id,
-          guild_id: channels.find((c) => c.id === id)?.guild_id,
+          guild_id: channels.find((c) => c.id === id)?.guild_id as string | undefined,
           author: bot,
           content: sent.content ?? '',
           timestamp: new Date().toISOString(),
           ...(reference && { message_reference: reference }),
         };
+        messages.set(message.id, message);
         return { status: 200, body: message, echo: message };
+      }
+      case 'PATCH /channels/:id/messages/:id': {
+        const message = messages.get(targetId);
+        if (!message || message.channel_id !== id) {
+          return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+        }
+        if (message.author.id !== bot.id) {
+          return {
+            status: 403,
+            body: { message: 'Cannot edit a message authored by another user', code: 50005 },
+          };
+        }
+        if (typeof content === 'string') message.content = content;
+        const edited = { ...message, edited_timestamp: new Date().toISOString() };
+        messages.set(targetId, edited);
+        return { status: 200, body: edited, echo: edited, echoAs: 'MESSAGE_UPDATE' };
+      }
+      case 'DELETE /channels/:id/messages/:id': {
+        const message = messages.get(targetId);
+        if (!message || message.channel_id !== id) {
+          return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+        }
+        messages.delete(targetId);
+        const deleted = {
+          id: targetId,
+          channel_id: id,
+          ...(message.guild_id && { guild_id: message.guild_id }),
+        };
+        return { status: 204, echo: deleted, echoAs: 'MESSAGE_DELETE' };
       }
       default:
         return { status: 404, body: { message: '404: Not Found', code: 0 } };
@@ -238,6 +296,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions): Promise<Fak
     apiUrl: `http://127.0.0.1:${port}/api`,
     gatewayUrl: `ws://127.0.0.1:${port}/gateway`,
     requests,
+    messages,
     received,
     connections,
     dispatch(t, d) {

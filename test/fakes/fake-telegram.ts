@@ -3,6 +3,12 @@
  * `GET|POST /bot<token>/<method>` (query, JSON or form parameters) for `getMe`, `getUpdates` (long
  * polling with `offset`, `limit`, `timeout`; a second poll ends the first with 409, as Telegram does),
  * `deleteWebhook`, `setWebhook`, `sendMessage` (MarkdownV2 checked against the escaping rules),
+ * `sendMessageDraft` (Bot API 9.5, https://core.telegram.org/bots/api#sendmessagedraft: a private
+ * chat's `chat_id`, a non-zero `draft_id`, `text` of 1-4096 characters after entities parsing;
+ * answers `true`; recorded in `drafts`), `editMessageText` (https://core.telegram.org/bots/api#editmessagetext:
+ * a message the bot sent in that chat, else 400 "message to edit not found"; the same text and
+ * entities as now answer 400 "message is not modified: …", as Telegram does; answers the edited
+ * Message), `deleteMessage` (https://core.telegram.org/bots/api#deletemessage),
  * `sendChatAction` and `getChatAdministrators` (the lists tests set with `setAdministrators`; a
  * group without one has none; a private chat is refused as Telegram does). Errors are
  * `{ ok: false, error_code, description, parameters? }`. Every call is recorded with its
@@ -44,7 +50,12 @@ export type BotApiErrorBody = {
 export interface SentMessage {
   messageId: number;
   chatId: unknown;
+  /** What it shows now (after its last edit). */
   text: string;
+  /** Every text it showed, oldest first: as sent, then after each edit. */
+  history: string[];
+  /** Set once `deleteMessage` removed it. */
+  deleted?: boolean;
   raw: string;
   entities: string[];
   parseMode?: string;
@@ -60,6 +71,8 @@ export interface FakeTelegram {
   readonly botId: number;
   readonly calls: BotApiCall[];
   readonly sent: SentMessage[];
+  /** Every `sendMessageDraft` accepted, oldest first; `at` in ms since the epoch. */
+  readonly drafts: { chatId: number; draftId: number; text: string; at: number }[];
   /** The webhook set with `setWebhook`, if any; `getUpdates` answers 409 while one is set. */
   webhook?: { url: string; secretToken?: string };
   /** Hold every `getUpdates` unanswered (a connection that went silent). */
@@ -146,6 +159,7 @@ export async function startFakeTelegram(
   const bot = { id: options.botId ?? 7_000_001, is_bot: true, first_name: 'Chatgate', username };
   const calls: BotApiCall[] = [];
   const sent: SentMessage[] = [];
+  const drafts: FakeTelegram['drafts'] = [];
   const failures = new Map<string, { error: BotApiErrorBody; times: number }>();
   const sockets = new Set<Socket>();
   let queue: Update[] = [];
@@ -220,7 +234,14 @@ export async function startFakeTelegram(
       const threadId = p.message_thread_id === undefined ? undefined : Number(p.message_thread_id);
       const replyTo = (p.reply_parameters as { message_id?: unknown } | undefined)?.message_id;
       const { text, entities } = parsed;
-      const message: SentMessage = { messageId: ++messageSeq, chatId: p.chat_id, text, raw, entities };
+      const message: SentMessage = {
+        messageId: ++messageSeq,
+        chatId: p.chat_id,
+        text,
+        history: [text],
+        raw,
+        entities,
+      };
       if (parseMode !== undefined) message.parseMode = parseMode;
       if (threadId !== undefined) message.threadId = threadId;
       if (replyTo !== undefined) message.replyTo = Number(replyTo);
@@ -230,6 +251,54 @@ export async function startFakeTelegram(
       const topic = threadId !== undefined ? { message_thread_id: threadId, is_topic_message: true } : {};
       const date = Math.floor(Date.now() / 1000);
       return { message_id: message.messageId, from: bot, chat, date, text, ...topic };
+    },
+    sendMessageDraft(p) {
+      const chatId = Number(p.chat_id);
+      const draftId = Number(p.draft_id);
+      if (p.chat_id === undefined || p.chat_id === '') return bad('chat_id is empty');
+      if (!Number.isSafeInteger(chatId) || chatId <= 0)
+        return bad('message drafts can be sent only to private chats');
+      if (!Number.isSafeInteger(draftId) || draftId === 0) return bad('draft_id must be non-zero');
+      const parsed = parsedText(p);
+      if ('error' in parsed) return bad(`can't parse entities: ${parsed.error}`);
+      if (parsed.text.trim() === '') return bad('message text is empty');
+      if (parsed.text.length > 4096) return bad('message is too long');
+      drafts.push({ chatId, draftId, text: parsed.text, at: Date.now() });
+      return true;
+    },
+    editMessageText(p) {
+      if (p.chat_id === undefined || p.chat_id === '') return bad('chat_id is empty');
+      const message = sent.find(
+        (m) => !m.deleted && String(m.chatId) === String(p.chat_id) && m.messageId === Number(p.message_id),
+      );
+      if (!message) return bad('message to edit not found');
+      const parsed = parsedText(p);
+      if ('error' in parsed) return bad(`can't parse entities: ${parsed.error}`);
+      if (parsed.text.trim() === '') return bad('message text is empty');
+      if (parsed.text.length > 4096) return bad('message is too long');
+      if (parsed.text === message.text && parsed.entities.join() === message.entities.join()) {
+        return bad(
+          'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+        );
+      }
+      message.text = parsed.text;
+      message.entities = parsed.entities;
+      message.raw = String(p.text ?? '');
+      message.history.push(parsed.text);
+      if (p.parse_mode === undefined) delete message.parseMode;
+      else message.parseMode = String(p.parse_mode);
+      const chatId = Number(p.chat_id);
+      const chat = { id: chatId, type: chatId > 0 ? 'private' : 'supergroup' };
+      const date = Math.floor(Date.now() / 1000);
+      return { message_id: message.messageId, from: bot, chat, date, edit_date: date, text: message.text };
+    },
+    deleteMessage(p) {
+      const message = sent.find(
+        (m) => !m.deleted && String(m.chatId) === String(p.chat_id) && m.messageId === Number(p.message_id),
+      );
+      if (!message) return bad('message to delete not found');
+      message.deleted = true;
+      return true;
     },
     getChatAdministrators(p) {
       const chatId = Number(p.chat_id);
@@ -278,6 +347,7 @@ export async function startFakeTelegram(
     botId: bot.id,
     calls,
     sent,
+    drafts,
     stallPolls: false,
     allowedUpdates: () => allowed,
     setAdministrators: (chatId, members) => void administrators.set(chatId, members),
@@ -299,6 +369,12 @@ export async function startFakeTelegram(
       }),
   };
   return fake;
+}
+
+/** A method's `text` as Telegram would show it, after its `parse_mode` (MarkdownV2 parsed, else as is). */
+function parsedText(p: Params): { text: string; entities: string[] } | { error: string } {
+  const raw = String(p.text ?? '');
+  return p.parse_mode === 'MarkdownV2' ? parseMarkdownV2(raw) : { text: raw, entities: [] };
 }
 
 /** Update kinds Telegram sends only when `allowed_updates` lists them. */

@@ -26,6 +26,8 @@ describe('Discord through the whole pipeline', () => {
     });
     const config = testConfig({
       ai: { ollama: { host: ollama.url } },
+      // Whole replies here; streamed ones (the default) are stream.test.ts's.
+      presence: { streamReplies: false },
       platforms: { discord: { token: TOKEN, apiUrl: discord.apiUrl } },
     });
     pipeline = await startPipeline(config);
