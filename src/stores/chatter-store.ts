@@ -34,8 +34,8 @@ export const CHATTER_LINE_MAX_CHARS = 300;
  * The recent unaddressed lines of each channel, keyed by `chatterKey(communityId, channelId)`.
  * Backends: in-process (lru-cache with a TTL, `memory/`) and Redis (one list per channel,
  * `redis/`). Both keep at most `window.messages` lines per channel and nothing older than
- * `window.maxAgeMs`: a channel's lines are forgotten `maxAgeMs` after its last line, and older
- * lines are dropped at the next write and never returned. The window is passed on each call,
+ * `window.maxAgeMs`: each line is deleted when its window ends (a write or not), and never
+ * returned after. The window is passed on each call,
  * since each community chooses its own.
  */
 export interface ChatterStore {

@@ -6,41 +6,77 @@ import {
   chatterEnabled,
   type NewChatterLine,
 } from '../chatter-store.js';
-import { execOrThrow } from './redis-context-store.js';
 
 /**
- * One write, atomic: push the line at the head (newest first), trim to the count, drop lines
- * older than the window from the tail (the oldest end; an entry that is not a line with a numeric
- * `at` goes too), and restart the key's TTL at the window, so the list outlives its newest line by
- * no more than the window. KEYS[1] the list; ARGV: the line as JSON, the count, the window (ms),
- * the cutoff (ms since the epoch).
+ * One write, atomic. The line is a key of its own that expires with the window (`SET … PX`), so
+ * its text is gone from Redis when its window ends even in a channel that went quiet; the channel's
+ * index (a list of line keys, newest first) is trimmed to the count (the trimmed lines deleted),
+ * entries whose line expired or is older than the cutoff are popped off its tail (their lines
+ * deleted), and its TTL restarts at the window. KEYS[1] the index, KEYS[2] the line's key; ARGV:
+ * the line as JSON, the count, the window (ms), the cutoff (ms since the epoch). Line keys other
+ * than KEYS[2] are read from the index (a single Redis, not a cluster).
  */
 const ADD_LUA = `
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+redis.call('LPUSH', KEYS[1], KEYS[2])
+local count = tonumber(ARGV[2])
+for _, name in ipairs(redis.call('LRANGE', KEYS[1], count, -1)) do redis.call('DEL', name) end
+redis.call('LTRIM', KEYS[1], 0, count - 1)
 local cutoff = tonumber(ARGV[4])
 while true do
   local oldest = redis.call('LINDEX', KEYS[1], -1)
   if not oldest then break end
-  local ok, line = pcall(cjson.decode, oldest)
-  if ok and type(line) == 'table' and type(line.at) == 'number' and line.at >= cutoff then break end
+  local raw = redis.call('GET', oldest)
+  if raw then
+    local ok, line = pcall(cjson.decode, raw)
+    if ok and type(line) == 'table' and type(line.at) == 'number' and line.at >= cutoff then break end
+  end
+  redis.call('DEL', oldest)
   redis.call('RPOP', KEYS[1])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
-/** The script, registered on the client once under this name (`EVALSHA`, `EVAL` on `NOSCRIPT`). */
-const ADD_COMMAND = 'chatgateChatterAdd';
+/** The newest `ARGV[1]` lines of the index KEYS[1], newest first (false for an expired one). */
+const READ_LUA = `
+local names = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #names == 0 then return {} end
+return redis.call('MGET', unpack(names))
+`;
 
-type ClientWithAdd = Redis & {
+/** Deletes the lines of the users ARGV[1..] from the index KEYS[1] and their keys. */
+const FORGET_LUA = `
+local users = {}
+for i = 1, #ARGV do users[ARGV[i]] = true end
+for _, name in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local raw = redis.call('GET', name)
+  local ok, line = false, nil
+  if raw then ok, line = pcall(cjson.decode, raw) end
+  if not raw or (ok and type(line) == 'table' and users[line.userId]) then
+    redis.call('DEL', name)
+    redis.call('LREM', KEYS[1], 0, name)
+  end
+end
+return 1
+`;
+
+/** The scripts, registered on the client once under these names (`EVALSHA`, `EVAL` on `NOSCRIPT`). */
+const ADD_COMMAND = 'chatgateChatterAdd';
+const READ_COMMAND = 'chatgateChatterRead';
+const FORGET_COMMAND = 'chatgateChatterForget';
+
+type ClientWithScripts = Redis & {
   [ADD_COMMAND](
-    key: string,
+    index: string,
+    lineKey: string,
     line: string,
     messages: number,
     windowMs: number,
     cutoff: number,
   ): Promise<number>;
+  [READ_COMMAND](index: string, messages: number): Promise<(string | null)[]>;
+  [FORGET_COMMAND](index: string, ...userIds: string[]): Promise<number>;
 };
 
 /** Settings of `RedisChatterStore`. */
@@ -54,31 +90,43 @@ export interface RedisChatterStoreOptions {
 }
 
 /**
- * Channel chatter in Redis: one list per channel, newest line first, JSON lines. An add is one
- * Lua script (`LPUSH`, `LTRIM` to the count, old lines popped off the tail, `PEXPIRE` the window):
- * nothing is stored past the window, since the key expires `maxAgeMs` after its newest line and
- * older lines go at each write. A read is one `LRANGE` of the count, filtered by age (lines whose
- * time passed since the last write). `forget` reads the list and removes the users' lines by value
- * (`LREM`), in one MULTI. Errors are ioredis errors and propagate; the failover store answers from
- * memory instead.
+ * Channel chatter in Redis: each line a JSON string under a key of its own that expires when its
+ * window ends (`<prefix>chatter-line:<channel>|<event id>`), and per channel an index of those keys,
+ * newest first (`<prefix>chatter:<channel>`), expiring with the channel's newest line. Nothing of a
+ * line is stored past its window: Redis deletes its text on time, quiet channel or not. An add, a
+ * read and a forget are one Lua script each (one round trip). A read filters by age too (the
+ * store's clock, which tests move). Errors are ioredis errors and propagate; the failover store
+ * answers from memory instead.
  */
 export class RedisChatterStore implements ChatterStore {
-  private readonly client: ClientWithAdd;
+  private readonly client: ClientWithScripts;
   private readonly keyPrefix: string;
+  private readonly lineKeyPrefix: string;
   private readonly now: () => number;
 
   constructor(options: RedisChatterStoreOptions) {
     this.keyPrefix = `${options.prefix ?? 'chatgate:'}chatter:`;
+    this.lineKeyPrefix = `${options.prefix ?? 'chatgate:'}chatter-line:`;
     this.now = options.now ?? Date.now;
-    if (!(ADD_COMMAND in options.client)) {
-      options.client.defineCommand(ADD_COMMAND, { lua: ADD_LUA, numberOfKeys: 1 });
+    const scripts = [
+      [ADD_COMMAND, ADD_LUA, 2],
+      [READ_COMMAND, READ_LUA, 1],
+      [FORGET_COMMAND, FORGET_LUA, 1],
+    ] as const;
+    for (const [name, lua, numberOfKeys] of scripts) {
+      if (!(name in options.client)) options.client.defineCommand(name, { lua, numberOfKeys });
     }
-    this.client = options.client as ClientWithAdd;
+    this.client = options.client as ClientWithScripts;
   }
 
-  /** The Redis key of a channel's list (for tests and tools). */
+  /** The Redis key of a channel's index of line keys (for tests and tools). */
   redisKey(channel: string): string {
     return this.keyPrefix + channel;
+  }
+
+  /** The Redis key of one line of a channel (for tests and tools). */
+  lineKey(channel: string, lineId: string): string {
+    return `${this.lineKeyPrefix}${channel}|${lineId}`;
   }
 
   async add(channel: string, line: NewChatterLine, window: ChatterWindow): Promise<void> {
@@ -87,6 +135,7 @@ export class RedisChatterStore implements ChatterStore {
     const now = this.now();
     await this.client[ADD_COMMAND](
       this.redisKey(channel),
+      this.lineKey(channel, line.id),
       JSON.stringify({ ...line, at: now }),
       window.messages,
       windowMs,
@@ -96,28 +145,20 @@ export class RedisChatterStore implements ChatterStore {
 
   async recent(channel: string, window: ChatterWindow): Promise<ChatterLine[]> {
     if (!chatterEnabled(window)) return [];
-    const raw = await this.client.lrange(this.redisKey(channel), 0, window.messages - 1);
+    const raw = await this.client[READ_COMMAND](this.redisKey(channel), window.messages);
     const cutoff = this.now() - window.maxAgeMs;
     const lines: ChatterLine[] = [];
     for (const item of raw) {
-      const line = parseLine(item);
+      const line = item === null ? undefined : parseLine(item);
       if (line !== undefined && line.at >= cutoff) lines.push(line);
     }
     return lines.reverse();
   }
 
   async forget(channel: string, userIds: Iterable<string>): Promise<void> {
-    const key = this.redisKey(channel);
-    const ids = new Set(userIds);
-    const raw = await this.client.lrange(key, 0, -1);
-    const theirs = raw.filter((item) => {
-      const line = parseLine(item);
-      return line !== undefined && ids.has(line.userId);
-    });
-    if (theirs.length === 0) return;
-    const tx = this.client.multi();
-    for (const item of new Set(theirs)) tx.lrem(key, 0, item);
-    await execOrThrow(tx);
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return;
+    await this.client[FORGET_COMMAND](this.redisKey(channel), ...ids);
   }
 }
 

@@ -1,10 +1,34 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryChatterStore } from '../../../src/stores/memory/memory-chatter-store.js';
-import { describeChatterStoreContract, line } from '../chatter-store.contract.js';
+import { describeChatterStoreContract, line, testClock } from '../chatter-store.contract.js';
 
 describeChatterStoreContract('memory', (now) => new MemoryChatterStore({ now }));
 
 describe('MemoryChatterStore', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("drops a line when its window ends, though the channel's later lines keep it alive", async () => {
+    // Timers only: the store's clock is the test's, lru-cache's own clock stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const clock = testClock();
+    const store = new MemoryChatterStore({ now: clock.now });
+    const window = { messages: 10, maxAgeMs: 60_000 };
+    const everything = { messages: 10, maxAgeMs: 3_600_000 };
+    await store.add('c', line(1), window);
+    clock.advance(30_000);
+    vi.advanceTimersByTime(30_000);
+    await store.add('c', line(2), window);
+    clock.advance(30_001);
+    vi.advanceTimersByTime(30_001);
+    // Read with a wider window than the one written: only what is still held comes back.
+    expect((await store.recent('c', everything)).map((kept) => kept.text)).toEqual(['line 2']);
+    clock.advance(30_000);
+    vi.advanceTimersByTime(30_000);
+    expect(await store.recent('c', everything)).toEqual([]);
+  });
+
   it('holds at most maxChannels, forgetting the least recently used', async () => {
     const store = new MemoryChatterStore({ maxChannels: 2 });
     const window = { messages: 5, maxAgeMs: 60_000 };

@@ -5,6 +5,7 @@ import { MemoryChatterStore } from '../../../src/stores/memory/memory-chatter-st
 import { RedisChatterStore } from '../../../src/stores/redis/redis-chatter-store.js';
 import { createRedisConnection } from '../../../src/stores/redis/redis-connection.js';
 import { describeNeeding } from '../../support/requirements.js';
+import { waitFor } from '../../support/wait-for.js';
 import { describeChatterStoreContract, line, testClock, uniqueChannel } from '../chatter-store.contract.js';
 import { deleteByPrefix, randomPrefix, TEST_REDIS_URL } from './support.js';
 
@@ -31,31 +32,48 @@ describeNeeding(['redis'], 'RedisChatterStore on Redis', () => {
   );
 
   describe('RedisChatterStore', () => {
-    it('keeps one list per channel under the prefix, newest first, trimmed, with a TTL of the window', async () => {
+    it('keeps each line under a key of its own with a TTL of the window, indexed newest first, trimmed', async () => {
       const prefix = nextPrefix();
       const store = new RedisChatterStore({ client, prefix });
       const channel = uniqueChannel('list');
       const window = { messages: 3, maxAgeMs: 60_000 };
       for (let n = 1; n <= 5; n++) await store.add(channel, line(n), window);
-      expect(await client.keys(`${prefix}*`)).toEqual([store.redisKey(channel)]);
-      const raw = await client.lrange(store.redisKey(channel), 0, -1);
-      expect(raw.map((item) => JSON.parse(item).text)).toEqual(['line 5', 'line 4', 'line 3']);
-      const pttl = await client.pttl(store.redisKey(channel));
-      expect(pttl).toBeGreaterThan(0);
-      expect(pttl).toBeLessThanOrEqual(60_000);
+      const lineKeys = [5, 4, 3].map((n) => store.lineKey(channel, line(n).id));
+      expect(await client.lrange(store.redisKey(channel), 0, -1)).toEqual(lineKeys);
+      // The trimmed lines are deleted, not only unlisted.
+      expect((await client.keys(`${prefix}*`)).sort()).toEqual([store.redisKey(channel), ...lineKeys].sort());
+      for (const key of [store.redisKey(channel), ...lineKeys]) {
+        const pttl = await client.pttl(key);
+        expect(pttl).toBeGreaterThan(0);
+        expect(pttl).toBeLessThanOrEqual(60_000);
+      }
+      expect(JSON.parse((await client.get(lineKeys[0] as string)) ?? '{}').text).toBe('line 5');
     });
 
-    it('pops lines past the window off the list at the next write: nothing is stored past it', async () => {
+    it('deletes lines past the window at the next write', async () => {
       const clock = testClock();
-      const store = new RedisChatterStore({ client, prefix: nextPrefix(), now: clock.now });
+      const prefix = nextPrefix();
+      const store = new RedisChatterStore({ client, prefix, now: clock.now });
       const channel = uniqueChannel('pop');
       const window = { messages: 10, maxAgeMs: 60_000 };
       await store.add(channel, line(1), window);
       await store.add(channel, line(2), window);
       clock.advance(60_001);
       await store.add(channel, line(3), window);
-      const raw = await client.lrange(store.redisKey(channel), 0, -1);
-      expect(raw.map((item) => JSON.parse(item).text)).toEqual(['line 3']);
+      const lineKey = store.lineKey(channel, line(3).id);
+      expect(await client.lrange(store.redisKey(channel), 0, -1)).toEqual([lineKey]);
+      expect((await client.keys(`${prefix}*`)).sort()).toEqual([store.redisKey(channel), lineKey].sort());
+    });
+
+    it("lets Redis delete a line's text when its window ends, with no later write", async () => {
+      const store = new RedisChatterStore({ client, prefix: nextPrefix() });
+      const channel = uniqueChannel('quiet');
+      const window = { messages: 10, maxAgeMs: 150 };
+      await store.add(channel, line(1), window);
+      const key = store.lineKey(channel, line(1).id);
+      expect(await client.exists(key)).toBe(1);
+      await waitFor(async () => (await client.exists(key)) === 0, 5000, 'the line to expire');
+      expect(await store.recent(channel, window)).toEqual([]);
     });
 
     it('behind the failover store: reads and writes Redis while it is up, forgets on both', async () => {
