@@ -13,6 +13,7 @@ import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
 import { startPipeline } from '../test/support/pipeline.js';
 import { waitFor } from '../test/support/wait-for.js';
+import { discordMention } from './lib/discord-mention.js';
 import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 
@@ -119,34 +120,17 @@ async function discordRoundTrips(): Promise<number[]> {
       global_name: null,
     };
     const started = performance.now();
-    discord.dispatch('MESSAGE_CREATE', {
-      id: String(900000000000000000n + BigInt(i)),
-      type: 0,
-      channel_id: channel,
-      guild_id: guild,
-      author,
-      member: {
-        roles: [],
-        nick: null,
-        joined_at: '2024-01-01T00:00:00.000000+00:00',
-        deaf: false,
-        mute: false,
-      },
-      content: `<@${bot}> hello`,
-      mentions: [
-        { id: bot, username: 'chatgate', bot: true, discriminator: '0', avatar: null, global_name: null },
-      ],
-      mention_roles: [],
-      mention_everyone: false,
-      attachments: [],
-      embeds: [],
-      components: [],
-      tts: false,
-      pinned: false,
-      flags: 0,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-    });
+    discord.dispatch(
+      'MESSAGE_CREATE',
+      discordMention({
+        id: String(900000000000000000n + BigInt(i)),
+        channelId: channel,
+        guildId: guild,
+        author: author,
+        botId: bot,
+        text: 'hello',
+      }),
+    );
     await until(() => replies() > i);
     if (i >= WARMUP) times.push(performance.now() - started);
     await pause();

@@ -18,6 +18,7 @@ import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { startFakeTelegram } from '../test/fakes/fake-telegram.js';
 import { startPipeline } from '../test/support/pipeline.js';
 import { waitFor } from '../test/support/wait-for.js';
+import { discordMention } from './lib/discord-mention.js';
 import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 
@@ -131,34 +132,17 @@ async function discordTimes(stream: boolean): Promise<Timing> {
     const user = String(800000000000000000n + BigInt(i) + (stream ? 0n : 100_000n));
     const questionId = String(900000000000000000n + BigInt(i) + (stream ? 0n : 100_000n));
     const started = performance.now();
-    discord.dispatch('MESSAGE_CREATE', {
-      id: questionId,
-      type: 0,
-      channel_id: channel,
-      guild_id: guild,
-      author: { id: user, username: `u${i}`, discriminator: '0', avatar: null, global_name: null },
-      member: {
-        roles: [],
-        nick: null,
-        joined_at: '2024-01-01T00:00:00.000000+00:00',
-        deaf: false,
-        mute: false,
-      },
-      content: `<@${bot}> tell me a story`,
-      mentions: [
-        { id: bot, username: 'chatgate', bot: true, discriminator: '0', avatar: null, global_name: null },
-      ],
-      mention_roles: [],
-      mention_everyone: false,
-      attachments: [],
-      embeds: [],
-      components: [],
-      tts: false,
-      pinned: false,
-      flags: 0,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-    });
+    discord.dispatch(
+      'MESSAGE_CREATE',
+      discordMention({
+        id: questionId,
+        channelId: channel,
+        guildId: guild,
+        author: { id: user, username: `u${i}`, discriminator: '0', avatar: null, global_name: null },
+        botId: bot,
+        text: 'tell me a story',
+      }),
+    );
     const first = await when(() => replyTo(questionId) !== undefined);
     const full = await when(() => replyTo(questionId)?.content === ANSWER);
     if (i >= WARMUP) {
