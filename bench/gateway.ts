@@ -8,7 +8,9 @@
  * generator; this process only starts them. Cases run in rounds, direct → chatgate → Portkey in
  * each round, so machine noise falls on all three alike; a case's figure is the mean over rounds.
  *
- * - max throughput: autocannon, BENCH_CONNECTIONS keep-alive connections, as fast as answered.
+ * - max throughput: autocannon, BENCH_CONNECTIONS keep-alive connections, as fast as answered;
+ *   with the CPU time (user + system, from /proc) the answering process spent per request: the
+ *   upstream's for direct, the gateway's own (not the upstream's) for the gateways.
  * - paced load at each of BENCH_RATES: an open loop sending one request every 1/rate s
  *   (`lib/paced-load-child.ts`, latency from the scheduled send time, so queueing counts);
  *   "added ms" is the gateway's percentile minus direct's in the same round set.
@@ -24,11 +26,12 @@
  */
 import { type LoadResult, runLoad, summarize } from './lib/autocannon.js';
 import { type PortkeyGateway, spawnPortkey } from './lib/portkey.js';
+import { cpuMicros } from './lib/proc-cpu.js';
 import { writeResults } from './lib/results.js';
 import { spawnChild } from './lib/spawn-child.js';
 import { spawnFakeUpstream } from './lib/spawn-upstream.js';
 import { timeStream } from './lib/sse-client.js';
-import { percentile, printTable, ratio } from './lib/stats.js';
+import { mean, percentile, printTable, ratio } from './lib/stats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -69,16 +72,24 @@ interface Target {
   name: 'direct' | 'chatgate' | 'portkey';
   url: string;
   headers: Record<string, string>;
+  /** The process that answers: the upstream itself for direct, else the gateway. */
+  pid: number;
 }
 const targets: Target[] = [
-  { name: 'direct', url: `${upstreamV1}/chat/completions`, headers: {} },
-  { name: 'chatgate', url: `${chatgate.url}/v1/chat/completions`, headers: {} },
+  { name: 'direct', url: `${upstreamV1}/chat/completions`, headers: {}, pid: upstream.process.pid ?? 0 },
+  {
+    name: 'chatgate',
+    url: `${chatgate.url}/v1/chat/completions`,
+    headers: {},
+    pid: chatgate.process.pid ?? 0,
+  },
   ...(portkey
     ? [
         {
           name: 'portkey' as const,
           url: `${portkey.url}/v1/chat/completions`,
           headers: portkey.headersFor(upstreamV1),
+          pid: portkey.process.pid ?? 0,
         },
       ]
     : []),
@@ -125,7 +136,15 @@ for (const target of targets) {
   await load(target, 2); // warm-up: JIT, connections, model list
   await streams(target);
 }
-const max = mapValues(await inRounds((target) => load(target, seconds)), summarize);
+/** A max-throughput run, with the CPU time the answering process spent per request, µs. */
+async function maxLoad(target: Target) {
+  const before = cpuMicros(target.pid);
+  const run = await load(target, seconds);
+  return { ...run, cpuPerRequestUs: (cpuMicros(target.pid) - before) / Math.max(1, run.total) };
+}
+const maxRuns = await inRounds(maxLoad);
+const max = mapValues(maxRuns, summarize);
+const cpuPerRequest = mapValues(maxRuns, (runs) => mean(runs.map((run) => run.cpuPerRequestUs)));
 const paced = new Map<number, Record<string, LoadResult>>();
 for (const rate of rates) {
   paced.set(rate, mapValues(await inRounds((target) => load(target, seconds, rate)), summarize));
@@ -143,11 +162,12 @@ function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Recor
 const names = targets.map((target) => target.name);
 const gateways = names.filter((name) => name !== 'direct');
 const fixed = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value)}`;
 /** A latency row: each target's value, then each gateway's added ms over direct. */
 const latencyRow = (label: string, values: Record<string, number>) => [
   label,
   ...names.map((name) => fixed(values[name] ?? Number.NaN)),
-  ...gateways.map((name) => `+${fixed((values[name] ?? Number.NaN) - (values.direct ?? Number.NaN))}`),
+  ...gateways.map((name) => signed((values[name] ?? Number.NaN) - (values.direct ?? Number.NaN))),
   '',
 ];
 /** A throughput row: each target's value, then each gateway's ratio to direct, then chatgate / Portkey. */
@@ -172,6 +192,12 @@ const rows: string[][] = [
   ['metric', ...names, ...gateways.map((name) => `${name} vs direct`), portkey ? 'chatgate / portkey' : ''],
   throughputRow('max req/s', pick(max, 'requestsPerSecond')),
   failures(max),
+  [
+    'max: CPU µs/request of the answering process',
+    ...names.map((name) => (cpuPerRequest[name] ?? 0).toFixed(0)),
+    ...gateways.map((name) => `${ratio(cpuPerRequest[name] ?? 0, cpuPerRequest.direct ?? 0)}×`),
+    portkey ? `${ratio(cpuPerRequest.chatgate ?? 0, cpuPerRequest.portkey ?? 0)}×` : '',
+  ],
 ];
 for (const [rate, results] of paced) {
   rows.push(throughputRow(`@${rate}/s achieved req/s`, pick(results, 'requestsPerSecond')));
@@ -229,6 +255,7 @@ const strip = ({ byStatus: _byStatus, ...run }: LoadResult) => run;
 writeResults('gateway', {
   params: { seconds, rounds, connections, rates, streamRequests, logLevel, upstreamLatencyMs: 0 },
   max: mapValues(max, strip),
+  cpuPerRequestUs: cpuPerRequest,
   paced: Object.fromEntries([...paced].map(([rate, results]) => [rate, mapValues(results, strip)])),
   streaming: Object.fromEntries(
     [50, 95, 99].map((p) => [
