@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AiUnavailableError } from '../../ai/ai-service.js';
@@ -135,9 +135,7 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
       // with Redis as the store it would otherwise sit there in clear.
       keyGenerator: (request) => {
         const token = bearerToken(request);
-        return token
-          ? `key:${createHash('sha256').update(token).digest('hex').slice(0, 24)}`
-          : `ip:${request.ip}`;
+        return token ? `key:${hash('sha256', token).slice(0, 24)}` : `ip:${request.ip}`;
       },
       onExceeded: () => services.metrics.rateLimited.labels('openai').inc(),
       // With REDIS_URL the budget is shared by every instance; a Redis outage lets requests through.
@@ -246,6 +244,8 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
         reply.hijack();
         // Hijacked: no onSend hook runs, so the headers they would add are set here. Server-Timing
         // holds what is known at the first byte (upstream: the time to the first delta).
+        // Not flushed on their own: they go out with the stream's first event, written just after,
+        // in one write (one packet and one wake-up of the client fewer before its first token).
         reply.raw.writeHead(
           200,
           sseHeaders({
@@ -256,7 +256,6 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
             'server-timing': serverTiming(request, reply.elapsedTime),
           }),
         );
-        reply.raw.flushHeaders();
         await wire.stream(
           reply.raw,
           stream,
