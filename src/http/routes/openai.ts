@@ -108,24 +108,10 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
     // sends the answer and does not call `done`.
     // A stored client key is looked up through a short cache (synchronous when cached).
     app.addHook('onRequest', (request, reply, done) => {
-      const answer = (identity: Identity) => {
-        if ('caller' in identity) {
-          admit(request, identity);
-          done();
-          return;
-        }
-        const message =
-          identity.refused === 'expired'
-            ? `This API key expired at ${new Date(identity.expiredAt).toISOString()}.`
-            : 'Incorrect or missing API key. Send it as Authorization: Bearer <key>.';
-        sendOpenAIError(
-          reply,
-          new OpenAIError(401, message, 'invalid_request_error', null, 'invalid_api_key'),
-        );
-      };
       const identity = identifyCaller(keys, services.clientKeys.lookup, bearerToken(request));
-      if (identity instanceof Promise) identity.then(answer, done);
-      else answer(identity);
+      if (identity instanceof Promise)
+        identity.then((known) => admitOrRefuse(request, reply, known, done), done);
+      else admitOrRefuse(request, reply, identity, done);
     });
     app.addHook('onRequest', openAIQuotaHook(services.clientKeys.quotas, services.metrics));
     await app.register(rateLimit, {
@@ -317,6 +303,24 @@ function originHeaders(
   if (origin.fallbackReason) headers['x-chatgate-fallback'] = origin.fallbackReason;
   if (origin.mode === 'local' && origin.fallbackReason) headers['x-should-retry'] = 'false';
   return headers;
+}
+
+/**
+ * Admits `identity` (then `done`) or answers 401 `invalid_api_key` in OpenAI's shape (and does not
+ * call `done`). A function of its own, not a closure made in the hook: one fewer function object
+ * per request (and under tsx, which keeps names, one fewer `Object.defineProperty`).
+ */
+function admitOrRefuse(request: FastifyRequest, reply: FastifyReply, identity: Identity, done: () => void) {
+  if ('caller' in identity) {
+    admit(request, identity);
+    done();
+    return;
+  }
+  const message =
+    identity.refused === 'expired'
+      ? `This API key expired at ${new Date(identity.expiredAt).toISOString()}.`
+      : 'Incorrect or missing API key. Send it as Authorization: Bearer <key>.';
+  sendOpenAIError(reply, new OpenAIError(401, message, 'invalid_request_error', null, 'invalid_api_key'));
 }
 
 /** The error to answer for a failed chain call; a call cut by the shutdown answers 503 `shutting_down`. */
