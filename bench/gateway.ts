@@ -3,8 +3,8 @@
  * OpenAI-compatible upstream ("direct", the baseline), through chatgate, and through Portkey's
  * open-source gateway (`@portkey-ai/gateway`, headless, provider `openai` with the same upstream as
  * its custom host), in one run. Each of the four runs in a process of its own: the fake upstream
- * (answers at once), chatgate (`lib/chatgate-child.ts`: in-process stores, provider `openai`, logging
- * one line per request as `npm start` does, into /dev/null), Portkey (`lib/portkey.ts`) and the load
+ * (answers at once), chatgate (`lib/chatgate-child.ts`: in-process stores, provider `openai`, an API
+ * key that every request carries, logging one line per request as `npm start` does, into /dev/null), Portkey (`lib/portkey.ts`) and the load
  * generator; this process only starts them. Cases run in rounds, direct → chatgate → Portkey in
  * each round, so machine noise falls on all three alike; a case's figure is the mean over rounds.
  *
@@ -52,6 +52,10 @@ const GOALS = {
   addedTtftMs: 0.5,
 };
 
+/** The key every request carries: chatgate's configured API key; Portkey forwards it upstream. */
+const BENCH_KEY = 'bench-key';
+const authorization = { authorization: `Bearer ${BENCH_KEY}` };
+
 const upstream = await spawnFakeUpstream();
 const upstreamV1 = `${upstream.url}/v1`;
 const chatgate = await spawnChild(
@@ -60,6 +64,8 @@ const chatgate = await spawnChild(
     CHATGATE_BENCH_CONFIG: JSON.stringify({
       ai: { provider: 'openai', openai: { baseUrl: upstreamV1, model: 'bench-model' } },
       openaiApi: { rateLimitPerMinute: 10_000_000 },
+      // As an operator runs it: a caller key, so auth and the per-key rate limit do their work.
+      auth: { apiKeys: [BENCH_KEY] },
     }),
     CHATGATE_BENCH_LOG: logLevel,
   },
@@ -76,11 +82,16 @@ interface Target {
   pid: number;
 }
 const targets: Target[] = [
-  { name: 'direct', url: `${upstreamV1}/chat/completions`, headers: {}, pid: upstream.process.pid ?? 0 },
+  {
+    name: 'direct',
+    url: `${upstreamV1}/chat/completions`,
+    headers: authorization,
+    pid: upstream.process.pid ?? 0,
+  },
   {
     name: 'chatgate',
     url: `${chatgate.url}/v1/chat/completions`,
-    headers: {},
+    headers: authorization,
     pid: chatgate.process.pid ?? 0,
   },
   ...(portkey
@@ -88,7 +99,7 @@ const targets: Target[] = [
         {
           name: 'portkey' as const,
           url: `${portkey.url}/v1/chat/completions`,
-          headers: portkey.headersFor(upstreamV1),
+          headers: { ...portkey.headersFor(upstreamV1), ...authorization },
           pid: portkey.process.pid ?? 0,
         },
       ]

@@ -11,7 +11,7 @@ export interface PortkeyGateway {
   /**
    * The headers that route a request through Portkey to an OpenAI-compatible server at `baseUrl`
    * (including `/v1`): provider `openai` with a custom host (Portkey's docs, "Bring your own
-   * provider / custom host"), and a placeholder key it forwards as `Authorization`.
+   * provider / custom host"); the caller's `Authorization` is forwarded as it is.
    */
   headersFor(baseUrl: string): Record<string, string>;
   /** SIGTERM, then resolves when it has exited. */
@@ -65,7 +65,6 @@ export async function spawnPortkey(): Promise<PortkeyGateway> {
     url,
     process: child,
     headersFor: (baseUrl) => ({
-      authorization: 'Bearer bench-key',
       'x-portkey-provider': 'openai',
       'x-portkey-custom-host': baseUrl,
     }),
