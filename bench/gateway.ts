@@ -71,7 +71,23 @@ const chatgate = await spawnChild(
   },
   profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
 );
-const portkey: PortkeyGateway | undefined = withPortkey ? await spawnPortkey() : undefined;
+/** Portkey, or undefined (left out, or it could not start: the run goes on without it, saying why). */
+async function startPortkey(): Promise<PortkeyGateway | undefined> {
+  if (!withPortkey) return undefined;
+  try {
+    return await spawnPortkey();
+  } catch (error) {
+    console.error(`Portkey left out: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+const portkey = await startPortkey();
+// However this process ends (a failed run too), its children go with it.
+process.once('exit', () => {
+  for (const child of [upstream.process, chatgate.process, portkey?.process]) {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+});
 
 /** One way to the upstream: its URL and the headers each request carries. */
 interface Target {
