@@ -22,6 +22,11 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const profileDir = process.env.BENCH_PROFILE_DIR;
 
 const upstream = await spawnFakeUpstream();
+// A failed run (a tree whose chatgate does not start) must not leave the upstream running.
+process.once('exit', () => {
+  if (upstream.process.exitCode === null && upstream.process.signalCode === null)
+    upstream.process.kill('SIGTERM');
+});
 const config = JSON.stringify({
   ai: { provider: 'openai', openai: { baseUrl: `${upstream.url}/v1`, model: 'bench-model' } },
   openaiApi: { rateLimitPerMinute: 10_000_000 },
