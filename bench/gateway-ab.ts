@@ -10,9 +10,9 @@
  * BENCH_CONNECTIONS, default 10).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LoadResult, runLoad } from './lib/autocannon.js';
+import { cpuMicros } from './lib/proc-cpu.js';
 import { spawnFakeUpstream } from './lib/spawn-upstream.js';
 
 const [treeA = '/work/main', treeB = process.cwd()] = process.argv.slice(2);
@@ -22,6 +22,11 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const profileDir = process.env.BENCH_PROFILE_DIR;
 
 const upstream = await spawnFakeUpstream();
+// A failed run (a tree whose chatgate does not start) must not leave the upstream running.
+process.once('exit', () => {
+  if (upstream.process.exitCode === null && upstream.process.signalCode === null)
+    upstream.process.kill('SIGTERM');
+});
 const config = JSON.stringify({
   ai: { provider: 'openai', openai: { baseUrl: `${upstream.url}/v1`, model: 'bench-model' } },
   openaiApi: { rateLimitPerMinute: 10_000_000 },
@@ -30,13 +35,6 @@ const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say something short.' }],
 });
-
-/** CPU time (user + system) a process has used so far, µs (Linux /proc; clock ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 interface Measured extends LoadResult {
   /** chatgate's CPU time per request answered in the measured run, µs. */

@@ -51,6 +51,8 @@ export async function runLoad(options: {
   rate?: number;
   /** `autocannon` (default) or `even` (needs `rate`). */
   pacing?: 'autocannon' | 'even';
+  /** Headers sent with every request besides `content-type: application/json` (e.g. a gateway's routing headers). */
+  headers?: Record<string, string>;
 }): Promise<LoadResult> {
   const child = children[options.rate && options.pacing === 'even' ? 'even' : 'autocannon'];
   const input = JSON.stringify({
@@ -59,6 +61,7 @@ export async function runLoad(options: {
     connections: options.connections,
     duration: options.durationSeconds,
     ...(options.rate ? { overallRate: options.rate } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
   });
   const output = await new Promise<string>((resolve, reject) => {
     const load = spawn(process.execPath, ['--import', 'tsx', child, input], {

@@ -3,7 +3,10 @@
  * measure its RSS and event-loop delay apart from the load generator (see probe.ts). The config is
  * the committed defaults with the JSON overrides of CHATGATE_BENCH_CONFIG on top; listens on
  * 127.0.0.1 with a listen backlog of 4096 (for bursts of connections) and prints its URL.
+ * CHATGATE_BENCH_LOG=info logs as `npm start` does (one line per request), into /dev/null; the
+ * default is silent.
  */
+import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type DeepPartial, loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -13,9 +16,10 @@ import { memoryStores } from '../../src/stores/store-set.js';
 import { serveProbe } from './probe.js';
 
 const overrides = JSON.parse(process.env.CHATGATE_BENCH_CONFIG ?? '{}') as DeepPartial<Config>;
-const config = loadConfig({ env: {}, overrides: { log: { level: 'silent' }, ...overrides } });
+const level = (process.env.CHATGATE_BENCH_LOG ?? 'silent') as Config['log']['level'];
+const config = loadConfig({ env: {}, overrides: { log: { level }, ...overrides } });
 const services = await createServices(config, {
-  logger: createLogger('silent'),
+  logger: createLogger(level, pino.destination({ dest: '/dev/null', sync: false })),
   stores: memoryStores(config),
 });
 const app = await buildApp(services);

@@ -2,7 +2,7 @@
  * One autocannon run in a process of its own (spawned by `autocannon.ts`), recording every
  * response's latency (hrtime, ms as a float) by status code, so that the parent gets p95 and
  * per-status percentiles that autocannon's own (integer-ms, all-status) histogram does not give.
- * Input: the options as JSON in argv[2]. Output: one JSON line on stdout (`LoadChildOutput`).
+ * Input: the options as JSON in argv[2] (`headers` are sent besides `content-type`). Output: one JSON line on stdout (`LoadChildOutput`).
  */
 import { createRequire } from 'node:module';
 import { record } from './stats.js';
@@ -40,12 +40,12 @@ export interface LoadChildOutput {
 }
 
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-const options = JSON.parse(process.argv[2] ?? '{}') as Omit<AutocannonOptions, 'method' | 'headers'>;
+const { headers, ...options } = JSON.parse(process.argv[2] ?? '{}') as Omit<AutocannonOptions, 'method'>;
 const latencies: Record<string, number[]> = {};
 
 const result = await new Promise<AutocannonResult>((resolve, reject) => {
   const instance = autocannon(
-    { ...options, method: 'POST', headers: { 'content-type': 'application/json' } },
+    { ...options, method: 'POST', headers: { ...headers, 'content-type': 'application/json' } },
     (error, done) => (error ? reject(error) : resolve(done)),
   );
   instance.on('response', (_client, status, _bytes, ms) => {

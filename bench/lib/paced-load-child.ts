@@ -4,7 +4,7 @@
  * answers lag), each latency measured from the request's scheduled send time, so a slow server is
  * not hidden by the client waiting for it (no coordinated omission). autocannon's `overallRate`
  * instead sends each connection's quota as fast as it can at the start of every second (bursts).
- * Input: `{ url, body, duration, overallRate, connections }` as JSON in argv[2]. Output: one JSON
+ * Input: `{ url, body, duration, overallRate, connections, headers? }` as JSON in argv[2]. Output: one JSON
  * line, a `LoadChildOutput`.
  */
 import { Agent, request } from 'node:http';
@@ -18,6 +18,7 @@ const options = JSON.parse(process.argv[2] ?? '{}') as {
   duration: number;
   overallRate: number;
   connections: number;
+  headers?: Record<string, string>;
 };
 const agent = new Agent({ keepAlive: true, maxFreeSockets: options.connections });
 const latencies: Record<string, number[]> = {};
@@ -36,7 +37,11 @@ function send(scheduledAt: number): void {
     {
       method: 'POST',
       agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(options.body) },
+      headers: {
+        ...options.headers,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(options.body),
+      },
     },
     (res) => {
       res.resume();

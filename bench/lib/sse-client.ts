@@ -18,10 +18,16 @@ export interface StreamTiming {
 export const streamAgent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 /**
- * POSTs `body` (a chat completion request with `stream: true`) to `url` over node:http and times
+ * POSTs `body` (a chat completion request with `stream: true`) to `url` over node:http (with
+ * `headers` besides the content type) and times
  * the SSE answer. Never rejects: failures come back with `ok: false` and `error`.
  */
-export function timeStream(url: string, body: string, agent: Agent = streamAgent): Promise<StreamTiming> {
+export function timeStream(
+  url: string,
+  body: string,
+  agent: Agent = streamAgent,
+  headers: Record<string, string> = {},
+): Promise<StreamTiming> {
   const started = performance.now();
   return new Promise((resolve) => {
     let first = 0;
@@ -34,7 +40,11 @@ export function timeStream(url: string, body: string, agent: Agent = streamAgent
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         status = res.statusCode ?? 0;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientKey } from '../stores/client-key-store.js';
 import type { ClientKeyLookup, KeyVerdict } from './client-keys/key-lookup.js';
@@ -40,7 +40,8 @@ export interface AuthKeys {
   adminKey?: string;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+// One-shot `hash` (Node ≥ 21.7): no Hash object per call, on the path of every request.
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 /** The Bearer token of a request, or undefined. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -56,12 +57,18 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  */
 export function bearerCheck(keys: readonly string[]): (token: string | undefined) => boolean {
   if (keys.length === 0) return () => true;
+  const matches = digestCheck(keys);
+  return (token) => (token ? matches(digest(token)) : false);
+}
+
+/**
+ * Whether a token's SHA-256 digest (`digest(token)`) is one of `keys`' (false when there are
+ * none), compared in constant time: the form KeyRing uses, so that a request's token is hashed
+ * once, not once per scope.
+ */
+function digestCheck(keys: readonly string[]): (candidate: Buffer) => boolean {
   const digests = keys.map(digest);
-  return (token) => {
-    if (!token) return false;
-    const candidate = digest(token);
-    return digests.some((known) => timingSafeEqual(known, candidate));
-  };
+  return (candidate) => digests.some((known) => timingSafeEqual(known, candidate));
 }
 
 /**
@@ -78,9 +85,12 @@ export class KeyRing {
   readonly adminOpen: boolean;
   /** Admin routes are closed to everyone: there are caller keys but no admin key. */
   readonly adminUnset: boolean;
-  private readonly isAdmin: (token: string | undefined) => boolean;
-  private readonly isClient: (token: string | undefined) => boolean;
-  private readonly isIntegration: (token: string | undefined) => boolean;
+  /** Any key configured at all (else no token is a configured key: nothing to hash). */
+  private readonly anyKey: boolean;
+  // Each takes the token's digest: `known` hashes a token once for all three.
+  private readonly isAdmin: (candidate: Buffer) => boolean;
+  private readonly isClient: (candidate: Buffer) => boolean;
+  private readonly isIntegration: (candidate: Buffer) => boolean;
 
   constructor(keys: AuthKeys) {
     const clientKeys = keys.clientKeys ?? [];
@@ -88,9 +98,10 @@ export class KeyRing {
     this.adminOpen = this.apiOpen;
     this.adminUnset = !keys.adminKey;
     const none = () => false;
-    this.isAdmin = keys.adminKey ? bearerCheck([keys.adminKey]) : none;
-    this.isClient = clientKeys.length > 0 ? bearerCheck(clientKeys) : none;
-    this.isIntegration = keys.apiKeys.length > 0 ? bearerCheck(keys.apiKeys) : none;
+    this.isAdmin = keys.adminKey ? digestCheck([keys.adminKey]) : none;
+    this.isClient = digestCheck(clientKeys);
+    this.isIntegration = digestCheck(keys.apiKeys);
+    this.anyKey = Boolean(keys.adminKey) || clientKeys.length > 0 || keys.apiKeys.length > 0;
   }
 
   /**
@@ -103,9 +114,11 @@ export class KeyRing {
 
   /** The caller of a configured key (admin, client or integration), or undefined. */
   known(token: string): Caller | undefined {
-    if (this.isAdmin(token)) return { kind: 'admin' };
-    if (this.isClient(token)) return { kind: 'client', communityId: CLIENT_COMMUNITY };
-    if (this.isIntegration(token)) return { kind: 'integration' };
+    if (!this.anyKey) return undefined;
+    const candidate = digest(token);
+    if (this.isAdmin(candidate)) return { kind: 'admin' };
+    if (this.isClient(candidate)) return { kind: 'client', communityId: CLIENT_COMMUNITY };
+    if (this.isIntegration(candidate)) return { kind: 'integration' };
     return undefined;
   }
 }

@@ -14,8 +14,12 @@ interface Tracked {
   reply: FastifyReply;
   cancel: AbortController;
   stream: boolean;
-  /** Resolves when the request's answer has ended (its response closed). */
-  ended: Promise<void>;
+}
+
+/** Resolves when `tracked`'s answer has ended (its response closed). */
+function ended({ reply }: Tracked): Promise<void> {
+  const res = reply.raw;
+  return res.closed ? Promise.resolve() : new Promise((resolve) => res.once('close', () => resolve()));
 }
 
 /**
@@ -64,13 +68,11 @@ export class Drain {
    */
   track(request: FastifyRequest, reply: FastifyReply, cancel: AbortController, stream: boolean): void {
     const res = reply.raw;
-    const ended = new Promise<void>((resolve) => {
-      if (res.closed) resolve();
-      else res.once('close', () => resolve());
-    });
-    const tracked: Tracked = { request, reply, cancel, stream, ended };
+    if (res.closed) return;
+    const tracked: Tracked = { request, reply, cancel, stream };
     this.running.add(tracked);
-    void ended.then(() => this.running.delete(tracked));
+    // One listener and no promise per request (this is every OpenAI call); `cut` makes its own.
+    res.once('close', () => this.running.delete(tracked));
   }
 
   /**
@@ -97,7 +99,7 @@ export class Drain {
     if (cut.length === 0) return 0;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(cut.map((tracked) => tracked.ended)),
+      Promise.all(cut.map(ended)),
       new Promise((resolve) => {
         timer = setTimeout(resolve, settleMs);
       }),

@@ -2,9 +2,19 @@
 
 const DAY_MS = 86_400_000;
 
-/** The UTC day of `ms` (ms since the epoch), `YYYY-MM-DD`. */
+/** The last day `utcDay` formatted, as [its first ms, its end ms (exclusive), `YYYY-MM-DD`]. */
+let lastDay: [start: number, end: number, day: string] = [0, 0, ''];
+
+/**
+ * The UTC day of `ms` (ms since the epoch), `YYYY-MM-DD`. The last day formatted is kept: every
+ * metered request asks for today's (a Date and an ISO string each, seen in the gateway's profile).
+ */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  if (ms >= lastDay[0] && ms < lastDay[1]) return lastDay[2];
+  const day = new Date(ms).toISOString().slice(0, 10);
+  const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+  lastDay = [start, start + DAY_MS, day];
+  return day;
 }
 
 /** ms from `ms` to the next UTC midnight (1 … 86,400,000). */

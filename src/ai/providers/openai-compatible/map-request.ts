@@ -4,7 +4,6 @@
  * read as `unknown`: an OpenAI-compatible server is not always OpenAI).
  */
 
-import { withoutUndefined } from '../../../core/without-undefined.js';
 import { PASS_THROUGH_PARAMS } from '../honoured-params.js';
 import type {
   ChatMessage,
@@ -47,12 +46,16 @@ export type OpenAIChatBody = Pick<ChatRequest, 'model' | 'messages' | (typeof PA
  * `tool_calls` and `tool_call_id` (a `tool` message sends no `name`: OpenAI's has none).
  */
 export function toOpenAIRequest(request: ChatRequest): OpenAIChatBody {
-  const settings = Object.fromEntries(PASSED_AS_IS.map((key) => [key, request[key]]));
-  return {
+  const body: Record<string, unknown> = {
     model: request.model,
     messages: request.messages.map(toOpenAIMessage),
-    ...withoutUndefined(settings as Partial<Pick<ChatRequest, (typeof PASSED_AS_IS)[number]>>),
   };
+  // A loop over the keys, not fromEntries + a filter: this runs for every gateway call.
+  for (const key of PASSED_AS_IS) {
+    const value = request[key];
+    if (value !== undefined) body[key] = value;
+  }
+  return body as OpenAIChatBody;
 }
 
 function toOpenAIMessage(m: ChatMessage): ChatMessage {
