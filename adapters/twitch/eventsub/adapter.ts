@@ -1,0 +1,421 @@
+/**
+ * The Twitch adapter on EventSub + Helix, the way Twitch wants chat bots now
+ * (https://dev.twitch.tv/docs/chat/, the IRC migration guide): chat is read from the EventSub
+ * WebSocket (`channel.chat.message`, `channel.chat.notification`) and sent with `POST
+ * /helix/chat/messages`, as the app when the client credentials allow (the Chat Bot badge), else
+ * as the bot user. It implements the same TwitchAdapter contract as the IRC transport
+ * (adapters/twitch/adapter.ts), so the channel routes and the rest of chatgate do not care which
+ * one runs.
+ *
+ * Library choice: twurple (`@twurple/api`, `@twurple/eventsub-ws`) was considered and left out:
+ * `@twurple/api-call` hardcodes `https://api.twitch.tv/helix/` and `https://id.twitch.tv/oauth2/`
+ * (only a localhost `mockServerPort` override), so `TWITCH_API_URL` / `TWITCH_AUTH_URL` could not
+ * point it at a relay or at our fake. Instead: a small Helix client on undici (helix.ts, tokens.ts)
+ * and the EventSub socket on `ws` (session.ts), about 600 lines in all.
+ *
+ * Outbound messages go through the IRC transport's scheduler (Twitch's chat limits, which apply to
+ * the Helix endpoint alike: 20 or 100 per 30 s, ~1 s per channel, no duplicate within 30 s); the
+ * bot's moderator status per channel is learned from the badges on its own messages, which
+ * EventSub delivers like anyone's. `is_sent: false` is logged with its `drop_reason` and counted,
+ * never retried.
+ */
+import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
+import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
+import type { TwitchAdapter } from '../adapter.js';
+import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
+import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
+import { type OutboundMessage, OutboundScheduler, type OutboundStats } from '../scheduler.js';
+import { prepareTwitchParts } from '../send.js';
+import { channelLogin } from '../tags.js';
+import { HelixClient, type HelixUser } from './helix.js';
+import {
+  type EventSubEvent,
+  giftBundleTags,
+  isModeratorByBadges,
+  normalizeChatMessage,
+  normalizeChatNotification,
+} from './normalize.js';
+import { type EventSubNotification, EventSubSession } from './session.js';
+import { type TokenKind, TwitchAuthError, TwitchTokens } from './tokens.js';
+
+/** What the EventSub transport needs from `platforms.twitch`. */
+export interface EventSubSettings {
+  clientId: string;
+  clientSecret: string;
+  botUserId: string;
+  refreshToken: string;
+  apiUrl: string;
+  authUrl: string;
+  eventsubWsUrl: string;
+  /** Channel logins to read and answer in. */
+  channels: readonly string[];
+  knownBots: readonly string[];
+  maxReplyParts: number;
+}
+
+/** Knobs beyond the config, mostly for tests. All optional. */
+export interface EventSubAdapterOptions {
+  clock?: Clock;
+  limits?: Partial<TwitchLimits>;
+  /** How long `stop()` waits for queued messages, ms. Default 5 000. */
+  stopGraceMs?: number;
+  /** Most outbound messages waiting at once. Default 1 000. */
+  maxQueued?: number;
+  massGiftWindowMs?: number;
+  /** First reconnect delay and cap, ms. Default 1 000 and 60 000. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Added to the welcome's keepalive timeout before the socket counts as lost, ms. Default 5 000. */
+  keepaliveMarginMs?: number;
+  /** Counts one wait for a Helix rate-limit reset (the platform port's `rateLimited`). */
+  rateLimited?: () => void;
+  onStatus?: (state: AdapterState) => void;
+}
+
+/** Counters of the Helix send path, beside the scheduler's. */
+export interface ChatSendStats {
+  /** Accepted by Twitch (`is_sent: true`). */
+  sent: number;
+  /** Sent with the app access token (Chat Bot badge). */
+  sentAsApp: number;
+  /** `is_sent: false`: dropped by Twitch (AutoMod, duplicate, …); logged with the reason. */
+  dropped: number;
+  /** Refused with an HTTP error or lost to the network. */
+  failed: number;
+}
+
+/**
+ * The EventSub subscriptions of one channel, with the bot's user token and the scope each needs
+ * (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/).
+ */
+const CHANNEL_SUBSCRIPTIONS = [
+  { type: 'channel.chat.message', version: '1', scope: 'user:read:chat' },
+  { type: 'channel.chat.notification', version: '1', scope: 'user:read:chat' },
+] as const;
+
+const DEFAULT_STOP_GRACE_MS = 5_000;
+const DEFAULT_MAX_QUEUED = 1_000;
+/** Event types that are chat messages, so that a reply can be threaded under them. */
+const THREADED_TYPES: ReadonlySet<string> = new Set(['message', 'cheer']);
+
+/** Builds the EventSub adapter. Nothing connects before `start`. */
+export function createEventSubAdapter(
+  settings: EventSubSettings,
+  options: EventSubAdapterOptions = {},
+): TwitchAdapter & { chatSendStats(): ChatSendStats } {
+  return new EventSubTwitchAdapter(settings, options);
+}
+
+class EventSubTwitchAdapter implements TwitchAdapter {
+  readonly platform = 'twitch' as const;
+  private readonly clock: Clock;
+  private readonly tokens: TwitchTokens;
+  private readonly helix: HelixClient;
+  private readonly knownBots: ReadonlySet<string>;
+  private readonly gifts: MassGiftBundles;
+  private readonly wanted: string[];
+  /** Channel login → broadcaster, once resolved with Get Users. */
+  private readonly broadcasters = new Map<string, HelixUser>();
+  /** Broadcaster id → subscription ids created on the current session. */
+  private readonly subscriptions = new Map<string, string[]>();
+  /** Channels where the app token may not send (403): the user token sends there. */
+  private readonly userOnly = new Set<string>();
+  /** Per channel, the previous send: messages to one channel go out in order. */
+  private readonly sending = new Map<string, Promise<void>>();
+  private readonly counters: ChatSendStats = { sent: 0, sentAsApp: 0, dropped: 0, failed: 0 };
+  private appTokenUsable = true;
+  private botLogin = '';
+  private host: AdapterHost | undefined;
+  private session: EventSubSession | undefined;
+  private scheduler: OutboundScheduler | undefined;
+
+  constructor(
+    private readonly settings: EventSubSettings,
+    private readonly options: EventSubAdapterOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.tokens = new TwitchTokens({
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      refreshToken: settings.refreshToken,
+      authUrl: settings.authUrl,
+    });
+    this.helix = new HelixClient({
+      apiUrl: settings.apiUrl,
+      clientId: settings.clientId,
+      tokens: this.tokens,
+      clock: this.clock,
+      ...(options.rateLimited && { onRateLimited: options.rateLimited }),
+    });
+    this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
+    this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
+    this.wanted = [...new Set(settings.channels.map(channelLogin))];
+  }
+
+  state(): AdapterState {
+    return { platform: 'twitch', ...(this.session?.state() ?? { status: 'offline' }) };
+  }
+
+  async start(host: AdapterHost): Promise<void> {
+    if (this.session) return;
+    this.host = host;
+    const logger = host.logger;
+    this.scheduler = new OutboundScheduler({
+      transmit: (message) => this.transmit(message),
+      canSend: (channel) => (this.session?.online() ?? false) && this.broadcasters.has(channel),
+      limits: { ...TWITCH_LIMITS, ...this.options.limits },
+      clock: this.clock,
+      maxQueued: this.options.maxQueued ?? DEFAULT_MAX_QUEUED,
+      logger,
+    });
+    this.session = new EventSubSession(
+      {
+        url: this.settings.eventsubWsUrl,
+        logger,
+        clock: this.clock,
+        backoff: this.options.backoff ?? { initialMs: 1_000, maxMs: 60_000 },
+        keepaliveMarginMs: this.options.keepaliveMarginMs ?? 5_000,
+        startTimeoutMs: 30_000,
+      },
+      {
+        welcome: (sessionId) => this.onWelcome(sessionId),
+        notification: (notification) => this.onNotification(notification),
+        revocation: (subscription) =>
+          logger.warn(
+            { type: subscription.type, status: subscription.status, condition: subscription.condition },
+            'twitch eventsub: subscription revoked by Twitch',
+          ),
+        status: (state) => {
+          if (state.status === 'online') this.scheduler?.wake();
+          this.options.onStatus?.({ platform: 'twitch', ...state });
+        },
+      },
+    );
+    await this.session.start();
+  }
+
+  /**
+   * Queues the reply (at most `maxReplyParts` messages, threaded under a chat message or cheer);
+   * resolves once queued. Throws when the scheduler refuses them or the channel is not one of ours.
+   */
+  async send(reply: OutgoingReply): Promise<void> {
+    const { event } = reply;
+    const scheduler = this.scheduler;
+    if (!scheduler) throw new Error('the Twitch adapter is not started');
+    if (event.platform !== 'twitch') throw new Error(`not a Twitch event: ${event.platform}`);
+    const channel = channelLogin(event.channelId);
+    if (!this.wanted.includes(channel)) throw new Error(`not in Twitch channel #${channel}`);
+    const parts = prepareTwitchParts(reply.text, this.settings.maxReplyParts);
+    if (parts.length === 0) return;
+    const replyParentId = THREADED_TYPES.has(event.type) ? event.messageId : undefined;
+    const queued = scheduler.submitAll(
+      parts.map((text) => ({ channel, text, ...(replyParentId ? { replyParentId } : {}) })),
+    );
+    for (const delivery of queued) {
+      delivery.catch((error: unknown) =>
+        this.host?.logger.warn({ event: event.id, err: error }, 'twitch reply not sent'),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler?.drain(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+    await Promise.all(this.sending.values());
+    await this.session?.stop();
+    this.session = undefined;
+    this.scheduler = undefined;
+  }
+
+  async joinChannel(login: string): Promise<void> {
+    const channel = channelLogin(login);
+    if (!this.wanted.includes(channel)) this.wanted.push(channel);
+    const sessionId = this.session?.sessionId();
+    if (sessionId && this.session?.online()) await this.subscribeChannels([channel], sessionId);
+  }
+
+  async partChannel(login: string): Promise<void> {
+    const channel = channelLogin(login);
+    const index = this.wanted.indexOf(channel);
+    if (index >= 0) this.wanted.splice(index, 1);
+    this.scheduler?.forget(channel);
+    const broadcaster = this.broadcasters.get(channel);
+    if (!broadcaster) return;
+    const ids = this.subscriptions.get(broadcaster.id) ?? [];
+    this.subscriptions.delete(broadcaster.id);
+    await Promise.all(
+      ids.map((id) =>
+        this.helix
+          .unsubscribe(id)
+          .catch((error: unknown) =>
+            this.host?.logger.warn({ err: error }, 'twitch eventsub: unsubscribe failed'),
+          ),
+      ),
+    );
+  }
+
+  channels(): string[] {
+    return [...this.wanted];
+  }
+
+  outboundStats(): OutboundStats {
+    return this.scheduler?.stats() ?? { queued: 0, sent: 0, varied: 0, refused: 0, givenUp: 0, maxWaitMs: 0 };
+  }
+
+  chatSendStats(): ChatSendStats {
+    return { ...this.counters };
+  }
+
+  /** A fresh session: learn the bot's login once, then subscribe every wanted channel on it. */
+  private async onWelcome(sessionId: string): Promise<void> {
+    if (this.botLogin === '') {
+      const [bot] = await this.helix.usersById([this.settings.botUserId]);
+      if (!bot) {
+        throw new TwitchAuthError(
+          `Get Users knows no user ${this.settings.botUserId} (TWITCH_BOT_USER_ID)`,
+          404,
+          true,
+        );
+      }
+      this.botLogin = bot.login;
+      this.host?.addBotName(bot.login);
+    }
+    // The app token is optional: without it, everything is sent as the bot user.
+    await this.tokens.current('app').catch((error: unknown) => {
+      this.appTokenUsable = false;
+      this.host?.logger.warn({ err: String(error) }, 'twitch: no app access token; sending as the bot user');
+    });
+    this.subscriptions.clear();
+    await this.subscribeChannels(this.wanted, sessionId);
+  }
+
+  /** Resolves `logins` to broadcasters and creates their subscriptions on `sessionId`. */
+  private async subscribeChannels(logins: readonly string[], sessionId: string): Promise<void> {
+    const logger = this.host?.logger;
+    const unknown = logins.filter((login) => !this.broadcasters.has(login));
+    if (unknown.length > 0) {
+      for (const user of await this.helix.usersByLogin(unknown)) this.broadcasters.set(user.login, user);
+    }
+    for (const login of logins) {
+      const broadcaster = this.broadcasters.get(login);
+      if (!broadcaster) {
+        logger?.warn({ channel: login }, 'twitch: Get Users does not know this channel; not joined');
+        continue;
+      }
+      for (const { type, version, scope } of CHANNEL_SUBSCRIPTIONS) {
+        const condition = { broadcaster_user_id: broadcaster.id, user_id: this.settings.botUserId };
+        const outcome = await this.helix.subscribe(type, version, condition, sessionId);
+        if (outcome.kind === 'created') {
+          const ids = this.subscriptions.get(broadcaster.id) ?? [];
+          if (outcome.id !== '') ids.push(outcome.id);
+          this.subscriptions.set(broadcaster.id, ids);
+        } else if (outcome.kind === 'forbidden') {
+          logger?.error(
+            { channel: login, type, scope, twitch: outcome.message },
+            `twitch eventsub: ${type} refused for #${login}: the bot's token lacks the scope ${scope}`,
+          );
+        } else if (outcome.kind === 'failed') {
+          logger?.warn(
+            { channel: login, type, status: outcome.status, twitch: outcome.message },
+            `twitch eventsub: ${type} not created for #${login}`,
+          );
+        }
+      }
+    }
+    this.scheduler?.wake();
+  }
+
+  private onNotification(notification: EventSubNotification): void {
+    const host = this.host;
+    if (!host) return;
+    const context = { botLogin: this.botLogin, knownBots: this.knownBots, now: this.clock.now() };
+    const { event } = notification;
+    let chatEvent: ReturnType<typeof normalizeChatMessage>;
+    if (notification.type === 'channel.chat.message') {
+      if (event.chatter_user_id === this.settings.botUserId) this.noteOwnBadges(event);
+      chatEvent = normalizeChatMessage(event, context);
+    } else if (notification.type === 'channel.chat.notification') {
+      chatEvent = normalizeChatNotification(event, context);
+      if (chatEvent && !this.gifts.admit(chatEvent, giftBundleTags(event), context.now)) {
+        host.logger.debug({ event: chatEvent.id }, 'twitch subgift is part of a mass gift; thanked once');
+        return;
+      }
+    } else {
+      host.logger.debug({ type: notification.type }, 'twitch eventsub: notification type not handled');
+      return;
+    }
+    if (!chatEvent) {
+      host.logger.debug({ type: notification.type }, 'twitch eventsub: notification not an event');
+      return;
+    }
+    host
+      .ingest(chatEvent)
+      .catch((error: unknown) => host.logger.warn({ event: chatEvent.id, err: error }, 'ingest failed'));
+  }
+
+  /** The bot's own message: its badges tell whether it moderates the channel (100 messages / 30 s). */
+  private noteOwnBadges(event: EventSubEvent): void {
+    const login =
+      typeof event.broadcaster_user_login === 'string' ? channelLogin(event.broadcaster_user_login) : '';
+    if (login !== '') this.scheduler?.setModerator(login, isModeratorByBadges(event));
+  }
+
+  /**
+   * The scheduler released a message: post it (after the channel's previous one). Throws, so that
+   * the scheduler tries again shortly, while Helix's rate-limit bucket is empty.
+   */
+  private transmit(message: OutboundMessage): void {
+    const broadcaster = this.broadcasters.get(message.channel);
+    if (!broadcaster) throw new Error(`#${message.channel} is not resolved`);
+    if (this.helix.limited()) throw new Error('Helix rate limit reached; waiting for the reset');
+    const previous = this.sending.get(message.channel) ?? Promise.resolve();
+    const next = previous.then(() => this.post(broadcaster.id, message));
+    this.sending.set(message.channel, next);
+    void next.finally(() => {
+      if (this.sending.get(message.channel) === next) this.sending.delete(message.channel);
+    });
+  }
+
+  /** Sends one message, as the app when it may, else as the bot user. Never throws. */
+  private async post(broadcasterId: string, message: OutboundMessage): Promise<void> {
+    const logger = this.host?.logger;
+    const request = {
+      broadcasterId,
+      senderId: this.settings.botUserId,
+      message: message.text,
+      ...(message.replyParentId ? { replyParentMessageId: message.replyParentId } : {}),
+    };
+    let as: TokenKind = this.appTokenUsable && !this.userOnly.has(message.channel) ? 'app' : 'user';
+    try {
+      let outcome = await this.helix.sendChatMessage(request, as);
+      if (outcome.kind === 'refused' && as === 'app' && (outcome.status === 401 || outcome.status === 403)) {
+        // The bot has not granted user:bot, or the channel neither channel:bot nor a moderator seat:
+        // the app may not speak there; the bot user can.
+        logger?.info(
+          { channel: message.channel, twitch: outcome.message },
+          'twitch: the app may not send here; sending as the bot user',
+        );
+        this.userOnly.add(message.channel);
+        as = 'user';
+        outcome = await this.helix.sendChatMessage(request, as);
+      }
+      if (outcome.kind === 'sent') {
+        this.counters.sent += 1;
+        if (as === 'app') this.counters.sentAsApp += 1;
+      } else if (outcome.kind === 'dropped') {
+        this.counters.dropped += 1;
+        logger?.warn(
+          { channel: message.channel, dropReason: outcome.code, twitch: outcome.message },
+          'twitch: message dropped by Twitch (is_sent false); not retried',
+        );
+      } else {
+        this.counters.failed += 1;
+        logger?.warn(
+          { channel: message.channel, status: outcome.status, twitch: outcome.message },
+          'twitch: Send Chat Message refused',
+        );
+      }
+    } catch (error: unknown) {
+      this.counters.failed += 1;
+      logger?.warn({ channel: message.channel, err: String(error) }, 'twitch: Send Chat Message failed');
+    }
+  }
+}
