@@ -229,7 +229,16 @@ class EventSubTwitchAdapter implements TwitchAdapter {
     const channel = channelLogin(login);
     if (!this.wanted.includes(channel)) this.wanted.push(channel);
     const sessionId = this.session?.sessionId();
-    if (sessionId && this.session?.online()) await this.subscribeChannels([channel], sessionId);
+    if (!sessionId || !this.session?.online()) return; // subscribed on the next welcome
+    try {
+      await this.subscribeChannels([channel], sessionId);
+    } catch (error: unknown) {
+      // Helix unreachable or the token refused: the channel stays wanted for the next session.
+      this.host?.logger.warn(
+        { channel, err: String(error) },
+        'twitch eventsub: channel not subscribed now; will be on the next session',
+      );
+    }
   }
 
   async partChannel(login: string): Promise<void> {

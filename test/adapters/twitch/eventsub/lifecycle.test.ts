@@ -12,7 +12,7 @@ import {
   type FakeTwitchHelixOptions,
   startFakeTwitchHelix,
 } from '../../../fakes/fake-twitch-helix.js';
-import { chatMessageEvent } from '../../../fakes/twitch-eventsub-payloads.js';
+import { chatMessageEvent, chatNotificationEvent } from '../../../fakes/twitch-eventsub-payloads.js';
 import { waitFor } from '../../../support/wait-for.js';
 import {
   CHANNEL,
@@ -90,13 +90,21 @@ describe('twitch eventsub connection', () => {
     const before = subscribeCalls();
     say(fake, 'r1', 'before the reconnect');
     await waitFor(() => running.host.events.length === 1);
-    await fake.reconnect();
+    const moving = fake.reconnect();
+    // Sent on the old socket after session_reconnect, before the new socket's welcome.
+    say(fake, 'r1b', 'during the hand-off');
+    await moving;
     // Sent after the hand-off, once on the new socket, and once more as a redelivery.
     say(fake, 'r2', 'after the reconnect', { duplicate: true });
     await waitFor(() => running.host.events.some((event) => event.id === 'twitch:r2'));
     say(fake, 'r3', 'and another');
     await waitFor(() => running.host.events.some((event) => event.id === 'twitch:r3'));
-    expect(running.host.events.map((event) => event.id)).toEqual(['twitch:r1', 'twitch:r2', 'twitch:r3']);
+    expect(running.host.events.map((event) => event.id)).toEqual([
+      'twitch:r1',
+      'twitch:r1b',
+      'twitch:r2',
+      'twitch:r3',
+    ]);
     expect(fake.connectionCount()).toBe(2);
     expect(fake.openSessionCount()).toBe(1);
     expect(subscribeCalls()).toBe(before);
@@ -185,5 +193,39 @@ describe('twitch eventsub connection', () => {
       fake.subscriptions().filter((sub) => sub.condition.broadcaster_user_id === OTHER_CHANNEL.id),
     ).toEqual([]);
     expect(running.adapter.channels()).toEqual([CHANNEL.login]);
+  });
+});
+
+describe('twitch eventsub stream events', () => {
+  it('thanks a mass gift once: the gifts of its bundle are held back, a lone gift is not', async () => {
+    const { fake, running } = await online();
+    const gifter = { id: '55', login: 'gifter', name: 'Gifter' };
+    const gift = (id: string, recipient: string, bundle: string | null) =>
+      chatNotificationEvent(CHANNEL, gifter, id, 'sub_gift', {
+        duration_months: 1,
+        cumulative_total: null,
+        recipient_user_id: recipient,
+        recipient_user_name: `R${recipient}`,
+        recipient_user_login: `r${recipient}`,
+        sub_tier: '1000',
+        community_gift_id: bundle,
+      });
+    fake.notify(
+      'channel.chat.notification',
+      chatNotificationEvent(CHANNEL, gifter, 'mass-1', 'community_sub_gift', {
+        id: 'bundle-9',
+        total: 2,
+        sub_tier: '1000',
+        cumulative_total: 10,
+      }),
+    );
+    fake.notify('channel.chat.notification', gift('g-1', '1', 'bundle-9'));
+    fake.notify('channel.chat.notification', gift('g-2', '2', 'bundle-9'));
+    fake.notify('channel.chat.notification', gift('g-3', '3', null));
+    await waitFor(() => running.host.events.some((event) => event.id === 'twitch:g-3'));
+    expect(running.host.events.map((event) => [event.id, event.type])).toEqual([
+      ['twitch:mass-1', 'submysterygift'],
+      ['twitch:g-3', 'subgift'],
+    ]);
   });
 });
