@@ -45,6 +45,26 @@ export const TwitchConfigSchema = Type.Object({
   authUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_AUTH_URL' })),
   /** The EventSub WebSocket server (`TWITCH_EVENTSUB_WS_URL`). */
   eventsubWsUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_EVENTSUB_WS_URL' })),
+  /**
+   * Webhook transport instead of the WebSocket, for several instances behind one address
+   * (`TWITCH_EVENTSUB_CALLBACK_URL`): Twitch posts events to this public HTTPS URL, which must
+   * reach chatgate's `/webhooks/twitch/eventsub`. Needs `eventsubSecret`.
+   */
+  eventsubCallbackUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_EVENTSUB_CALLBACK_URL' })),
+  /**
+   * The webhook secret (`TWITCH_EVENTSUB_SECRET`; a secret): 10–100 ASCII characters, the key of
+   * the HMAC-SHA256 that signs each delivery
+   * (https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message).
+   */
+  eventsubSecret: Type.Optional(
+    Type.String({
+      minLength: 10,
+      maxLength: 100,
+      pattern: '^[\\x21-\\x7e]+$',
+      env: 'TWITCH_EVENTSUB_SECRET',
+      secret: true,
+    }),
+  ),
 });
 
 /**

@@ -8,6 +8,7 @@ import { definePlatform } from '../../src/core/platform.js';
 import type { TwitchAdapter } from './adapter.js';
 import { twitchChannelRoutes } from './channel-routes.js';
 import { TWITCH_CONFIG, TWITCH_DEFAULT_URLS, type TwitchConfig } from './config.js';
+import { eventSubWebhookRoute } from './eventsub/webhook-route.js';
 
 export const twitchPlatform = definePlatform({
   platform: 'twitch',
@@ -22,6 +23,11 @@ export const twitchPlatform = definePlatform({
     ];
     if (twitchTransport(config) === 'eventsub') {
       const { clientId, clientSecret, botUserId, refreshToken } = config;
+      if (Boolean(config.eventsubCallbackUrl) !== Boolean(config.eventsubSecret)) {
+        ports.logger.warn(
+          'twitch: the EventSub webhook transport needs both TWITCH_EVENTSUB_CALLBACK_URL and TWITCH_EVENTSUB_SECRET; using the WebSocket',
+        );
+      }
       if (!clientId || !clientSecret || !botUserId || !refreshToken) {
         ports.logger.warn(
           'twitch: the EventSub transport needs TWITCH_CLIENT_ID, TWITCH_CLIENT_SECRET, TWITCH_BOT_USER_ID and TWITCH_REFRESH_TOKEN; not started',
@@ -41,6 +47,9 @@ export const twitchPlatform = definePlatform({
           channels: await channels(),
           knownBots: config.knownBots,
           maxReplyParts: config.maxReplyParts,
+          ...(config.eventsubCallbackUrl && config.eventsubSecret
+            ? { webhook: { callbackUrl: config.eventsubCallbackUrl, secret: config.eventsubSecret } }
+            : {}),
         },
         { rateLimited: ports.rateLimited },
       );
@@ -49,7 +58,7 @@ export const twitchPlatform = definePlatform({
     const { createTwitchAdapter } = await import('./adapter.js');
     return createTwitchAdapter({ ...config, channels: await channels() });
   },
-  routes: twitchChannelRoutes,
+  routes: (adapter, ports) => [...twitchChannelRoutes(adapter, ports), eventSubWebhookRoute(adapter)],
 });
 
 /** The transport in use: `transport` when set, else `eventsub` when a client id is set, else `irc`. */

@@ -21,7 +21,15 @@
  *   https://dev.twitch.tv/docs/eventsub/websocket-reference/): `session_welcome` first, then
  *   `session_keepalive` when quiet, `notification`s for the session's subscriptions,
  *   `session_reconnect` (the `reconnect_url` connects to the same session, subscriptions kept, and
- *   the old socket is closed after the new welcome), `revocation`.
+ *   the old socket is closed after the new welcome), `revocation`;
+ * - the webhook transport (https://dev.twitch.tv/docs/eventsub/handling-webhook-events/): a
+ *   subscription with `{ method: 'webhook', callback, secret }` needs the app token (and the bot's
+ *   `user:read:chat` + `user:bot`, and `channel:bot` for the channel), is answered 202
+ *   `webhook_callback_verification_pending`, then verified with a signed
+ *   `webhook_callback_verification` POST whose `challenge` must come back as the body; deliveries
+ *   are POSTs signed `sha256=HMAC(secret, id + timestamp + body)` in `Twitch-Eventsub-Message-*`
+ *   headers. They go out through `setWebhookSender` (a test hands them to `app.inject`), or over
+ *   HTTP.
  * Tests push notifications, send a reconnect, expire tokens, drop a message (`is_sent: false`),
  * empty the rate-limit bucket, silence keepalives, and read every call.
  *
@@ -30,7 +38,7 @@
  * // TWITCH_API_URL=fake.apiUrl TWITCH_AUTH_URL=fake.authUrl TWITCH_EVENTSUB_WS_URL=fake.wsUrl
  * fake.notify('channel.chat.message', chatMessageEvent(…));
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -52,6 +60,23 @@ export interface FakeTwitchHelixOptions {
   keepaliveSeconds?: number;
   /** `Ratelimit-Limit`. Default 800. */
   rateLimit?: number;
+}
+
+/** One webhook POST as the fake makes it. */
+export interface WebhookPost {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** How the fake posts to a webhook callback: the status and body of the answer. */
+export type WebhookSender = (post: WebhookPost) => Promise<{ status: number; body: string }>;
+
+/** A webhook delivery the fake made, and how the callback answered. */
+export interface FakeWebhookDelivery {
+  messageId: string;
+  messageType: string;
+  status: number;
 }
 
 /** One HTTP call as the fake received it. */
@@ -77,13 +102,17 @@ export interface FakeChatMessage {
   dropReason?: string;
 }
 
-/** A subscription on a session. */
+/** A subscription on a WebSocket session (`sessionId`) or to a webhook (`callback`). */
 export interface FakeSubscription {
   id: string;
   type: string;
   version: string;
   condition: Record<string, string>;
   sessionId: string;
+  method: 'websocket' | 'webhook';
+  callback?: string;
+  secret?: string;
+  status: 'enabled' | 'webhook_callback_verification_pending';
 }
 
 export interface FakeTwitchHelix {
@@ -102,6 +131,10 @@ export interface FakeTwitchHelix {
   readonly calls: FakeCall[];
   /** Every Send Chat Message accepted by the checks, in order (dropped ones with `isSent: false`). */
   readonly chatMessages: FakeChatMessage[];
+  /** Every webhook POST made (verifications included), with the callback's answer. */
+  readonly webhookDeliveries: FakeWebhookDelivery[];
+  /** How webhook POSTs go out from now on (default: HTTP). */
+  setWebhookSender(sender: WebhookSender): void;
   /** The subscriptions alive now. */
   subscriptions(): FakeSubscription[];
   /** WebSocket connections accepted so far. */
@@ -165,6 +198,8 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
   const appTokens = new Set<string>();
   const calls: FakeCall[] = [];
   const chatMessages: FakeChatMessage[] = [];
+  const webhookDeliveries: FakeWebhookDelivery[] = [];
+  let webhookSender: WebhookSender = httpWebhookSender;
   const subscriptions: FakeSubscription[] = [];
   /** Session id → its live socket; a session survives a reconnect, on the new socket. */
   const sessions = new Map<string, Session>();
@@ -379,6 +414,8 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     const version = typeof body?.version === 'string' ? body.version : '';
     const condition = (body?.condition ?? {}) as Record<string, string>;
     const transport = (body?.transport ?? {}) as Record<string, unknown>;
+    if (transport.method === 'webhook')
+      return subscribeWebhook(kind, type, version, condition, transport, answer);
     if (!type || !version || transport.method !== 'websocket' || typeof transport.session_id !== 'string') {
       return answer(400, { error: 'Bad Request', status: 400, message: 'missing or invalid fields' });
     }
@@ -420,6 +457,8 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       version,
       condition,
       sessionId: transport.session_id,
+      method: 'websocket',
+      status: 'enabled',
     };
     subscriptions.push(sub);
     return answer(202, {
@@ -443,6 +482,130 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       total_cost: 0,
       max_total_cost: 10,
     });
+  }
+
+  function subscribeWebhook(
+    kind: 'user' | 'app',
+    type: string,
+    version: string,
+    condition: Record<string, string>,
+    transport: Record<string, unknown>,
+    answer: (status: number, payload?: unknown) => Done,
+  ): Done {
+    const { callback, secret } = transport;
+    if (!type || !version || typeof callback !== 'string' || typeof secret !== 'string') {
+      return answer(400, { error: 'Bad Request', status: 400, message: 'missing or invalid fields' });
+    }
+    if (secret.length < 10 || secret.length > 100) {
+      return answer(400, { error: 'Bad Request', status: 400, message: 'secret must be 10-100 characters' });
+    }
+    if (kind !== 'app') {
+      return answer(400, {
+        error: 'Bad Request',
+        status: 400,
+        message: 'webhook transports require an app access token',
+      });
+    }
+    const scope = SCOPES[type];
+    if (!scope)
+      return answer(400, {
+        error: 'Bad Request',
+        status: 400,
+        message: 'unknown subscription type in the fake',
+      });
+    const granted = scopes.includes(scope) && scopes.includes('user:bot') && (options.appMayChat ?? true);
+    if (condition.user_id !== bot.id || !granted) {
+      return answer(403, {
+        error: 'Forbidden',
+        status: 403,
+        message: 'subscription missing proper authorization',
+      });
+    }
+    const same = subscriptions.find(
+      (sub) => sub.type === type && JSON.stringify(sub.condition) === JSON.stringify(condition),
+    );
+    if (same) return answer(409, { error: 'Conflict', status: 409, message: 'subscription already exists' });
+    const sub: FakeSubscription = {
+      id: randomUUID(),
+      type,
+      version,
+      condition,
+      sessionId: '',
+      method: 'webhook',
+      callback,
+      secret,
+      status: 'webhook_callback_verification_pending',
+    };
+    subscriptions.push(sub);
+    // Twitch answers first, then verifies the callback.
+    setImmediate(() => void verify(sub));
+    return answer(202, {
+      data: [
+        {
+          id: sub.id,
+          status: sub.status,
+          type,
+          version,
+          condition,
+          created_at: new Date().toISOString(),
+          transport: { method: 'webhook', callback },
+          cost: 0,
+        },
+      ],
+      total: subscriptions.length,
+      total_cost: 0,
+      max_total_cost: 10_000,
+    });
+  }
+
+  function subscriptionObject(sub: FakeSubscription, status: string = sub.status): Record<string, unknown> {
+    return {
+      id: sub.id,
+      status,
+      type: sub.type,
+      version: sub.version,
+      cost: 0,
+      condition: sub.condition,
+      transport:
+        sub.method === 'webhook'
+          ? { method: 'webhook', callback: sub.callback }
+          : { method: 'websocket', session_id: sub.sessionId },
+      created_at: new Date().toISOString(),
+    };
+  }
+
+  /** POSTs a signed webhook message for `sub`; resolves with the callback's answer. */
+  async function post(
+    sub: FakeSubscription,
+    messageType: string,
+    payload: Record<string, unknown>,
+    messageId: string = randomUUID(),
+  ): Promise<{ status: number; body: string }> {
+    const request = twitchWebhookRequest(sub.secret ?? '', messageType, payload, {
+      messageId,
+      subscriptionType: sub.type,
+      subscriptionVersion: sub.version,
+    });
+    let answer: { status: number; body: string };
+    try {
+      answer = await webhookSender({ url: sub.callback ?? '', ...request });
+    } catch {
+      answer = { status: 0, body: '' };
+    }
+    webhookDeliveries.push({ messageId, messageType, status: answer.status });
+    return answer;
+  }
+
+  async function verify(sub: FakeSubscription): Promise<void> {
+    const challenge = `challenge-${randomUUID()}`;
+    const answer = await post(sub, 'webhook_callback_verification', {
+      challenge,
+      subscription: subscriptionObject(sub),
+    });
+    const index = subscriptions.indexOf(sub);
+    if (index < 0) return;
+    if (answer.status >= 200 && answer.status < 300 && answer.body === challenge) sub.status = 'enabled';
+    else subscriptions.splice(index, 1); // webhook_callback_verification_failed
   }
 
   function chat(
@@ -507,6 +670,10 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     bot,
     calls,
     chatMessages,
+    webhookDeliveries,
+    setWebhookSender(sender) {
+      webhookSender = sender;
+    },
     subscriptions: () => [...subscriptions],
     connectionCount: () => connections,
     openSessionCount: () => sessions.size,
@@ -517,12 +684,22 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
         (sub) =>
           sub.type === type &&
           sub.condition.broadcaster_user_id === broadcaster &&
-          sessions.has(sub.sessionId),
+          sub.status === 'enabled' &&
+          (sub.method === 'webhook' || sessions.has(sub.sessionId)),
       );
       if (targets.length === 0)
         throw new Error(`no session is subscribed to ${type} for ${String(broadcaster)}`);
       const messageId = notifyOptions.messageId ?? randomUUID();
       for (const sub of targets) {
+        if (sub.method === 'webhook') {
+          const times = notifyOptions.duplicate ? 2 : 1;
+          void (async () => {
+            for (let i = 0; i < times; i += 1) {
+              await post(sub, 'notification', { subscription: subscriptionObject(sub), event }, messageId);
+            }
+          })();
+          continue;
+        }
         const session = sessions.get(sub.sessionId);
         if (!session) continue;
         const subscription = {
@@ -565,6 +742,10 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
         const sub = subscriptions[index];
         if (!sub || sub.type !== type) continue;
         subscriptions.splice(index, 1);
+        if (sub.method === 'webhook') {
+          void post(sub, 'revocation', { subscription: subscriptionObject(sub, status) });
+          continue;
+        }
         const session = sessions.get(sub.sessionId);
         if (!session) continue;
         send(
@@ -612,6 +793,50 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     },
   };
 }
+
+/**
+ * The headers and body of a webhook POST as Twitch makes it: `Twitch-Eventsub-Message-Id`,
+ * `-Message-Timestamp` (RFC 3339), `-Message-Type`, `-Subscription-Type`, `-Subscription-Version`,
+ * and `-Message-Signature` = `sha256=` + hex HMAC-SHA256(secret, id + timestamp + body). Tests
+ * forge bad ones by changing the result.
+ */
+export function twitchWebhookRequest(
+  secret: string,
+  messageType: string,
+  payload: Record<string, unknown>,
+  options: {
+    messageId?: string;
+    timestamp?: string;
+    subscriptionType?: string;
+    subscriptionVersion?: string;
+  } = {},
+): { headers: Record<string, string>; body: string } {
+  const messageId = options.messageId ?? randomUUID();
+  const timestamp = options.timestamp ?? new Date().toISOString();
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', secret)
+    .update(messageId + timestamp + body)
+    .digest('hex')}`;
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'twitch-eventsub-message-id': messageId,
+      'twitch-eventsub-message-retry': '0',
+      'twitch-eventsub-message-type': messageType,
+      'twitch-eventsub-message-signature': signature,
+      'twitch-eventsub-message-timestamp': timestamp,
+      'twitch-eventsub-subscription-type': options.subscriptionType ?? '',
+      'twitch-eventsub-subscription-version': options.subscriptionVersion ?? '1',
+    },
+    body,
+  };
+}
+
+/** Webhook POSTs over HTTP (a callback chatgate listens on). */
+const httpWebhookSender: WebhookSender = async (post) => {
+  const answer = await fetch(post.url, { method: 'POST', headers: post.headers, body: post.body });
+  return { status: answer.status, body: await answer.text() };
+};
 
 /** What a handler returns once it has answered. */
 type Done = true;

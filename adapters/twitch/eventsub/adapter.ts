@@ -1,7 +1,8 @@
 /**
  * The Twitch adapter on EventSub + Helix, the way Twitch wants chat bots now
- * (https://dev.twitch.tv/docs/chat/, the IRC migration guide): chat is read from the EventSub
- * WebSocket (`channel.chat.message`, `channel.chat.notification`) and sent with `POST
+ * (https://dev.twitch.tv/docs/chat/, the IRC migration guide): chat is read from EventSub
+ * (`channel.chat.message`, `channel.chat.notification`) over the WebSocket (session.ts) or, for
+ * several instances, over webhooks (webhook.ts, webhook-subscriber.ts), and sent with `POST
  * /helix/chat/messages`, as the app when the client credentials allow (the Chat Bot badge), else
  * as the bot user. It implements the same TwitchAdapter contract as the IRC transport
  * (adapters/twitch/adapter.ts), so the channel routes and the rest of chatgate do not care which
@@ -21,13 +22,14 @@
  */
 import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
+import type { PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
 import type { TwitchAdapter } from '../adapter.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
 import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
 import { type OutboundMessage, OutboundScheduler, type OutboundStats } from '../scheduler.js';
 import { prepareTwitchParts } from '../send.js';
 import { channelLogin } from '../tags.js';
-import { HelixClient, type HelixUser } from './helix.js';
+import { type EventSubTransport, HelixClient, type HelixUser } from './helix.js';
 import {
   type EventSubEvent,
   giftBundleTags,
@@ -37,6 +39,8 @@ import {
 } from './normalize.js';
 import { type EventSubNotification, EventSubSession } from './session.js';
 import { type TokenKind, TwitchAuthError, TwitchTokens } from './tokens.js';
+import { WebhookReceiver, type WebhookRefusal } from './webhook.js';
+import { WebhookSubscriber } from './webhook-subscriber.js';
 
 /** What the EventSub transport needs from `platforms.twitch`. */
 export interface EventSubSettings {
@@ -51,6 +55,11 @@ export interface EventSubSettings {
   channels: readonly string[];
   knownBots: readonly string[];
   maxReplyParts: number;
+  /**
+   * Read over webhooks instead of the WebSocket: Twitch posts to `callbackUrl` (which must reach
+   * `/webhooks/twitch/eventsub`), signed with `secret`; subscriptions are made with the app token.
+   */
+  webhook?: { callbackUrl: string; secret: string };
 }
 
 /** Knobs beyond the config, mostly for tests. All optional. */
@@ -97,15 +106,25 @@ const DEFAULT_MAX_QUEUED = 1_000;
 /** Event types that are chat messages, so that a reply can be threaded under them. */
 const THREADED_TYPES: ReadonlySet<string> = new Set(['message', 'cheer']);
 
+/** The EventSub adapter: the TwitchAdapter contract, its send counters, and its webhook receiver. */
+export interface EventSubAdapter extends TwitchAdapter {
+  chatSendStats(): ChatSendStats;
+  /**
+   * Answers one delivery to `/webhooks/twitch/eventsub` (see webhook.ts): 404 `not_configured`
+   * unless the webhook transport is configured.
+   */
+  receiveWebhook(request: PlatformRequest): PlatformResponse;
+}
+
 /** Builds the EventSub adapter. Nothing connects before `start`. */
 export function createEventSubAdapter(
   settings: EventSubSettings,
   options: EventSubAdapterOptions = {},
-): TwitchAdapter & { chatSendStats(): ChatSendStats } {
+): EventSubAdapter {
   return new EventSubTwitchAdapter(settings, options);
 }
 
-class EventSubTwitchAdapter implements TwitchAdapter {
+class EventSubTwitchAdapter implements EventSubAdapter {
   readonly platform = 'twitch' as const;
   private readonly clock: Clock;
   private readonly tokens: TwitchTokens;
@@ -125,7 +144,9 @@ class EventSubTwitchAdapter implements TwitchAdapter {
   private appTokenUsable = true;
   private botLogin = '';
   private host: AdapterHost | undefined;
-  private session: EventSubSession | undefined;
+  /** The WebSocket session, or the webhook subscriptions. */
+  private reader: EventSubSession | WebhookSubscriber | undefined;
+  private readonly receiver: WebhookReceiver | undefined;
   private scheduler: OutboundScheduler | undefined;
 
   constructor(
@@ -149,48 +170,69 @@ class EventSubTwitchAdapter implements TwitchAdapter {
     this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
     this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
     this.wanted = [...new Set(settings.channels.map(channelLogin))];
+    const webhook = settings.webhook;
+    if (webhook) {
+      this.receiver = new WebhookReceiver({
+        secret: webhook.secret,
+        now: () => this.clock.now(),
+        deliver: (delivery) => {
+          if (this.reader instanceof WebhookSubscriber) this.reader.trafficSeen();
+          if (delivery.kind === 'notification') this.onNotification(delivery);
+          else this.onRevocation(delivery.subscription);
+        },
+        refused: (reason, messageId) => this.onRefusedDelivery(reason, messageId),
+      });
+    }
   }
 
   state(): AdapterState {
-    return { platform: 'twitch', ...(this.session?.state() ?? { status: 'offline' }) };
+    return { platform: 'twitch', ...(this.reader?.state() ?? { status: 'offline' }) };
   }
 
   async start(host: AdapterHost): Promise<void> {
-    if (this.session) return;
+    if (this.reader) return;
     this.host = host;
     const logger = host.logger;
     this.scheduler = new OutboundScheduler({
       transmit: (message) => this.transmit(message),
-      canSend: (channel) => (this.session?.online() ?? false) && this.broadcasters.has(channel),
+      canSend: (channel) => (this.reader?.online() ?? false) && this.broadcasters.has(channel),
       limits: { ...TWITCH_LIMITS, ...this.options.limits },
       clock: this.clock,
       maxQueued: this.options.maxQueued ?? DEFAULT_MAX_QUEUED,
       logger,
     });
-    this.session = new EventSubSession(
-      {
-        url: this.settings.eventsubWsUrl,
-        logger,
-        clock: this.clock,
-        backoff: this.options.backoff ?? { initialMs: 1_000, maxMs: 60_000 },
-        keepaliveMarginMs: this.options.keepaliveMarginMs ?? 5_000,
-        startTimeoutMs: 30_000,
-      },
-      {
-        welcome: (sessionId) => this.onWelcome(sessionId),
-        notification: (notification) => this.onNotification(notification),
-        revocation: (subscription) =>
-          logger.warn(
-            { type: subscription.type, status: subscription.status, condition: subscription.condition },
-            'twitch eventsub: subscription revoked by Twitch',
-          ),
-        status: (state) => {
-          if (state.status === 'online') this.scheduler?.wake();
-          this.options.onStatus?.({ platform: 'twitch', ...state });
-        },
-      },
-    );
-    await this.session.start();
+    const backoff = this.options.backoff ?? { initialMs: 1_000, maxMs: 60_000 };
+    const status = (state: Omit<AdapterState, 'platform'>): void => {
+      if (state.status === 'online') this.scheduler?.wake();
+      this.options.onStatus?.({ platform: 'twitch', ...state });
+    };
+    const webhook = this.settings.webhook;
+    this.reader = webhook
+      ? new WebhookSubscriber({
+          logger,
+          clock: this.clock,
+          backoff,
+          subscribe: () =>
+            this.onWelcome({ method: 'webhook', callback: webhook.callbackUrl, secret: webhook.secret }),
+          status,
+        })
+      : new EventSubSession(
+          {
+            url: this.settings.eventsubWsUrl,
+            logger,
+            clock: this.clock,
+            backoff,
+            keepaliveMarginMs: this.options.keepaliveMarginMs ?? 5_000,
+            startTimeoutMs: 30_000,
+          },
+          {
+            welcome: (sessionId) => this.onWelcome({ method: 'websocket', session_id: sessionId }),
+            notification: (notification) => this.onNotification(notification),
+            revocation: (subscription) => this.onRevocation(subscription),
+            status,
+          },
+        );
+    await this.reader.start();
   }
 
   /**
@@ -220,18 +262,18 @@ class EventSubTwitchAdapter implements TwitchAdapter {
   async stop(): Promise<void> {
     await this.scheduler?.drain(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
     await Promise.all(this.sending.values());
-    await this.session?.stop();
-    this.session = undefined;
+    await this.reader?.stop();
+    this.reader = undefined;
     this.scheduler = undefined;
   }
 
   async joinChannel(login: string): Promise<void> {
     const channel = channelLogin(login);
     if (!this.wanted.includes(channel)) this.wanted.push(channel);
-    const sessionId = this.session?.sessionId();
-    if (!sessionId || !this.session?.online()) return; // subscribed on the next welcome
+    const transport = this.transport();
+    if (!transport || !this.reader?.online()) return; // subscribed when (re)connected
     try {
-      await this.subscribeChannels([channel], sessionId);
+      await this.subscribeChannels([channel], transport);
     } catch (error: unknown) {
       // Helix unreachable or the token refused: the channel stays wanted for the next session.
       this.host?.logger.warn(
@@ -253,7 +295,7 @@ class EventSubTwitchAdapter implements TwitchAdapter {
     await Promise.all(
       ids.map((id) =>
         this.helix
-          .unsubscribe(id)
+          .unsubscribe(id, this.settings.webhook ? 'app' : 'user')
           .catch((error: unknown) =>
             this.host?.logger.warn({ err: error }, 'twitch eventsub: unsubscribe failed'),
           ),
@@ -273,8 +315,29 @@ class EventSubTwitchAdapter implements TwitchAdapter {
     return { ...this.counters };
   }
 
-  /** A fresh session: learn the bot's login once, then subscribe every wanted channel on it. */
-  private async onWelcome(sessionId: string): Promise<void> {
+  receiveWebhook(request: PlatformRequest): PlatformResponse {
+    if (!this.receiver || !this.reader) {
+      return {
+        status: 404,
+        error: { code: 'not_configured', detail: 'the Twitch EventSub webhook transport is not configured' },
+      };
+    }
+    return this.receiver.receive(request);
+  }
+
+  /** Where new subscriptions go now: the webhook, or the live WebSocket session. */
+  private transport(): EventSubTransport | undefined {
+    const webhook = this.settings.webhook;
+    if (webhook) return { method: 'webhook', callback: webhook.callbackUrl, secret: webhook.secret };
+    const sessionId = this.reader instanceof EventSubSession ? this.reader.sessionId() : undefined;
+    return sessionId ? { method: 'websocket', session_id: sessionId } : undefined;
+  }
+
+  /**
+   * A fresh WebSocket session (or the webhook transport starting): learn the bot's login once,
+   * then subscribe every wanted channel.
+   */
+  private async onWelcome(transport: EventSubTransport): Promise<void> {
     if (this.botLogin === '') {
       const [bot] = await this.helix.usersById([this.settings.botUserId]);
       if (!bot) {
@@ -293,11 +356,11 @@ class EventSubTwitchAdapter implements TwitchAdapter {
       this.host?.logger.warn({ err: String(error) }, 'twitch: no app access token; sending as the bot user');
     });
     this.subscriptions.clear();
-    await this.subscribeChannels(this.wanted, sessionId);
+    await this.subscribeChannels(this.wanted, transport);
   }
 
-  /** Resolves `logins` to broadcasters and creates their subscriptions on `sessionId`. */
-  private async subscribeChannels(logins: readonly string[], sessionId: string): Promise<void> {
+  /** Resolves `logins` to broadcasters and creates their subscriptions on `transport`. */
+  private async subscribeChannels(logins: readonly string[], transport: EventSubTransport): Promise<void> {
     const logger = this.host?.logger;
     const unknown = logins.filter((login) => !this.broadcasters.has(login));
     if (unknown.length > 0) {
@@ -311,15 +374,20 @@ class EventSubTwitchAdapter implements TwitchAdapter {
       }
       for (const { type, version, scope } of CHANNEL_SUBSCRIPTIONS) {
         const condition = { broadcaster_user_id: broadcaster.id, user_id: this.settings.botUserId };
-        const outcome = await this.helix.subscribe(type, version, condition, sessionId);
+        const outcome = await this.helix.subscribe(type, version, condition, transport);
         if (outcome.kind === 'created') {
           const ids = this.subscriptions.get(broadcaster.id) ?? [];
           if (outcome.id !== '') ids.push(outcome.id);
           this.subscriptions.set(broadcaster.id, ids);
         } else if (outcome.kind === 'forbidden') {
+          // Over webhooks the app token subscribes: Twitch checks the bot's and the channel's grants.
+          const missing =
+            transport.method === 'webhook'
+              ? `the bot's grants ${scope} and user:bot, or the channel's channel:bot (or a moderator seat for the bot)`
+              : `the scope ${scope}`;
           logger?.error(
             { channel: login, type, scope, twitch: outcome.message },
-            `twitch eventsub: ${type} refused for #${login}: the bot's token lacks the scope ${scope}`,
+            `twitch eventsub: ${type} refused for #${login}: the bot's token lacks ${missing}`,
           );
         } else if (outcome.kind === 'failed') {
           logger?.warn(
@@ -330,6 +398,21 @@ class EventSubTwitchAdapter implements TwitchAdapter {
       }
     }
     this.scheduler?.wake();
+  }
+
+  private onRevocation(subscription: Record<string, unknown>): void {
+    this.host?.logger.warn(
+      { type: subscription.type, status: subscription.status, condition: subscription.condition },
+      'twitch eventsub: subscription revoked by Twitch',
+    );
+  }
+
+  /** A webhook delivery refused or dropped: one log line, without its body. */
+  private onRefusedDelivery(reason: WebhookRefusal, messageId: string | undefined): void {
+    const logger = this.host?.logger;
+    if (reason === 'duplicate')
+      logger?.debug({ messageId }, 'twitch eventsub webhook: delivery seen before; dropped');
+    else logger?.warn({ reason, messageId }, 'twitch eventsub webhook: delivery refused');
   }
 
   private onNotification(notification: EventSubNotification): void {

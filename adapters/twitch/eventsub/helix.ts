@@ -28,6 +28,11 @@ export interface HelixUser {
   displayName: string;
 }
 
+/** Where Twitch delivers a subscription's events (https://dev.twitch.tv/docs/eventsub/#transports). */
+export type EventSubTransport =
+  | { method: 'websocket'; session_id: string }
+  | { method: 'webhook'; callback: string; secret: string };
+
 /** What Create EventSub Subscription came to (https://dev.twitch.tv/docs/api/reference/#create-eventsub-subscription). */
 export type SubscribeOutcome =
   | { kind: 'created'; id: string }
@@ -117,15 +122,19 @@ export class HelixClient {
     return this.users(ids.map((id) => ['id', id]));
   }
 
-  /** Creates a subscription on a WebSocket session. */
+  /**
+   * Creates a subscription: on a WebSocket session with the user token (Twitch accepts no other
+   * there), or to a webhook with the app token.
+   */
   async subscribe(
     type: string,
     version: string,
     condition: Record<string, string>,
-    sessionId: string,
+    transport: EventSubTransport,
   ): Promise<SubscribeOutcome> {
     const answer = await this.call('POST', '/eventsub/subscriptions', {
-      body: { type, version, condition, transport: { method: 'websocket', session_id: sessionId } },
+      as: transport.method === 'webhook' ? 'app' : 'user',
+      body: { type, version, condition, transport },
     });
     if (answer.status === 202 || answer.status === 200) {
       const data = answer.body?.data;
@@ -137,9 +146,10 @@ export class HelixClient {
     return { kind: 'failed', status: answer.status, message: messageOf(answer) };
   }
 
-  /** Deletes a subscription; true when Twitch confirmed it (204) or had none (404). */
-  async unsubscribe(id: string): Promise<boolean> {
+  /** Deletes a subscription (with the token that made it); true when Twitch confirmed it (204) or had none (404). */
+  async unsubscribe(id: string, as: TokenKind = 'user'): Promise<boolean> {
     const answer = await this.call('DELETE', '/eventsub/subscriptions', {
+      as,
       query: new URLSearchParams({ id }),
     });
     return answer.status === 204 || answer.status === 404;

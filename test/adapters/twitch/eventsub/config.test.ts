@@ -25,6 +25,8 @@ describe('the Twitch EventSub configuration', () => {
       TWITCH_API_URL: { key: 'platforms.twitch.apiUrl', secret: false },
       TWITCH_AUTH_URL: { key: 'platforms.twitch.authUrl', secret: false },
       TWITCH_EVENTSUB_WS_URL: { key: 'platforms.twitch.eventsubWsUrl', secret: false },
+      TWITCH_EVENTSUB_CALLBACK_URL: { key: 'platforms.twitch.eventsubCallbackUrl', secret: false },
+      TWITCH_EVENTSUB_SECRET: { key: 'platforms.twitch.eventsubSecret', secret: true },
     });
   });
 
@@ -38,6 +40,19 @@ describe('the Twitch EventSub configuration', () => {
 
   it('refuses a transport other than irc or eventsub, naming the variable', () => {
     expect(() => loadConfig({ env: { TWITCH_TRANSPORT: 'pubsub' } })).toThrow(/TWITCH_TRANSPORT/);
+  });
+
+  it('refuses a webhook secret Twitch would refuse (under 10 characters, or not printable ASCII), without showing it', () => {
+    for (const secret of ['short', 'has a space in it']) {
+      let message = '';
+      try {
+        loadConfig({ env: { TWITCH_EVENTSUB_SECRET: secret } });
+      } catch (error) {
+        message = String(error);
+      }
+      expect(message).toMatch(/TWITCH_EVENTSUB_SECRET/);
+      expect(message).not.toContain(secret);
+    }
   });
 
   it('picks eventsub when a client id is set, irc otherwise, and an explicit transport wins', () => {
