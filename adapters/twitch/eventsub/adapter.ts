@@ -26,10 +26,12 @@ import type { PlatformRequest, PlatformResponse } from '../../../src/core/platfo
 import type { TwitchAdapter } from '../adapter.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
 import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
-import { type OutboundMessage, OutboundScheduler, type OutboundStats } from '../scheduler.js';
+import { OutboundScheduler, type OutboundStats } from '../scheduler.js';
 import { prepareTwitchParts } from '../send.js';
 import { channelLogin } from '../tags.js';
-import { type EventSubTransport, HelixClient, type HelixUser } from './helix.js';
+import { ChannelSubscriptions } from './channel-subscriptions.js';
+import { ChatSender, type ChatSendStats } from './chat-sender.js';
+import { type EventSubTransport, HelixClient } from './helix.js';
 import {
   type EventSubEvent,
   giftBundleTags,
@@ -38,7 +40,7 @@ import {
   normalizeChatNotification,
 } from './normalize.js';
 import { type EventSubNotification, EventSubSession } from './session.js';
-import { type TokenKind, TwitchAuthError, TwitchTokens } from './tokens.js';
+import { TwitchAuthError, TwitchTokens } from './tokens.js';
 import { WebhookReceiver, type WebhookRefusal } from './webhook.js';
 import { WebhookSubscriber } from './webhook-subscriber.js';
 
@@ -80,33 +82,14 @@ export interface EventSubAdapterOptions {
   onStatus?: (state: AdapterState) => void;
 }
 
-/** Counters of the Helix send path, beside the scheduler's. */
-export interface ChatSendStats {
-  /** Accepted by Twitch (`is_sent: true`). */
-  sent: number;
-  /** Sent with the app access token (Chat Bot badge). */
-  sentAsApp: number;
-  /** `is_sent: false`: dropped by Twitch (AutoMod, duplicate, …); logged with the reason. */
-  dropped: number;
-  /** Refused with an HTTP error or lost to the network. */
-  failed: number;
-}
-
-/**
- * The EventSub subscriptions of one channel, with the bot's user token and the scope each needs
- * (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/).
- */
-const CHANNEL_SUBSCRIPTIONS = [
-  { type: 'channel.chat.message', version: '1', scope: 'user:read:chat' },
-  { type: 'channel.chat.notification', version: '1', scope: 'user:read:chat' },
-] as const;
-
 const DEFAULT_STOP_GRACE_MS = 5_000;
 const DEFAULT_MAX_QUEUED = 1_000;
 /** Event types that are chat messages, so that a reply can be threaded under them. */
 const THREADED_TYPES: ReadonlySet<string> = new Set(['message', 'cheer']);
 
 /** The EventSub adapter: the TwitchAdapter contract, its send counters, and its webhook receiver. */
+export type { ChatSendStats } from './chat-sender.js';
+
 export interface EventSubAdapter extends TwitchAdapter {
   chatSendStats(): ChatSendStats;
   /**
@@ -132,15 +115,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   private readonly knownBots: ReadonlySet<string>;
   private readonly gifts: MassGiftBundles;
   private readonly wanted: string[];
-  /** Channel login → broadcaster, once resolved with Get Users. */
-  private readonly broadcasters = new Map<string, HelixUser>();
-  /** Broadcaster id → subscription ids created on the current session. */
-  private readonly subscriptions = new Map<string, string[]>();
-  /** Channels where the app token may not send (403): the user token sends there. */
-  private readonly userOnly = new Set<string>();
-  /** Per channel, the previous send: messages to one channel go out in order. */
-  private readonly sending = new Map<string, Promise<void>>();
-  private readonly counters: ChatSendStats = { sent: 0, sentAsApp: 0, dropped: 0, failed: 0 };
+  private readonly subscriptions: ChannelSubscriptions;
+  private readonly sender: ChatSender;
   private appTokenUsable = true;
   private botLogin = '';
   private host: AdapterHost | undefined;
@@ -166,6 +142,13 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       tokens: this.tokens,
       clock: this.clock,
       ...(options.rateLimited && { onRateLimited: options.rateLimited }),
+    });
+    this.subscriptions = new ChannelSubscriptions(this.helix, settings.botUserId, () => this.host?.logger);
+    this.sender = new ChatSender({
+      helix: this.helix,
+      senderId: settings.botUserId,
+      logger: () => this.host?.logger,
+      appTokenUsable: () => this.appTokenUsable,
     });
     this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
     this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
@@ -194,8 +177,13 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     this.host = host;
     const logger = host.logger;
     this.scheduler = new OutboundScheduler({
-      transmit: (message) => this.transmit(message),
-      canSend: (channel) => (this.reader?.online() ?? false) && this.broadcasters.has(channel),
+      transmit: (message) => {
+        const broadcaster = this.subscriptions.broadcaster(message.channel);
+        if (!broadcaster) throw new Error(`#${message.channel} is not resolved`);
+        this.sender.transmit(message, broadcaster.id);
+      },
+      canSend: (channel) =>
+        (this.reader?.online() ?? false) && this.subscriptions.broadcaster(channel) !== undefined,
       limits: { ...TWITCH_LIMITS, ...this.options.limits },
       clock: this.clock,
       maxQueued: this.options.maxQueued ?? DEFAULT_MAX_QUEUED,
@@ -261,7 +249,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
 
   async stop(): Promise<void> {
     await this.scheduler?.drain(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
-    await Promise.all(this.sending.values());
+    await this.sender.settled();
     await this.reader?.stop();
     this.reader = undefined;
     this.scheduler = undefined;
@@ -273,7 +261,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     const transport = this.transport();
     if (!transport || !this.reader?.online()) return; // subscribed when (re)connected
     try {
-      await this.subscribeChannels([channel], transport);
+      await this.subscriptions.subscribe([channel], transport);
+      this.scheduler?.wake();
     } catch (error: unknown) {
       // Helix unreachable or the token refused: the channel stays wanted for the next session.
       this.host?.logger.warn(
@@ -288,19 +277,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     const index = this.wanted.indexOf(channel);
     if (index >= 0) this.wanted.splice(index, 1);
     this.scheduler?.forget(channel);
-    const broadcaster = this.broadcasters.get(channel);
-    if (!broadcaster) return;
-    const ids = this.subscriptions.get(broadcaster.id) ?? [];
-    this.subscriptions.delete(broadcaster.id);
-    await Promise.all(
-      ids.map((id) =>
-        this.helix
-          .unsubscribe(id, this.settings.webhook ? 'app' : 'user')
-          .catch((error: unknown) =>
-            this.host?.logger.warn({ err: error }, 'twitch eventsub: unsubscribe failed'),
-          ),
-      ),
-    );
+    await this.subscriptions.unsubscribe(channel, this.settings.webhook ? 'webhook' : 'websocket');
   }
 
   channels(): string[] {
@@ -312,7 +289,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   }
 
   chatSendStats(): ChatSendStats {
-    return { ...this.counters };
+    return this.sender.stats();
   }
 
   receiveWebhook(request: PlatformRequest): PlatformResponse {
@@ -355,48 +332,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       this.appTokenUsable = false;
       this.host?.logger.warn({ err: String(error) }, 'twitch: no app access token; sending as the bot user');
     });
-    this.subscriptions.clear();
-    await this.subscribeChannels(this.wanted, transport);
-  }
-
-  /** Resolves `logins` to broadcasters and creates their subscriptions on `transport`. */
-  private async subscribeChannels(logins: readonly string[], transport: EventSubTransport): Promise<void> {
-    const logger = this.host?.logger;
-    const unknown = logins.filter((login) => !this.broadcasters.has(login));
-    if (unknown.length > 0) {
-      for (const user of await this.helix.usersByLogin(unknown)) this.broadcasters.set(user.login, user);
-    }
-    for (const login of logins) {
-      const broadcaster = this.broadcasters.get(login);
-      if (!broadcaster) {
-        logger?.warn({ channel: login }, 'twitch: Get Users does not know this channel; not joined');
-        continue;
-      }
-      for (const { type, version, scope } of CHANNEL_SUBSCRIPTIONS) {
-        const condition = { broadcaster_user_id: broadcaster.id, user_id: this.settings.botUserId };
-        const outcome = await this.helix.subscribe(type, version, condition, transport);
-        if (outcome.kind === 'created') {
-          const ids = this.subscriptions.get(broadcaster.id) ?? [];
-          if (outcome.id !== '') ids.push(outcome.id);
-          this.subscriptions.set(broadcaster.id, ids);
-        } else if (outcome.kind === 'forbidden') {
-          // Over webhooks the app token subscribes: Twitch checks the bot's and the channel's grants.
-          const missing =
-            transport.method === 'webhook'
-              ? `the bot's grants ${scope} and user:bot, or the channel's channel:bot (or a moderator seat for the bot)`
-              : `the scope ${scope}`;
-          logger?.error(
-            { channel: login, type, scope, twitch: outcome.message },
-            `twitch eventsub: ${type} refused for #${login}: the bot's token lacks ${missing}`,
-          );
-        } else if (outcome.kind === 'failed') {
-          logger?.warn(
-            { channel: login, type, status: outcome.status, twitch: outcome.message },
-            `twitch eventsub: ${type} not created for #${login}`,
-          );
-        }
-      }
-    }
+    this.subscriptions.reset();
+    await this.subscriptions.subscribe(this.wanted, transport);
     this.scheduler?.wake();
   }
 
@@ -448,66 +385,5 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     const login =
       typeof event.broadcaster_user_login === 'string' ? channelLogin(event.broadcaster_user_login) : '';
     if (login !== '') this.scheduler?.setModerator(login, isModeratorByBadges(event));
-  }
-
-  /**
-   * The scheduler released a message: post it (after the channel's previous one). Throws, so that
-   * the scheduler tries again shortly, while Helix's rate-limit bucket is empty.
-   */
-  private transmit(message: OutboundMessage): void {
-    const broadcaster = this.broadcasters.get(message.channel);
-    if (!broadcaster) throw new Error(`#${message.channel} is not resolved`);
-    if (this.helix.limited()) throw new Error('Helix rate limit reached; waiting for the reset');
-    const previous = this.sending.get(message.channel) ?? Promise.resolve();
-    const next = previous.then(() => this.post(broadcaster.id, message));
-    this.sending.set(message.channel, next);
-    void next.finally(() => {
-      if (this.sending.get(message.channel) === next) this.sending.delete(message.channel);
-    });
-  }
-
-  /** Sends one message, as the app when it may, else as the bot user. Never throws. */
-  private async post(broadcasterId: string, message: OutboundMessage): Promise<void> {
-    const logger = this.host?.logger;
-    const request = {
-      broadcasterId,
-      senderId: this.settings.botUserId,
-      message: message.text,
-      ...(message.replyParentId ? { replyParentMessageId: message.replyParentId } : {}),
-    };
-    let as: TokenKind = this.appTokenUsable && !this.userOnly.has(message.channel) ? 'app' : 'user';
-    try {
-      let outcome = await this.helix.sendChatMessage(request, as);
-      if (outcome.kind === 'refused' && as === 'app' && (outcome.status === 401 || outcome.status === 403)) {
-        // The bot has not granted user:bot, or the channel neither channel:bot nor a moderator seat:
-        // the app may not speak there; the bot user can.
-        logger?.info(
-          { channel: message.channel, twitch: outcome.message },
-          'twitch: the app may not send here; sending as the bot user',
-        );
-        this.userOnly.add(message.channel);
-        as = 'user';
-        outcome = await this.helix.sendChatMessage(request, as);
-      }
-      if (outcome.kind === 'sent') {
-        this.counters.sent += 1;
-        if (as === 'app') this.counters.sentAsApp += 1;
-      } else if (outcome.kind === 'dropped') {
-        this.counters.dropped += 1;
-        logger?.warn(
-          { channel: message.channel, dropReason: outcome.code, twitch: outcome.message },
-          'twitch: message dropped by Twitch (is_sent false); not retried',
-        );
-      } else {
-        this.counters.failed += 1;
-        logger?.warn(
-          { channel: message.channel, status: outcome.status, twitch: outcome.message },
-          'twitch: Send Chat Message refused',
-        );
-      }
-    } catch (error: unknown) {
-      this.counters.failed += 1;
-      logger?.warn({ channel: message.channel, err: String(error) }, 'twitch: Send Chat Message failed');
-    }
   }
 }
