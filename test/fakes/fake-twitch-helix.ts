@@ -30,7 +30,10 @@
  *   are POSTs signed `sha256=HMAC(secret, id + timestamp + body)` in `Twitch-Eventsub-Message-*`
  *   headers. They go out through `setWebhookSender` (a test hands them to `app.inject`), or over
  *   HTTP.
- * Tests push notifications, send a reconnect, expire tokens, drop a message (`is_sent: false`),
+ * The WebSocket sessions, the subscriptions and the webhook POSTs are in twitch-eventsub-ws.ts,
+ * twitch-eventsub-subscriptions.ts and twitch-eventsub-webhook.ts; this file is the server, the
+ * OAuth and Helix endpoints and the controls. Tests push notifications, send a reconnect, expire
+ * tokens, drop a message (`is_sent: false`),
  * empty the rate-limit bucket, silence keepalives, and read every call.
  *
  * @example
@@ -38,10 +41,20 @@
  * // TWITCH_API_URL=fake.apiUrl TWITCH_AUTH_URL=fake.authUrl TWITCH_EVENTSUB_WS_URL=fake.wsUrl
  * fake.notify('channel.chat.message', chatMessageEvent(…));
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type FakeSubscription, FakeSubscriptions } from './twitch-eventsub-subscriptions.js';
+import {
+  type FakeWebhookDelivery,
+  FakeWebhookPoster,
+  type WebhookSender,
+} from './twitch-eventsub-webhook.js';
+import { FakeEventSubSockets } from './twitch-eventsub-ws.js';
+
+export type { FakeSubscription } from './twitch-eventsub-subscriptions.js';
+export type { FakeWebhookDelivery, WebhookPost, WebhookSender } from './twitch-eventsub-webhook.js';
+export { twitchWebhookRequest } from './twitch-eventsub-webhook.js';
 
 export interface FakeTwitchHelixOptions {
   clientId?: string;
@@ -60,23 +73,6 @@ export interface FakeTwitchHelixOptions {
   keepaliveSeconds?: number;
   /** `Ratelimit-Limit`. Default 800. */
   rateLimit?: number;
-}
-
-/** One webhook POST as the fake makes it. */
-export interface WebhookPost {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** How the fake posts to a webhook callback: the status and body of the answer. */
-export type WebhookSender = (post: WebhookPost) => Promise<{ status: number; body: string }>;
-
-/** A webhook delivery the fake made, and how the callback answered. */
-export interface FakeWebhookDelivery {
-  messageId: string;
-  messageType: string;
-  status: number;
 }
 
 /** One HTTP call as the fake received it. */
@@ -100,19 +96,6 @@ export interface FakeChatMessage {
   as: 'user' | 'app';
   isSent: boolean;
   dropReason?: string;
-}
-
-/** A subscription on a WebSocket session (`sessionId`) or to a webhook (`callback`). */
-export interface FakeSubscription {
-  id: string;
-  type: string;
-  version: string;
-  condition: Record<string, string>;
-  sessionId: string;
-  method: 'websocket' | 'webhook';
-  callback?: string;
-  secret?: string;
-  status: 'enabled' | 'webhook_callback_verification_pending';
 }
 
 export interface FakeTwitchHelix {
@@ -172,18 +155,6 @@ export interface FakeTwitchHelix {
   close(): Promise<void>;
 }
 
-interface Session {
-  id: string;
-  socket: WebSocket;
-  keepalive: NodeJS.Timeout | undefined;
-}
-
-/** The scope each subscription type needs of the bot's user token (eventsub-subscription-types). */
-const SCOPES: Record<string, string> = {
-  'channel.chat.message': 'user:read:chat',
-  'channel.chat.notification': 'user:read:chat',
-};
-
 /** Starts the fake on 127.0.0.1 (a free port). */
 export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {}): Promise<FakeTwitchHelix> {
   const clientId = options.clientId ?? 'fake-client-id';
@@ -198,95 +169,35 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
   const appTokens = new Set<string>();
   const calls: FakeCall[] = [];
   const chatMessages: FakeChatMessage[] = [];
-  const webhookDeliveries: FakeWebhookDelivery[] = [];
-  let webhookSender: WebhookSender = httpWebhookSender;
-  const subscriptions: FakeSubscription[] = [];
-  /** Session id → its live socket; a session survives a reconnect, on the new socket. */
-  const sessions = new Map<string, Session>();
+  const webhooks = new FakeWebhookPoster();
   const sockets = new Set<Socket>();
-  let connections = 0;
-  let silent = false;
   let drop: { code: string; message: string } | undefined;
   let emptyUntil = 0;
   let announceEmpty = false;
   let tooMany = 0;
-  const moved = new Map<string, () => void>();
 
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const wss = new WebSocketServer({ server, path: '/ws' });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  const wsUrl = `ws://127.0.0.1:${port}/ws`;
-
-  const send = (
-    socket: WebSocket,
-    type: string,
-    payload: unknown,
-    extra: Record<string, string> = {},
-    id: string = randomUUID(),
-  ) => {
-    const metadata = {
-      message_id: id,
-      message_type: type,
-      message_timestamp: new Date().toISOString(),
-      ...extra,
-    };
-    socket.send(JSON.stringify({ metadata, payload }));
-  };
-  const armKeepalive = (session: Session): void => {
-    clearInterval(session.keepalive);
-    session.keepalive = setInterval(
-      () => {
-        if (!silent && session.socket.readyState === session.socket.OPEN)
-          send(session.socket, 'session_keepalive', {});
-      },
-      (keepaliveSeconds * 1000) / 2,
-    );
-  };
-  const sessionPayload = (id: string, status: string, reconnectUrl: string | null) => ({
-    session: {
-      id,
-      status,
-      connected_at: new Date().toISOString(),
-      keepalive_timeout_seconds: status === 'reconnecting' ? null : keepaliveSeconds,
-      reconnect_url: reconnectUrl,
+  const sessions = new FakeEventSubSockets(server, {
+    url,
+    keepaliveSeconds,
+    onSessionEnd: (sessionId) => subscriptions.endSession(sessionId),
+  });
+  const subscriptions = new FakeSubscriptions(
+    {
+      botId: bot.id,
+      scopes,
+      appMayChat: options.appMayChat ?? true,
+      sessionOpen: (sessionId) => sessions.has(sessionId),
     },
-  });
-
-  wss.on('connection', (socket, req) => {
-    connections += 1;
-    const reconnectOf = new URL(req.url ?? '/', url).searchParams.get('reconnect');
-    const old = reconnectOf ? sessions.get(reconnectOf) : undefined;
-    const session: Session = {
-      id: old ? old.id : randomUUID().replace(/-/g, ''),
-      socket,
-      keepalive: undefined,
-    };
-    sessions.set(session.id, session);
-    send(socket, 'session_welcome', sessionPayload(session.id, 'connected', null));
-    armKeepalive(session);
-    if (old) {
-      // Twitch closes the old connection once the new one is welcomed.
-      clearInterval(old.keepalive);
-      old.socket.close(1000);
-      moved.get(session.id)?.();
-      moved.delete(session.id);
-    }
-    socket.on('close', () => {
-      clearInterval(session.keepalive);
-      if (sessions.get(session.id)?.socket !== socket) return;
-      sessions.delete(session.id);
-      // The session is over: Twitch disables its subscriptions (status websocket_disconnected).
-      for (let index = subscriptions.length - 1; index >= 0; index -= 1) {
-        if (subscriptions[index]?.sessionId === session.id) subscriptions.splice(index, 1);
-      }
-    });
-  });
+    webhooks,
+  );
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<Done> {
     const parsed = new URL(req.url ?? '/', url);
@@ -342,13 +253,13 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       return answer(401, { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' });
     }
     if (path === '/users' && method === 'GET') return answer(200, { data: usersFor(parsed.searchParams) });
-    if (path === '/eventsub/subscriptions' && method === 'POST') return subscribe(kind, body, answer);
+    if (path === '/eventsub/subscriptions' && method === 'POST') {
+      const created = subscriptions.create(kind, body);
+      return answer(created.status, created.payload);
+    }
     if (path === '/eventsub/subscriptions' && method === 'DELETE') {
-      const index = subscriptions.findIndex((sub) => sub.id === parsed.searchParams.get('id'));
-      if (index < 0)
-        return answer(404, { error: 'Not Found', status: 404, message: 'subscription not found' });
-      subscriptions.splice(index, 1);
-      return answer(204);
+      if (subscriptions.delete(parsed.searchParams.get('id'))) return answer(204);
+      return answer(404, { error: 'Not Found', status: 404, message: 'subscription not found' });
     }
     if (path === '/chat/messages' && method === 'POST') return chat(kind, body, answer);
     return answer(404, { error: 'Not Found', status: 404, message: 'no such endpoint in the fake' });
@@ -403,209 +314,6 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
         view_count: 0,
         created_at: '2016-12-14T20:32:28Z',
       }));
-  }
-
-  function subscribe(
-    kind: 'user' | 'app',
-    body: Record<string, unknown> | undefined,
-    answer: (status: number, payload?: unknown) => Done,
-  ): Done {
-    const type = typeof body?.type === 'string' ? body.type : '';
-    const version = typeof body?.version === 'string' ? body.version : '';
-    const condition = (body?.condition ?? {}) as Record<string, string>;
-    const transport = (body?.transport ?? {}) as Record<string, unknown>;
-    if (transport.method === 'webhook')
-      return subscribeWebhook(kind, type, version, condition, transport, answer);
-    if (!type || !version || transport.method !== 'websocket' || typeof transport.session_id !== 'string') {
-      return answer(400, { error: 'Bad Request', status: 400, message: 'missing or invalid fields' });
-    }
-    if (kind !== 'user') {
-      return answer(400, {
-        error: 'Bad Request',
-        status: 400,
-        message: 'websocket transports require a user access token',
-      });
-    }
-    if (!sessions.has(transport.session_id)) {
-      return answer(400, {
-        error: 'Bad Request',
-        status: 400,
-        message: 'websocket transport session does not exist or has already disconnected',
-      });
-    }
-    const scope = SCOPES[type];
-    if (!scope)
-      return answer(400, {
-        error: 'Bad Request',
-        status: 400,
-        message: 'unknown subscription type in the fake',
-      });
-    if (condition.user_id !== bot.id || !scopes.includes(scope)) {
-      return answer(403, {
-        error: 'Forbidden',
-        status: 403,
-        message: 'subscription missing proper authorization',
-      });
-    }
-    const same = subscriptions.find(
-      (sub) => sub.type === type && JSON.stringify(sub.condition) === JSON.stringify(condition),
-    );
-    if (same) return answer(409, { error: 'Conflict', status: 409, message: 'subscription already exists' });
-    const sub: FakeSubscription = {
-      id: randomUUID(),
-      type,
-      version,
-      condition,
-      sessionId: transport.session_id,
-      method: 'websocket',
-      status: 'enabled',
-    };
-    subscriptions.push(sub);
-    return answer(202, {
-      data: [
-        {
-          id: sub.id,
-          status: 'enabled',
-          type,
-          version,
-          condition,
-          created_at: new Date().toISOString(),
-          transport: {
-            method: 'websocket',
-            session_id: sub.sessionId,
-            connected_at: new Date().toISOString(),
-          },
-          cost: 0,
-        },
-      ],
-      total: subscriptions.length,
-      total_cost: 0,
-      max_total_cost: 10,
-    });
-  }
-
-  function subscribeWebhook(
-    kind: 'user' | 'app',
-    type: string,
-    version: string,
-    condition: Record<string, string>,
-    transport: Record<string, unknown>,
-    answer: (status: number, payload?: unknown) => Done,
-  ): Done {
-    const { callback, secret } = transport;
-    if (!type || !version || typeof callback !== 'string' || typeof secret !== 'string') {
-      return answer(400, { error: 'Bad Request', status: 400, message: 'missing or invalid fields' });
-    }
-    if (secret.length < 10 || secret.length > 100) {
-      return answer(400, { error: 'Bad Request', status: 400, message: 'secret must be 10-100 characters' });
-    }
-    if (kind !== 'app') {
-      return answer(400, {
-        error: 'Bad Request',
-        status: 400,
-        message: 'webhook transports require an app access token',
-      });
-    }
-    const scope = SCOPES[type];
-    if (!scope)
-      return answer(400, {
-        error: 'Bad Request',
-        status: 400,
-        message: 'unknown subscription type in the fake',
-      });
-    const granted = scopes.includes(scope) && scopes.includes('user:bot') && (options.appMayChat ?? true);
-    if (condition.user_id !== bot.id || !granted) {
-      return answer(403, {
-        error: 'Forbidden',
-        status: 403,
-        message: 'subscription missing proper authorization',
-      });
-    }
-    const same = subscriptions.find(
-      (sub) => sub.type === type && JSON.stringify(sub.condition) === JSON.stringify(condition),
-    );
-    if (same) return answer(409, { error: 'Conflict', status: 409, message: 'subscription already exists' });
-    const sub: FakeSubscription = {
-      id: randomUUID(),
-      type,
-      version,
-      condition,
-      sessionId: '',
-      method: 'webhook',
-      callback,
-      secret,
-      status: 'webhook_callback_verification_pending',
-    };
-    subscriptions.push(sub);
-    // Twitch answers first, then verifies the callback.
-    setImmediate(() => void verify(sub));
-    return answer(202, {
-      data: [
-        {
-          id: sub.id,
-          status: sub.status,
-          type,
-          version,
-          condition,
-          created_at: new Date().toISOString(),
-          transport: { method: 'webhook', callback },
-          cost: 0,
-        },
-      ],
-      total: subscriptions.length,
-      total_cost: 0,
-      max_total_cost: 10_000,
-    });
-  }
-
-  function subscriptionObject(sub: FakeSubscription, status: string = sub.status): Record<string, unknown> {
-    return {
-      id: sub.id,
-      status,
-      type: sub.type,
-      version: sub.version,
-      cost: 0,
-      condition: sub.condition,
-      transport:
-        sub.method === 'webhook'
-          ? { method: 'webhook', callback: sub.callback }
-          : { method: 'websocket', session_id: sub.sessionId },
-      created_at: new Date().toISOString(),
-    };
-  }
-
-  /** POSTs a signed webhook message for `sub`; resolves with the callback's answer. */
-  async function post(
-    sub: FakeSubscription,
-    messageType: string,
-    payload: Record<string, unknown>,
-    messageId: string = randomUUID(),
-  ): Promise<{ status: number; body: string }> {
-    const request = twitchWebhookRequest(sub.secret ?? '', messageType, payload, {
-      messageId,
-      subscriptionType: sub.type,
-      subscriptionVersion: sub.version,
-    });
-    let answer: { status: number; body: string };
-    try {
-      answer = await webhookSender({ url: sub.callback ?? '', ...request });
-    } catch {
-      answer = { status: 0, body: '' };
-    }
-    webhookDeliveries.push({ messageId, messageType, status: answer.status });
-    return answer;
-  }
-
-  async function verify(sub: FakeSubscription): Promise<void> {
-    const challenge = `challenge-${randomUUID()}`;
-    const answer = await post(sub, 'webhook_callback_verification', {
-      challenge,
-      subscription: subscriptionObject(sub),
-    });
-    const index = subscriptions.indexOf(sub);
-    if (index < 0) return;
-    if (answer.status >= 200 && answer.status < 300 && answer.body === challenge) sub.status = 'enabled';
-    else subscriptions.splice(index, 1); // webhook_callback_verification_failed
   }
 
   function chat(
@@ -663,116 +371,60 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     url,
     apiUrl: `${url}/helix`,
     authUrl: `${url}/oauth2`,
-    wsUrl,
+    wsUrl: sessions.wsUrl,
     clientId,
     clientSecret,
     refreshToken: options.refreshToken ?? 'fake-refresh-token',
     bot,
     calls,
     chatMessages,
-    webhookDeliveries,
+    webhookDeliveries: webhooks.deliveries,
     setWebhookSender(sender) {
-      webhookSender = sender;
+      webhooks.setSender(sender);
     },
-    subscriptions: () => [...subscriptions],
-    connectionCount: () => connections,
-    openSessionCount: () => sessions.size,
+    subscriptions: () => [...subscriptions.list],
+    connectionCount: () => sessions.connectionCount(),
+    openSessionCount: () => sessions.openSessionCount(),
     currentRefreshToken: () => refreshToken,
     notify(type, event, notifyOptions = {}) {
       const broadcaster = event.broadcaster_user_id;
-      const targets = subscriptions.filter(
-        (sub) =>
-          sub.type === type &&
-          sub.condition.broadcaster_user_id === broadcaster &&
-          sub.status === 'enabled' &&
-          (sub.method === 'webhook' || sessions.has(sub.sessionId)),
-      );
+      const targets = subscriptions
+        .enabled(type, broadcaster)
+        .filter((sub) => sub.method === 'webhook' || sessions.has(sub.sessionId));
       if (targets.length === 0)
         throw new Error(`no session is subscribed to ${type} for ${String(broadcaster)}`);
       const messageId = notifyOptions.messageId ?? randomUUID();
+      const times = notifyOptions.duplicate ? 2 : 1;
       for (const sub of targets) {
+        const payload = { subscription: subscriptions.object(sub), event };
         if (sub.method === 'webhook') {
-          const times = notifyOptions.duplicate ? 2 : 1;
           void (async () => {
             for (let i = 0; i < times; i += 1) {
-              await post(sub, 'notification', { subscription: subscriptionObject(sub), event }, messageId);
+              await webhooks.post(subscriptions.target(sub), 'notification', payload, messageId);
             }
           })();
           continue;
         }
-        const session = sessions.get(sub.sessionId);
-        if (!session) continue;
-        const subscription = {
-          id: sub.id,
-          status: 'enabled',
-          type: sub.type,
-          version: sub.version,
-          cost: 0,
-          condition: sub.condition,
-          transport: { method: 'websocket', session_id: sub.sessionId },
-          created_at: new Date().toISOString(),
-        };
-        const times = notifyOptions.duplicate ? 2 : 1;
-        for (let i = 0; i < times; i += 1) {
-          send(
-            session.socket,
-            'notification',
-            { subscription, event },
-            { subscription_type: sub.type, subscription_version: sub.version },
-            messageId,
-          );
-        }
+        const extra = { subscription_type: sub.type, subscription_version: sub.version };
+        for (let i = 0; i < times; i += 1)
+          sessions.send(sub.sessionId, 'notification', payload, extra, messageId);
       }
       return messageId;
     },
-    async reconnect() {
-      const waits: Promise<void>[] = [];
-      for (const session of sessions.values()) {
-        waits.push(new Promise<void>((resolve) => moved.set(session.id, resolve)));
-        send(
-          session.socket,
-          'session_reconnect',
-          sessionPayload(session.id, 'reconnecting', `${wsUrl}?reconnect=${session.id}`),
-        );
-      }
-      await Promise.all(waits);
-    },
+    reconnect: () => sessions.reconnect(),
     revoke(type, status = 'authorization_revoked') {
-      for (let index = subscriptions.length - 1; index >= 0; index -= 1) {
-        const sub = subscriptions[index];
-        if (!sub || sub.type !== type) continue;
-        subscriptions.splice(index, 1);
+      for (const sub of subscriptions.removeWhere((found) => found.type === type)) {
+        const payload = { subscription: subscriptions.object(sub, status) };
         if (sub.method === 'webhook') {
-          void post(sub, 'revocation', { subscription: subscriptionObject(sub, status) });
+          void webhooks.post(subscriptions.target(sub), 'revocation', payload);
           continue;
         }
-        const session = sessions.get(sub.sessionId);
-        if (!session) continue;
-        send(
-          session.socket,
-          'revocation',
-          {
-            subscription: {
-              id: sub.id,
-              status,
-              type: sub.type,
-              version: sub.version,
-              cost: 0,
-              condition: sub.condition,
-              transport: { method: 'websocket', session_id: sub.sessionId },
-              created_at: new Date().toISOString(),
-            },
-          },
-          { subscription_type: sub.type, subscription_version: sub.version },
-        );
+        const extra = { subscription_type: sub.type, subscription_version: sub.version };
+        sessions.send(sub.sessionId, 'revocation', payload, extra);
       }
     },
-    closeSessions(code = 4000) {
-      for (const session of sessions.values()) session.socket.close(code);
-    },
-    silence() {
-      silent = true;
-    },
+    closeSessions: (code = 4000) => sessions.closeSessions(code),
+    silence: () => sessions.silence(),
     expireUserTokens() {
       userTokens.clear();
     },
@@ -785,58 +437,12 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     },
     tooManyRequests: () => tooMany,
     async close() {
-      for (const session of sessions.values()) clearInterval(session.keepalive);
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await sessions.close();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
-
-/**
- * The headers and body of a webhook POST as Twitch makes it: `Twitch-Eventsub-Message-Id`,
- * `-Message-Timestamp` (RFC 3339), `-Message-Type`, `-Subscription-Type`, `-Subscription-Version`,
- * and `-Message-Signature` = `sha256=` + hex HMAC-SHA256(secret, id + timestamp + body). Tests
- * forge bad ones by changing the result.
- */
-export function twitchWebhookRequest(
-  secret: string,
-  messageType: string,
-  payload: Record<string, unknown>,
-  options: {
-    messageId?: string;
-    timestamp?: string;
-    subscriptionType?: string;
-    subscriptionVersion?: string;
-  } = {},
-): { headers: Record<string, string>; body: string } {
-  const messageId = options.messageId ?? randomUUID();
-  const timestamp = options.timestamp ?? new Date().toISOString();
-  const body = JSON.stringify(payload);
-  const signature = `sha256=${createHmac('sha256', secret)
-    .update(messageId + timestamp + body)
-    .digest('hex')}`;
-  return {
-    headers: {
-      'content-type': 'application/json',
-      'twitch-eventsub-message-id': messageId,
-      'twitch-eventsub-message-retry': '0',
-      'twitch-eventsub-message-type': messageType,
-      'twitch-eventsub-message-signature': signature,
-      'twitch-eventsub-message-timestamp': timestamp,
-      'twitch-eventsub-subscription-type': options.subscriptionType ?? '',
-      'twitch-eventsub-subscription-version': options.subscriptionVersion ?? '1',
-    },
-    body,
-  };
-}
-
-/** Webhook POSTs over HTTP (a callback chatgate listens on). */
-const httpWebhookSender: WebhookSender = async (post) => {
-  const answer = await fetch(post.url, { method: 'POST', headers: post.headers, body: post.body });
-  return { status: answer.status, body: await answer.text() };
-};
 
 /** What a handler returns once it has answered. */
 type Done = true;
