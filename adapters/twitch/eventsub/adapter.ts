@@ -12,7 +12,7 @@
  * `@twurple/api-call` hardcodes `https://api.twitch.tv/helix/` and `https://id.twitch.tv/oauth2/`
  * (only a localhost `mockServerPort` override), so `TWITCH_API_URL` / `TWITCH_AUTH_URL` could not
  * point it at a relay or at our fake. Instead: a small Helix client on undici (helix.ts, tokens.ts)
- * and the EventSub socket on `ws` (session.ts), about 600 lines in all.
+ * and the EventSub socket on `ws` (session.ts).
  *
  * Outbound messages go through the IRC transport's scheduler (Twitch's chat limits, which apply to
  * the Helix endpoint alike: 20 or 100 per 30 s, ~1 s per channel, no duplicate within 30 s); the
@@ -87,9 +87,9 @@ const DEFAULT_MAX_QUEUED = 1_000;
 /** Event types that are chat messages, so that a reply can be threaded under them. */
 const THREADED_TYPES: ReadonlySet<string> = new Set(['message', 'cheer']);
 
-/** The EventSub adapter: the TwitchAdapter contract, its send counters, and its webhook receiver. */
 export type { ChatSendStats } from './chat-sender.js';
 
+/** The EventSub adapter: the TwitchAdapter contract, its send counters, and its webhook receiver. */
 export interface EventSubAdapter extends TwitchAdapter {
   chatSendStats(): ChatSendStats;
   /**
