@@ -115,7 +115,8 @@ async function eventSubRoundTrips(): Promise<number[]> {
     overrides: common,
   });
   const pipeline = await startPipeline(config);
-  await waitFor(() => twitch.subscriptions().length === 2, 20_000);
+  // Chat, chat notifications and deleted messages (channel.ban needs a moderator seat).
+  await waitFor(() => twitch.subscriptions().length === 3, 20_000);
   // The bot's own earlier message, as EventSub echoes it: its badge says it moderates the channel.
   twitch.notify(
     'channel.chat.message',

@@ -69,6 +69,8 @@ export interface FakeTwitchHelixOptions {
   scopes?: string[];
   /** Whether the app token may send chat (the broadcaster granted `channel:bot`). Default true. */
   appMayChat?: boolean;
+  /** Whether the bot moderates every channel (its token may then subscribe to `channel.ban`). Default false. */
+  botModerates?: boolean;
   /** The welcome's `keepalive_timeout_seconds`. Default 10. */
   keepaliveSeconds?: number;
   /** `Ratelimit-Limit`. Default 800. */
@@ -194,6 +196,7 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       botId: bot.id,
       scopes,
       appMayChat: options.appMayChat ?? true,
+      botModerates: options.botModerates ?? false,
       sessionOpen: (sessionId) => sessions.has(sessionId),
     },
     webhooks,

@@ -147,3 +147,50 @@ export function raidNotice(raider: Chatter, viewers: number): Record<string, unk
     profile_image_url: 'https://static-cdn.jtvnw.net/jtv_user_pictures/raider-profile_image-300x300.png',
   };
 }
+
+/**
+ * A `channel.chat.message_delete` event: a moderator deleted `messageId` of `target`
+ * (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-chat-message-delete-event).
+ */
+export function messageDeleteEvent(
+  broadcaster: Broadcaster,
+  target: Chatter,
+  messageId: string,
+): Record<string, unknown> {
+  return {
+    broadcaster_user_id: broadcaster.id,
+    broadcaster_user_login: broadcaster.login,
+    broadcaster_user_name: broadcaster.name ?? broadcaster.login,
+    target_user_id: target.id,
+    target_user_login: target.login,
+    target_user_name: target.name ?? target.login,
+    message_id: messageId,
+  };
+}
+
+/**
+ * A `channel.ban` event: `user` banned for good, or timed out for `seconds`
+ * (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-ban-event).
+ */
+export function banEvent(
+  broadcaster: Broadcaster,
+  user: Chatter,
+  seconds?: number,
+  bannedAt = new Date('2026-12-04T12:00:00Z'),
+): Record<string, unknown> {
+  return {
+    user_id: user.id,
+    user_login: user.login,
+    user_name: user.name ?? user.login,
+    broadcaster_user_id: broadcaster.id,
+    broadcaster_user_login: broadcaster.login,
+    broadcaster_user_name: broadcaster.name ?? broadcaster.login,
+    moderator_user_id: '1339',
+    moderator_user_login: 'mod_user',
+    moderator_user_name: 'Mod_User',
+    reason: 'Offensive language',
+    banned_at: bannedAt.toISOString(),
+    ends_at: seconds === undefined ? null : new Date(bannedAt.getTime() + seconds * 1000).toISOString(),
+    is_permanent: seconds === undefined,
+  };
+}

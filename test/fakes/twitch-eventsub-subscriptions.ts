@@ -33,6 +33,8 @@ export interface SubscriptionRules {
   scopes: readonly string[];
   /** Whether the channel granted `channel:bot` (the app may act there). */
   appMayChat: boolean;
+  /** Whether the bot moderates the channels (a moderator's token may subscribe to `channel.ban`). */
+  botModerates: boolean;
   sessionOpen(sessionId: string): boolean;
 }
 
@@ -46,7 +48,14 @@ export interface SubscriptionAnswer {
 const SCOPES: Record<string, string> = {
   'channel.chat.message': 'user:read:chat',
   'channel.chat.notification': 'user:read:chat',
+  'channel.chat.message_delete': 'user:read:chat',
+  'channel.ban': 'channel:moderate',
 };
+/**
+ * Types whose condition names only the broadcaster: Twitch accepts them from the broadcaster's or
+ * a moderator's token (over WebSocket), or for an app the broadcaster authorized (webhooks).
+ */
+const BROADCASTER_TYPES = new Set(['channel.ban']);
 
 const error = (status: number, name: string, message: string): SubscriptionAnswer => ({
   status,
@@ -81,7 +90,9 @@ export class FakeSubscriptions {
         return error(400, 'Bad Request', 'secret must be 10-100 characters');
       if (kind !== 'app') return error(400, 'Bad Request', 'webhook transports require an app access token');
       const { scopes, appMayChat } = this.rules;
+      // No broadcaster has authorized the app in this fake: broadcaster-only types are refused.
       if (
+        BROADCASTER_TYPES.has(type) ||
         !scopes.includes(scope) ||
         !scopes.includes('user:bot') ||
         !appMayChat ||
@@ -111,7 +122,10 @@ export class FakeSubscriptions {
           'websocket transport session does not exist or has already disconnected',
         );
       }
-      if (!this.rules.scopes.includes(scope) || condition.user_id !== this.rules.botId) {
+      const allowed = BROADCASTER_TYPES.has(type)
+        ? this.rules.botModerates && condition.user_id === undefined
+        : condition.user_id === this.rules.botId;
+      if (!this.rules.scopes.includes(scope) || !allowed) {
         return error(403, 'Forbidden', 'subscription missing proper authorization');
       }
       sub = {

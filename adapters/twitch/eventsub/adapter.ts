@@ -32,6 +32,7 @@ import { channelLogin } from '../tags.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
 import { ChatSender, type ChatSendStats } from './chat-sender.js';
 import { type EventSubTransport, HelixClient } from './helix.js';
+import { eventSubModeration, MODERATION_TYPES } from './moderation.js';
 import {
   type EventSubEvent,
   giftBundleTags,
@@ -367,6 +368,9 @@ class EventSubTwitchAdapter implements EventSubAdapter {
         host.logger.debug({ event: chatEvent.id }, 'twitch subgift is part of a mass gift; thanked once');
         return;
       }
+    } else if (MODERATION_TYPES.has(notification.type)) {
+      this.onModeration(notification);
+      return;
     } else {
       host.logger.debug({ type: notification.type }, 'twitch eventsub: notification type not handled');
       return;
@@ -378,6 +382,22 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     host
       .ingest(chatEvent)
       .catch((error: unknown) => host.logger.warn({ event: chatEvent.id, err: error }, 'ingest failed'));
+  }
+
+  /** Reports a ban, timeout or deleted message to chatgate; one that cannot be placed is logged. */
+  private onModeration(notification: EventSubNotification): void {
+    const host = this.host;
+    if (!host) return;
+    const action = eventSubModeration(notification.type, notification.event);
+    if (!action) {
+      host.logger.debug({ type: notification.type }, 'twitch eventsub: moderation event not placed');
+      return;
+    }
+    host
+      .moderated(action)
+      .catch((error: unknown) =>
+        host.logger.warn({ err: error, kind: action.kind }, 'moderation not reported'),
+      );
   }
 
   /** The bot's own message: its badges tell whether it moderates the channel (100 messages / 30 s). */

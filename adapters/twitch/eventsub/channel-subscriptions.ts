@@ -1,18 +1,32 @@
 /**
  * The EventSub subscriptions of the channels the bot is in: logins resolved to broadcasters with
- * Get Users (https://dev.twitch.tv/docs/api/reference/#get-users), then `channel.chat.message` and
- * `channel.chat.notification` created for each with the bot as `user_id`
- * (https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/). A 409 (exists) is fine; a
- * 403 is one error line naming the missing grant; the ids are kept to delete them when a channel
- * is left.
+ * Get Users (https://dev.twitch.tv/docs/api/reference/#get-users), then, for each, the chat
+ * (`channel.chat.message`, `channel.chat.notification`) and the moderation hooks
+ * (`channel.chat.message_delete`; `channel.ban`, which Twitch grants only to a broadcaster's or a
+ * moderator's token with `channel:moderate`), per
+ * https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/. A 409 (exists) is fine; a 403
+ * is one log line naming the missing grant (an error for chat, a warning for the optional
+ * moderation hooks: chat works without them); the ids are kept to delete them when a channel is
+ * left.
  */
 import type { Logger } from 'pino';
 import type { EventSubTransport, HelixClient, HelixUser } from './helix.js';
 
-/** The subscriptions of one channel, and the scope each needs of the bot's token. */
+/**
+ * The subscriptions of one channel: the scope each needs of the bot's token, whether the bot is
+ * named in the condition (`user_id`) besides the broadcaster, and whether chat needs it.
+ */
 export const CHANNEL_SUBSCRIPTIONS = [
-  { type: 'channel.chat.message', version: '1', scope: 'user:read:chat' },
-  { type: 'channel.chat.notification', version: '1', scope: 'user:read:chat' },
+  { type: 'channel.chat.message', version: '1', scope: 'user:read:chat', asUser: true, optional: false },
+  { type: 'channel.chat.notification', version: '1', scope: 'user:read:chat', asUser: true, optional: false },
+  {
+    type: 'channel.chat.message_delete',
+    version: '1',
+    scope: 'user:read:chat',
+    asUser: true,
+    optional: true,
+  },
+  { type: 'channel.ban', version: '1', scope: 'channel:moderate', asUser: false, optional: true },
 ] as const;
 
 /**
@@ -61,8 +75,10 @@ export class ChannelSubscriptions {
         logger?.warn({ channel: login }, 'twitch: Get Users does not know this channel; not joined');
         continue;
       }
-      for (const { type, version, scope } of CHANNEL_SUBSCRIPTIONS) {
-        const condition = { broadcaster_user_id: broadcaster.id, user_id: this.botUserId };
+      for (const { type, version, scope, asUser, optional } of CHANNEL_SUBSCRIPTIONS) {
+        const condition: Record<string, string> = asUser
+          ? { broadcaster_user_id: broadcaster.id, user_id: this.botUserId }
+          : { broadcaster_user_id: broadcaster.id };
         const outcome = await this.helix.subscribe(type, version, condition, transport);
         if (outcome.kind === 'created') {
           const ids = this.ids.get(broadcaster.id) ?? [];
@@ -70,14 +86,15 @@ export class ChannelSubscriptions {
           this.ids.set(broadcaster.id, ids);
         } else if (outcome.kind === 'forbidden') {
           // Over webhooks the app token subscribes: Twitch checks the bot's and the channel's grants.
-          const missing =
-            transport.method === 'webhook'
+          const missing = !asUser
+            ? `the scope ${scope} with a moderator seat in the channel (or the broadcaster's grant)`
+            : transport.method === 'webhook'
               ? `the bot's grants ${scope} and user:bot, or the channel's channel:bot (or a moderator seat for the bot)`
               : `the scope ${scope}`;
-          logger?.error(
-            { channel: login, type, scope, twitch: outcome.message },
-            `twitch eventsub: ${type} refused for #${login}: the bot's token lacks ${missing}`,
-          );
+          const line = `twitch eventsub: ${type} refused for #${login}: the bot's token lacks ${missing}`;
+          const facts = { channel: login, type, scope, twitch: outcome.message };
+          if (optional) logger?.warn(facts, `${line}; chat works without it`);
+          else logger?.error(facts, line);
         } else if (outcome.kind === 'failed') {
           logger?.warn(
             { channel: login, type, status: outcome.status, twitch: outcome.message },

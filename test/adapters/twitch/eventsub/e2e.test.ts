@@ -18,7 +18,7 @@ import {
 } from '../../../fakes/twitch-eventsub-payloads.js';
 import { type Pipeline, startPipeline } from '../../../support/pipeline.js';
 import { waitFor } from '../../../support/wait-for.js';
-import { CHANNEL, FAKE_USERS } from './support.js';
+import { BOT_SUBSCRIPTIONS, CHANNEL, FAKE_USERS } from './support.js';
 
 describe('Twitch over EventSub through the whole pipeline', () => {
   let twitch: FakeTwitchHelix;
@@ -50,7 +50,11 @@ describe('Twitch over EventSub through the whole pipeline', () => {
     });
     expect(config.platforms.twitch).toMatchObject({ clientId: twitch.clientId, channels: [CHANNEL.login] });
     pipeline = await startPipeline(config);
-    await waitFor(() => twitch.subscriptions().length === 2, 10_000, 'the subscriptions');
+    await waitFor(
+      () => twitch.subscriptions().length === BOT_SUBSCRIPTIONS.length,
+      10_000,
+      'the subscriptions',
+    );
   }, 60_000);
   afterAll(async () => {
     await pipeline?.close();

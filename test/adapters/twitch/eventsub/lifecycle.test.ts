@@ -15,6 +15,7 @@ import {
 import { chatMessageEvent, chatNotificationEvent } from '../../../fakes/twitch-eventsub-payloads.js';
 import { waitFor } from '../../../support/wait-for.js';
 import {
+  BOT_SUBSCRIPTIONS,
   CHANNEL,
   eventSubSettings,
   FAKE_USERS,
@@ -56,10 +57,11 @@ describe('twitch eventsub connection', () => {
     const { fake, running } = await online();
     expect(running.statuses).toEqual(['connecting', 'online']);
     const subscriptions = fake.subscriptions();
-    expect(subscriptions.map((sub) => sub.type).sort()).toEqual([
-      'channel.chat.message',
-      'channel.chat.notification',
-    ]);
+    expect(subscriptions.map((sub) => sub.type).sort()).toEqual([...BOT_SUBSCRIPTIONS]);
+    // channel.ban needs a moderator seat: skipped with one warning naming the grant.
+    const skipped = logged(running, 'channel.ban refused');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ level: 40, scope: 'channel:moderate' });
     expect(new Set(subscriptions.map((sub) => sub.sessionId)).size).toBe(1);
     expect(subscriptions[0]?.condition).toEqual({ broadcaster_user_id: CHANNEL.id, user_id: fake.bot.id });
     const lookups = fake.calls.filter((call) => call.path === '/users');
@@ -121,7 +123,7 @@ describe('twitch eventsub connection', () => {
     await waitFor(
       () =>
         current.subscriptions().some((sub) => sub.sessionId !== first) &&
-        current.subscriptions().length === 2,
+        current.subscriptions().length === BOT_SUBSCRIPTIONS.length,
       10_000,
       'a new session with both subscriptions',
     );
@@ -133,7 +135,11 @@ describe('twitch eventsub connection', () => {
     const { fake, running } = await online();
     const first = fake.subscriptions()[0]?.sessionId;
     fake.closeSessions(4000);
-    await waitFor(() => fake.subscriptions().length === 2 && fake.subscriptions()[0]?.sessionId !== first);
+    await waitFor(
+      () =>
+        fake.subscriptions().length === BOT_SUBSCRIPTIONS.length &&
+        fake.subscriptions()[0]?.sessionId !== first,
+    );
     await waitFor(() => running.adapter.state().status === 'online');
     say(fake, 'c1', 'back again');
     await waitFor(() => running.host.events.some((event) => event.id === 'twitch:c1'));
@@ -160,8 +166,12 @@ describe('twitch eventsub connection', () => {
     const { fake, running } = await online({ scopes: ['user:write:chat', 'user:bot'] });
     expect(fake.subscriptions()).toEqual([]);
     const refusals = logged(running, 'lacks the scope user:read:chat');
-    expect(refusals).toHaveLength(2);
-    expect(refusals[0]).toMatchObject({ type: 'channel.chat.message', channel: CHANNEL.login });
+    expect(refusals.map((line) => [line.type, line.level])).toEqual([
+      ['channel.chat.message', 50],
+      ['channel.chat.notification', 50],
+      ['channel.chat.message_delete', 40],
+    ]);
+    expect(refusals[0]).toMatchObject({ channel: CHANNEL.login });
     expect(running.adapter.state().status).toBe('online');
   });
 
@@ -183,7 +193,7 @@ describe('twitch eventsub connection', () => {
     await running.adapter.joinChannel('OtherChan');
     expect(
       fake.subscriptions().filter((sub) => sub.condition.broadcaster_user_id === OTHER_CHANNEL.id),
-    ).toHaveLength(2);
+    ).toHaveLength(BOT_SUBSCRIPTIONS.length);
     expect(fake.calls.some((call) => call.status === 401)).toBe(true);
     // The second refresh used the refresh token of the first (the fake refuses the older one).
     expect(fake.currentRefreshToken()).not.toBe(rotated);

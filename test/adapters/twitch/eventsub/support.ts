@@ -19,6 +19,16 @@ import { type RecordingHost, recordingHost } from '../harness.js';
 /** The channel the tests read and answer in, and its broadcaster id in the fake. */
 export const CHANNEL = { id: '1001', login: 'mychan' } as const;
 export const OTHER_CHANNEL = { id: '1002', login: 'otherchan' } as const;
+/**
+ * The subscriptions the bot's own token gets for a channel where it does not moderate: chat, chat
+ * notifications, and deleted messages (`channel.ban` needs a moderator seat).
+ */
+export const BOT_SUBSCRIPTIONS = [
+  'channel.chat.message',
+  'channel.chat.message_delete',
+  'channel.chat.notification',
+] as const;
+
 /** Users the fake knows besides the bot. */
 export const FAKE_USERS = { [CHANNEL.login]: CHANNEL.id, [OTHER_CHANNEL.login]: OTHER_CHANNEL.id };
 
