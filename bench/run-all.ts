@@ -18,6 +18,7 @@ const ALL = [
   'twitch-burst',
   'context-store',
   'platform-latency',
+  'twitch-transports',
   'scale',
   'pglite-footprint',
   'safety-ack',

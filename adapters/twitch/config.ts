@@ -1,6 +1,8 @@
 /**
  * The `platforms.twitch` section of chatgate's config and its environment variables (TWITCH_*).
- * The adapter starts only when `username` and `oauthToken` are set.
+ * Two transports: IRC (tmi.js; starts when `username` and `oauthToken` are set) and EventSub +
+ * Helix (starts when `clientId`, `clientSecret`, `botUserId` and `refreshToken` are set).
+ * `transport` picks one; unset, it is `eventsub` when `clientId` is set, else `irc`.
  */
 import Type, { type Static } from 'typebox';
 import type { PlatformConfigSection } from '../../src/core/platform.js';
@@ -22,7 +24,59 @@ export const TwitchConfigSchema = Type.Object({
   maxReplyParts: Type.Integer({ minimum: 1, maximum: 5 }),
   /** Restart a connection that delivered nothing (no line, no PING) for this long, ms. */
   watchdogMs: Type.Integer({ minimum: 10_000 }),
+  /** `irc` or `eventsub` (`TWITCH_TRANSPORT`); unset: `eventsub` when `clientId` is set, else `irc`. */
+  transport: Type.Optional(
+    Type.Union([Type.Literal('irc'), Type.Literal('eventsub')], { env: 'TWITCH_TRANSPORT' }),
+  ),
+  /** The application's client id (`TWITCH_CLIENT_ID`), https://dev.twitch.tv/console/apps. */
+  clientId: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_CLIENT_ID' })),
+  /** The application's client secret (`TWITCH_CLIENT_SECRET`); a secret. */
+  clientSecret: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_CLIENT_SECRET', secret: true })),
+  /** The bot account's user id (`TWITCH_BOT_USER_ID`): the sender of its messages. */
+  botUserId: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_BOT_USER_ID' })),
+  /**
+   * The bot user's refresh token (`TWITCH_REFRESH_TOKEN`; a secret), granted `user:read:chat`,
+   * `user:write:chat` and `user:bot`; chatgate refreshes its access token itself.
+   */
+  refreshToken: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_REFRESH_TOKEN', secret: true })),
+  /** Helix's root (`TWITCH_API_URL`; default in TWITCH_DEFAULT_URLS); tests and relays set another. */
+  apiUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_API_URL' })),
+  /** The OAuth root (`TWITCH_AUTH_URL`); `/token` is under it. */
+  authUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_AUTH_URL' })),
+  /** The EventSub WebSocket server (`TWITCH_EVENTSUB_WS_URL`). */
+  eventsubWsUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_EVENTSUB_WS_URL' })),
+  /**
+   * Webhook transport instead of the WebSocket, for several instances behind one address
+   * (`TWITCH_EVENTSUB_CALLBACK_URL`): Twitch posts events to this public HTTPS URL, which must
+   * reach chatgate's `/webhooks/twitch/eventsub`. Needs `eventsubSecret`.
+   */
+  eventsubCallbackUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_EVENTSUB_CALLBACK_URL' })),
+  /**
+   * The webhook secret (`TWITCH_EVENTSUB_SECRET`; a secret): 10–100 ASCII characters, the key of
+   * the HMAC-SHA256 that signs each delivery
+   * (https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message).
+   */
+  eventsubSecret: Type.Optional(
+    Type.String({
+      minLength: 10,
+      maxLength: 100,
+      pattern: '^[\\x21-\\x7e]+$',
+      env: 'TWITCH_EVENTSUB_SECRET',
+      secret: true,
+    }),
+  ),
 });
+
+/**
+ * Twitch's own endpoints: https://dev.twitch.tv/docs/api/ (Helix),
+ * https://dev.twitch.tv/docs/authentication/refresh-tokens/ (OAuth),
+ * https://dev.twitch.tv/docs/eventsub/handling-websocket-events/ (EventSub WebSocket).
+ */
+export const TWITCH_DEFAULT_URLS = {
+  apiUrl: 'https://api.twitch.tv/helix',
+  authUrl: 'https://id.twitch.tv/oauth2',
+  eventsubWsUrl: 'wss://eventsub.wss.twitch.tv/ws',
+} as const;
 
 /** The `platforms.twitch` section, validated. */
 export type TwitchConfig = Static<typeof TwitchConfigSchema>;
@@ -37,5 +91,6 @@ export const TWITCH_CONFIG: PlatformConfigSection<typeof TwitchConfigSchema> = {
     maxReplyParts: 2,
     // Twitch pings every ~5 minutes (https://dev.twitch.tv/docs/chat/irc/#keepalive-messages).
     watchdogMs: 600_000,
+    ...TWITCH_DEFAULT_URLS,
   },
 };

@@ -35,7 +35,7 @@ export interface PlatformPorts {
 export interface PlatformRequest {
   /** Path parameters, validated against `PlatformRoute.params` when given. */
   params: Record<string, string>;
-  /** The parsed JSON body (undefined without one). */
+  /** The parsed JSON body (undefined without one); the text as received with `rawBody`. */
   body: unknown;
   /** Header names in lower case. */
   headers: Record<string, string | string[] | undefined>;
@@ -67,6 +67,11 @@ export interface PlatformRoute {
   params?: TObject;
   /** Largest body accepted, bytes (default: the app's 1 MiB). */
   bodyLimit?: number;
+  /**
+   * Hand `handle` the body as received (a string, any content type, unparsed), for a webhook whose
+   * signature covers the exact bytes (Twitch EventSub). Default: parsed JSON.
+   */
+  rawBody?: boolean;
   /**
    * Checked as soon as the headers arrive, before the body is read (a webhook's secret): an
    * answer here ends the request, so an unauthenticated caller cannot make us hold its body.

@@ -1,4 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+} from 'fastify';
 import type { PlatformResponse, PlatformRoute } from '../../core/platform.js';
 import { sendError } from '../errors.js';
 
@@ -12,23 +18,36 @@ import { sendError } from '../errors.js';
 export const platformRoutes = (routes: readonly PlatformRoute[]): FastifyPluginAsync =>
   async function platformRoutesPlugin(app) {
     for (const route of routes) {
-      app.route({
-        method: route.method,
-        url: route.url,
-        ...(route.params ? { schema: { params: route.params } } : {}),
-        ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
-        ...(route.authorize ? { onRequest: authorizeWith(route) } : {}),
-        handler: async (request, reply) => {
-          const answer = await route.handle({
-            params: request.params as Record<string, string>,
-            body: request.body,
-            headers: request.headers,
-          });
-          return answerWith(request, reply, answer);
-        },
-      });
+      if (route.rawBody) {
+        // Its own scope: only this route reads bodies as text, whatever their content type.
+        await app.register(async (scope) => {
+          scope.removeAllContentTypeParsers();
+          scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+          mount(scope, route);
+        });
+      } else {
+        mount(app, route);
+      }
     }
   };
+
+function mount(app: FastifyInstance, route: PlatformRoute): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    ...(route.params ? { schema: { params: route.params } } : {}),
+    ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
+    ...(route.authorize ? { onRequest: authorizeWith(route) } : {}),
+    handler: async (request, reply) => {
+      const answer = await route.handle({
+        params: request.params as Record<string, string>,
+        body: request.body,
+        headers: request.headers,
+      });
+      return answerWith(request, reply, answer);
+    },
+  });
+}
 
 /** An onRequest hook that runs the route's `authorize` on the headers; its answer ends the request. */
 function authorizeWith(route: PlatformRoute): onRequestHookHandler {

@@ -509,6 +509,21 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     path: fc.constant('/v1/responses'),
     body: body(responsesRequest),
   },
+  // Twitch's EventSub webhook: unconfigured in the fuzz target (404 not_configured), and every
+  // delivery there would need Twitch's signature headers (403 before the body is read).
+  'POST /webhooks/twitch/eventsub': {
+    shape: 'ours',
+    access: 'open',
+    path: fc.constant('/webhooks/twitch/eventsub'),
+    body: body(
+      fc.oneof(fc.string({ maxLength: 30 }), hostileString(4)).map((challenge) =>
+        JSON.stringify({
+          challenge,
+          subscription: { id: 'fuzz', type: 'channel.chat.message', version: '1', status: 'enabled' },
+        }),
+      ),
+    ),
+  },
   'POST /telegram/webhook': {
     sql: true,
     shape: 'ours',

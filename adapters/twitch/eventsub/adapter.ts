@@ -1,0 +1,409 @@
+/**
+ * The Twitch adapter on EventSub + Helix, the way Twitch wants chat bots now
+ * (https://dev.twitch.tv/docs/chat/, the IRC migration guide): chat is read from EventSub
+ * (`channel.chat.message`, `channel.chat.notification`) over the WebSocket (session.ts) or, for
+ * several instances, over webhooks (webhook.ts, webhook-subscriber.ts), and sent with `POST
+ * /helix/chat/messages`, as the app when the client credentials allow (the Chat Bot badge), else
+ * as the bot user. It implements the same TwitchAdapter contract as the IRC transport
+ * (adapters/twitch/adapter.ts), so the channel routes and the rest of chatgate do not care which
+ * one runs.
+ *
+ * Library choice: twurple (`@twurple/api`, `@twurple/eventsub-ws`) was considered and left out:
+ * `@twurple/api-call` hardcodes `https://api.twitch.tv/helix/` and `https://id.twitch.tv/oauth2/`
+ * (only a localhost `mockServerPort` override), so `TWITCH_API_URL` / `TWITCH_AUTH_URL` could not
+ * point it at a relay or at our fake. Instead: a small Helix client on undici (helix.ts, tokens.ts)
+ * and the EventSub socket on `ws` (session.ts).
+ *
+ * Outbound messages go through the IRC transport's scheduler (Twitch's chat limits, which apply to
+ * the Helix endpoint alike: 20 or 100 per 30 s, ~1 s per channel, no duplicate within 30 s); the
+ * bot's moderator status per channel is learned from the badges on its own messages, which
+ * EventSub delivers like anyone's. `is_sent: false` is logged with its `drop_reason` and counted,
+ * never retried.
+ */
+import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
+import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
+import type { PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
+import type { TwitchAdapter } from '../adapter.js';
+import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
+import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
+import { OutboundScheduler, type OutboundStats } from '../scheduler.js';
+import { prepareTwitchParts } from '../send.js';
+import { channelLogin } from '../tags.js';
+import { ChannelSubscriptions } from './channel-subscriptions.js';
+import { ChatSender, type ChatSendStats } from './chat-sender.js';
+import { type EventSubTransport, HelixClient } from './helix.js';
+import { eventSubModeration, MODERATION_TYPES } from './moderation.js';
+import {
+  type EventSubEvent,
+  giftBundleTags,
+  isModeratorByBadges,
+  normalizeChatMessage,
+  normalizeChatNotification,
+} from './normalize.js';
+import { type EventSubNotification, EventSubSession } from './session.js';
+import { TwitchAuthError, TwitchTokens } from './tokens.js';
+import { WebhookReceiver, type WebhookRefusal } from './webhook.js';
+import { WebhookSubscriber } from './webhook-subscriber.js';
+
+/** What the EventSub transport needs from `platforms.twitch`. */
+export interface EventSubSettings {
+  clientId: string;
+  clientSecret: string;
+  botUserId: string;
+  refreshToken: string;
+  apiUrl: string;
+  authUrl: string;
+  eventsubWsUrl: string;
+  /** Channel logins to read and answer in. */
+  channels: readonly string[];
+  knownBots: readonly string[];
+  maxReplyParts: number;
+  /**
+   * Read over webhooks instead of the WebSocket: Twitch posts to `callbackUrl` (which must reach
+   * `/webhooks/twitch/eventsub`), signed with `secret`; subscriptions are made with the app token.
+   */
+  webhook?: { callbackUrl: string; secret: string };
+}
+
+/** Knobs beyond the config, mostly for tests. All optional. */
+export interface EventSubAdapterOptions {
+  clock?: Clock;
+  limits?: Partial<TwitchLimits>;
+  /** How long `stop()` waits for queued messages, ms. Default 5 000. */
+  stopGraceMs?: number;
+  /** Most outbound messages waiting at once. Default 1 000. */
+  maxQueued?: number;
+  massGiftWindowMs?: number;
+  /** First reconnect delay and cap, ms. Default 1 000 and 60 000. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Added to the welcome's keepalive timeout before the socket counts as lost, ms. Default 5 000. */
+  keepaliveMarginMs?: number;
+  /** Counts one wait for a Helix rate-limit reset (the platform port's `rateLimited`). */
+  rateLimited?: () => void;
+  onStatus?: (state: AdapterState) => void;
+}
+
+const DEFAULT_STOP_GRACE_MS = 5_000;
+const DEFAULT_MAX_QUEUED = 1_000;
+/** Event types that are chat messages, so that a reply can be threaded under them. */
+const THREADED_TYPES: ReadonlySet<string> = new Set(['message', 'cheer']);
+
+export type { ChatSendStats } from './chat-sender.js';
+
+/** The EventSub adapter: the TwitchAdapter contract, its send counters, and its webhook receiver. */
+export interface EventSubAdapter extends TwitchAdapter {
+  chatSendStats(): ChatSendStats;
+  /**
+   * Answers one delivery to `/webhooks/twitch/eventsub` (see webhook.ts): 404 `not_configured`
+   * unless the webhook transport is configured.
+   */
+  receiveWebhook(request: PlatformRequest): PlatformResponse;
+}
+
+/** Builds the EventSub adapter. Nothing connects before `start`. */
+export function createEventSubAdapter(
+  settings: EventSubSettings,
+  options: EventSubAdapterOptions = {},
+): EventSubAdapter {
+  return new EventSubTwitchAdapter(settings, options);
+}
+
+class EventSubTwitchAdapter implements EventSubAdapter {
+  readonly platform = 'twitch' as const;
+  private readonly clock: Clock;
+  private readonly tokens: TwitchTokens;
+  private readonly helix: HelixClient;
+  private readonly knownBots: ReadonlySet<string>;
+  private readonly gifts: MassGiftBundles;
+  private readonly wanted: string[];
+  private readonly subscriptions: ChannelSubscriptions;
+  private readonly sender: ChatSender;
+  private appTokenUsable = true;
+  private botLogin = '';
+  private host: AdapterHost | undefined;
+  /** The WebSocket session, or the webhook subscriptions. */
+  private reader: EventSubSession | WebhookSubscriber | undefined;
+  private readonly receiver: WebhookReceiver | undefined;
+  private scheduler: OutboundScheduler | undefined;
+
+  constructor(
+    private readonly settings: EventSubSettings,
+    private readonly options: EventSubAdapterOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.tokens = new TwitchTokens({
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      refreshToken: settings.refreshToken,
+      authUrl: settings.authUrl,
+    });
+    this.helix = new HelixClient({
+      apiUrl: settings.apiUrl,
+      clientId: settings.clientId,
+      tokens: this.tokens,
+      clock: this.clock,
+      ...(options.rateLimited && { onRateLimited: options.rateLimited }),
+    });
+    this.subscriptions = new ChannelSubscriptions(this.helix, settings.botUserId, () => this.host?.logger);
+    this.sender = new ChatSender({
+      helix: this.helix,
+      senderId: settings.botUserId,
+      logger: () => this.host?.logger,
+      appTokenUsable: () => this.appTokenUsable,
+    });
+    this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
+    this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
+    this.wanted = [...new Set(settings.channels.map(channelLogin))];
+    const webhook = settings.webhook;
+    if (webhook) {
+      this.receiver = new WebhookReceiver({
+        secret: webhook.secret,
+        now: () => this.clock.now(),
+        deliver: (delivery) => {
+          if (this.reader instanceof WebhookSubscriber) this.reader.trafficSeen();
+          if (delivery.kind === 'notification') this.onNotification(delivery);
+          else this.onRevocation(delivery.subscription);
+        },
+        refused: (reason, messageId) => this.onRefusedDelivery(reason, messageId),
+      });
+    }
+  }
+
+  state(): AdapterState {
+    return { platform: 'twitch', ...(this.reader?.state() ?? { status: 'offline' }) };
+  }
+
+  async start(host: AdapterHost): Promise<void> {
+    if (this.reader) return;
+    this.host = host;
+    const logger = host.logger;
+    this.scheduler = new OutboundScheduler({
+      transmit: (message) => {
+        const broadcaster = this.subscriptions.broadcaster(message.channel);
+        if (!broadcaster) throw new Error(`#${message.channel} is not resolved`);
+        this.sender.transmit(message, broadcaster.id);
+      },
+      canSend: (channel) =>
+        (this.reader?.online() ?? false) && this.subscriptions.broadcaster(channel) !== undefined,
+      limits: { ...TWITCH_LIMITS, ...this.options.limits },
+      clock: this.clock,
+      maxQueued: this.options.maxQueued ?? DEFAULT_MAX_QUEUED,
+      logger,
+    });
+    const backoff = this.options.backoff ?? { initialMs: 1_000, maxMs: 60_000 };
+    const status = (state: Omit<AdapterState, 'platform'>): void => {
+      if (state.status === 'online') this.scheduler?.wake();
+      this.options.onStatus?.({ platform: 'twitch', ...state });
+    };
+    const webhook = this.settings.webhook;
+    this.reader = webhook
+      ? new WebhookSubscriber({
+          logger,
+          clock: this.clock,
+          backoff,
+          subscribe: () =>
+            this.onWelcome({ method: 'webhook', callback: webhook.callbackUrl, secret: webhook.secret }),
+          status,
+        })
+      : new EventSubSession(
+          {
+            url: this.settings.eventsubWsUrl,
+            logger,
+            clock: this.clock,
+            backoff,
+            keepaliveMarginMs: this.options.keepaliveMarginMs ?? 5_000,
+            startTimeoutMs: 30_000,
+          },
+          {
+            welcome: (sessionId) => this.onWelcome({ method: 'websocket', session_id: sessionId }),
+            notification: (notification) => this.onNotification(notification),
+            revocation: (subscription) => this.onRevocation(subscription),
+            status,
+          },
+        );
+    await this.reader.start();
+  }
+
+  /**
+   * Queues the reply (at most `maxReplyParts` messages, threaded under a chat message or cheer);
+   * resolves once queued. Throws when the scheduler refuses them or the channel is not one of ours.
+   */
+  async send(reply: OutgoingReply): Promise<void> {
+    const { event } = reply;
+    const scheduler = this.scheduler;
+    if (!scheduler) throw new Error('the Twitch adapter is not started');
+    if (event.platform !== 'twitch') throw new Error(`not a Twitch event: ${event.platform}`);
+    const channel = channelLogin(event.channelId);
+    if (!this.wanted.includes(channel)) throw new Error(`not in Twitch channel #${channel}`);
+    const parts = prepareTwitchParts(reply.text, this.settings.maxReplyParts);
+    if (parts.length === 0) return;
+    const replyParentId = THREADED_TYPES.has(event.type) ? event.messageId : undefined;
+    const queued = scheduler.submitAll(
+      parts.map((text) => ({ channel, text, ...(replyParentId ? { replyParentId } : {}) })),
+    );
+    for (const delivery of queued) {
+      delivery.catch((error: unknown) =>
+        this.host?.logger.warn({ event: event.id, err: error }, 'twitch reply not sent'),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler?.drain(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+    await this.sender.settled();
+    await this.reader?.stop();
+    this.reader = undefined;
+    this.scheduler = undefined;
+  }
+
+  async joinChannel(login: string): Promise<void> {
+    const channel = channelLogin(login);
+    if (!this.wanted.includes(channel)) this.wanted.push(channel);
+    const transport = this.transport();
+    if (!transport || !this.reader?.online()) return; // subscribed when (re)connected
+    try {
+      await this.subscriptions.subscribe([channel], transport);
+      this.scheduler?.wake();
+    } catch (error: unknown) {
+      // Helix unreachable or the token refused: the channel stays wanted for the next session.
+      this.host?.logger.warn(
+        { channel, err: String(error) },
+        'twitch eventsub: channel not subscribed now; will be on the next session',
+      );
+    }
+  }
+
+  async partChannel(login: string): Promise<void> {
+    const channel = channelLogin(login);
+    const index = this.wanted.indexOf(channel);
+    if (index >= 0) this.wanted.splice(index, 1);
+    this.scheduler?.forget(channel);
+    await this.subscriptions.unsubscribe(channel, this.settings.webhook ? 'webhook' : 'websocket');
+  }
+
+  channels(): string[] {
+    return [...this.wanted];
+  }
+
+  outboundStats(): OutboundStats {
+    return this.scheduler?.stats() ?? { queued: 0, sent: 0, varied: 0, refused: 0, givenUp: 0, maxWaitMs: 0 };
+  }
+
+  chatSendStats(): ChatSendStats {
+    return this.sender.stats();
+  }
+
+  receiveWebhook(request: PlatformRequest): PlatformResponse {
+    if (!this.receiver || !this.reader) {
+      return {
+        status: 404,
+        error: { code: 'not_configured', detail: 'the Twitch EventSub webhook transport is not configured' },
+      };
+    }
+    return this.receiver.receive(request);
+  }
+
+  /** Where new subscriptions go now: the webhook, or the live WebSocket session. */
+  private transport(): EventSubTransport | undefined {
+    const webhook = this.settings.webhook;
+    if (webhook) return { method: 'webhook', callback: webhook.callbackUrl, secret: webhook.secret };
+    const sessionId = this.reader instanceof EventSubSession ? this.reader.sessionId() : undefined;
+    return sessionId ? { method: 'websocket', session_id: sessionId } : undefined;
+  }
+
+  /**
+   * A fresh WebSocket session (or the webhook transport starting): learn the bot's login once,
+   * then subscribe every wanted channel.
+   */
+  private async onWelcome(transport: EventSubTransport): Promise<void> {
+    if (this.botLogin === '') {
+      const [bot] = await this.helix.usersById([this.settings.botUserId]);
+      if (!bot) {
+        throw new TwitchAuthError(
+          `Get Users knows no user ${this.settings.botUserId} (TWITCH_BOT_USER_ID)`,
+          404,
+          true,
+        );
+      }
+      this.botLogin = bot.login;
+      this.host?.addBotName(bot.login);
+    }
+    // The app token is optional: without it, everything is sent as the bot user.
+    await this.tokens.current('app').catch((error: unknown) => {
+      this.appTokenUsable = false;
+      this.host?.logger.warn({ err: String(error) }, 'twitch: no app access token; sending as the bot user');
+    });
+    this.subscriptions.reset();
+    await this.subscriptions.subscribe(this.wanted, transport);
+    this.scheduler?.wake();
+  }
+
+  private onRevocation(subscription: Record<string, unknown>): void {
+    this.host?.logger.warn(
+      { type: subscription.type, status: subscription.status, condition: subscription.condition },
+      'twitch eventsub: subscription revoked by Twitch',
+    );
+  }
+
+  /** A webhook delivery refused or dropped: one log line, without its body. */
+  private onRefusedDelivery(reason: WebhookRefusal, messageId: string | undefined): void {
+    const logger = this.host?.logger;
+    if (reason === 'duplicate')
+      logger?.debug({ messageId }, 'twitch eventsub webhook: delivery seen before; dropped');
+    else logger?.warn({ reason, messageId }, 'twitch eventsub webhook: delivery refused');
+  }
+
+  private onNotification(notification: EventSubNotification): void {
+    const host = this.host;
+    if (!host) return;
+    const context = { botLogin: this.botLogin, knownBots: this.knownBots, now: this.clock.now() };
+    const { event } = notification;
+    let chatEvent: ReturnType<typeof normalizeChatMessage>;
+    if (notification.type === 'channel.chat.message') {
+      if (event.chatter_user_id === this.settings.botUserId) this.noteOwnBadges(event);
+      chatEvent = normalizeChatMessage(event, context);
+    } else if (notification.type === 'channel.chat.notification') {
+      chatEvent = normalizeChatNotification(event, context);
+      if (chatEvent && !this.gifts.admit(chatEvent, giftBundleTags(event), context.now)) {
+        host.logger.debug({ event: chatEvent.id }, 'twitch subgift is part of a mass gift; thanked once');
+        return;
+      }
+    } else if (MODERATION_TYPES.has(notification.type)) {
+      this.onModeration(notification);
+      return;
+    } else {
+      host.logger.debug({ type: notification.type }, 'twitch eventsub: notification type not handled');
+      return;
+    }
+    if (!chatEvent) {
+      host.logger.debug({ type: notification.type }, 'twitch eventsub: notification not an event');
+      return;
+    }
+    host
+      .ingest(chatEvent)
+      .catch((error: unknown) => host.logger.warn({ event: chatEvent.id, err: error }, 'ingest failed'));
+  }
+
+  /** Reports a ban, timeout or deleted message to chatgate; one that cannot be placed is logged. */
+  private onModeration(notification: EventSubNotification): void {
+    const host = this.host;
+    if (!host) return;
+    const action = eventSubModeration(notification.type, notification.event);
+    if (!action) {
+      host.logger.debug({ type: notification.type }, 'twitch eventsub: moderation event not placed');
+      return;
+    }
+    host
+      .moderated(action)
+      .catch((error: unknown) =>
+        host.logger.warn({ err: error, kind: action.kind }, 'moderation not reported'),
+      );
+  }
+
+  /** The bot's own message: its badges tell whether it moderates the channel (100 messages / 30 s). */
+  private noteOwnBadges(event: EventSubEvent): void {
+    const login =
+      typeof event.broadcaster_user_login === 'string' ? channelLogin(event.broadcaster_user_login) : '';
+    if (login !== '') this.scheduler?.setModerator(login, isModeratorByBadges(event));
+  }
+}
