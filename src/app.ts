@@ -7,6 +7,7 @@ import { answerClientError } from './http/client-error.js';
 import { Drain } from './http/drain.js';
 import { registerErrorHandling } from './http/errors.js';
 import { answerFrameworkError, MAX_PARAM_CHARS } from './http/framework-errors.js';
+import { documentAccess, registerOpenApi, SECURITY } from './http/openapi/register.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { clientKeyRoutes } from './http/routes/client-keys.js';
 import { communityRoutes } from './http/routes/communities.js';
@@ -96,17 +97,24 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     done();
   });
 
+  // Response schemas document the answers (/openapi.json, /docs); bodies stay JSON.stringify's, as
+  // without them: fast-json-stringify would drop each property a schema does not list.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await registerOpenApi(app);
+
   await app.register(healthRoutes(services));
   await app.register(metricsRoutes(services));
   if (options.probesOnly) return app;
   const keys = new KeyRing(services.config.auth);
   await app.register(async (api) => {
     api.addHook('onRequest', requireCaller(keys, services.clientKeys.lookup));
+    documentAccess(api, SECURITY.caller);
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
   });
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(keys, services.clientKeys.lookup));
+    documentAccess(admin, SECURITY.admin);
     await admin.register(adminRoutes(services));
     await admin.register(clientKeyRoutes(services));
     await admin.register(communityRoutes(services));
