@@ -6,7 +6,7 @@
  */
 
 import type { Logger } from 'pino';
-import type { Static, TObject } from 'typebox';
+import type { Static, TObject, TSchema } from 'typebox';
 import type { PlatformAdapter } from './adapter.js';
 import type { Platform } from './chat-event.js';
 
@@ -51,6 +51,25 @@ export type PlatformResponse =
   | { status: number; error: { code: string; detail: string; retryAfterSeconds?: number } };
 
 /**
+ * How a platform route appears in the API description (`/openapi.json`, `/docs`). Documentation
+ * only: the HTTP layer validates nothing against it (a route reads its own body and headers).
+ */
+export interface PlatformRouteDocs {
+  summary: string;
+  /** Markdown: what it does, how the caller authenticates (a webhook's secret header). */
+  description?: string;
+  /** JSON Schema of the body it reads (JSON). */
+  body?: TSchema;
+  /**
+   * Its successful answers by status: the body's JSON Schema (JSON), `{ mediaType, schema }` for a
+   * body of another type (a webhook challenge as text/plain), or `null` for an empty body.
+   */
+  answers: Record<number, TSchema | { mediaType: string; schema: TSchema } | null>;
+  /** Its failures by status, with what each means; answered in chatgate's error shape. */
+  failures: Record<number, string>;
+}
+
+/**
  * An HTTP route a platform needs (a webhook, an admin route to join or leave a channel), described
  * without an HTTP framework: the HTTP layer mounts it.
  */
@@ -78,6 +97,8 @@ export interface PlatformRoute {
    */
   authorize?(request: Omit<PlatformRequest, 'body'>): PlatformResponse | undefined;
   handle(request: PlatformRequest): Promise<PlatformResponse>;
+  /** The route in the API description (`/openapi.json`). */
+  docs?: PlatformRouteDocs;
 }
 
 /**

@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { CHAT_MODES, PROVIDER_KINDS } from '../../config/schema.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
+import { errors } from '../openapi/shapes.js';
 
 /** What these routes use of the services, and nothing more. */
 export type AdminRouteDeps = Pick<Services, 'ai' | 'providers'>;
@@ -19,7 +20,20 @@ export const adminRoutes = (services: AdminRouteDeps): FastifyPluginAsync =>
     const { ai, providers } = services;
     app.post(
       '/api/v1/ai/admin/mode',
-      { schema: { body: Type.Object({ mode: Type.Enum(CHAT_MODES) }) } },
+      {
+        schema: {
+          summary: 'Switch the chat mode (remote, local, hybrid) at run time',
+          tags: ['Admin'],
+          body: Type.Object({ mode: Type.Enum(CHAT_MODES) }),
+          response: {
+            200: Type.Object(
+              { mode: Type.Enum(CHAT_MODES), previous_mode: Type.Enum(CHAT_MODES) },
+              { description: 'Switched.' },
+            ),
+            ...errors(400, 401, 403),
+          },
+        },
+      },
       async (request) => {
         const previous = ai.mode;
         ai.setMode(request.body.mode);
@@ -30,7 +44,28 @@ export const adminRoutes = (services: AdminRouteDeps): FastifyPluginAsync =>
 
     app.post(
       '/api/v1/ai/admin/breakers/:provider/reset',
-      { schema: { params: Type.Object({ provider: Type.Enum(PROVIDER_KINDS) }) } },
+      {
+        schema: {
+          summary: "Close a provider's circuit breakers (every instance's, when shared in Redis)",
+          tags: ['Admin'],
+          params: Type.Object({ provider: Type.Enum(PROVIDER_KINDS) }),
+          response: {
+            200: Type.Object(
+              {
+                provider: Type.Enum(PROVIDER_KINDS),
+                breakers: Type.Array(
+                  Type.Object({
+                    endpoint: Type.String(),
+                    breaker: Type.Enum(['closed', 'open', 'half_open', 'isolated']),
+                  }),
+                ),
+              },
+              { description: 'Reset; each endpoint with its breaker state now.' },
+            ),
+            ...errors(400, 401, 403, 404, 503),
+          },
+        },
+      },
       async (request) => {
         const links = providers
           .remoteLinks()

@@ -7,13 +7,29 @@ import { withoutUndefined } from '../../core/without-undefined.js';
 import type { Services } from '../../services.js';
 import type { ClientKey } from '../../stores/client-key-store.js';
 import { newClientKey } from '../client-keys/key-material.js';
-import { clientKeyJson, parseClientKeyBody } from '../schemas/client-key-body.js';
+import { errors, noContent } from '../openapi/shapes.js';
+import {
+  ClientKeyBody,
+  ClientKeyJson,
+  clientKeyJson,
+  parseClientKeyBody,
+} from '../schemas/client-key-body.js';
 import { guardEdgeInput, MAX_QUERY_OFFSET } from '../schemas/edge-input.js';
 
 /** What these routes use of the services, and nothing more. */
 export type ClientKeyRouteDeps = Pick<Services, 'clientKeys'>;
 
 const KeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+const TAGS = ['Client keys'];
+const CREATED = Type.Object(
+  {
+    ...ClientKeyJson.properties,
+    key: Type.String({
+      description: 'The key (`cg_…`, 43 chars), shown this once: only its SHA-256 is stored.',
+    }),
+  },
+  { description: 'Created.' },
+);
 
 /**
  * Client keys of the gateway (admin key; issue 14):
@@ -32,7 +48,13 @@ export const clientKeyRoutes = (services: ClientKeyRouteDeps): FastifyPluginAsyn
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { store, lookup } = services.clientKeys;
 
-    app.post('/api/v1/keys', async (request, reply) => {
+    const create = {
+      summary: 'Create a client key',
+      tags: TAGS,
+      documentedBody: ClientKeyBody,
+      response: { 201: CREATED, ...errors(400, 401, 403, 503) },
+    };
+    app.post('/api/v1/keys', { schema: create }, async (request, reply) => {
       const now = Date.now();
       const wanted = parseClientKeyBody(request.body, now);
       const { key, keyHash, keyPrefix } = newClientKey();
@@ -60,6 +82,20 @@ export const clientKeyRoutes = (services: ClientKeyRouteDeps): FastifyPluginAsyn
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
             offset: Type.Integer({ minimum: 0, maximum: MAX_QUERY_OFFSET, default: 0 }),
           }),
+          summary: 'List the client keys, newest first (never the keys)',
+          tags: TAGS,
+          response: {
+            200: Type.Object(
+              {
+                keys: Type.Array(ClientKeyJson),
+                total: Type.Integer(),
+                limit: Type.Integer(),
+                offset: Type.Integer(),
+              },
+              { description: 'One page.' },
+            ),
+            ...errors(400, 401, 403, 503),
+          },
         },
       },
       async (request) => {
@@ -73,13 +109,26 @@ export const clientKeyRoutes = (services: ClientKeyRouteDeps): FastifyPluginAsyn
       },
     );
 
-    app.get('/api/v1/keys/:id', { schema: { params: KeyParams } }, async (request) => {
+    const read = {
+      params: KeyParams,
+      summary: 'Read a client key (never the key)',
+      tags: TAGS,
+      response: { 200: ClientKeyJson, ...errors(400, 401, 403, 404, 503) },
+    };
+    app.get('/api/v1/keys/:id', { schema: read }, async (request) => {
       const key = await store.get(request.params.id);
       if (!key) throw new NotFoundError(`no client key ${request.params.id}`);
       return clientKeyJson(key);
     });
 
-    app.delete('/api/v1/keys/:id', { schema: { params: KeyParams } }, async (request, reply) => {
+    const revoke = {
+      params: KeyParams,
+      summary: 'Revoke a client key',
+      description: 'Refused at once on this instance, within `auth.clientKeyCacheMs` on the others.',
+      tags: TAGS,
+      response: { 204: noContent('Revoked.'), ...errors(400, 401, 403, 404, 503) },
+    };
+    app.delete('/api/v1/keys/:id', { schema: revoke }, async (request, reply) => {
       const { id } = request.params;
       const deleted = await store.delete(id);
       lookup.forget(id);

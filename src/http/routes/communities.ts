@@ -5,13 +5,27 @@ import { ChatgateError } from '../../core/errors.js';
 import type { Services } from '../../services.js';
 import { SecretKeyMissingError } from '../../stores/crypto.js';
 import { sendError } from '../errors.js';
-import { communityConfigJson, parseCommunityConfig } from '../schemas/community-config.js';
+import { errors, noContent } from '../openapi/shapes.js';
+import {
+  CommunityConfigBody,
+  CommunityConfigJson,
+  communityConfigJson,
+  parseCommunityConfig,
+} from '../schemas/community-config.js';
 import { guardEdgeInput, MAX_QUERY_OFFSET } from '../schemas/edge-input.js';
 
 /** What these routes use of the services, and nothing more. */
 export type CommunityRouteDeps = Pick<Services, 'communities' | 'communityConfigs' | 'config'>;
 
-const CommunityParams = Type.Object({ communityId: Type.String({ minLength: 1, maxLength: 256 }) });
+const CommunityParams = Type.Object({
+  communityId: Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description:
+      'e.g. `twitch:channel:<room-id>`, `telegram:chat:<chat.id>`, `discord:guild:<id>`, `api:default`.',
+  }),
+});
+const TAGS = ['Communities'];
 
 /**
  * An `api_key` to store on an instance without `CHATGATE_SECRET_KEY`: the caller's request cannot
@@ -51,6 +65,20 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
             limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
             offset: Type.Integer({ minimum: 0, maximum: MAX_QUERY_OFFSET, default: 0 }),
           }),
+          summary: 'List the stored community configs, newest first',
+          tags: TAGS,
+          response: {
+            200: Type.Object(
+              {
+                communities: Type.Array(CommunityConfigJson),
+                total: Type.Integer(),
+                limit: Type.Integer(),
+                offset: Type.Integer(),
+              },
+              { description: 'One page.' },
+            ),
+            ...errors(400, 401, 403, 503),
+          },
         },
       },
       async (request) => {
@@ -64,7 +92,13 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
       },
     );
 
-    app.get(path, { schema: { params: CommunityParams } }, async (request) =>
+    const read = {
+      params: CommunityParams,
+      summary: "Read a community's config",
+      tags: TAGS,
+      response: { 200: CommunityConfigJson, ...errors(400, 401, 403, 503) },
+    };
+    app.get(path, { schema: read }, async (request) =>
       communityConfigJson(request.params.communityId, await communityConfigs.get(request.params.communityId)),
     );
 
@@ -76,7 +110,18 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
       app.route({
         method,
         url: path,
-        schema: { params: CommunityParams },
+        schema: {
+          params: CommunityParams,
+          documentedBody: CommunityConfigBody,
+          summary:
+            method === 'PUT'
+              ? "Replace a community's config"
+              : "Merge into a community's config (`null` removes a channel override or the API key)",
+          description:
+            'Every bad field is named in one 400. `api_key` is stored encrypted and never returned.',
+          tags: TAGS,
+          response: { 200: CommunityConfigJson, ...errors(400, 401, 403, 503) },
+        },
         handler: async (request) => {
           const { communityId } = request.params;
           const stored = await communityConfigs[write](
@@ -93,7 +138,13 @@ export const communityRoutes = (services: CommunityRouteDeps): FastifyPluginAsyn
       });
     }
 
-    app.delete(path, { schema: { params: CommunityParams } }, async (request, reply) => {
+    const remove = {
+      params: CommunityParams,
+      summary: "Remove a community's config (the defaults apply again)",
+      tags: TAGS,
+      response: { 204: noContent('Removed.'), ...errors(400, 401, 403, 404, 503) },
+    };
+    app.delete(path, { schema: remove }, async (request, reply) => {
       const { communityId } = request.params;
       const deleted = await communityConfigs.delete(communityId);
       written(communityId);

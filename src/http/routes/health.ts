@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
 import type { Services } from '../../services.js';
+import { SECURITY } from '../openapi/register.js';
 
 /** What these routes use of the services, and nothing more. */
 export type HealthRouteDeps = Pick<
@@ -13,11 +15,56 @@ export type HealthRouteDeps = Pick<
  *   full, and its backend reachable: the redis queue needs Redis), else 503. Each check is listed. Providers do not decide readiness: with them down,
  *   chatgate still answers through the local responder.
  */
+const Readiness = (description: string) =>
+  Type.Object(
+    {
+      status: Type.Enum(['ready', 'degraded', 'not_ready']),
+      checks: Type.Object({
+        queue: Type.Enum(['ok', 'full', 'unavailable']),
+        stores: Type.Object({
+          context: Type.Enum(['redis', 'memory']),
+          redis: Type.Enum(['up', 'down', 'off']),
+          database: Type.Enum(['postgres', 'pglite', 'memory']),
+          community_config: Type.Enum(['ok', 'degraded']),
+          interaction_log: Type.Enum(['ok', 'degraded']),
+        }),
+        providers: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
+          description:
+            'Breaker state (`closed`, `open`, `half_open`, `isolated`) by `<provider> <endpoint>`.',
+        }),
+        platforms: Type.Record(Type.String(), Type.String(), {
+          description: 'Adapter status (`offline`, `connecting`, `online`, `reconnecting`) by platform.',
+        }),
+      }),
+    },
+    { description },
+  );
+
 export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
   async function health(app) {
-    app.get('/health', async () => ({ status: 'ok' }));
+    app.get(
+      '/health',
+      {
+        schema: {
+          summary: 'Liveness',
+          tags: ['Probes'],
+          security: SECURITY.open,
+          response: { 200: Type.Object({ status: Type.Literal('ok') }, { description: 'Serving.' }) },
+        },
+      },
+      async () => ({ status: 'ok' }),
+    );
 
-    app.get('/health/ready', async (_request, reply) => {
+    const ready = {
+      summary: 'Readiness, with each check',
+      tags: ['Probes'],
+      security: SECURITY.open,
+      response: {
+        200: Readiness('Can take interactions (`degraded`: a store answers from in-process state).'),
+        503: Readiness('Cannot take interactions: the queue is full or its backend unreachable.'),
+      },
+    };
+    app.get('/health/ready', { schema: ready }, async (_request, reply) => {
       const queue = !services.queue.isAvailable ? 'unavailable' : services.queue.isFull ? 'full' : 'ok';
       const queueOk = queue === 'ok';
       const breakers = Object.fromEntries(

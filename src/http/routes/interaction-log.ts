@@ -2,8 +2,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
+import { errors } from '../openapi/shapes.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
-import { interactionJson } from '../schemas/interaction-json.js';
+import { InteractionWithEventJson, interactionWithEventJson } from '../schemas/interaction-json.js';
 
 /** What these routes use of the services, and nothing more. */
 export type InteractionLogRouteDeps = Pick<Services, 'interactions'>;
@@ -29,6 +30,15 @@ export const interactionLogRoutes = (services: InteractionLogRouteDeps): Fastify
             status: Type.Optional(Type.Enum(STATUSES)),
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
           }),
+          summary: 'Recent interactions, newest first: every ingested event, ignored ones with their reason',
+          tags: ['Interactions'],
+          response: {
+            200: Type.Object(
+              { interactions: Type.Array(InteractionWithEventJson) },
+              { description: 'Newest first.' },
+            ),
+            ...errors(400, 401, 403, 503),
+          },
         },
       },
       async (request) => {
@@ -39,7 +49,7 @@ export const interactionLogRoutes = (services: InteractionLogRouteDeps): Fastify
           status: query.status,
           limit: query.limit,
         });
-        return { interactions: found.map((interaction) => interactionJson(interaction, true)) };
+        return { interactions: found.map(interactionWithEventJson) };
       },
     );
   };

@@ -8,14 +8,48 @@ import { callerOf } from '../auth.js';
 import { admitOwnRequest } from '../client-keys/quota-hooks.js';
 import { sendError } from '../errors.js';
 import { mayRead, withinScope } from '../interaction-scope.js';
+import { errors } from '../openapi/shapes.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
-import { parseInteractionBody } from '../schemas/interaction-body.js';
-import { interactionJson } from '../schemas/interaction-json.js';
+import { ChatEventBodySchema, parseInteractionBody, RouterBodySchema } from '../schemas/interaction-body.js';
+import { InteractionJson, interactionJson } from '../schemas/interaction-json.js';
 
 /** What the caller reads in a 503 for each reason the router rejects an event. */
 const REJECTION_DETAIL: Record<string, string> = {
   queue_full: 'the interaction queue is full; retry later',
   queue_unavailable: 'the interaction queue cannot be reached; retry later',
+};
+
+const TAGS = ['Interactions'];
+
+/** `POST /api/v1/ai/interaction` in the API description. */
+const POST_SCHEMA = {
+  summary: 'Send an event in; acknowledged at once, answered later',
+  description:
+    'A snake_case ChatEvent, or the WaddleBot router fields (when `message_type` or `session_id` is present). The reply goes to `callback_url` (or `callbacks.defaultUrl`) and is readable at `GET /api/v1/ai/interaction/{id}`.',
+  tags: TAGS,
+  documentedBody: Type.Union([ChatEventBodySchema, RouterBodySchema]),
+  response: {
+    200: Type.Object(
+      {
+        interaction_id: Type.String(),
+        status: Type.Literal('ignored'),
+        reason: Type.Optional(Type.String()),
+      },
+      { description: 'Ignored (no trigger matched, cooldown, budget, …): `reason` says why.' },
+    ),
+    202: Type.Object(
+      {
+        interaction_id: Type.String(),
+        status: Type.Literal('queued'),
+        trigger: Type.Optional(Type.String()),
+        wait_ms: Type.Optional(
+          Type.Integer({ description: 'It first waits this long, ms, for a human to answer.' }),
+        ),
+      },
+      { description: 'Queued.' },
+    ),
+    ...errors(400, 401, 403, 429, 503),
+  },
 };
 
 /** What these routes use of the services, and nothing more. */
@@ -38,7 +72,7 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
   async function interactions(plain) {
     guardEdgeInput(plain);
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    app.post('/api/v1/ai/interaction', async (request, reply) => {
+    app.post('/api/v1/ai/interaction', { schema: POST_SCHEMA }, async (request, reply) => {
       const over = await admitOwnRequest(request, reply, services.clientKeys.quotas, services.metrics);
       if (over) return sendError(request, reply, 429, 'rate_limit_exceeded', over.message, over.retryAfterS);
       const parsed = parseInteractionBody(request.body, services.config.limits.eventTextMaxChars);
@@ -77,7 +111,14 @@ export const interactionRoutes = (services: InteractionRouteDeps): FastifyPlugin
 
     app.get(
       '/api/v1/ai/interaction/:id',
-      { schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) } },
+      {
+        schema: {
+          summary: 'Read an interaction: its state and reply',
+          tags: TAGS,
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
+          response: { 200: InteractionJson, ...errors(400, 401, 404, 503) },
+        },
+      },
       async (request) => {
         const { id } = request.params;
         const interaction = await services.interactions.get(id);

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import type { Services } from '../../services.js';
 import { bearerCheck, bearerToken } from '../auth.js';
 import { sendError } from '../errors.js';
+import { SECURITY } from '../openapi/register.js';
+import { errors } from '../openapi/shapes.js';
 
 /** What these routes use of the services, and nothing more. */
 export type MetricsRouteDeps = Pick<Services, 'config' | 'metrics'>;
@@ -30,7 +33,19 @@ export const metricsRoutes = (services: MetricsRouteDeps): FastifyPluginAsync =>
     const { registry } = services.metrics;
     const token = services.config.metricsToken;
     const guard = token ? { onRequest: requireMetricsToken(token, services.config.auth.adminKey) } : {};
-    app.get('/metrics', guard, async (_request, reply) => {
+    const schema = {
+      summary: 'Prometheus metrics',
+      tags: ['Probes'],
+      security: SECURITY.metrics,
+      response: {
+        200: {
+          description: 'Prometheus text exposition format.',
+          content: { 'text/plain': { schema: Type.String() } },
+        },
+        ...errors(401),
+      },
+    };
+    app.get('/metrics', { ...guard, schema }, async (_request, reply) => {
       const body = await registry.metrics();
       return reply.type(registry.contentType).send(body);
     });

@@ -23,6 +23,7 @@ import type { Drain } from '../drain.js';
 import { cacheHeaders, responseCacheGateFor } from '../openai/cache/response-cache-gate.js';
 import { type ParsedChatRequest, parseChatRequest } from '../openai/chat-request.js';
 import { completionBody, nowSeconds } from '../openai/completion.js';
+import { OPENAI_ROUTE_SCHEMAS as SCHEMAS } from '../openai/docs.js';
 import { embeddingsHandler } from '../openai/embeddings.js';
 import {
   fromUnavailable,
@@ -38,6 +39,7 @@ import { cutByShutdown, shuttingDown } from '../openai/shutdown.js';
 import { sseHeaders, writeStream } from '../openai/sse.js';
 import { upstreamCancel } from '../openai/upstream-cancel.js';
 import type { Wire } from '../openai/wire.js';
+import { SECURITY } from '../openapi/register.js';
 
 /** The provider and model a request named, or undefined (the community's chain). */
 type AiRequestPin = { kind: ProviderKind; model: string } | undefined;
@@ -131,9 +133,11 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
     });
 
     const embeddings = embeddingsHandler({ services, catalog, communityOf, drain, metering });
+    // This plugin checks the keys itself (above), so its routes name their security here.
+    const security = SECURITY.caller;
     for (const prefix of PREFIXES) {
-      app.post(`${prefix}/embeddings`, embeddings);
-      app.get(`${prefix}/models`, async (request) => {
+      app.post(`${prefix}/embeddings`, { schema: { ...SCHEMAS.embeddings, security } }, embeddings);
+      app.get(`${prefix}/models`, { schema: { ...SCHEMAS.models, security } }, async (request) => {
         const community = await services.communities.get(communityOf(request));
         const models = await timeUpstream(request, () => catalog.list(community));
         return {
@@ -146,8 +150,12 @@ export const openAIRoutes = (services: OpenAIRouteDeps, keys: KeyRing, drain?: D
           })),
         };
       });
-      app.post(`${prefix}/chat/completions`, (request, reply) => chatCompletion(request, reply, CHAT_WIRE));
-      app.post(`${prefix}/responses`, (request, reply) => chatCompletion(request, reply, RESPONSES_WIRE));
+      app.post(`${prefix}/chat/completions`, { schema: { ...SCHEMAS.chat, security } }, (request, reply) =>
+        chatCompletion(request, reply, CHAT_WIRE),
+      );
+      app.post(`${prefix}/responses`, { schema: { ...SCHEMAS.responses, security } }, (request, reply) =>
+        chatCompletion(request, reply, RESPONSES_WIRE),
+      );
     }
 
     /** One chat request, whichever API it came in: `wire` reads the body and writes the answer. */

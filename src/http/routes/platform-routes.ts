@@ -5,8 +5,10 @@ import type {
   FastifyRequest,
   onRequestHookHandler,
 } from 'fastify';
-import type { PlatformResponse, PlatformRoute } from '../../core/platform.js';
+import type { PlatformResponse, PlatformRoute, PlatformRouteDocs } from '../../core/platform.js';
 import { sendError } from '../errors.js';
+import { SECURITY } from '../openapi/register.js';
+import { errorBody, noContent } from '../openapi/shapes.js';
 
 /**
  * Mounts routes that platform descriptors describe (Telegram's webhook, Twitch's channel join and
@@ -31,11 +33,42 @@ export const platformRoutes = (routes: readonly PlatformRoute[]): FastifyPluginA
     }
   };
 
+/** What a route has when it documents nothing: chatgate's error shape on a failure. */
+const UNDOCUMENTED: PlatformRouteDocs = {
+  summary: 'A platform route',
+  answers: {},
+  failures: { 400: 'A bad request.', 404: 'Not configured.' },
+};
+
+/** The route's schema: its params (validated) and its docs (`documentedBody`, `response`). */
+function schemaOf(route: PlatformRoute) {
+  const docs = route.docs ?? UNDOCUMENTED;
+  const answers = Object.entries(docs.answers).map(([status, answer]) => [
+    status,
+    answer === null
+      ? noContent()
+      : 'mediaType' in answer
+        ? { description: 'The answer.', content: { [answer.mediaType]: { schema: answer.schema } } }
+        : answer,
+  ]);
+  const failures = Object.entries(docs.failures).map(([status, meaning]) => [status, errorBody(meaning)]);
+  return {
+    ...(route.params ? { params: route.params } : {}),
+    summary: docs.summary,
+    ...(docs.description ? { description: docs.description } : {}),
+    ...(docs.body ? { documentedBody: docs.body } : {}),
+    tags: ['Platforms'],
+    response: Object.fromEntries([...answers, ...failures]),
+    // Open routes authenticate the caller themselves; admin ones are documented by their scope.
+    ...(route.access === 'open' ? { security: SECURITY.open } : {}),
+  };
+}
+
 function mount(app: FastifyInstance, route: PlatformRoute): void {
   app.route({
     method: route.method,
     url: route.url,
-    ...(route.params ? { schema: { params: route.params } } : {}),
+    schema: schemaOf(route),
     ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
     ...(route.authorize ? { onRequest: authorizeWith(route) } : {}),
     handler: async (request, reply) => {

@@ -1,9 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import Type, { type TSchema } from 'typebox';
 import type { HealthCheck } from '../../ai/health-monitor.js';
 import { settlesWithin } from '../../core/settles-within.js';
 import type { InteractionQueue } from '../../queue/interaction-queue.js';
 import type { Services } from '../../services.js';
+import { errors } from '../openapi/shapes.js';
 
 /** What these routes use of the services, and nothing more. */
 export type StatusRouteDeps = Pick<
@@ -59,6 +61,89 @@ function healthBody(check: HealthCheck | undefined): HealthBody | null {
   };
 }
 
+const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Type.String({ format: 'date-time' });
+
+/** The status answer in the API description. */
+const StatusJson = Type.Object(
+  {
+    mode: Type.Enum(['remote', 'local', 'hybrid']),
+    offline_responses: Type.Boolean(),
+    default_provider: Type.String(),
+    fallback_provider: orNull(Type.String()),
+    providers: Type.Array(
+      Type.Object({
+        provider: Type.String(),
+        endpoint: Type.String(),
+        breaker: Type.Enum(['closed', 'open', 'half_open', 'isolated']),
+        counts: Type.Object({
+          successes: Type.Integer(),
+          failures: Type.Integer(),
+          refused: Type.Integer(),
+          rejected: Type.Integer(),
+        }),
+        health: orNull(
+          Type.Object({
+            checked_at: Time,
+            latency_ms: Type.Integer(),
+            result: Type.String({ description: '`up` or `down`.' }),
+            error: orNull(Type.String()),
+          }),
+        ),
+      }),
+    ),
+    queue: Type.Object({
+      backend: Type.Enum(['memory', 'redis']),
+      size: Type.Integer(),
+      running: Type.Integer(),
+      max_size: Type.Integer(),
+      concurrency: Type.Integer(),
+      failed: Type.Object({
+        count: orNull(Type.Integer({ description: 'null when the backend could not be read.' })),
+        recent: Type.Array(
+          Type.Object({
+            interaction_id: Type.String(),
+            event_id: Type.String(),
+            reason: Type.String(),
+            failed_at: Time,
+            attempts: Type.Integer(),
+          }),
+        ),
+        error: Type.Optional(Type.String()),
+      }),
+    }),
+    stores: Type.Object({
+      context: Type.Enum(['redis', 'memory']),
+      redis: Type.Enum(['up', 'down', 'off']),
+      database: Type.Enum(['postgres', 'pglite', 'memory']),
+      community_config: Type.Enum(['ok', 'degraded']),
+      interaction_log: Type.Enum(['ok', 'degraded']),
+    }),
+    platforms: Type.Array(
+      Type.Object({
+        platform: Type.String(),
+        status: Type.Enum(['offline', 'connecting', 'online', 'reconnecting']),
+        last_event_at: orNull(Time),
+        error: orNull(Type.String()),
+      }),
+    ),
+    human_grace: orNull(
+      Type.Record(
+        Type.String(),
+        Type.Object({
+          waited: Type.Integer(),
+          answered_by_human: Type.Integer(),
+          answered_by_ai: Type.Integer(),
+          median_first_human_answer_ms: orNull(Type.Number()),
+        }),
+        { description: 'By community id; null when the figures could not be read in time.' },
+      ),
+    ),
+    uptime_s: Type.Integer(),
+  },
+  { description: 'The service’s state.' },
+);
+
 /**
  * `GET /api/v1/ai/status`: mode, each provider endpoint's breaker state, counts and last health
  * check (`health`: `{ checked_at, latency_ms, result: up|down, error }` or null), the queue (with
@@ -70,7 +155,12 @@ export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const { config, ai, providers, queue } = services;
 
-    app.get('/api/v1/ai/status', async (request) => ({
+    const schema = {
+      summary: 'Mode, provider breakers and health, queue, stores, platforms',
+      tags: ['Status'],
+      response: { 200: StatusJson, ...errors(401, 403) },
+    };
+    app.get('/api/v1/ai/status', { schema }, async (request) => ({
       mode: ai.mode,
       offline_responses: config.ai.offlineResponses,
       default_provider: config.ai.provider,

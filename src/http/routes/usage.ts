@@ -5,6 +5,7 @@ import { ValidationError } from '../../core/errors.js';
 import { addDays, daysBetween, utcDay } from '../../safety/usage/usage-day.js';
 import type { Services } from '../../services.js';
 import type { UsageGroupBy, UsageTotals } from '../../stores/usage-store.js';
+import { errors } from '../openapi/shapes.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
 
 /** What these routes use of the services, and nothing more. */
@@ -16,6 +17,22 @@ const MAX_RANGE_DAYS = 366;
 /** The range when `from` is not given: the last 30 days, `to` included. */
 const DEFAULT_RANGE_DAYS = 30;
 const DAY_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+
+const orNull = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
+/** One row of `rowJson`: its grouped field (one of the four), then the sums. */
+const UsageRow = Type.Object({
+  day: Type.Optional(Type.String({ description: 'With `group_by=day`: the UTC day.' })),
+  user_id: Type.Optional(orNull('With `group_by=user`; null: requests without a user.')),
+  model: Type.Optional(orNull('With `group_by=model`.')),
+  key_id: Type.Optional(orNull('With `group_by=key`; null: callers without a stored key.')),
+  requests: Type.Integer(),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  total_tokens: Type.Integer(),
+  cost_usd: Type.Optional(
+    Type.Number({ description: 'Absent when no price in `safety.prices` covers the model.' }),
+  ),
+});
 
 /**
  * `GET /api/v1/usage?community_id=&user_id=&key_id=&from=&to=&group_by=day|user|model|key` (admin
@@ -45,6 +62,15 @@ export const usageRoutes = (services: UsageRouteDeps): FastifyPluginAsync =>
             },
             { additionalProperties: false },
           ),
+          summary: 'Tokens, requests and cost per day, user, model or client key',
+          tags: ['Usage'],
+          response: {
+            200: Type.Object(
+              { rows: Type.Array(UsageRow) },
+              { description: 'Ordered by the grouped field.' },
+            ),
+            ...errors(400, 401, 403, 503),
+          },
         },
       },
       async (request) => {

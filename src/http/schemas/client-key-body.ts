@@ -1,3 +1,4 @@
+import Type, { type TSchema } from 'typebox';
 import { ValidationError } from '../../core/errors.js';
 import type { ClientKey } from '../../stores/client-key-store.js';
 import { textFault } from './safe-text.js';
@@ -15,6 +16,49 @@ const FIELDS = new Set(['name', 'community_id', 'rpm', 'daily_tokens', 'expires_
 /** ISO 8601 date and time with a zone: `2027-01-31T12:00:00Z`, `…:00.123+02:00`, seconds optional. */
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/**
+ * The body `parseClientKeyBody` reads, as a schema for the API description (the parser checks the
+ * body itself, naming every bad field; a `null` limit is no limit).
+ */
+export const ClientKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: MAX_KEY_NAME_CHARS }),
+    community_id: Type.Optional(
+      orNull(
+        Type.String({ minLength: 1, maxLength: MAX_COMMUNITY_CHARS, description: 'Default `api:default`.' }),
+      ),
+    ),
+    rpm: Type.Optional(
+      orNull(Type.Integer({ minimum: 1, maximum: MAX_RPM, description: 'Requests per minute.' })),
+    ),
+    daily_tokens: Type.Optional(
+      orNull(Type.Integer({ minimum: 1, maximum: MAX_DAILY_TOKENS, description: 'Tokens per UTC day.' })),
+    ),
+    expires_at: Type.Optional(
+      orNull(Type.String({ format: 'date-time', description: 'ISO 8601 with a zone, in the future.' })),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** `clientKeyJson` as a schema: a stored key, never the key itself (only `key_prefix`). */
+export const ClientKeyJson = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    key_prefix: Type.String({ description: 'The first characters of the key, to recognise it.' }),
+    community_id: orNull(Type.String()),
+    rpm: orNull(Type.Integer()),
+    daily_tokens: orNull(Type.Integer()),
+    expires_at: orNull(Type.String({ format: 'date-time' })),
+    created_at: Type.String({ format: 'date-time' }),
+    last_used_at: orNull(Type.String({ format: 'date-time' })),
+  },
+  { description: 'The key’s settings (never the key).' },
+);
 
 /** What `POST /api/v1/keys` asks for, checked. */
 export interface ClientKeyRequest {

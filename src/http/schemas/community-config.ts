@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { PROVIDER_KINDS } from '../../config/schema.js';
 import { ValidationError } from '../../core/errors.js';
@@ -115,6 +115,44 @@ function unsafeTextIssues(value: unknown, path = '', depth = 0): string[] {
 
 /** How deep a config body's strings are checked: deeper than any field of the schema. */
 const MAX_CONFIG_DEPTH = 4;
+
+const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const { permissions, budgets, moderation } = SafetyBodyFields;
+const { stream_replies, background_context, channels } = PresenceBodyFields;
+
+/**
+ * `communityConfigJson` as a schema (the answer of the config routes): each field of the body, null
+ * when unset (the default applies); `stored`, `has_api_key`, `api_key_last4` (never the key) and
+ * `updated_at` (ISO 8601, null when nothing is stored).
+ */
+export const CommunityConfigJson = Type.Object(
+  {
+    community_id: Type.String(),
+    stored: Type.Boolean({ description: 'Whether a config is stored (else every field is null).' }),
+    provider: orNull(Type.Enum(PROVIDER_KINDS)),
+    model: orNull(Type.String()),
+    base_url: orNull(Type.String()),
+    has_api_key: Type.Boolean(),
+    api_key_last4: orNull(Type.String({ description: 'The last 4 characters of the stored key.' })),
+    temperature: orNull(Type.Number()),
+    max_tokens: orNull(Type.Integer()),
+    system_prompt: orNull(Type.String()),
+    personality: orNull(Type.String()),
+    fallback_provider: orNull(Type.Enum(PROVIDER_KINDS)),
+    triggers: orNull(TriggersPatch),
+    context_scope: orNull(Type.Enum(['user', 'channel'])),
+    enabled: orNull(Type.Boolean()),
+    response_cache: orNull(Type.Boolean()),
+    permissions: orNull(permissions),
+    budgets: orNull(budgets),
+    moderation: orNull(moderation),
+    stream_replies: orNull(stream_replies),
+    background_context: orNull(background_context),
+    channels: orNull(channels),
+    updated_at: orNull(Type.String({ format: 'date-time' })),
+  },
+  { description: 'The community’s stored configuration; null fields take the defaults.' },
+);
 
 /** A stored configuration as JSON: unset fields are `null` (the default applies); never the key. */
 export function communityConfigJson(communityId: string, stored: StoredCommunityConfig | undefined) {

@@ -1,5 +1,69 @@
-import type { ChatEvent } from '../../core/chat-event.js';
+import Type, { type TSchema } from 'typebox';
+import { CHAT_EVENT_TYPES, type ChatEvent, PLATFORMS, USER_ROLES } from '../../core/chat-event.js';
 import type { Interaction, InteractionReply } from '../../stores/interaction-log.js';
+
+const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = orNull(Type.String({ format: 'date-time' }));
+
+/** `eventJson` as a schema. */
+export const EventJson = Type.Object({
+  id: Type.String({ description: '`<platform>:<message id>`: the dedupe key.' }),
+  platform: Type.Enum(PLATFORMS),
+  type: Type.Enum(CHAT_EVENT_TYPES),
+  community_id: Type.String(),
+  channel_id: Type.String(),
+  thread_id: orNull(Type.String()),
+  message_id: orNull(Type.String()),
+  text: Type.String(),
+  user: Type.Object({
+    id: Type.String(),
+    login: Type.String(),
+    display_name: Type.String(),
+    is_bot: Type.Boolean(),
+    roles: Type.Array(Type.Enum(USER_ROLES)),
+  }),
+  is_direct: Type.Boolean(),
+  mentions_bot: Type.Boolean(),
+  reply_to: orNull(
+    Type.Object({ message_id: Type.String(), user_id: orNull(Type.String()), is_bot: Type.Boolean() }),
+  ),
+  meta: Type.Record(Type.String(), Type.Unknown(), {
+    description: 'Event facts: `months`, `viewers`, `bits`, `tier`, `recipient`, `giftCount`, …',
+  }),
+  received_at: Time,
+});
+
+/** `replyJson` as a schema. */
+export const ReplyJson = Type.Object({
+  text: Type.String(),
+  mode: Type.String({ description: 'The mode that answered: `remote` or `local`.' }),
+  provider: Type.String(),
+  model: Type.String(),
+  service_status: Type.Enum(['healthy', 'degraded', 'offline']),
+  fallback_reason: orNull(Type.String()),
+  processing_time_ms: Type.Number(),
+  blocked: orNull(
+    Type.String({ description: 'Why the answer was not sent: `blocked_term`, `link`, `moderation`, …' }),
+  ),
+});
+
+const InteractionFields = {
+  interaction_id: Type.String(),
+  status: Type.Enum(['queued', 'running', 'done', 'failed', 'ignored', 'rejected']),
+  trigger: orNull(Type.String()),
+  reason: orNull(Type.String({ description: 'Why it was ignored, rejected or failed.' })),
+  reply: orNull(ReplyJson),
+  created_at: Time,
+  completed_at: Time,
+};
+
+/** `interactionJson(interaction)` as a schema. */
+export const InteractionJson = Type.Object(InteractionFields, {
+  description: 'Its state, and the reply once done.',
+});
+
+/** `interactionJson(interaction, true)` as a schema: with its event (without `raw`). */
+export const InteractionWithEventJson = Type.Object({ ...InteractionFields, event: EventJson });
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -50,10 +114,10 @@ export function replyJson(reply: InteractionReply) {
 }
 
 /**
- * An interaction as `GET /api/v1/ai/interaction/:id` answers it; `withEvent` adds the event (the
- * list route). Times are ISO 8601; absent values are `null`.
+ * An interaction as `GET /api/v1/ai/interaction/:id` answers it. Times are ISO 8601; absent values
+ * are `null`.
  */
-export function interactionJson(interaction: Interaction, withEvent = false) {
+export function interactionJson(interaction: Interaction) {
   return {
     interaction_id: interaction.id,
     status: interaction.status,
@@ -62,6 +126,10 @@ export function interactionJson(interaction: Interaction, withEvent = false) {
     reply: interaction.reply ? replyJson(interaction.reply) : null,
     created_at: iso(interaction.createdAt),
     completed_at: iso(interaction.completedAt),
-    ...(withEvent ? { event: eventJson(interaction.event) } : {}),
   };
+}
+
+/** An interaction with its event, as the list route answers it. */
+export function interactionWithEventJson(interaction: Interaction) {
+  return { ...interactionJson(interaction), event: eventJson(interaction.event) };
 }
