@@ -4,6 +4,7 @@
  * 200 has an empty body (a JSON body would be read by Telegram as a method call); failures
  * chatgate's error body.
  */
+import Type from 'typebox';
 import type { PlatformRequest, PlatformResponse, PlatformRoute } from '../../src/core/platform.js';
 import type { TelegramWebhookHandler } from './webhook.js';
 
@@ -35,6 +36,23 @@ export function telegramWebhookRoute(handler: TelegramWebhookHandler): PlatformR
     url: handler.path,
     access: 'open',
     bodyLimit: 1_048_576,
+    docs: {
+      summary: "Telegram's webhook: one Update per request",
+      description:
+        'Called by Telegram, authenticated by the `X-Telegram-Bot-Api-Secret-Token` header (`TELEGRAM_WEBHOOK_SECRET`), not a Bearer key. The path is that of `TELEGRAM_WEBHOOK_URL`.',
+      // https://core.telegram.org/bots/api#update
+      body: Type.Object(
+        { update_id: Type.Integer() },
+        {
+          additionalProperties: true,
+          description: 'A Telegram Update (https://core.telegram.org/bots/api#update).',
+        },
+      ),
+      answers: { 200: null },
+      failures: Object.fromEntries(
+        Object.entries(FAILURES).map(([status, [, detail]]) => [Number(status), detail]),
+      ),
+    },
     authorize(request) {
       const refused = handler.refuse(secretOf(request.headers));
       return refused && failure(refused.status);

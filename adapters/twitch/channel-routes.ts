@@ -10,6 +10,10 @@ import type { TwitchAdapter } from './adapter.js';
 // Twitch logins: letters, digits and underscores, up to 25 chars (https://dev.twitch.tv/docs/irc/join-chat-room/).
 const Params = Type.Object({ login: Type.String({ pattern: '^[A-Za-z0-9_]{1,25}$' }) });
 const URL = '/api/v1/platforms/twitch/channels/:login';
+const Channels = Type.Object(
+  { channels: Type.Array(Type.String(), { description: 'The channels joined now, by login.' }) },
+  { description: 'Done.' },
+);
 
 /** The join (POST) and part (DELETE) routes over `adapter` (undefined: not configured, 404). */
 export function twitchChannelRoutes(
@@ -21,6 +25,17 @@ export function twitchChannelRoutes(
     url: URL,
     access: 'admin',
     params: Params,
+    docs: {
+      summary:
+        method === 'POST' ? 'Join a Twitch channel (remembered across restarts)' : 'Leave a Twitch channel',
+      answers: { 200: Channels },
+      failures: {
+        400: 'Not a Twitch login.',
+        401: 'Missing or unknown Bearer key.',
+        403: 'Not the admin key.',
+        404: 'No Twitch adapter is configured.',
+      },
+    },
     async handle(request) {
       if (!adapter) {
         return {
