@@ -322,6 +322,32 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
   'GET /health': getOnly('/health', 'ours', 'open'),
   'GET /health/ready': { ...getOnly('/health/ready', 'ours', 'open'), sql: true },
   'GET /metrics': getOnly('/metrics', 'ours', 'open'),
+  // The API description and its reference (@fastify/swagger-ui and its assets).
+  'GET /openapi.json': getOnly('/openapi.json', 'ours', 'open'),
+  'GET /docs': getOnly('/docs', 'ours', 'open'),
+  'GET /docs/': getOnly('/docs/', 'ours', 'open'),
+  'GET /docs/json': getOnly('/docs/json', 'ours', 'open'),
+  'GET /docs/yaml': getOnly('/docs/yaml', 'ours', 'open'),
+  'GET /docs/static/index.html': getOnly('/docs/static/index.html', 'ours', 'open'),
+  'GET /docs/static/swagger-initializer.js': getOnly('/docs/static/swagger-initializer.js', 'ours', 'open'),
+  'GET /docs/*': {
+    shape: 'ours',
+    access: 'open',
+    // Its assets, files that are not there, and paths that try to climb out of its folder.
+    path: fc
+      .oneof(
+        fc.constantFrom(
+          'static/swagger-ui-bundle.js',
+          'static/index.css',
+          'static/nope.js',
+          '../package.json',
+        ),
+        fc.constantFrom('%2e%2e/%2e%2e/package.json', 'static/..%2f..%2fpackage.json', '..%5cpackage.json'),
+        pathSegment(fc.string({ minLength: 1, maxLength: 20 })),
+      )
+      .map((rest) => `/docs/${rest}`),
+    query: queryString({}),
+  },
   'POST /api/v1/ai/interaction': {
     sql: true,
     shape: 'ours',
