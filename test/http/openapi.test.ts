@@ -38,7 +38,7 @@ type Document = {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, object> };
+  components: { securitySchemes: Record<string, object>; schemas: Record<string, object> };
 };
 
 describe('the API description: /openapi.json and /docs', () => {
@@ -135,8 +135,19 @@ describe('the API description: /openapi.json and /docs', () => {
   it('describes request bodies, path and query parameters', () => {
     const op = (path: string, method: string) => doc.paths[path]?.[method] as Operation;
     const chat = op('/v1/chat/completions', 'post');
+    // Named shapes are written once, under components.schemas, and referenced.
     expect(chat.requestBody?.content['application/json']?.schema).toMatchObject({
+      $ref: '#/components/schemas/ChatCompletionRequest',
+    });
+    expect(doc.components.schemas.ChatCompletionRequest).toMatchObject({
       required: expect.arrayContaining(['model', 'messages']),
+    });
+    expect(chat.responses['401']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/OpenAIError',
+      description: expect.any(String),
+    });
+    expect(doc.components.schemas.ChatgateError).toMatchObject({
+      required: ['detail', 'error_code', 'timestamp', 'correlation_id'],
     });
     expect(Object.keys(chat.responses['200']?.content ?? {}).sort()).toEqual([
       'application/json',
@@ -217,7 +228,10 @@ describe('the API description: /openapi.json and /docs', () => {
         expect(response.body).toBe('');
         return;
       }
-      const validate = ajv.compile(strict(schema) as object);
+      // The named shapes are under components.schemas: given to Ajv as `$defs` of the schema.
+      const refs = JSON.stringify(schema).replaceAll('#/components/schemas/', '#/$defs/');
+      const defs = JSON.stringify(doc.components.schemas).replaceAll('#/components/schemas/', '#/$defs/');
+      const validate = ajv.compile(strict({ ...JSON.parse(refs), $defs: JSON.parse(defs) }) as object);
       const body = response.json();
       expect(validate(body) ? [] : validate.errors, `${method} ${path} ${response.statusCode}`).toEqual([]);
     }

@@ -93,6 +93,7 @@ export const ChatCompletionRequest = Type.Object(
     service_tier: Type.Optional(orNull(Type.Enum(SERVICE_TIERS))),
   },
   {
+    title: 'ChatCompletionRequest',
     additionalProperties: false,
     description:
       'Unknown fields, and values that would change the answer but cannot be honoured, are refused by name (400). Fields a provider ignores are listed in `x-chatgate-ignored-params`.',
@@ -121,7 +122,7 @@ export const ChatCompletion = Type.Object(
     ),
     usage: Usage,
   },
-  { description: 'The answer.' },
+  { title: 'ChatCompletion', description: 'The answer.' },
 );
 
 /** `POST /v1/responses`'s body (OpenAI's CreateResponse, the fields chatgate takes). */
@@ -158,6 +159,7 @@ export const ResponsesRequest = Type.Object(
     top_logprobs: Type.Optional(orNull(Type.Literal(0))),
   },
   {
+    title: 'ResponsesRequest',
     additionalProperties: false,
     description:
       'Nothing is stored: `previous_response_id`, `conversation`, `prompt` and `store: true` are refused by name.',
@@ -211,7 +213,7 @@ export const ResponseObject = Type.Object(
       }),
     ),
   },
-  { description: 'The answer.' },
+  { title: 'Response', description: 'The answer.' },
 );
 
 /** `POST /v1/embeddings`'s body (OpenAI's CreateEmbeddingRequest). */
@@ -234,7 +236,7 @@ export const EmbeddingRequest = Type.Object(
     dimensions: Type.Optional(orNull(Type.Integer({ minimum: 1 }))),
     user: Type.Optional(orNull(Type.String())),
   },
-  { additionalProperties: false },
+  { title: 'EmbeddingRequest', additionalProperties: false },
 );
 
 const EmbeddingList = Type.Object(
@@ -253,7 +255,7 @@ const EmbeddingList = Type.Object(
       { additionalProperties: true },
     ),
   },
-  { description: 'One vector per input, in order.' },
+  { title: 'EmbeddingList', description: 'One vector per input, in order.' },
 );
 
 const ModelList = Type.Object(
@@ -268,7 +270,7 @@ const ModelList = Type.Object(
       }),
     ),
   },
-  { description: 'The models the community’s providers serve.' },
+  { title: 'ModelList', description: 'The models the community’s providers serve.' },
 );
 
 /** A 200 that is JSON, or server-sent events when the body asks `stream: true`. */

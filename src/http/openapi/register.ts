@@ -11,6 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { TSchema } from 'typebox';
+import { nameTitledSchemas } from './components.js';
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -98,6 +99,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: SECURITY_SCHEMES },
     },
     transform: ({ schema, url }) => ({ schema: documented(schema as FastifySchema | undefined), url }),
+    // Always an OpenAPI document here (the `openapi` option), never a Swagger 2 one.
+    transformObject: (document) =>
+      'openapiObject' in document ? nameTitledSchemas(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());

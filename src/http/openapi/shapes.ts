@@ -21,7 +21,8 @@ export const ErrorBodyProperties = {
 };
 
 /** Chatgate's error body, answered with `description` (what the status means on this route). */
-export const errorBody = (description: string) => Type.Object(ErrorBodyProperties, { description });
+export const errorBody = (description: string) =>
+  Type.Object(ErrorBodyProperties, { title: 'ChatgateError', description });
 
 /**
  * OpenAI's error object, all four keys always present
@@ -37,7 +38,7 @@ export const openAIErrorBody = (description: string) =>
         code: Type.Union([Type.String(), Type.Null()]),
       }),
     },
-    { description },
+    { title: 'OpenAIError', description },
   );
 
 /**

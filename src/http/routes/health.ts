@@ -37,7 +37,7 @@ const Readiness = (description: string) =>
         }),
       }),
     },
-    { description },
+    { title: 'Readiness', description },
   );
 
 export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>

@@ -141,7 +141,7 @@ const StatusJson = Type.Object(
     ),
     uptime_s: Type.Integer(),
   },
-  { description: 'The service’s state.' },
+  { title: 'Status', description: 'The service’s state.' },
 );
 
 /**

@@ -41,7 +41,7 @@ export const ClientKeyBody = Type.Object(
       orNull(Type.String({ format: 'date-time', description: 'ISO 8601 with a zone, in the future.' })),
     ),
   },
-  { additionalProperties: false },
+  { title: 'ClientKeyRequest', additionalProperties: false },
 );
 
 /** `clientKeyJson` as a schema: a stored key, never the key itself (only `key_prefix`). */
@@ -57,7 +57,7 @@ export const ClientKeyJson = Type.Object(
     created_at: Type.String({ format: 'date-time' }),
     last_used_at: orNull(Type.String({ format: 'date-time' })),
   },
-  { description: 'The key’s settings (never the key).' },
+  { title: 'ClientKey', description: 'The key’s settings (never the key).' },
 );
 
 /** What `POST /api/v1/keys` asks for, checked. */

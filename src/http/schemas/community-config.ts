@@ -34,7 +34,7 @@ export const CommunityConfigBody = Type.Object(
     ...SafetyBodyFields,
     ...PresenceBodyFields,
   },
-  { additionalProperties: false },
+  { title: 'CommunityConfigWrite', additionalProperties: false },
 );
 type Body = Static<typeof CommunityConfigBody>;
 
@@ -151,7 +151,10 @@ export const CommunityConfigJson = Type.Object(
     channels: orNull(channels),
     updated_at: orNull(Type.String({ format: 'date-time' })),
   },
-  { description: 'The community’s stored configuration; null fields take the defaults.' },
+  {
+    title: 'CommunityConfig',
+    description: 'The community’s stored configuration; null fields take the defaults.',
+  },
 );
 
 /** A stored configuration as JSON: unset fields are `null` (the default applies); never the key. */

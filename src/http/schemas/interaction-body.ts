@@ -16,46 +16,54 @@ const Id = Type.String({ minLength: 1, maxLength: 256 });
 const CallbackUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
 
 /** A ChatEvent as JSON (snake_case), as external collectors post it. */
-export const ChatEventBodySchema = Type.Object({
-  id: Type.Optional(Id),
-  platform: Type.Enum(PLATFORMS),
-  type: Type.Optional(Type.Enum(CHAT_EVENT_TYPES)),
-  community_id: Id,
-  channel_id: Id,
-  thread_id: Type.Optional(Id),
-  message_id: Type.Optional(Id),
-  text: Type.Optional(Type.String()),
-  user: Type.Object({
-    id: Id,
-    login: Type.Optional(Type.String({ maxLength: 256 })),
-    display_name: Type.Optional(Type.String({ maxLength: 256 })),
-    is_bot: Type.Optional(Type.Boolean()),
-    roles: Type.Optional(Type.Array(Type.Enum(USER_ROLES))),
-  }),
-  is_direct: Type.Optional(Type.Boolean()),
-  mentions_bot: Type.Optional(Type.Boolean()),
-  reply_to: Type.Optional(
-    Type.Object({ message_id: Id, user_id: Type.Optional(Id), is_bot: Type.Optional(Type.Boolean()) }),
-  ),
-  meta: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
-  callback_url: Type.Optional(CallbackUrl),
-});
+export const ChatEventBodySchema = Type.Object(
+  {
+    id: Type.Optional(Id),
+    platform: Type.Enum(PLATFORMS),
+    type: Type.Optional(Type.Enum(CHAT_EVENT_TYPES)),
+    community_id: Id,
+    channel_id: Id,
+    thread_id: Type.Optional(Id),
+    message_id: Type.Optional(Id),
+    text: Type.Optional(Type.String()),
+    user: Type.Object({
+      id: Id,
+      login: Type.Optional(Type.String({ maxLength: 256 })),
+      display_name: Type.Optional(Type.String({ maxLength: 256 })),
+      is_bot: Type.Optional(Type.Boolean()),
+      roles: Type.Optional(Type.Array(Type.Enum(USER_ROLES))),
+    }),
+    is_direct: Type.Optional(Type.Boolean()),
+    mentions_bot: Type.Optional(Type.Boolean()),
+    reply_to: Type.Optional(
+      Type.Object({ message_id: Id, user_id: Type.Optional(Id), is_bot: Type.Optional(Type.Boolean()) }),
+    ),
+    meta: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+    ),
+    callback_url: Type.Optional(CallbackUrl),
+  },
+  { title: 'ChatEventBody' },
+);
 
 /**
  * WaddleBot's router fields. `message_type` values follow its router: `chatMessage`, `subscription`,
  * `resub`, `subgift`, `raid`, `cheer`, `follow`, `member_join` (and our own event types).
  */
-export const RouterBodySchema = Type.Object({
-  session_id: Id,
-  message_type: Type.String({ minLength: 1 }),
-  message_content: Type.Optional(Type.String()),
-  user_id: Id,
-  entity_id: Id,
-  platform: Type.Enum(PLATFORMS),
-  username: Type.Optional(Type.String({ maxLength: 256 })),
-  display_name: Type.Optional(Type.String({ maxLength: 256 })),
-  callback_url: Type.Optional(CallbackUrl),
-});
+export const RouterBodySchema = Type.Object(
+  {
+    session_id: Id,
+    message_type: Type.String({ minLength: 1 }),
+    message_content: Type.Optional(Type.String()),
+    user_id: Id,
+    entity_id: Id,
+    platform: Type.Enum(PLATFORMS),
+    username: Type.Optional(Type.String({ maxLength: 256 })),
+    display_name: Type.Optional(Type.String({ maxLength: 256 })),
+    callback_url: Type.Optional(CallbackUrl),
+  },
+  { title: 'RouterEventBody' },
+);
 
 const ROUTER_MESSAGE_TYPES: Record<string, ChatEventType> = {
   chatMessage: 'message',

@@ -6,46 +6,52 @@ const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()
 const Time = orNull(Type.String({ format: 'date-time' }));
 
 /** `eventJson` as a schema. */
-export const EventJson = Type.Object({
-  id: Type.String({ description: '`<platform>:<message id>`: the dedupe key.' }),
-  platform: Type.Enum(PLATFORMS),
-  type: Type.Enum(CHAT_EVENT_TYPES),
-  community_id: Type.String(),
-  channel_id: Type.String(),
-  thread_id: orNull(Type.String()),
-  message_id: orNull(Type.String()),
-  text: Type.String(),
-  user: Type.Object({
-    id: Type.String(),
-    login: Type.String(),
-    display_name: Type.String(),
-    is_bot: Type.Boolean(),
-    roles: Type.Array(Type.Enum(USER_ROLES)),
-  }),
-  is_direct: Type.Boolean(),
-  mentions_bot: Type.Boolean(),
-  reply_to: orNull(
-    Type.Object({ message_id: Type.String(), user_id: orNull(Type.String()), is_bot: Type.Boolean() }),
-  ),
-  meta: Type.Record(Type.String(), Type.Unknown(), {
-    description: 'Event facts: `months`, `viewers`, `bits`, `tier`, `recipient`, `giftCount`, …',
-  }),
-  received_at: Time,
-});
+export const EventJson = Type.Object(
+  {
+    id: Type.String({ description: '`<platform>:<message id>`: the dedupe key.' }),
+    platform: Type.Enum(PLATFORMS),
+    type: Type.Enum(CHAT_EVENT_TYPES),
+    community_id: Type.String(),
+    channel_id: Type.String(),
+    thread_id: orNull(Type.String()),
+    message_id: orNull(Type.String()),
+    text: Type.String(),
+    user: Type.Object({
+      id: Type.String(),
+      login: Type.String(),
+      display_name: Type.String(),
+      is_bot: Type.Boolean(),
+      roles: Type.Array(Type.Enum(USER_ROLES)),
+    }),
+    is_direct: Type.Boolean(),
+    mentions_bot: Type.Boolean(),
+    reply_to: orNull(
+      Type.Object({ message_id: Type.String(), user_id: orNull(Type.String()), is_bot: Type.Boolean() }),
+    ),
+    meta: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'Event facts: `months`, `viewers`, `bits`, `tier`, `recipient`, `giftCount`, …',
+    }),
+    received_at: Time,
+  },
+  { title: 'ChatEvent' },
+);
 
 /** `replyJson` as a schema. */
-export const ReplyJson = Type.Object({
-  text: Type.String(),
-  mode: Type.String({ description: 'The mode that answered: `remote` or `local`.' }),
-  provider: Type.String(),
-  model: Type.String(),
-  service_status: Type.Enum(['healthy', 'degraded', 'offline']),
-  fallback_reason: orNull(Type.String()),
-  processing_time_ms: Type.Number(),
-  blocked: orNull(
-    Type.String({ description: 'Why the answer was not sent: `blocked_term`, `link`, `moderation`, …' }),
-  ),
-});
+export const ReplyJson = Type.Object(
+  {
+    text: Type.String(),
+    mode: Type.String({ description: 'The mode that answered: `remote` or `local`.' }),
+    provider: Type.String(),
+    model: Type.String(),
+    service_status: Type.Enum(['healthy', 'degraded', 'offline']),
+    fallback_reason: orNull(Type.String()),
+    processing_time_ms: Type.Number(),
+    blocked: orNull(
+      Type.String({ description: 'Why the answer was not sent: `blocked_term`, `link`, `moderation`, …' }),
+    ),
+  },
+  { title: 'InteractionReply' },
+);
 
 const InteractionFields = {
   interaction_id: Type.String(),
@@ -59,11 +65,15 @@ const InteractionFields = {
 
 /** `interactionJson(interaction)` as a schema. */
 export const InteractionJson = Type.Object(InteractionFields, {
+  title: 'Interaction',
   description: 'Its state, and the reply once done.',
 });
 
-/** `interactionJson(interaction, true)` as a schema: with its event (without `raw`). */
-export const InteractionWithEventJson = Type.Object({ ...InteractionFields, event: EventJson });
+/** `interactionWithEventJson` as a schema: with its event (without `raw`). */
+export const InteractionWithEventJson = Type.Object(
+  { ...InteractionFields, event: EventJson },
+  { title: 'InteractionWithEvent' },
+);
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
