@@ -78,9 +78,11 @@ const StatusJson = Type.Object(
         breaker: Type.Enum(['closed', 'open', 'half_open', 'isolated']),
         counts: Type.Object({
           successes: Type.Integer(),
-          failures: Type.Integer(),
-          refused: Type.Integer(),
-          rejected: Type.Integer(),
+          failures: Type.Integer({ description: 'Failures that count towards opening the breaker.' }),
+          refused: Type.Integer({
+            description: "The upstream's 4xx (a wrong key, an unknown model): they do not open the breaker.",
+          }),
+          rejected: Type.Integer({ description: 'Calls the open breaker turned away.' }),
         }),
         health: orNull(
           Type.Object({
