@@ -100,7 +100,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Response schemas document the answers (/openapi.json, /docs); bodies stay JSON.stringify's, as
   // without them: fast-json-stringify would drop each property a schema does not list.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  await registerOpenApi(app);
+  // A worker serves its probes only: no API, so nothing to describe.
+  if (!options.probesOnly) await registerOpenApi(app);
 
   await app.register(healthRoutes(services));
   await app.register(metricsRoutes(services));

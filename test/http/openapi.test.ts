@@ -318,3 +318,18 @@ describe('the API description: /openapi.json and /docs', () => {
     });
   });
 });
+
+describe('a worker (probes only)', () => {
+  it('describes no API: no /openapi.json, no /docs', async () => {
+    const services = await testServices(testConfig());
+    const app = await buildApp(services, { probesOnly: true });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(404);
+    } finally {
+      await app.close();
+      await services.close();
+    }
+  });
+});
