@@ -63,7 +63,8 @@ export class ChatSession {
   readonly socketId = randomUUID();
   private ref: WebSessionRef | undefined;
   private personality: string | undefined;
-  private signingIn = false;
+  /** The frames being handled, in order (see the constructor). */
+  private handling: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<string, Pending>();
 
@@ -74,13 +75,17 @@ export class ChatSession {
   ) {
     this.arm(deps.config.helloTimeoutMs, 'no hello in time');
     socket.on('message', (data, isBinary) => {
-      void this.receive(data, isBinary).catch((error: unknown) => {
-        deps.logger.error(
-          { err: error, action: 'web_chat', request: context.requestId },
-          'web chat frame failed',
-        );
-        this.send({ type: 'error', code: 'internal_error', detail: 'the frame could not be handled' });
-      });
+      // One frame at a time, in order: a message sent right after its hello waits for the sign-in,
+      // and acks come in the order of the messages.
+      this.handling = this.handling
+        .then(() => this.receive(data, isBinary))
+        .catch((error: unknown) => {
+          deps.logger.error(
+            { err: error, action: 'web_chat', request: context.requestId },
+            'web chat frame failed',
+          );
+          this.send({ type: 'error', code: 'internal_error', detail: 'the frame could not be handled' });
+        });
     });
     socket.on('close', () => {
       clearTimeout(this.timer);
@@ -176,7 +181,7 @@ export class ChatSession {
   }
 
   private async hello(frame: HelloFrame): Promise<void> {
-    if (this.ref || this.signingIn) {
+    if (this.ref) {
       this.send({
         type: 'error',
         code: 'bad_frame',
@@ -191,9 +196,7 @@ export class ChatSession {
       this.send({ type: 'error', code: 'bad_frame', field: 'personality', detail });
       return;
     }
-    this.signingIn = true;
     const caller = await this.context.authenticate(frame.key);
-    this.signingIn = false;
     if ('refused' in caller) {
       this.send({ type: 'error', code: 'unauthorized', field: 'key', detail: `key: ${caller.refused}` });
       this.close(CLOSE.unauthorized, 'unauthorized');

@@ -233,6 +233,22 @@ describe('the web chat socket', () => {
     expect(String(error.reason)).toMatch(/ollama/);
   });
 
+  it('takes a message sent right after the hello, without waiting for ready', async () => {
+    await start();
+    const client = await connect();
+    client.send({ type: 'hello', key: ADMIN_KEY, community_id: 'web:playground' });
+    client.send({ type: 'message', text: 'quick one?' });
+    const ack = await client.nextOf('ack');
+    expect(client.frames[0]?.type).toBe('ready');
+    expect((await client.nextOf('done', String(ack.interaction_id))).text).toBe('Hello from the fake');
+  });
+
+  it('closes a socket that never says hello (4408)', async () => {
+    await start({ platforms: { web: { helloTimeoutMs: 100 } } } as Parameters<typeof testConfig>[0]);
+    const client = await connect();
+    expect((await client.closed).code).toBe(4408);
+  });
+
   it('answers a plain GET (no upgrade) with 426 in our error shape', async () => {
     const { app } = await start();
     const response = await app.inject({ method: 'GET', url: '/api/v1/ws/chat' });
