@@ -5,9 +5,11 @@
  * `done`, budgets, personas, and bad frames answered with `error` frames naming the field.
  */
 import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../src/config/schema.js';
 import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
+import { hostileJson, hostileString, jsonObject, jsonString } from '../../fuzz/support/hostile.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
 import { testConfig } from '../../support/services.js';
 import { WebChatClient } from '../../support/web-chat-client.js';
@@ -197,6 +199,46 @@ describe('the web chat socket', () => {
     });
     client.send({ type: 'ping' });
     await client.nextOf('pong');
+  });
+
+  it('survives hostile frames: each gets an error frame (or is taken), and the socket stays open', async () => {
+    await start();
+    const client = await signIn();
+    const frames = fc
+      .sample(
+        fc.oneof(
+          hostileJson,
+          hostileString(),
+          // Frames of a known type with hostile fields.
+          fc
+            .tuple(
+              fc.constantFrom('hello', 'message', 'ping'),
+              fc.constantFrom('text', 'key', 'community_id', 'roles'),
+              hostileJson,
+            )
+            .map(([type, field, value]) =>
+              jsonObject([
+                ['type', jsonString(type)],
+                [field, value],
+              ]),
+            ),
+        ),
+        { numRuns: 200, seed: 18 },
+        // Larger frames close the socket by design (1009, tested below).
+      )
+      .filter((frame) => Buffer.byteLength(frame) < 16_000);
+    for (const frame of frames) {
+      const from = client.frames.length;
+      client.send(frame);
+      client.send({ type: 'ping' });
+      await client.next((received) => received.type === 'pong', from);
+      const answers = client.frames.slice(from).map((received) => received.type);
+      expect(
+        answers.every((type) => ['error', 'ack', 'pong', 'delta', 'done'].includes(type)),
+        frame,
+      ).toBe(true);
+    }
+    expect(client.frames.filter((frame) => frame.field !== undefined).length).toBeGreaterThan(100);
   });
 
   it('closes a socket that sends a frame over the size limit (1009)', async () => {
