@@ -124,7 +124,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(openAIRoutes(services, keys, drain));
   await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
   await app.register(
-    platformSockets(options.platformSockets ?? [], socketAuthenticator(keys, services.clientKeys.lookup)),
+    platformSockets(
+      options.platformSockets ?? [],
+      socketAuthenticator(keys, services.clientKeys.lookup, {
+        quotas: services.clientKeys.quotas,
+        metrics: services.metrics,
+      }),
+    ),
   );
   return app;
 }

@@ -71,6 +71,8 @@ export type ServerFrame =
       interaction_id?: string;
       client_message_id?: string;
       reason?: string;
+      /** With `rate_limit_exceeded`: seconds until the key's limit resets. */
+      retry_after?: number;
     }
   | { type: 'pong' };
 

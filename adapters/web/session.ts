@@ -250,6 +250,17 @@ export class ChatSession {
       });
       return;
     }
+    const over = await ref.caller.admit?.();
+    if (over) {
+      this.send({
+        type: 'error',
+        code: 'rate_limit_exceeded',
+        detail: over.refused,
+        retry_after: over.retryAfterSeconds,
+        ...(clientMessageId !== undefined && { client_message_id: clientMessageId }),
+      });
+      return;
+    }
     const event = webEvent(ref, frame.text);
     const pending: Pending = { clientMessageId, early: [], shown: '', queued: true, ended: false };
     this.pending.set(event.id, pending);

@@ -96,6 +96,11 @@ export interface SocketCaller {
   /** With a stored client key: its id (usage counts by it). */
   keyId?: string;
   userId: string;
+  /**
+   * With a stored client key that has limits (`rpm`, `daily_tokens`): counts one message against
+   * them, or says why it may not go (a sentence, and seconds until the limit resets). Never rejects.
+   */
+  admit?(): Promise<{ refused: string; retryAfterSeconds: number } | undefined>;
 }
 
 /** What the HTTP layer gives a socket route with each connection. */

@@ -12,6 +12,7 @@ import { type FakeServer, startFakeOllama } from '../../fakes/fake-ollama.js';
 import { hostileJson, hostileString, jsonObject, jsonString } from '../../fuzz/support/hostile.js';
 import { type Pipeline, startPipeline } from '../../support/pipeline.js';
 import { testConfig } from '../../support/services.js';
+import { waitFor } from '../../support/wait-for.js';
 import { WebChatClient } from '../../support/web-chat-client.js';
 
 const ADMIN_KEY = 'web-admin-key-1';
@@ -199,6 +200,39 @@ describe('the web chat socket', () => {
     });
     client.send({ type: 'ping' });
     await client.nextOf('pong');
+  });
+
+  it("holds a stored client key to its rpm, and counts its messages under the key's id", async () => {
+    const { app } = await start();
+    const issued = await app.inject({
+      method: 'POST',
+      url: '/api/v1/keys',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      payload: { name: 'playground', community_id: 'web:keyed', rpm: 1 },
+    });
+    expect(issued.statusCode).toBe(201);
+    const { id, key } = issued.json() as { id: string; key: string };
+    const client = await connect();
+    client.send({ type: 'hello', key, community_id: 'web:keyed' });
+    expect(await client.nextOf('ready')).toMatchObject({ user_id: `key:${id}` });
+    client.send({ type: 'message', text: 'first', client_message_id: 'a' });
+    const ack = await client.nextOf('ack');
+    expect(ack.status).toBe('queued');
+    client.send({ type: 'message', text: 'second', client_message_id: 'b' });
+    const refused = await client.nextOf('error');
+    expect(refused).toMatchObject({ code: 'rate_limit_exceeded', client_message_id: 'b' });
+    expect(refused.retry_after).toBeGreaterThanOrEqual(1);
+    await client.nextOf('done', String(ack.interaction_id));
+    const rows = await waitFor(async () => {
+      const usage = await app.inject({
+        method: 'GET',
+        url: `/api/v1/usage?key_id=${id}&group_by=key`,
+        headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      });
+      const found = (usage.json() as { rows: Record<string, unknown>[] }).rows;
+      return found.length > 0 && found;
+    });
+    expect(rows).toEqual([expect.objectContaining({ key_id: id, requests: 1 })]);
   });
 
   it('survives hostile frames: each gets an error frame (or is taken), and the socket stays open', async () => {
