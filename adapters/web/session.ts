@@ -147,7 +147,8 @@ export class ChatSession {
   }
 
   private async receive(data: unknown, isBinary: boolean): Promise<void> {
-    this.arm(this.ref ? this.deps.config.idleTimeoutMs : this.deps.config.helloTimeoutMs, 'idle');
+    // Before the sign-in the hello deadline holds, whatever else the client sends.
+    if (this.ref) this.arm(this.deps.config.idleTimeoutMs, 'idle');
     if (isBinary) {
       this.send({ type: 'error', code: 'bad_frame', field: 'frame', detail: 'frames must be JSON text' });
       return;

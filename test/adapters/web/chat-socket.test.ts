@@ -322,7 +322,13 @@ describe('the web chat socket', () => {
   it('closes a socket that never says hello (4408)', async () => {
     await start({ platforms: { web: { helloTimeoutMs: 100 } } } as Parameters<typeof testConfig>[0]);
     const client = await connect();
+    // Frames that are not a hello do not put the deadline off: a ping for every pong, until it closes.
+    client.socket.on('message', () => {
+      if (client.socket.readyState === client.socket.OPEN) client.send({ type: 'ping' });
+    });
+    client.send({ type: 'ping' });
     expect((await client.closed).code).toBe(4408);
+    expect(client.frames.filter((frame) => frame.type === 'pong').length).toBeGreaterThan(1);
   });
 
   it('answers a plain GET (no upgrade) with 426 in our error shape', async () => {
