@@ -6,5 +6,6 @@
 import { discordPlatform } from './discord/index.js';
 import { telegramPlatform } from './telegram/index.js';
 import { twitchPlatform } from './twitch/index.js';
+import { webPlatform } from './web/index.js';
 
-export const PLATFORM_REGISTRY = [twitchPlatform, telegramPlatform, discordPlatform] as const;
+export const PLATFORM_REGISTRY = [twitchPlatform, telegramPlatform, discordPlatform, webPlatform] as const;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { PlatformRoute } from './core/platform.js';
+import type { PlatformRoute, PlatformSocketRoute } from './core/platform.js';
 import { KeyRing, requireAdmin, requireCaller } from './http/auth.js';
 import { bodyDeadline } from './http/body-deadline.js';
 import { answerClientError } from './http/client-error.js';
@@ -11,15 +11,18 @@ import { documentAccess, registerOpenApi, SECURITY } from './http/openapi/regist
 import { adminRoutes } from './http/routes/admin.js';
 import { clientKeyRoutes } from './http/routes/client-keys.js';
 import { communityRoutes } from './http/routes/communities.js';
+import { communityTestRoutes } from './http/routes/community-test.js';
 import { healthRoutes } from './http/routes/health.js';
 import { interactionLogRoutes } from './http/routes/interaction-log.js';
 import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
 import { platformRoutes } from './http/routes/platform-routes.js';
+import { platformSockets } from './http/routes/platform-sockets.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { statusRoutes } from './http/routes/status.js';
 import { usageRoutes } from './http/routes/usage.js';
+import { socketAuthenticator } from './http/socket-auth.js';
 import type { Services } from './services.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -30,6 +33,8 @@ export interface AppOptions {
    * authenticate with their own secret) outside the bearer scope.
    */
   platformRoutes?: readonly PlatformRoute[];
+  /** WebSocket routes the platforms describe (the web chat); they authenticate inside the socket. */
+  platformSockets?: readonly PlatformSocketRoute[];
   /** Only `/health*` and `/metrics` (a `worker` role process: probes, no API). */
   probesOnly?: boolean;
 }
@@ -119,6 +124,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await admin.register(adminRoutes(services));
     await admin.register(clientKeyRoutes(services));
     await admin.register(communityRoutes(services));
+    await admin.register(communityTestRoutes(services));
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));
     await admin.register(usageRoutes(services));
@@ -126,5 +132,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   await app.register(openAIRoutes(services, keys, drain));
   await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
+  await app.register(
+    platformSockets(
+      options.platformSockets ?? [],
+      socketAuthenticator(keys, services.clientKeys.lookup, {
+        quotas: services.clientKeys.quotas,
+        metrics: services.metrics,
+      }),
+    ),
+  );
   return app;
 }

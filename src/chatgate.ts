@@ -47,7 +47,11 @@ export async function createChatgate(config: Config, options: ChatgateOptions = 
   const platforms = worker
     ? NO_PLATFORMS
     : await createPlatforms(services, options.platforms ?? PLATFORM_REGISTRY);
-  const app = await buildApp(services, { platformRoutes: platforms.routes, probesOnly: worker });
+  const app = await buildApp(services, {
+    platformRoutes: platforms.routes,
+    platformSockets: platforms.sockets,
+    probesOnly: worker,
+  });
   return {
     services,
     platforms,

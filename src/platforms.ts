@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { PLATFORM_REGISTRY } from '../adapters/registry.js';
 import type { AdapterHost, IngestAck, PlatformAdapter } from './core/adapter.js';
 import { type ChatEvent, conversationKey, withoutRaw } from './core/chat-event.js';
-import type { AnyPlatformDescriptor, PlatformPorts, PlatformRoute } from './core/platform.js';
+import type {
+  AnyPlatformDescriptor,
+  PlatformPorts,
+  PlatformRoute,
+  PlatformSocketRoute,
+} from './core/platform.js';
 import type { Services } from './services.js';
 import type { ChannelStore } from './stores/channel-store.js';
 
@@ -11,10 +16,12 @@ export interface Platforms {
   adapters: PlatformAdapter[];
   /** Every platform's routes (configured or not: a route may answer 404 `not_configured`). */
   routes: PlatformRoute[];
+  /** Every platform's WebSocket routes (the web chat's). */
+  sockets: PlatformSocketRoute[];
 }
 
 /** No adapter, no route: what a `worker` process holds. */
-export const NO_PLATFORMS: Platforms = { adapters: [], routes: [] };
+export const NO_PLATFORMS: Platforms = { adapters: [], routes: [], sockets: [] };
 
 /**
  * The edge that wires platform adapters to the core. For each descriptor (the registry's by
@@ -30,6 +37,7 @@ export async function createPlatforms(
   const sections = services.config.platforms as Record<string, Record<string, unknown>>;
   const adapters: PlatformAdapter[] = [];
   const routes: PlatformRoute[] = [];
+  const sockets: PlatformSocketRoute[] = [];
   for (const descriptor of descriptors) {
     const ports = portsFor(services, descriptor.platform);
     const adapter = await descriptor.create(sections[descriptor.platform] ?? {}, ports);
@@ -38,8 +46,9 @@ export async function createPlatforms(
       adapters.push(adapter);
     }
     routes.push(...(descriptor.routes?.(adapter, ports) ?? []));
+    sockets.push(...(descriptor.sockets?.(adapter, ports) ?? []));
   }
-  return { adapters, routes };
+  return { adapters, routes, sockets };
 }
 
 /**
@@ -75,6 +84,7 @@ function portsFor(services: Services, platform: string): PlatformPorts {
     logger: services.logger.child({ platform }),
     channels: channelsOf(services.channels, platform),
     rateLimited: () => services.metrics.rateLimited.labels(platform).inc(),
+    personalities: Object.keys(services.config.personalities),
   };
 }
 
@@ -111,9 +121,9 @@ function hostFor(services: Services, adapter: PlatformAdapter): AdapterHost {
         return { status: 'ignored', reason, interactionId: '' };
       }
     },
-    ingest: async (event) => {
+    ingest: async (event, options = {}) => {
       try {
-        const ack = await services.router.ingest(event, { fromAdapter: true });
+        const ack = await services.router.ingest(event, { ...options, fromAdapter: true });
         // "typing…" from the moment the interaction is queued (see ReplyDelivery.queued).
         services.delivery.queued(ack, event);
         return ack;

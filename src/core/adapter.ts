@@ -10,6 +10,24 @@ export interface OutgoingReply {
   event: ChatEvent;
   /** The reply text, already cleaned and cut to the platform's limit by the worker. */
   text: string;
+  /**
+   * Who answered, when the reply was delivered from the process that made it (not through the
+   * reply queue). Chat platforms ignore it; the web chat shows it (`done` frames).
+   */
+  details?: ReplyDetails;
+}
+
+/** Who produced a reply and why (the interaction's `reply` fields, for adapters that show them). */
+export interface ReplyDetails {
+  /** `ollama`, `openai`, `local`, or `chatgate` for chatgate's own notice. */
+  provider: string;
+  model: string;
+  /** `remote` or `local`. */
+  mode: string;
+  /** Why earlier links of the chain did not answer (`ollama: connection` …). */
+  fallbackReason?: string;
+  /** Set when moderation stopped the model's answer (`blocked_term`, `link` …). */
+  blocked?: string;
 }
 
 /** What a stream cut midway ends with, after the text already shown. */
@@ -32,14 +50,14 @@ export interface ReplyStream {
    * past the platform's message size), replacing whatever the updates showed.
    * @throws the platform's refusal, as `send` does.
    */
-  finish(finalText: string): Promise<void>;
+  finish(finalText: string, details?: ReplyDetails): Promise<void>;
   /**
    * Ends the stream early. Without `replacement` (the model failed midway), the text shown so far
    * stays, followed by `CUT_OFF_MARKER`, so that it never reads as complete; nothing shown,
    * nothing sent. With `replacement` (moderation stopped the reply), the shown text is replaced by
    * it, or removed when it is ''. Never throws (failures are logged).
    */
-  abort(replacement?: string): Promise<void>;
+  abort(replacement?: string, details?: ReplyDetails): Promise<void>;
 }
 
 /**
@@ -88,13 +106,24 @@ export type PlatformModeration =
     }
   | { kind: 'message_deleted'; communityId: string; channelId: string; messageId: string; userId?: string };
 
+/** What an adapter may add to an event it ingests (the web chat: its signed-in caller's choices). */
+export interface AdapterIngestOptions {
+  /** The stored client key the caller signed in with: the answer's tokens count toward its usage. */
+  keyId?: string;
+  /**
+   * A configured personality (or `random`) that answers this event instead of the community's
+   * (and its `system_prompt`): a per-session choice that is never stored in the community config.
+   */
+  personality?: string;
+}
+
 /**
  * What chatgate gives an adapter when it starts: the way into the router and a few controls.
  * Built by `src/platforms.ts`; adapters never import the router or the stores.
  */
 export interface AdapterHost {
   /** Hands a normalized event to the router; resolves with its ack. Never rejects. */
-  ingest(event: ChatEvent): Promise<IngestAck>;
+  ingest(event: ChatEvent, options?: AdapterIngestOptions): Promise<IngestAck>;
   /**
    * Records an event the adapter answers itself, without the router (a platform command such as
    * Telegram's `/start`), in the interaction log as `ignored` with `reason` (`command`), so that
@@ -147,6 +176,18 @@ export interface PlatformAdapter {
    * adapter, and the reply is delivered from this process (see `ReplyDelivery.openStream`).
    */
   openStream?(event: ChatEvent): ReplyStream;
+  /**
+   * True for a platform whose every reply streams when it can (the web chat): `openStream` is used
+   * whatever the community's `streamReplies` says. Unset: only when the community streams.
+   */
+  readonly streamsEveryReply?: boolean;
+  /**
+   * Told when an event of this adapter ends without a reply (`reason`: the failure, `stale`,
+   * `moderated` …; or a reply moderation emptied, with its `details` and `blocked` as the reason),
+   * for platforms whose clients wait for an answer to every message (the web chat). Chat
+   * platforms leave it out: silence is their answer. Never throws.
+   */
+  unanswered?(event: ChatEvent, reason: string, details?: ReplyDetails): void;
   /** Leaves channels and disconnects; pending outbound messages are sent or given up within a grace period. */
   stop(): Promise<void>;
 }

@@ -7,6 +7,7 @@
 
 import type { Logger } from 'pino';
 import type { Static, TObject, TSchema } from 'typebox';
+import type { WebSocket } from 'ws';
 import type { PlatformAdapter } from './adapter.js';
 import type { Platform } from './chat-event.js';
 
@@ -29,6 +30,8 @@ export interface PlatformPorts {
   channels: RememberedChannels;
   /** Counts one outbound rate-limit wait (`chatgate_rate_limited_total{scope=<platform>}`). */
   rateLimited(): void;
+  /** The configured personality names (config `personalities`), for platforms that let a user pick one. */
+  personalities?: readonly string[];
 }
 
 /** A request to a platform route, as the HTTP layer parsed it. */
@@ -102,6 +105,50 @@ export interface PlatformRoute {
 }
 
 /**
+ * Who signed in on a socket with a key, as the HTTP layer's auth decides (src/http/auth.ts):
+ * `admin` (the admin key), `integration` (an API key, or anyone while no key is set), `client` (a
+ * client key, limited to `communityId`; `keyId` for a stored one). `userId` names the key without
+ * revealing it (`admin`, `key:<stored id>`, `key:<digest prefix>`, `anonymous`).
+ */
+export interface SocketCaller {
+  scope: 'admin' | 'integration' | 'client';
+  /** With `client`: the one community the key may use. */
+  communityId?: string;
+  /** With a stored client key: its id (usage counts by it). */
+  keyId?: string;
+  userId: string;
+  /**
+   * With a stored client key that has limits (`rpm`, `daily_tokens`): counts one message against
+   * them, or says why it may not go (a sentence, and seconds until the limit resets). Never rejects.
+   */
+  admit?(): Promise<{ refused: string; retryAfterSeconds: number } | undefined>;
+}
+
+/** What the HTTP layer gives a socket route with each connection. */
+export interface PlatformSocketContext {
+  /**
+   * Checks a key sent inside the socket (never in the URL): the caller, or why it is refused (a
+   * sentence without the key). Never rejects: a key store that cannot be reached is a refusal.
+   */
+  authenticate(key: string): Promise<SocketCaller | { refused: string }>;
+  /** The upgrade request's id, for logs. */
+  requestId: string;
+}
+
+/**
+ * A WebSocket route a platform needs (the web chat): the HTTP layer upgrades `GET url`
+ * (`@fastify/websocket`, on the `ws` package) and hands each socket to `connect`. The route
+ * authenticates its caller itself, inside the socket.
+ */
+export interface PlatformSocketRoute {
+  url: string;
+  /** Largest frame accepted, bytes: a larger one closes the socket with 1009 (ws's own check). */
+  maxPayloadBytes: number;
+  /** Takes one new socket; never throws (the socket's own frames say what went wrong). */
+  connect(socket: WebSocket, context: PlatformSocketContext): void;
+}
+
+/**
  * A platform's section of the config (`platforms.<platform>`): its schema, validated with the rest
  * of the config at start, each field that an environment variable sets naming it
  * (`channels: Type.Array(Type.String(), { env: 'EXAMPLE_CHANNELS' })`, `secret: true` for a secret);
@@ -145,6 +192,8 @@ export interface PlatformDescriptor<
    * a route may then answer 404) and the same ports as `create`.
    */
   routes?(adapter: Adapter | undefined, ports: PlatformPorts): PlatformRoute[];
+  /** WebSocket routes to mount (called like `routes`). */
+  sockets?(adapter: Adapter | undefined, ports: PlatformPorts): PlatformSocketRoute[];
 }
 
 /**

@@ -19,6 +19,11 @@ export interface InteractionJob {
   /** The stored client key that posted the event (`POST /api/v1/ai/interaction`), if one did. */
   keyId?: string;
   /**
+   * A configured personality (or `random`) that answers instead of the community's personality and
+   * `system_prompt`: the web chat's per-session choice (see `AdapterIngestOptions.personality`).
+   */
+  personality?: string;
+  /**
    * The event came from one of our platform adapters (not over HTTP): its reply goes back through
    * that platform's connection, wherever in the cluster it is held.
    */

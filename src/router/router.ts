@@ -27,6 +27,8 @@ export interface IngestOptions {
   fromAdapter?: boolean;
   /** The stored client key that posted the event: its answer's tokens count toward its `daily_tokens`. */
   keyId?: string;
+  /** A personality that answers instead of the community's (the web chat's per-session choice). */
+  personality?: string;
 }
 
 export interface RouterDeps {
@@ -201,6 +203,7 @@ export class Router {
         sessionId: options.sessionId,
         fromAdapter: options.fromAdapter,
         keyId: options.keyId,
+        ...(options.personality !== undefined ? { personality: options.personality } : {}),
         ...(waitMs > 0 ? { runAt: Date.now() + waitMs } : {}),
       });
     } catch (error) {

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { IngestAck, PlatformAdapter, ReplyStream } from '../core/adapter.js';
+import type { IngestAck, PlatformAdapter, ReplyDetails, ReplyStream } from '../core/adapter.js';
 import { type ChatEvent, type Platform, withoutRaw } from '../core/chat-event.js';
 import { settlesWithin } from '../core/settles-within.js';
 import type { Logger } from '../observability/logger.js';
@@ -109,17 +109,26 @@ export class ReplyDelivery {
         if (text.trim() !== '') this.typers.stop(id);
         inner.update(text);
       },
-      finish: (text) => {
+      finish: (text, details) => {
         this.streams.delete(id);
-        return inner.finish(text);
+        return inner.finish(text, details);
       },
-      abort: (replacement) => {
+      abort: (replacement, details) => {
         this.streams.delete(id);
-        return inner.abort(replacement);
+        return inner.abort(replacement, details);
       },
     };
     this.streams.set(id, stream);
     return stream;
+  }
+
+  /**
+   * True when the adapter of `job`'s event streams every reply it can (`streamsEveryReply`, the web
+   * chat) and the event came from it: the worker then streams whatever the community's
+   * `streamReplies` says.
+   */
+  streamsEveryReply(job: InteractionJob): boolean {
+    return job.fromAdapter === true && this.adapters.get(job.event.platform)?.streamsEveryReply === true;
   }
 
   /**
@@ -191,8 +200,15 @@ export class ReplyDelivery {
     if (stream) await this.endStream(job, stream, outcome);
     else if (adapter && hasText(outcome)) {
       await adapter
-        .send({ event: job.event, text: outcome.reply.text })
+        .send({ event: job.event, text: outcome.reply.text, details: detailsOf(outcome.reply) })
         .catch((error: unknown) => this.logFailure(job, 'adapter', error));
+    }
+    // A client waiting for an answer to every message (the web chat) hears of the silence too.
+    if (job.fromAdapter === true && adapter?.unanswered) {
+      if (!outcome.ok) adapter.unanswered(job.event, outcome.error);
+      else if (outcome.reply.text === '' && !stream) {
+        adapter.unanswered(job.event, outcome.reply.blocked ?? 'empty', detailsOf(outcome.reply));
+      }
     }
     const url = job.callbackUrl ?? (adapter ? undefined : this.defaultCallbackUrl);
     if (!url) return;
@@ -209,8 +225,8 @@ export class ReplyDelivery {
     const ending = !outcome.ok
       ? stream.abort()
       : outcome.reply.text === ''
-        ? stream.abort('')
-        : stream.finish(outcome.reply.text);
+        ? stream.abort('', detailsOf(outcome.reply))
+        : stream.finish(outcome.reply.text, detailsOf(outcome.reply));
     await ending.catch((error: unknown) => this.logFailure(job, 'adapter', error));
   }
 
@@ -234,6 +250,17 @@ export class ReplyDelivery {
  */
 function hasText(outcome: DeliveryOutcome): outcome is { ok: true; reply: InteractionReply } {
   return outcome.ok && outcome.reply.text !== '';
+}
+
+/** What an adapter may show of who answered (see `OutgoingReply.details`). */
+function detailsOf(reply: InteractionReply): ReplyDetails {
+  return {
+    provider: reply.provider,
+    model: reply.model,
+    mode: reply.mode,
+    ...(reply.fallbackReason !== undefined ? { fallbackReason: reply.fallbackReason } : {}),
+    ...(reply.blocked !== undefined ? { blocked: reply.blocked } : {}),
+  };
 }
 
 /** Callbacks being sent from this process at once; more wait their turn in memory. */

@@ -30,7 +30,8 @@ export interface WorkerDeps {
   /** Records each state change and tells whoever waits. */
   lifecycle: InteractionLifecycle;
   /** Typing indicators, streamed replies, and whether a re-run's reply already went out. */
-  delivery: Pick<ReplyDelivery, 'startTyping' | 'openStream' | 'alreadyDelivered'>;
+  delivery: Pick<ReplyDelivery, 'startTyping' | 'openStream' | 'alreadyDelivered'> &
+    Partial<Pick<ReplyDelivery, 'streamsEveryReply'>>;
   logger: Logger;
   /**
    * Why an interaction must not be answered any more (`moderated`: its user was banned or timed
@@ -190,9 +191,7 @@ async function produceReply(
   const userText = deps.moderation?.promptText(job.text, community) ?? job.text;
   const refused = await deps.moderation?.checkInput(userText, community, signal);
   if (refused) throw new InputRefused(refused);
-  const persona =
-    community.systemPrompt ??
-    personaFor(deps.config.personalities, community.personality, conversationKey(event));
+  const persona = personaOf(deps.config.personalities, community, conversationKey(event), job.personality);
   const messages = buildPrompt({
     botName: deps.config.bot.name,
     persona,
@@ -211,10 +210,9 @@ async function produceReply(
     signal,
   };
   // A moderation endpoint judges whole replies: such a community's replies are not shown before it has.
+  const wantsStream = community.streamReplies || deps.delivery.streamsEveryReply?.(job) === true;
   const stream =
-    community.streamReplies && !community.moderation.moderationUrl
-      ? deps.delivery.openStream(job)
-      : undefined;
+    wantsStream && !community.moderation.moderationUrl ? deps.delivery.openStream(job) : undefined;
   const result = stream
     ? await streamed(deps, job, community, stream, request, replyMaxChars)
     : await deps.ai.complete(request);
@@ -305,6 +303,22 @@ function noticeReply(text: string, started: number): InteractionReply {
     serviceStatus: 'healthy',
     processingTimeMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * The persona an answer is written with: a per-event `personality` (the web chat's session choice)
+ * first, then the community's `systemPrompt`, then its personality (as a channel's personality
+ * clears the community's system prompt in `settingsForChannel`).
+ * @param conversation the conversation key, for `random` (see `personaFor`).
+ */
+export function personaOf(
+  personalities: Record<string, string>,
+  community: Pick<CommunitySettings, 'systemPrompt' | 'personality'>,
+  conversation: string,
+  personality?: string,
+): string {
+  if (personality !== undefined) return personaFor(personalities, personality, conversation);
+  return community.systemPrompt ?? personaFor(personalities, community.personality, conversation);
 }
 
 /**

@@ -105,7 +105,8 @@ const toyPlatform = definePlatform({
   ],
 });
 
-const platforms = [...PLATFORM_REGISTRY, toyPlatform];
+// The toy takes the `web` name, so the registry's own web chat steps aside for it.
+const platforms = [...PLATFORM_REGISTRY.filter((descriptor) => descriptor.platform !== 'web'), toyPlatform];
 const ADMIN_KEY = 'toy-admin-key-1';
 
 function toyConfig(env: Record<string, string>): Config {

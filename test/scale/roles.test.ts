@@ -90,6 +90,10 @@ describeNeeding(['redis-server', 'postgres'], 'api and worker roles', () => {
     const status = (await (await fetch(`${api.url}/api/v1/ai/status`)).json()) as {
       platforms: { platform: string; status: string }[];
     };
-    expect(status.platforms).toEqual([expect.objectContaining({ platform: 'twitch', status: 'online' })]);
+    // Twitch, and the web chat, which is always on (in the api process: it holds the sockets).
+    expect(status.platforms).toEqual([
+      expect.objectContaining({ platform: 'twitch', status: 'online' }),
+      expect.objectContaining({ platform: 'web', status: 'online' }),
+    ]);
   });
 });

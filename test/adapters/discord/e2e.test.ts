@@ -80,8 +80,10 @@ describe('Discord through the whole pipeline', () => {
     );
     expect(byText).toMatchObject({ 'hello there': 'done', 'just chatting': 'no_trigger' });
     const status = (await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
+    // Discord, and the web chat, which is always on.
     expect(status.platforms).toEqual([
       expect.objectContaining({ platform: 'discord', status: 'online', error: null }),
+      expect.objectContaining({ platform: 'web', status: 'online' }),
     ]);
     const metrics = (await pipeline.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toContain('chatgate_platform_status{platform="discord"} 2');

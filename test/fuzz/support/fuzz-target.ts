@@ -53,7 +53,10 @@ export async function startFuzzTarget(backend: StoreBackend): Promise<FuzzTarget
   const stores = await backend.open(config);
   const services = await testServices(config, { stores: stores.stores });
   const platforms: Platforms = await createPlatforms(services, PLATFORM_REGISTRY);
-  const app = await buildApp(services, { platformRoutes: platforms.routes });
+  const app = await buildApp(services, {
+    platformRoutes: platforms.routes,
+    platformSockets: platforms.sockets,
+  });
   await startPlatforms(platforms, services);
   // Closed in this order: HTTP first, the fakes last (the queue may still deliver to them).
   const closers = [

@@ -242,6 +242,21 @@ const sessionId = pathSegment(
   ),
 );
 const communityPath = pathSegment(communityId).map((id) => `/api/v1/communities/${id}/config`);
+/** A `POST /api/v1/communities/:id/test` body: a line (hostile now and then), sometimes a personality. */
+const communityTestBody = fc
+  .tuple(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 60 }) },
+      { weight: 1, arbitrary: hostileString() },
+    ),
+    fc.option(fc.constantFrom('friendly', 'general', 'random', 'nope', ''), { nil: undefined }),
+  )
+  .map(([text, personality]) =>
+    jsonObject([
+      ['text', jsonString(text)],
+      ...(personality === undefined ? [] : [['personality', jsonString(personality)] as const]),
+    ]),
+  );
 const clientKeyPath = pathSegment(fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }))).map(
   (id) => `/api/v1/keys/${id}`,
 );
@@ -489,6 +504,15 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     access: 'admin',
     path: communityPath,
   },
+  'POST /api/v1/communities/:communityId/test': {
+    sql: true,
+    shape: 'ours',
+    access: 'admin',
+    path: pathSegment(communityId).map((id) => `/api/v1/communities/${id}/test`),
+    body: body(communityTestBody),
+  },
+  // Without an upgrade: a 426 in our shape (the socket's frames are tested in test/adapters/web).
+  'GET /api/v1/ws/chat': getOnly('/api/v1/ws/chat', 'ours', 'open'),
   'GET /api/v1/sessions/:sessionId': {
     shape: 'ours',
     access: 'admin',
