@@ -34,11 +34,12 @@ describe('stale interactions', () => {
   });
 
   it('counts the age of a question that waited for a human from the end of its wait', async () => {
-    // The wait (5 s) is longer than replyMaxAgeMs (1 s): counted from the event, it would be stale.
+    // The wait (5 s) is longer than replyMaxAgeMs (4 s): counted from the event, it would be stale;
+    // counted from the end of the wait, the job has 4 s to start (a loaded machine took over 1 s).
     ({ services } = await testApp(
       testConfig({
         ai: { mode: 'local' },
-        queue: { replyMaxAgeMs: 1000 },
+        queue: { replyMaxAgeMs: 4000 },
         triggers: {
           kinds: {
             question: { probability: 1, userCooldownMs: 0, channelCooldownMs: 0, humanGraceMs: 5000 },
