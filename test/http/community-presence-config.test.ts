@@ -104,6 +104,12 @@ describe('presence settings in the community config, and per-channel personas', 
       expect(detail).toContain(`${field}:`);
     const personality = await writeConfig({ channels: { '111': { personality: 'grumpy' } } });
     expect(personality.json().detail).toContain('channels.111.personality: must be one of');
+    // A channel id PostgreSQL's jsonb would refuse (NUL), or one too long: a 400, never a 500.
+    for (const id of ['\u0000', 'x'.repeat(101), '']) {
+      const bad = await writeConfig({ channels: { [id]: null } });
+      expect(bad.statusCode, JSON.stringify(id)).toBe(400);
+      expect(bad.json().detail).toContain('a channel id is 1–100 characters');
+    }
   });
 
   it("answers each channel with its own persona and model, and keeps a channel's triggers to it", async () => {

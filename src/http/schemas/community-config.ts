@@ -4,6 +4,7 @@ import { PROVIDER_KINDS } from '../../config/schema.js';
 import { ValidationError } from '../../core/errors.js';
 import type { CommunityConfigWrite, StoredCommunityConfig } from '../../stores/community-config-store.js';
 import {
+  channelIdIssues,
   channelPersonalities,
   PresenceBodyFields,
   presenceJson,
@@ -66,6 +67,7 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
     }
   } else {
     const named: [string, string][] = [['personality', (body as Body).personality ?? '']];
+    issues.push(...channelIdIssues(body as Body));
     for (const [field, personality] of [...named, ...channelPersonalities(body as Body)]) {
       if (personality && personality !== 'random' && !personalities.includes(personality)) {
         issues.push(`${field}: must be one of ${[...personalities, 'random'].join('|')}`);

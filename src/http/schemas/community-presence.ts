@@ -46,6 +46,21 @@ export const PresenceBodyFields = {
 const PresenceBody = Type.Object(PresenceBodyFields);
 type PresenceBody = Static<typeof PresenceBody>;
 
+/**
+ * `channels.<id>: …` for each channel id that is not 1–100 chars without control characters.
+ * Checked here: the schema's key pattern is not applied to a record's keys, and PostgreSQL's jsonb
+ * refuses a NUL that would otherwise reach it as a key.
+ */
+export function channelIdIssues(input: PresenceBody): string[] {
+  const valid = new RegExp(CHANNEL_ID_PATTERN, 'u');
+  return Object.keys(input.channels ?? {})
+    .filter((id) => !valid.test(id))
+    .map(
+      (id) =>
+        `channels.${JSON.stringify(id).slice(1, -1)}: a channel id is 1–100 characters, no control characters`,
+    );
+}
+
 /** The personality names a body sets, with the field that sets each (`channels.123.personality`). */
 export function channelPersonalities(input: PresenceBody): [field: string, name: string][] {
   return Object.entries(input.channels ?? {}).flatMap(([id, channel]) =>
