@@ -10,11 +10,14 @@ import { answerFrameworkError, MAX_PARAM_CHARS } from './http/framework-errors.j
 import { adminRoutes } from './http/routes/admin.js';
 import { clientKeyRoutes } from './http/routes/client-keys.js';
 import { communityRoutes } from './http/routes/communities.js';
+import { consoleApiRoutes } from './http/routes/console-api.js';
+import { consoleStaticRoutes } from './http/routes/console-static.js';
 import { healthRoutes } from './http/routes/health.js';
 import { interactionLogRoutes } from './http/routes/interaction-log.js';
 import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
+import { pauseRoutes } from './http/routes/pause.js';
 import { platformRoutes } from './http/routes/platform-routes.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { statusRoutes } from './http/routes/status.js';
@@ -104,6 +107,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     api.addHook('onRequest', requireCaller(keys, services.clientKeys.lookup));
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
+    await api.register(consoleApiRoutes(services, keys));
   });
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(keys, services.clientKeys.lookup));
@@ -113,9 +117,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));
     await admin.register(usageRoutes(services));
+    await admin.register(pauseRoutes(services));
     await admin.register(platformRoutes(routes.filter((route) => route.access === 'admin')));
   });
   await app.register(openAIRoutes(services, keys, drain));
   await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
+  await app.register(consoleStaticRoutes());
   return app;
 }

@@ -1,0 +1,132 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services.js';
+import type { KeyRing } from '../auth.js';
+import { type ConsoleScope, consoleScope } from '../console/console-scope.js';
+import { type ConsoleSnapshotDeps, consoleSnapshot, scopedStatus } from '../console/console-snapshot.js';
+import { EventStream } from '../console/event-stream.js';
+import { guardEdgeInput } from '../schemas/edge-input.js';
+import { interactionJson } from '../schemas/interaction-json.js';
+import { InteractionQuery, interactionFilter } from '../schemas/interaction-query.js';
+
+/** What these routes use of the services, and nothing more. */
+export type ConsoleApiDeps = ConsoleSnapshotDeps & Pick<Services, 'interactionFeed'>;
+
+/** Options of the console API; tests shorten nothing here, the defaults are the product's. */
+export interface ConsoleApiOptions {
+  /** Changes are gathered this long before they are sent (one status and one event per id), ms. */
+  batchMs?: number;
+  /** A status is sent at least this often, also when nothing was logged (breakers, health), ms. */
+  statusEveryMs?: number;
+}
+
+const BATCH_MS = 250;
+const STATUS_EVERY_MS = 5_000;
+
+/**
+ * The operator console's API (any caller key; `consoleScope`: the admin key sees everything, a
+ * client key its own community, read-only; integration keys get 403):
+ * - `GET /api/v1/console/snapshot`: everything the overview and the live tail render from, in one
+ *   answer (`consoleSnapshot`);
+ * - `GET /api/v1/console/events`: the same, live, as server-sent events: `snapshot` first, then
+ *   `interaction` (an interaction added or changed, as the list route shows it) and `status` (the
+ *   status, at most every `batchMs` after a change, and every `statusEveryMs`). Authorization by
+ *   header: the console reads it with `fetch`, since `EventSource` cannot send one;
+ * - `GET /api/v1/console/interactions?…`: the interaction search (`InteractionQuery`), limited to
+ *   the client key's community.
+ */
+export const consoleApiRoutes = (
+  services: ConsoleApiDeps,
+  keys: KeyRing,
+  options: ConsoleApiOptions = {},
+): FastifyPluginAsync =>
+  async function consoleApi(plain) {
+    guardEdgeInput(plain);
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const open = new Set<EventStream>();
+    // Streams never end by themselves: end them when the app closes, so the close does not wait on them.
+    app.addHook('preClose', (done) => {
+      for (const stream of open) stream.end();
+      done();
+    });
+
+    app.get('/api/v1/console/snapshot', async (request, reply) => {
+      const scope = consoleScope(keys, request, reply);
+      if (!scope) return reply;
+      return consoleSnapshot(services, scope, request.log);
+    });
+
+    app.get(
+      '/api/v1/console/interactions',
+      { schema: { querystring: InteractionQuery } },
+      async (request, reply) => {
+        const scope = consoleScope(keys, request, reply);
+        if (!scope) return reply;
+        const filter = interactionFilter(request.query);
+        if (scope.kind === 'client') {
+          if (filter.communityId !== undefined && filter.communityId !== scope.communityId)
+            return { interactions: [] };
+          filter.communityId = scope.communityId;
+        }
+        const found = await services.interactions.list(filter);
+        return { interactions: found.map((interaction) => interactionJson(interaction, true)) };
+      },
+    );
+
+    app.get('/api/v1/console/events', async (request, reply) => {
+      const scope = consoleScope(keys, request, reply);
+      if (!scope) return reply;
+      const snapshot = await consoleSnapshot(services, scope, request.log);
+      const stream = new EventStream(reply);
+      open.add(stream);
+      stream.send('snapshot', snapshot);
+      const stop = follow(services, scope, stream, request.log, options);
+      await stream.closed;
+      stop();
+      open.delete(stream);
+    });
+  };
+
+/**
+ * Sends `interaction` events for the changes the log reports (in the scope), and `status` events
+ * after changes and every `statusEveryMs`. Returns the function that stops it.
+ */
+function follow(
+  services: ConsoleApiDeps,
+  scope: ConsoleScope,
+  stream: EventStream,
+  log: FastifyBaseLogger,
+  options: ConsoleApiOptions,
+): () => void {
+  const changed = new Set<string>();
+  let batch: NodeJS.Timeout | undefined;
+  const sendStatus = async () => stream.send('status', await scopedStatus(services, scope, log));
+  const flush = async () => {
+    batch = undefined;
+    const ids = [...changed];
+    changed.clear();
+    for (const id of ids) {
+      const interaction = await services.interactions.get(id).catch(() => undefined);
+      if (!interaction) continue;
+      if (scope.kind === 'client' && interaction.event.communityId !== scope.communityId) continue;
+      stream.send('interaction', interactionJson(interaction, true));
+    }
+    await sendStatus();
+  };
+  const unwatch = services.interactionFeed.watch((id) => {
+    changed.add(id);
+    batch ??= setTimeout(
+      () => void flush().catch((error: unknown) => log.warn({ err: error }, 'console stream')),
+      options.batchMs ?? BATCH_MS,
+    );
+  });
+  const every = setInterval(
+    () => void sendStatus().catch((error: unknown) => log.warn({ err: error }, 'console stream')),
+    options.statusEveryMs ?? STATUS_EVERY_MS,
+  );
+  return () => {
+    unwatch();
+    clearTimeout(batch);
+    clearInterval(every);
+  };
+}
