@@ -45,7 +45,7 @@ export const consoleStaticRoutes = (dir: string | undefined = consoleBuildDir())
     }
     await app.register(fastifyStatic, {
       root: dir,
-      prefix: '/console/',
+      prefix: '/console',
       redirect: true,
       decorateReply: false,
       cacheControl: false,
