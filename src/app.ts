@@ -11,7 +11,7 @@ import { adminRoutes } from './http/routes/admin.js';
 import { clientKeyRoutes } from './http/routes/client-keys.js';
 import { communityRoutes } from './http/routes/communities.js';
 import { consoleApiRoutes } from './http/routes/console-api.js';
-import { consoleStaticRoutes } from './http/routes/console-static.js';
+import { consoleBuildDir, consoleStaticRoutes } from './http/routes/console-static.js';
 import { healthRoutes } from './http/routes/health.js';
 import { interactionLogRoutes } from './http/routes/interaction-log.js';
 import { interactionRoutes } from './http/routes/interactions.js';
@@ -122,6 +122,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   await app.register(openAIRoutes(services, keys, drain));
   await app.register(platformRoutes(routes.filter((route) => route.access === 'open')));
-  await app.register(consoleStaticRoutes());
+  await app.register(consoleStaticRoutes(consoleBuildDir()));
   return app;
 }

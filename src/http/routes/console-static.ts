@@ -24,13 +24,13 @@ const MISSING_PAGE = `<!doctype html>
 `;
 
 /**
- * `GET /console/…`: the operator console's static files (no key needed: the page asks for one and
- * sends it with each API call). `/console` redirects to `/console/`. Assets under `assets/` carry a
- * content hash in their name and are cached for a year; `index.html` is revalidated each time.
- * Without a build (`dir` undefined), every `/console` path answers 503 with a page that says how to
- * build it, never a crash.
+ * `GET /console/…`: the operator console's static files from `dir` (`consoleBuildDir()`; no key
+ * needed: the page asks for one and sends it with each API call). `/console` redirects to
+ * `/console/`. Assets under `assets/` carry a content hash in their name and are cached for a
+ * year; `index.html` is revalidated each time. Without a build (`dir` undefined), every `/console`
+ * path answers 503 with a page that says how to build it, never a crash.
  */
-export const consoleStaticRoutes = (dir: string | undefined = consoleBuildDir()): FastifyPluginAsync =>
+export const consoleStaticRoutes = (dir: string | undefined): FastifyPluginAsync =>
   async function consoleStatic(app) {
     if (!dir) {
       const missing = async (_request: unknown, reply: FastifyReply) =>
