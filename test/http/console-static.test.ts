@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consoleBuildDir, consoleStaticRoutes } from '../../src/http/routes/console-static.js';
@@ -17,6 +18,7 @@ describe('the console static files', () => {
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title>');
     writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(join(dir, 'assets', 'index-abc123.js.br'), brotliCompressSync('console.log(1)'));
     const found = consoleBuildDir([join(tmpdir(), 'nope-missing/'), `${dir}/`]);
     expect(found).toBe(`${dir}/`);
     const app = Fastify();
@@ -28,6 +30,14 @@ describe('the console static files', () => {
     const asset = await app.inject({ url: '/console/assets/index-abc123.js' });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(asset.body).toBe('console.log(1)');
+    // The build's precompressed file, to a browser that takes brotli.
+    const compressed = await app.inject({
+      url: '/console/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    expect(compressed.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(compressed.rawPayload).toString()).toBe('console.log(1)');
     const bare = await app.inject({ url: '/console' });
     expect(bare.statusCode).toBe(301);
     expect(bare.headers.location).toBe('/console/');

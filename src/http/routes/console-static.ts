@@ -47,6 +47,8 @@ export const consoleStaticRoutes = (dir: string | undefined): FastifyPluginAsync
       root: dir,
       prefix: '/console',
       redirect: true,
+      // The build writes .br and .gz beside each file (console/vite.config.ts): sent when accepted.
+      preCompressed: true,
       decorateReply: false,
       cacheControl: false,
       setHeaders: (reply, path) => {
