@@ -161,11 +161,15 @@ describe('the console API', () => {
     await h.app.close();
   });
 
-  it('refuses a stream to an integration key before it opens', async () => {
+  it('refuses a stream to an integration key before it opens, and answers HEAD without one', async () => {
     await start();
     const base = await h.app.listen({ host: '127.0.0.1', port: 0 });
     const refused = await fetch(`${base}/api/v1/console/events`, { headers: bearer(API_KEY) });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error_code: string }).error_code).toBe('forbidden');
+    // HEAD answers the head and ends (no stream held open).
+    const head = await fetch(`${base}/api/v1/console/events`, { method: 'HEAD', headers: bearer(ADMIN_KEY) });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toContain('text/event-stream');
   });
 });

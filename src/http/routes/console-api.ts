@@ -76,6 +76,8 @@ export const consoleApiRoutes = (
     app.get('/api/v1/console/events', async (request, reply) => {
       const scope = consoleScope(keys, request, reply);
       if (!scope) return reply;
+      // HEAD: the stream's head only; a stream that sends no body would never end.
+      if (request.method === 'HEAD') return reply.type('text/event-stream; charset=utf-8').send();
       const snapshot = await consoleSnapshot(services, scope, request.log);
       const stream = new EventStream(reply);
       open.add(stream);
