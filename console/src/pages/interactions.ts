@@ -25,7 +25,8 @@ function interactionTable(label: string, rows: readonly Interaction[]): HTMLElem
         h(
           'tr',
           {},
-          ...['Time', 'Platform', 'Community', 'Channel', 'User', 'Text', 'Status', 'Reason'].map((cell) =>
+          // What became of it first: on a narrow screen the rest scrolls sideways.
+          ...['Time', 'Status', 'Reason', 'Text', 'User', 'Channel', 'Community', 'Platform'].map((cell) =>
             h('th', { scope: 'col' }, cell),
           ),
         ),
@@ -44,13 +45,13 @@ function interactionTable(label: string, rows: readonly Interaction[]): HTMLElem
             'tr',
             { 'data-id': row.interaction_id, 'data-status': row.status },
             h('td', {}, open),
-            h('td', {}, row.event.platform),
-            h('td', {}, row.event.community_id),
-            h('td', {}, row.event.channel_id),
-            h('td', {}, row.event.user.login),
-            h('td', { class: 'text' }, row.event.text),
             h('td', {}, h('span', { class: `badge status-${row.status}` }, row.status)),
             h('td', {}, row.reason ?? ''),
+            h('td', { class: 'text' }, row.event.text),
+            h('td', {}, row.event.user.login),
+            h('td', {}, row.event.channel_id),
+            h('td', {}, row.event.community_id),
+            h('td', {}, row.event.platform),
           );
         }),
       ),
