@@ -5,20 +5,24 @@
 # HEALTHCHECK below, run inside the container, still passes then. docker-compose.yml runs the api
 # and worker roles on Redis and PostgreSQL.
 
-# Build: compile TypeScript to dist/ with the dev dependencies.
+# Build: compile TypeScript to dist/ and the console to console/dist, with the dev dependencies.
+# (`npm ci` runs `prepare`, scripts/build-console.mjs: it skips here, the console sources come later.)
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY adapters ./adapters
-RUN npm run build
+COPY console ./console
+RUN npm run build && npm run build:console
 
 # Runtime dependencies only, installed from the lock file.
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts ./scripts
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
@@ -26,6 +30,8 @@ ENV NODE_ENV=production PORT=8005 HOST=0.0.0.0 CHATGATE_DATA_DIR=/app/data
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The operator console's static files, served at /console (src/http/routes/console-static.ts).
+COPY --from=build /app/console/dist ./console/dist
 COPY package.json ./
 COPY config ./config
 # SQL migrations are read from the source tree at start.

@@ -12,11 +12,14 @@ import { adminRoutes } from './http/routes/admin.js';
 import { clientKeyRoutes } from './http/routes/client-keys.js';
 import { communityRoutes } from './http/routes/communities.js';
 import { communityTestRoutes } from './http/routes/community-test.js';
+import { consoleApiRoutes } from './http/routes/console-api.js';
+import { consoleBuildDir, consoleStaticRoutes } from './http/routes/console-static.js';
 import { healthRoutes } from './http/routes/health.js';
 import { interactionLogRoutes } from './http/routes/interaction-log.js';
 import { interactionRoutes } from './http/routes/interactions.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { openAIRoutes } from './http/routes/openai.js';
+import { pauseRoutes } from './http/routes/pause.js';
 import { platformRoutes } from './http/routes/platform-routes.js';
 import { platformSockets } from './http/routes/platform-sockets.js';
 import { sessionRoutes } from './http/routes/sessions.js';
@@ -117,6 +120,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     documentAccess(api, SECURITY.caller);
     await api.register(interactionRoutes(services));
     await api.register(statusRoutes(services));
+    await api.register(consoleApiRoutes(services, keys));
   });
   await app.register(async (admin) => {
     admin.addHook('onRequest', requireAdmin(keys, services.clientKeys.lookup));
@@ -128,6 +132,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     await admin.register(interactionLogRoutes(services));
     await admin.register(sessionRoutes(services));
     await admin.register(usageRoutes(services));
+    await admin.register(pauseRoutes(services));
     await admin.register(platformRoutes(routes.filter((route) => route.access === 'admin')));
   });
   await app.register(openAIRoutes(services, keys, drain));
@@ -141,5 +146,6 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       }),
     ),
   );
+  await app.register(consoleStaticRoutes(consoleBuildDir()));
   return app;
 }

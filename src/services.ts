@@ -30,6 +30,7 @@ import { MemoryUsageCounters } from './safety/usage/memory-usage-counters.js';
 import { UsageMeter } from './safety/usage/usage-meter.js';
 import type { CommunityConfigStore } from './stores/community-config-store.js';
 import type { ContextStore } from './stores/context-store.js';
+import { WatchedInteractionLog } from './stores/interaction-feed.js';
 import type { InteractionLog } from './stores/interaction-log.js';
 import type { KeyStore } from './stores/key-store.js';
 import { MemoryChatterStore } from './stores/memory/memory-chatter-store.js';
@@ -56,6 +57,10 @@ export interface Services {
   /** Stored client keys of the gateway (`/api/v1/keys`): store, cached look-up, quotas. */
   clientKeys: ClientKeys;
   interactions: InteractionLog;
+  /** The same log as `interactions`, with `watch(listener)` for live views (the console). */
+  interactionFeed: Pick<WatchedInteractionLog, 'watch'>;
+  /** Paused channels and communities (`!ai off`, the console's switch) and moderation marks. */
+  chatModeration: ChatModerationState;
   providers: ProviderRegistry;
   /**
    * Checks each provider endpoint in use every `ai.healthCheckIntervalMs` and acts on its breaker;
@@ -136,7 +141,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const chatter = stores.chatter ?? new MemoryChatterStore();
   // PII is masked in the interaction log whatever a community says; the blocked-term guard and the worker's checks.
   const moderation = buildTextModeration(config, stores.interactions, logger);
-  const { interactions } = moderation;
+  // Watched, so that live views (the console's event stream) hear of every change.
+  const interactions = new WatchedInteractionLog(moderation.interactions);
   const communities = new StoredCommunitySettings(
     config,
     communityConfigs,
@@ -339,6 +345,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     keys,
     clientKeys: gatewayKeys,
     interactions,
+    interactionFeed: interactions,
+    chatModeration,
     providers,
     health,
     ai,

@@ -18,7 +18,8 @@ export interface ChatModerationStateOptions {
 
 /**
  * What moderators and the platform decided, per channel and per user, in the shared safety state:
- * - a paused channel (`!ai off`, until `!ai on`; no lifetime, so it survives a restart on Redis);
+ * - a paused channel (`!ai off`, until `!ai on`; no lifetime, so it survives a restart on Redis),
+ *   or a paused community (every channel; the console's switch);
  * - a moderated user (ban or timeout): when it happened (`at`: events received until then are
  *   dropped, queued or not) and until when new events are ignored (`until`: the timeout's end,
  *   or `at` + 30 days for a ban). Per community: a Discord ban or a Telegram kick holds in every
@@ -47,6 +48,32 @@ export class ChatModerationState {
   }
 
   /**
+   * Pauses (or, with `paused` false, resumes) the bot in every channel of a community until lifted
+   * (the console's switch, `PUT /api/v1/communities/:communityId/pause`). Independent of the
+   * channels' own `!ai off`: lifting the community pause leaves a paused channel paused.
+   */
+  setCommunityPaused(communityId: string, paused: boolean): Promise<void> {
+    const key = communityPauseKey(communityId);
+    return paused ? this.store.set(key, String(this.now())) : this.store.delete(key);
+  }
+
+  /**
+   * Whether the community is paused as a whole, and (given `channelId`) whether that channel is
+   * paused on its own (`!ai off`); one round trip.
+   */
+  async pauseState(
+    communityId: string,
+    channelId?: string,
+  ): Promise<{ community: boolean; channel?: boolean }> {
+    const keys = [communityPauseKey(communityId)];
+    if (channelId !== undefined) keys.push(pauseKey(communityId, channelId));
+    const [community, channel] = await this.store.getMany(keys);
+    return channelId === undefined
+      ? { community: community !== undefined }
+      : { community: community !== undefined, channel: channel !== undefined };
+  }
+
+  /**
    * Marks a user moderated now: events received until now are dropped, and new ones are ignored
    * until `until` (ms since the epoch). A later mark replaces an earlier one.
    */
@@ -66,11 +93,12 @@ export class ChatModerationState {
    * user is timed out or banned, or was moderated after the event was received); else undefined.
    */
   async ingestRefusal(event: ChatEvent): Promise<'paused' | 'moderated' | undefined> {
-    const [paused, mark] = await this.store.getMany([
+    const [paused, mark, communityPaused] = await this.store.getMany([
       pauseKey(event.communityId, event.channelId),
       userKey(event.communityId, event.user.id),
+      communityPauseKey(event.communityId),
     ]);
-    if (paused !== undefined) return 'paused';
+    if (paused !== undefined || communityPaused !== undefined) return 'paused';
     const user = parseMark(mark);
     if (user && (this.now() < user.until || event.receivedAt <= user.at)) return 'moderated';
     return undefined;
@@ -93,6 +121,11 @@ export class ChatModerationState {
 
 function pauseKey(communityId: string, channelId: string): string {
   return `pause|${communityId}|${channelId}`;
+}
+
+/** A whole community's pause (its own prefix: no channel id can make it collide with `pauseKey`). */
+function communityPauseKey(communityId: string): string {
+  return `pause-all|${communityId}`;
 }
 
 function userKey(communityId: string, userId: string): string {

@@ -46,6 +46,16 @@ export interface InteractionFilter {
   platform?: string;
   communityId?: string;
   status?: InteractionStatus;
+  /** The event's `channelId`. */
+  channelId?: string;
+  /** The event's user: its id, or its login (case-insensitive). */
+  user?: string;
+  /** Why it was ignored, rejected or failed (`cooldown`, `paused` …). */
+  reason?: string;
+  /** Created at or after, ms since the epoch. */
+  since?: number;
+  /** Created before, ms since the epoch. */
+  until?: number;
   /** At most this many, newest first. */
   limit: number;
 }

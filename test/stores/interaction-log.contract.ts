@@ -63,6 +63,24 @@ export function describeInteractionLogContract(name: string, make: MakeInteracti
       expect(ids(await made.list({ limit: 2 }))).toEqual(['ia-5', 'ia-4']);
     });
 
+    it('filters by channel, user (id or login, any case), reason and a half-open time range', async () => {
+      const made = await filled([
+        interaction(1, { status: 'ignored' }),
+        { ...interaction(2, { status: 'ignored' }), reason: 'cooldown' },
+        { ...interaction(3), event: { ...interaction(3).event, channelId: 'other' } },
+        { ...interaction(4, { status: 'ignored' }), reason: 'paused' },
+        interaction(5),
+      ]);
+      expect(ids(await made.list({ channelId: 'other', limit: 10 }))).toEqual(['ia-3']);
+      expect(ids(await made.list({ user: 'u4', limit: 10 }))).toEqual(['ia-4']);
+      expect(ids(await made.list({ user: 'USER2', limit: 10 }))).toEqual(['ia-2']);
+      expect(ids(await made.list({ reason: 'cooldown', limit: 10 }))).toEqual(['ia-2']);
+      expect(ids(await made.list({ status: 'ignored', reason: 'paused', limit: 10 }))).toEqual(['ia-4']);
+      // createdAt is 1000 + n: since is inclusive, until exclusive.
+      expect(ids(await made.list({ since: 1_002, until: 1_004, limit: 10 }))).toEqual(['ia-3', 'ia-2']);
+      expect(ids(await made.list({ since: 1_006, limit: 10 }))).toEqual([]);
+    });
+
     it('filters by platform, community and status, together with the limit', async () => {
       const made = await filled([
         interaction(1, { platform: 'twitch', status: 'done' }),

@@ -1,6 +1,6 @@
 /**
  * vitest global setup: checks once per run which requirements this machine meets (Redis and
- * PostgreSQL answer, `redis-server` runs, OpenAI's spec and the platform corpus are there) and provides the findings to every
+ * PostgreSQL answer, `redis-server` runs, OpenAI's spec, the platform corpus and Chromium are there) and provides the findings to every
  * test file (`inject('requirements')`, read by `describeNeeding`/`itNeeding`).
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import type { TestProject } from 'vitest/node';
 import { PgSqlClient } from '../../src/stores/postgres/sql-client.js';
 import { redisAnswers } from '../stores/redis/support.js';
 import {
+  CHROMIUM_PATH,
   CORPUS_FILES,
   OPENAI_SPEC_PATH,
   type Requirement,
@@ -46,6 +47,7 @@ export async function setup(project: TestProject): Promise<void> {
     'redis-server': spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0,
     'openai-spec': existsSync(OPENAI_SPEC_PATH),
     corpus: CORPUS_FILES.every((file) => existsSync(file)),
+    chromium: existsSync(CHROMIUM_PATH),
   };
   for (const need of Object.keys(requirements) as Requirement[]) {
     if (!requirements[need]) console.warn(`[requirements] ${requirementHelp(need)}`);

@@ -20,12 +20,15 @@ export const CORPUS_FILES = ['twitch-irc.txt', 'telegram-updates.jsonl', 'discor
   fileURLToPath(new URL(`../../../shared/corpus/${name}`, import.meta.url)),
 );
 
+/** The Chromium the browser tests drive (Debian's `chromium` package); `CHROMIUM_PATH` to point elsewhere. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
 /**
  * What a suite can need: a Redis at TEST_REDIS_URL, a PostgreSQL at TEST_DATABASE_URL, a
  * `redis-server` binary to run (and kill) a Redis of its own, OpenAI's spec at OPENAI_SPEC_PATH,
- * the shared platform corpus (CORPUS_FILES).
+ * the shared platform corpus (CORPUS_FILES), a Chromium at CHROMIUM_PATH (the console's browser tests).
  */
-export type Requirement = 'redis' | 'postgres' | 'redis-server' | 'openai-spec' | 'corpus';
+export type Requirement = 'redis' | 'postgres' | 'redis-server' | 'openai-spec' | 'corpus' | 'chromium';
 
 /** Every requirement, and whether this machine meets it (the global setup's finding). */
 export type Requirements = Record<Requirement, boolean>;
@@ -55,5 +58,7 @@ export function requirementHelp(need: Requirement): string {
       return `OpenAI's OpenAPI spec is not at ${OPENAI_SPEC_PATH}; check out shared/ beside the project`;
     case 'corpus':
       return `the shared platform corpus is not complete (${CORPUS_FILES.join(', ')}); check out shared/ beside the project`;
+    case 'chromium':
+      return `no Chromium at ${CHROMIUM_PATH} (the console's browser tests drive it); install it (apt-get update && apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH`;
   }
 }

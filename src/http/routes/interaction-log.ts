@@ -5,14 +5,14 @@ import type { Services } from '../../services.js';
 import { errors } from '../openapi/shapes.js';
 import { guardEdgeInput } from '../schemas/edge-input.js';
 import { InteractionWithEventJson, interactionWithEventJson } from '../schemas/interaction-json.js';
+import { InteractionQuery, interactionFilter } from '../schemas/interaction-query.js';
 
 /** What these routes use of the services, and nothing more. */
 export type InteractionLogRouteDeps = Pick<Services, 'interactions'>;
 
-const STATUSES = ['queued', 'running', 'done', 'failed', 'ignored', 'rejected'] as const;
-
 /**
- * `GET /api/v1/ai/interactions?platform=&community_id=&status=&limit=` (admin key): recent
+ * `GET /api/v1/ai/interactions?platform=&community_id=&channel_id=&user=&status=&reason=&since=&until=&limit=`
+ * (admin key; see `InteractionQuery`): recent
  * interactions, newest first: every ingested event (without `raw`), ignored ones with their reason,
  * and replies.
  */
@@ -24,12 +24,7 @@ export const interactionLogRoutes = (services: InteractionLogRouteDeps): Fastify
       '/api/v1/ai/interactions',
       {
         schema: {
-          querystring: Type.Object({
-            platform: Type.Optional(Type.String({ maxLength: 32 })),
-            community_id: Type.Optional(Type.String({ maxLength: 256 })),
-            status: Type.Optional(Type.Enum(STATUSES)),
-            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-          }),
+          querystring: InteractionQuery,
           summary: 'Recent interactions, newest first: every ingested event, ignored ones with their reason',
           tags: ['Interactions'],
           response: {
@@ -42,13 +37,7 @@ export const interactionLogRoutes = (services: InteractionLogRouteDeps): Fastify
         },
       },
       async (request) => {
-        const { query } = request;
-        const found = await services.interactions.list({
-          platform: query.platform,
-          communityId: query.community_id,
-          status: query.status,
-          limit: query.limit,
-        });
+        const found = await services.interactions.list(interactionFilter(request.query));
         return { interactions: found.map(interactionWithEventJson) };
       },
     );

@@ -155,48 +155,56 @@ const StatusJson = Type.Object(
 export const statusRoutes = (services: StatusRouteDeps): FastifyPluginAsync =>
   async function status(plain) {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const { config, ai, providers, queue } = services;
 
     const schema = {
       summary: 'Mode, provider breakers and health, queue, stores, platforms',
       tags: ['Status'],
       response: { 200: StatusJson, ...errors(401, 403) },
     };
-    app.get('/api/v1/ai/status', { schema }, async (request) => ({
-      mode: ai.mode,
-      offline_responses: config.ai.offlineResponses,
-      default_provider: config.ai.provider,
-      fallback_provider: config.ai.fallbackProvider ?? null,
-      providers: providers.remoteLinks().map((link) => ({
-        provider: link.provider.kind,
-        endpoint: link.provider.endpoint,
-        breaker: link.guard?.state ?? 'closed',
-        counts: link.guard?.counts ?? { successes: 0, failures: 0, refused: 0, rejected: 0 },
-        health: healthBody(services.health.lastCheck(link)),
-      })),
-      queue: {
-        backend: config.queue.backend,
-        size: queue.size,
-        running: queue.running,
-        max_size: config.queue.maxSize,
-        concurrency: config.queue.maxConcurrent,
-        failed: await failedJobs(queue, request.log),
-      },
-      stores: {
-        ...services.storeStatus(),
-        community_config: services.communities.status ?? 'ok',
-        interaction_log: services.interactions.status ?? 'ok',
-      },
-      platforms: services.platformStates().map((state) => ({
-        platform: state.platform,
-        status: state.status,
-        last_event_at: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
-        error: state.error ?? null,
-      })),
-      human_grace: await humanGraceFigures(services.humanGrace, request.log),
-      uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
-    }));
+    app.get('/api/v1/ai/status', { schema }, async (request) => statusSnapshot(services, request.log));
   };
+
+/**
+ * The body of `GET /api/v1/ai/status` (see `statusRoutes`); also what the console's event stream
+ * pushes (`GET /api/v1/console/events`). Never rejects: a slow or failing backend shows as null.
+ */
+export async function statusSnapshot(services: StatusRouteDeps, log: FastifyBaseLogger) {
+  const { config, ai, providers, queue } = services;
+  return {
+    mode: ai.mode,
+    offline_responses: config.ai.offlineResponses,
+    default_provider: config.ai.provider,
+    fallback_provider: config.ai.fallbackProvider ?? null,
+    providers: providers.remoteLinks().map((link) => ({
+      provider: link.provider.kind,
+      endpoint: link.provider.endpoint,
+      breaker: link.guard?.state ?? 'closed',
+      counts: link.guard?.counts ?? { successes: 0, failures: 0, refused: 0, rejected: 0 },
+      health: healthBody(services.health.lastCheck(link)),
+    })),
+    queue: {
+      backend: config.queue.backend,
+      size: queue.size,
+      running: queue.running,
+      max_size: config.queue.maxSize,
+      concurrency: config.queue.maxConcurrent,
+      failed: await failedJobs(queue, log),
+    },
+    stores: {
+      ...services.storeStatus(),
+      community_config: services.communities.status ?? 'ok',
+      interaction_log: services.interactions.status ?? 'ok',
+    },
+    platforms: services.platformStates().map((state) => ({
+      platform: state.platform,
+      status: state.status,
+      last_event_at: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
+      error: state.error ?? null,
+    })),
+    human_grace: await humanGraceFigures(services.humanGrace, log),
+    uptime_s: Math.round((Date.now() - services.startedAt) / 1000),
+  };
+}
 
 /** One community's figures in `human_grace` (see `GraceSummary`). */
 interface HumanGraceBody {

@@ -34,8 +34,23 @@ export class MemoryInteractionLog implements InteractionLog {
       if (filter.platform && item.event.platform !== filter.platform) continue;
       if (filter.communityId && item.event.communityId !== filter.communityId) continue;
       if (filter.status && item.status !== filter.status) continue;
+      if (!matchesDetail(item, filter)) continue;
       found.push(item);
     }
     return found;
   }
+}
+
+/** The filters beyond platform, community and status (channel, user, reason, time range). */
+function matchesDetail(item: Interaction, filter: InteractionFilter): boolean {
+  const { event } = item;
+  if (filter.channelId !== undefined && event.channelId !== filter.channelId) return false;
+  if (filter.reason !== undefined && item.reason !== filter.reason) return false;
+  if (filter.since !== undefined && item.createdAt < filter.since) return false;
+  if (filter.until !== undefined && item.createdAt >= filter.until) return false;
+  if (filter.user !== undefined) {
+    const wanted = filter.user.toLowerCase();
+    if (event.user.id !== filter.user && event.user.login.toLowerCase() !== wanted) return false;
+  }
+  return true;
 }

@@ -175,14 +175,37 @@ export class SqlInteractionLog implements InteractionLog {
   }
 
   async list(filter: InteractionFilter): Promise<Interaction[]> {
-    refuseNulInSqlText({ platform: filter.platform, communityId: filter.communityId, status: filter.status });
+    refuseNulInSqlText({
+      platform: filter.platform,
+      communityId: filter.communityId,
+      status: filter.status,
+      channelId: filter.channelId,
+      user: filter.user,
+      reason: filter.reason,
+    });
     await this.flush();
-    // Planned with the values bound, so an unset filter folds away and the matching index is used.
+    // Planned with the values bound, so an unset filter folds away and the matching index is used;
+    // channel and user live in the event's JSON (unindexed: the table is bounded by maxRows).
     const { rows } = await this.client.query<Row>(
       `SELECT ${SELECTED} FROM interactions WHERE ($1::text IS NULL OR platform = $1)
          AND ($2::text IS NULL OR community_id = $2) AND ($3::text IS NULL OR status = $3)
+         AND ($5::text IS NULL OR event->>'channelId' = $5)
+         AND ($6::text IS NULL OR event->'user'->>'id' = $6 OR lower(event->'user'->>'login') = lower($6))
+         AND ($7::text IS NULL OR reason = $7)
+         AND ($8::float8 IS NULL OR created_at >= to_timestamp($8::float8 / 1000))
+         AND ($9::float8 IS NULL OR created_at < to_timestamp($9::float8 / 1000))
        ${NEWEST_FIRST} LIMIT $4`,
-      [filter.platform ?? null, filter.communityId ?? null, filter.status ?? null, filter.limit],
+      [
+        filter.platform ?? null,
+        filter.communityId ?? null,
+        filter.status ?? null,
+        filter.limit,
+        filter.channelId ?? null,
+        filter.user ?? null,
+        filter.reason ?? null,
+        filter.since ?? null,
+        filter.until ?? null,
+      ],
     );
     return rows.map(toInteraction);
   }

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { Response as InjectResponse } from 'light-my-request';
 import { waitFor } from '../../support/wait-for.js';
 import { FUZZ_KEYS } from './fuzz-target.js';
 import { hostileString, percentEncode } from './hostile.js';
@@ -125,6 +126,24 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/**
+ * `request` to a route that answers with a live stream (`RouteSpec.stream`): a 200 event stream
+ * never ends, so its head is the answer and the connection is then closed (as a browser tab that
+ * goes away; the route must clean up). Any other answer is read whole, as `app.inject` would.
+ */
+async function injectStreaming(app: FastifyInstance, request: InjectOptions): Promise<InjectResponse> {
+  const response = await app.inject({ ...request, payloadAsStream: true });
+  const type = String(response.headers['content-type'] ?? '');
+  if (response.statusCode === 200 && type.startsWith('text/event-stream')) {
+    (response.raw.res as unknown as { destroy(): void }).destroy();
+    return Object.assign(response, { body: '', payload: '' });
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of response.stream()) chunks.push(Buffer.from(chunk as Uint8Array));
+  const payload = Buffer.concat(chunks).toString();
+  return Object.assign(response, { body: payload, payload, json: () => JSON.parse(payload) });
+}
+
 /** Fails unless interaction `id` (just accepted) can be read back. */
 async function expectReadable(app: FastifyInstance, id: string): Promise<void> {
   await waitFor(
@@ -194,7 +213,11 @@ export async function fuzzRoute(
   const property = fc.asyncProperty(requestFor(method, spec), async (request) => {
     tally.runs++;
     const what = describeRequest(request);
-    const response = await within(app.inject(request), REQUEST_DEADLINE_MS, what);
+    const response = await within(
+      spec.stream ? injectStreaming(app, request) : app.inject(request),
+      REQUEST_DEADLINE_MS,
+      what,
+    );
     tally.statuses[response.statusCode] = (tally.statuses[response.statusCode] ?? 0) + 1;
     const fault = invariantFault(response, spec.shape, method, route.split(' ')[1]);
     // A documented 503 (invariants.ts) shows among the statuses, not as a server error.

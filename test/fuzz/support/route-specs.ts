@@ -40,6 +40,11 @@ export interface RouteSpec {
   /** The body as sent: JSON text mostly, raw bytes now and then. */
   body?: fc.Arbitrary<string | Buffer>;
   /**
+   * The route answers with a live event stream that does not end (`GET /api/v1/console/events`):
+   * the fuzzer takes a 200 stream's head as the answer and closes it (fuzz-run.ts).
+   */
+  stream?: true;
+  /**
    * Reads or writes the SQL stores (community configs, interaction log): fuzzed on PGlite and
    * PostgreSQL too, not only on memory stores.
    */
@@ -257,6 +262,53 @@ const communityTestBody = fc
       ...(personality === undefined ? [] : [['personality', jsonString(personality)] as const]),
     ]),
   );
+const pausePath = pathSegment(communityId).map((id) => `/api/v1/communities/${id}/pause`);
+/** Channels the pause route names: the fuzz communities' own, and anything. */
+const channelId = fc.oneof(
+  fc.constantFrom('mychan', '#general', '-100'),
+  fc.string({ minLength: 1, maxLength: 30 }),
+);
+const pauseBody = fc
+  .tuple(
+    fc.oneof({ weight: 4, arbitrary: fc.boolean().map(String) }, { weight: 1, arbitrary: hostileJson }),
+    fc.option(channelId.map(jsonString), { freq: 2 }),
+  )
+  .map(([paused, channel]) =>
+    jsonObject([
+      ['paused', paused],
+      ...(channel === null ? [] : ([['channel_id', channel]] as [string, string][])),
+    ]),
+  );
+/** The interaction search's query (`InteractionQuery`): every filter, times real and not. */
+const interactionQuery = queryString({
+  platform: fc.constantFrom(...PLATFORMS),
+  community_id: communityId,
+  channel_id: channelId,
+  user: fc.constantFrom('4242', 'viewer', 'Viewer', 'ann'),
+  status: fc.constantFrom('queued', 'running', 'done', 'failed', 'ignored'),
+  reason: fc.constantFrom('no_trigger', 'cooldown', 'paused', 'budget', 'role'),
+  since: fc.oneof(
+    fc
+      .date({ min: new Date('2024-01-01'), max: new Date('2027-12-31'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
+    fc.string({ maxLength: 12 }),
+  ),
+  until: fc.constantFrom('2030-01-01T00:00:00Z', '2020-01-01', 'yesterday', ''),
+  limit: fc.integer({ min: 1, max: 500 }).map(String),
+});
+/** A path under the console's static files: real ones, missing ones, and traversal attempts. */
+const consoleFile = fc.oneof(
+  fc.constantFrom(
+    '',
+    'index.html',
+    'assets/',
+    'assets/nope.js',
+    '..%2Fpackage.json',
+    '../package.json',
+    '%00',
+  ),
+  pathSegment(fc.string({ minLength: 1, maxLength: 30 })),
+);
 const clientKeyPath = pathSegment(fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }))).map(
   (id) => `/api/v1/keys/${id}`,
 );
@@ -378,19 +430,31 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
     query: queryString({ include: fc.constantFrom('event') }),
   },
   'GET /api/v1/ai/interactions': {
-    ...getOnly(
-      '/api/v1/ai/interactions',
-      'ours',
-      'admin',
-      queryString({
-        platform: fc.constantFrom(...PLATFORMS),
-        community_id: communityId,
-        status: fc.constantFrom('queued', 'running', 'done', 'failed', 'ignored'),
-        limit: numberText(1, 500),
-      }),
-    ),
+    ...getOnly('/api/v1/ai/interactions', 'ours', 'admin', interactionQuery),
     sql: true,
   },
+  // The console's API takes any caller key but answers integration keys 403: fuzzed as the admin.
+  'GET /api/v1/console/snapshot': { ...getOnly('/api/v1/console/snapshot', 'ours', 'admin'), sql: true },
+  'GET /api/v1/console/interactions': {
+    ...getOnly('/api/v1/console/interactions', 'ours', 'admin', interactionQuery),
+    sql: true,
+  },
+  'GET /api/v1/console/events': { ...getOnly('/api/v1/console/events', 'ours', 'admin'), stream: true },
+  'GET /api/v1/communities/:communityId/pause': {
+    shape: 'ours',
+    access: 'admin',
+    path: pausePath,
+    query: queryString({ channel_id: channelId }),
+  },
+  'PUT /api/v1/communities/:communityId/pause': {
+    shape: 'ours',
+    access: 'admin',
+    path: pausePath,
+    body: body(pauseBody),
+  },
+  'GET /console': getOnly('/console', 'ours', 'open'),
+  // The route table shows fastify-static's `/console/*` as `/console*`.
+  'GET /console*': { shape: 'ours', access: 'open', path: consoleFile.map((file) => `/console/${file}`) },
   'GET /api/v1/usage': {
     ...getOnly(
       '/api/v1/usage',
