@@ -5,6 +5,7 @@ import { type ChatEvent, conversationKey, withoutRaw } from './core/chat-event.j
 import type { AnyPlatformDescriptor, PlatformPorts, PlatformRoute } from './core/platform.js';
 import type { Services } from './services.js';
 import type { ChannelStore } from './stores/channel-store.js';
+import { platformGrantsOf } from './stores/grant-store.js';
 
 /** The platform adapters whose credentials are set, and the routes the platforms mount. */
 export interface Platforms {
@@ -75,6 +76,8 @@ function portsFor(services: Services, platform: string): PlatformPorts {
     logger: services.logger.child({ platform }),
     channels: channelsOf(services.channels, platform),
     rateLimited: () => services.metrics.rateLimited.labels(platform).inc(),
+    ...(services.grants ? { grants: platformGrantsOf(services.grants, platform) } : {}),
+    messageDropped: (reason) => services.metrics.platformMessagesDropped.labels(platform, reason).inc(),
   };
 }
 

@@ -35,12 +35,21 @@ function mount(app: FastifyInstance, route: PlatformRoute): void {
   app.route({
     method: route.method,
     url: route.url,
-    ...(route.params ? { schema: { params: route.params } } : {}),
+    ...(route.params || route.query || route.body
+      ? {
+          schema: {
+            ...(route.params ? { params: route.params } : {}),
+            ...(route.query ? { querystring: route.query } : {}),
+            ...(route.body ? { body: route.body } : {}),
+          },
+        }
+      : {}),
     ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
     ...(route.authorize ? { onRequest: authorizeWith(route) } : {}),
     handler: async (request, reply) => {
       const answer = await route.handle({
         params: request.params as Record<string, string>,
+        query: (request.query ?? {}) as Record<string, string | string[] | undefined>,
         body: request.body,
         headers: request.headers,
       });
