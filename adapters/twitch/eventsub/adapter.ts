@@ -19,16 +19,24 @@
  * bot's moderator status per channel is learned from the badges on its own messages, which
  * EventSub delivers like anyone's. `is_sent: false` is logged with its `drop_reason` and counted,
  * never retried.
+ *
+ * Channel-point redemptions, cheers and follows need the broadcaster's grant (authorization.ts):
+ * over the WebSocket each granted channel gets a session of its own (broadcaster-sessions.ts);
+ * over webhooks the app token subscribes them. The bot's newest refresh token and the
+ * broadcasters' grants live in the platform grant store (the `grants` port).
  */
 import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
-import type { PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
+import type { PlatformGrants, PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
 import type { TwitchAdapter } from '../adapter.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
 import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
 import { OutboundScheduler, type OutboundStats } from '../scheduler.js';
 import { prepareTwitchParts } from '../send.js';
 import { channelLogin } from '../tags.js';
+import { BroadcasterAuthorization } from './authorization.js';
+import { BroadcasterSessions } from './broadcaster-sessions.js';
+import { CHANNEL_EVENT_TYPES, CheerPairs, normalizeChannelEvent } from './channel-events.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
 import { ChatSender, type ChatSendStats } from './chat-sender.js';
 import { type EventSubTransport, HelixClient } from './helix.js';
@@ -41,7 +49,7 @@ import {
   normalizeChatNotification,
 } from './normalize.js';
 import { type EventSubNotification, EventSubSession } from './session.js';
-import { TwitchAuthError, TwitchTokens } from './tokens.js';
+import { type RefreshTokenKeeper, TwitchAuthError, TwitchTokens } from './tokens.js';
 import { WebhookReceiver, type WebhookRefusal } from './webhook.js';
 import { WebhookSubscriber } from './webhook-subscriber.js';
 
@@ -63,6 +71,13 @@ export interface EventSubSettings {
    * `/webhooks/twitch/eventsub`), signed with `secret`; subscriptions are made with the app token.
    */
   webhook?: { callbackUrl: string; secret: string };
+  /**
+   * `TWITCH_REDIRECT_URL`: where Twitch sends a broadcaster back after authorizing chatgate (must
+   * reach `/api/v1/platforms/twitch/oauth/callback`). Unset: grants only as refresh tokens.
+   */
+  redirectUrl?: string;
+  /** The platform grant store (the bot's newest refresh token, broadcasters' grants). */
+  grants?: PlatformGrants;
 }
 
 /** Knobs beyond the config, mostly for tests. All optional. */
@@ -80,6 +95,8 @@ export interface EventSubAdapterOptions {
   keepaliveMarginMs?: number;
   /** Counts one wait for a Helix rate-limit reset (the platform port's `rateLimited`). */
   rateLimited?: () => void;
+  /** Counts one `is_sent: false` by its drop reason (the platform port's `messageDropped`). */
+  messageDropped?: (reason: string) => void;
   onStatus?: (state: AdapterState) => void;
 }
 
@@ -98,6 +115,8 @@ export interface EventSubAdapter extends TwitchAdapter {
    * unless the webhook transport is configured.
    */
   receiveWebhook(request: PlatformRequest): PlatformResponse;
+  /** Broadcasters' grants: the authorization code flow and handed-over refresh tokens. */
+  authorization(): BroadcasterAuthorization;
 }
 
 /** Builds the EventSub adapter. Nothing connects before `start`. */
@@ -118,6 +137,9 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   private readonly wanted: string[];
   private readonly subscriptions: ChannelSubscriptions;
   private readonly sender: ChatSender;
+  private readonly broadcasterSessions: BroadcasterSessions;
+  private readonly grantFlow: BroadcasterAuthorization;
+  private readonly cheers = new CheerPairs();
   private appTokenUsable = true;
   private botLogin = '';
   private host: AdapterHost | undefined;
@@ -136,6 +158,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       clientSecret: settings.clientSecret,
       refreshToken: settings.refreshToken,
       authUrl: settings.authUrl,
+      ...(settings.grants?.writable && { keeper: botTokenKeeper(settings.grants, settings.botUserId) }),
     });
     this.helix = new HelixClient({
       apiUrl: settings.apiUrl,
@@ -150,6 +173,32 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       senderId: settings.botUserId,
       logger: () => this.host?.logger,
       appTokenUsable: () => this.appTokenUsable,
+      ...(options.messageDropped && { dropped: options.messageDropped }),
+    });
+    const credentials = {
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      authUrl: settings.authUrl,
+    };
+    this.broadcasterSessions = new BroadcasterSessions({
+      helix: this.helix,
+      grants: settings.grants,
+      credentials,
+      url: settings.eventsubWsUrl,
+      logger: () => this.host?.logger,
+      clock: this.clock,
+      backoff: options.backoff ?? { initialMs: 1_000, maxMs: 60_000 },
+      keepaliveMarginMs: options.keepaliveMarginMs ?? 5_000,
+      notification: (notification) => this.onNotification(notification),
+      revocation: (subscription) => this.onRevocation(subscription),
+    });
+    this.grantFlow = new BroadcasterAuthorization({
+      credentials,
+      redirectUrl: settings.redirectUrl,
+      helix: this.helix,
+      grants: settings.grants,
+      now: () => this.clock.now(),
+      granted: (broadcaster) => void this.onGranted(broadcaster.login),
     });
     this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
     this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
@@ -251,6 +300,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   async stop(): Promise<void> {
     await this.scheduler?.drain(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
     await this.sender.settled();
+    await this.broadcasterSessions.stopAll();
     await this.reader?.stop();
     this.reader = undefined;
     this.scheduler = undefined;
@@ -264,6 +314,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     try {
       await this.subscriptions.subscribe([channel], transport);
       this.scheduler?.wake();
+      this.ensureBroadcasters([channel]);
     } catch (error: unknown) {
       // Helix unreachable or the token refused: the channel stays wanted for the next session.
       this.host?.logger.warn(
@@ -278,6 +329,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     const index = this.wanted.indexOf(channel);
     if (index >= 0) this.wanted.splice(index, 1);
     this.scheduler?.forget(channel);
+    const broadcaster = this.subscriptions.broadcaster(channel);
+    if (broadcaster) await this.broadcasterSessions.stop(broadcaster.id);
     await this.subscriptions.unsubscribe(channel, this.settings.webhook ? 'webhook' : 'websocket');
   }
 
@@ -301,6 +354,44 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       };
     }
     return this.receiver.receive(request);
+  }
+
+  authorization(): BroadcasterAuthorization {
+    return this.grantFlow;
+  }
+
+  /**
+   * Over the WebSocket: the broadcaster sessions of `logins` (resolved ones), started in the
+   * background; each reports a missing grant itself.
+   */
+  private ensureBroadcasters(logins: readonly string[]): void {
+    if (this.settings.webhook || !this.reader) return;
+    for (const login of logins) {
+      const broadcaster = this.subscriptions.broadcaster(login);
+      if (broadcaster) void this.broadcasterSessions.ensure(broadcaster);
+    }
+  }
+
+  /** A broadcaster granted chatgate: their channel's events are subscribed now, if it is ours. */
+  private async onGranted(login: string): Promise<void> {
+    const channel = channelLogin(login);
+    if (!this.wanted.includes(channel) || !this.reader) return;
+    const broadcaster = this.subscriptions.broadcaster(channel);
+    if (!broadcaster) return;
+    if (!this.settings.webhook) {
+      await this.broadcasterSessions.renew(broadcaster);
+      return;
+    }
+    const transport = this.transport();
+    if (!transport) return;
+    await this.subscriptions
+      .subscribe([channel], transport)
+      .catch((error: unknown) =>
+        this.host?.logger.warn(
+          { channel, err: String(error) },
+          'twitch eventsub: channel events not subscribed now',
+        ),
+      );
   }
 
   /** Where new subscriptions go now: the webhook, or the live WebSocket session. */
@@ -336,6 +427,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     this.subscriptions.reset();
     await this.subscriptions.subscribe(this.wanted, transport);
     this.scheduler?.wake();
+    this.ensureBroadcasters(this.wanted);
   }
 
   private onRevocation(subscription: Record<string, unknown>): void {
@@ -368,6 +460,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
         host.logger.debug({ event: chatEvent.id }, 'twitch subgift is part of a mass gift; thanked once');
         return;
       }
+    } else if (CHANNEL_EVENT_TYPES.has(notification.type)) {
+      chatEvent = normalizeChannelEvent(notification.type, notification.messageId, event, context);
     } else if (MODERATION_TYPES.has(notification.type)) {
       this.onModeration(notification);
       return;
@@ -377,6 +471,13 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     }
     if (!chatEvent) {
       host.logger.debug({ type: notification.type }, 'twitch eventsub: notification not an event');
+      return;
+    }
+    if (!this.cheers.admit(chatEvent, notification.type, context.now)) {
+      host.logger.debug(
+        { event: chatEvent.id },
+        'twitch cheer seen as chat and as channel.cheer; answered once',
+      );
       return;
     }
     host
@@ -406,4 +507,12 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       typeof event.broadcaster_user_login === 'string' ? channelLogin(event.broadcaster_user_login) : '';
     if (login !== '') this.scheduler?.setModerator(login, isModeratorByBadges(event));
   }
+}
+
+/** The bot's refresh token in the grant store (role `bot`): the newest survives a restart. */
+function botTokenKeeper(grants: PlatformGrants, botUserId: string): RefreshTokenKeeper {
+  return {
+    load: async () => (await grants.get('bot', botUserId))?.refreshToken,
+    save: (refreshToken, scopes) => grants.put({ role: 'bot', subjectId: botUserId, scopes, refreshToken }),
+  };
 }

@@ -108,12 +108,16 @@ describe('Twitch EventSub over webhooks', () => {
     );
     const creates = twitch.calls.filter((call) => call.path === '/eventsub/subscriptions');
     expect(creates.every((call) => call.token === 'app')).toBe(true);
-    // channel.ban needs the broadcaster's grant to the app: refused, the rest created.
-    expect(creates.map((call) => call.status).sort()).toEqual([202, 202, 202, 403]);
+    // channel.ban and the channel's events (redemptions, cheers, follows) need the broadcaster's
+    // grant to the app: refused, the rest created; the refused channel events in one line.
+    expect(creates.map((call) => call.status).sort()).toEqual([202, 202, 202, 202, 403, 403, 403, 403]);
     const verifications = twitch.webhookDeliveries.filter(
       (d) => d.messageType === 'webhook_callback_verification',
     );
-    expect(verifications.map((d) => d.status)).toEqual([200, 200, 200]);
+    expect(verifications.map((d) => d.status)).toEqual([200, 200, 200, 200]);
+    const missing = logs.filter((line) => String(line.msg).includes('has no broadcaster grant'));
+    expect(missing).toHaveLength(1);
+    expect(missing[0]?.msg).toContain('channel.channel_points_custom_reward_redemption.add (channel:read:redemptions)');
     expect(pipeline.platforms.adapters[0]?.state().status).toBe('online');
   });
 
