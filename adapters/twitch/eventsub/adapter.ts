@@ -25,6 +25,7 @@
  * over webhooks the app token subscribes them. The bot's newest refresh token and the
  * broadcasters' grants live in the platform grant store (the `grants` port).
  */
+import type { Logger } from 'pino';
 import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
 import type { PlatformGrants, PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
@@ -158,7 +159,9 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       clientSecret: settings.clientSecret,
       refreshToken: settings.refreshToken,
       authUrl: settings.authUrl,
-      ...(settings.grants?.writable && { keeper: botTokenKeeper(settings.grants, settings.botUserId) }),
+      ...(settings.grants?.writable && {
+        keeper: botTokenKeeper(settings.grants, settings.botUserId, () => this.host?.logger),
+      }),
     });
     this.helix = new HelixClient({
       apiUrl: settings.apiUrl,
@@ -199,6 +202,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       grants: settings.grants,
       now: () => this.clock.now(),
       granted: (broadcaster) => void this.onGranted(broadcaster.login),
+      // Over webhooks the app's subscriptions stay until Twitch revokes them with the grant.
+      revoked: (broadcaster) => void this.broadcasterSessions.stop(broadcaster.id),
     });
     this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
     this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
@@ -509,10 +514,36 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   }
 }
 
-/** The bot's refresh token in the grant store (role `bot`): the newest survives a restart. */
-function botTokenKeeper(grants: PlatformGrants, botUserId: string): RefreshTokenKeeper {
+/**
+ * The bot's refresh token in the grant store (role `bot`): the newest survives a restart. A store
+ * that cannot be read or written is logged; the token in memory goes on working.
+ */
+function botTokenKeeper(
+  grants: PlatformGrants,
+  botUserId: string,
+  logger: () => Logger | undefined,
+): RefreshTokenKeeper {
   return {
-    load: async () => (await grants.get('bot', botUserId))?.refreshToken,
-    save: (refreshToken, scopes) => grants.put({ role: 'bot', subjectId: botUserId, scopes, refreshToken }),
+    load: async () => {
+      try {
+        return (await grants.get('bot', botUserId))?.refreshToken;
+      } catch (error: unknown) {
+        logger()?.warn(
+          { err: String(error) },
+          'twitch: the stored bot refresh token cannot be read; using TWITCH_REFRESH_TOKEN',
+        );
+        return undefined;
+      }
+    },
+    save: async (refreshToken, scopes) => {
+      try {
+        await grants.put({ role: 'bot', subjectId: botUserId, scopes, refreshToken });
+      } catch (error: unknown) {
+        logger()?.warn(
+          { err: String(error) },
+          'twitch: the newest bot refresh token is not stored; kept in memory',
+        );
+      }
+    },
   };
 }

@@ -63,6 +63,8 @@ export interface AuthorizationOptions {
   now(): number;
   /** A grant was stored for `broadcaster` (its session starts). */
   granted(broadcaster: HelixUser): void;
+  /** `broadcaster`'s grant was forgotten (its session stops). */
+  revoked?(broadcaster: HelixUser): void;
 }
 
 /** The longest wait for Twitch's OAuth server, ms. */
@@ -154,6 +156,7 @@ export class BroadcasterAuthorization {
   async revoke(login: string): Promise<{ removed: boolean; broadcaster: HelixUser }> {
     const broadcaster = await this.broadcaster(login);
     const removed = (await this.options.grants?.remove('broadcaster', broadcaster.id)) ?? false;
+    if (removed) this.options.revoked?.(broadcaster);
     return { removed, broadcaster };
   }
 

@@ -123,13 +123,22 @@ export class BroadcasterSessions {
         // Twitch may rotate the refresh token: the newest is what the next start needs.
         keeper: {
           load: async () => undefined,
-          save: async (refreshToken, scopes) =>
-            grants?.put({
-              role: 'broadcaster',
-              subjectId: broadcaster.id,
-              scopes: scopes.length > 0 ? scopes : grant.scopes,
-              refreshToken,
-            }),
+          save: async (refreshToken, scopes) => {
+            try {
+              await grants?.put({
+                role: 'broadcaster',
+                subjectId: broadcaster.id,
+                scopes: scopes.length > 0 ? scopes : grant.scopes,
+                refreshToken,
+              });
+            } catch (error: unknown) {
+              // The next start will need the broadcaster to authorize again.
+              logger.warn(
+                { err: String(error) },
+                'twitch: the newest broadcaster refresh token is not stored',
+              );
+            }
+          },
         },
       },
       `the broadcaster token of #${broadcaster.login}`,

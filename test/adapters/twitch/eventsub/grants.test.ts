@@ -11,8 +11,9 @@
  *   answered with the viewer's input as the question, another reward is not; a follow and a cheer
  *   show in `GET /api/v1/ai/interactions`;
  * - no token the fake ever issued shows in any answer or log line;
- * - a restart on the same stores goes on from the bot's newest refresh token (the configured one
- *   was used up by the fake's rotation).
+ * - a restart on the same stores goes on from the bot's and the broadcaster's newest refresh
+ *   tokens (the first ones were used up by the fake's rotation); a forgotten grant ends the
+ *   broadcaster's session.
  */
 import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
@@ -333,6 +334,31 @@ describe('Twitch broadcaster grants over the EventSub WebSocket', () => {
       return subs.length === CHANNEL_TYPES.length ? subs : undefined;
     }, 10_000);
     expect(broadcasterSubs).toHaveLength(3);
+
+    // Forgotten: its session ends (and its subscriptions with it).
+    const removed = await again.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/platforms/twitch/grants/${CHANNEL.login}`,
+      headers: admin,
+    });
+    expect(removed.statusCode).toBe(204);
+    await waitFor(
+      () => twitch.subscriptions().every((sub) => sub.userId !== CHANNEL.id),
+      10_000,
+      'the broadcaster session closed',
+    );
+    const listed = await again.app.inject({
+      method: 'GET',
+      url: '/api/v1/platforms/twitch/grants',
+      headers: admin,
+    });
+    expect(listed.json().grants).toEqual([]);
+    const twice = await again.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/platforms/twitch/grants/${CHANNEL.login}`,
+      headers: admin,
+    });
+    expect(twice.statusCode).toBe(404);
   }, 40_000);
 });
 
