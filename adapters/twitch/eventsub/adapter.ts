@@ -25,17 +25,17 @@
  * over webhooks the app token subscribes them. The bot's newest refresh token and the
  * broadcasters' grants live in the platform grant store (the `grants` port).
  */
-import type { Logger } from 'pino';
 import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
-import type { PlatformGrants, PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
+import type { PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
 import type { TwitchAdapter } from '../adapter.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
-import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
+import { TWITCH_LIMITS } from '../limits.js';
 import { OutboundScheduler, type OutboundStats } from '../scheduler.js';
 import { prepareTwitchParts } from '../send.js';
 import { channelLogin } from '../tags.js';
 import { BroadcasterAuthorization } from './authorization.js';
+import { botTokenKeeper } from './bot-token-keeper.js';
 import { BroadcasterSessions } from './broadcaster-sessions.js';
 import { CHANNEL_EVENT_TYPES, CheerPairs, normalizeChannelEvent } from './channel-events.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
@@ -50,56 +50,12 @@ import {
   normalizeChatNotification,
 } from './normalize.js';
 import { type EventSubNotification, EventSubSession } from './session.js';
-import { type RefreshTokenKeeper, TwitchAuthError, TwitchTokens } from './tokens.js';
+import type { EventSubAdapterOptions, EventSubSettings } from './settings.js';
+import { TwitchAuthError, TwitchTokens } from './tokens.js';
 import { WebhookReceiver, type WebhookRefusal } from './webhook.js';
 import { WebhookSubscriber } from './webhook-subscriber.js';
 
-/** What the EventSub transport needs from `platforms.twitch`. */
-export interface EventSubSettings {
-  clientId: string;
-  clientSecret: string;
-  botUserId: string;
-  refreshToken: string;
-  apiUrl: string;
-  authUrl: string;
-  eventsubWsUrl: string;
-  /** Channel logins to read and answer in. */
-  channels: readonly string[];
-  knownBots: readonly string[];
-  maxReplyParts: number;
-  /**
-   * Read over webhooks instead of the WebSocket: Twitch posts to `callbackUrl` (which must reach
-   * `/webhooks/twitch/eventsub`), signed with `secret`; subscriptions are made with the app token.
-   */
-  webhook?: { callbackUrl: string; secret: string };
-  /**
-   * `TWITCH_REDIRECT_URL`: where Twitch sends a broadcaster back after authorizing chatgate (must
-   * reach `/api/v1/platforms/twitch/oauth/callback`). Unset: grants only as refresh tokens.
-   */
-  redirectUrl?: string;
-  /** The platform grant store (the bot's newest refresh token, broadcasters' grants). */
-  grants?: PlatformGrants;
-}
-
-/** Knobs beyond the config, mostly for tests. All optional. */
-export interface EventSubAdapterOptions {
-  clock?: Clock;
-  limits?: Partial<TwitchLimits>;
-  /** How long `stop()` waits for queued messages, ms. Default 5 000. */
-  stopGraceMs?: number;
-  /** Most outbound messages waiting at once. Default 1 000. */
-  maxQueued?: number;
-  massGiftWindowMs?: number;
-  /** First reconnect delay and cap, ms. Default 1 000 and 60 000. */
-  backoff?: { initialMs: number; maxMs: number };
-  /** Added to the welcome's keepalive timeout before the socket counts as lost, ms. Default 5 000. */
-  keepaliveMarginMs?: number;
-  /** Counts one wait for a Helix rate-limit reset (the platform port's `rateLimited`). */
-  rateLimited?: () => void;
-  /** Counts one `is_sent: false` by its drop reason (the platform port's `messageDropped`). */
-  messageDropped?: (reason: string) => void;
-  onStatus?: (state: AdapterState) => void;
-}
+export type { EventSubAdapterOptions, EventSubSettings } from './settings.js';
 
 const DEFAULT_STOP_GRACE_MS = 5_000;
 const DEFAULT_MAX_QUEUED = 1_000;
@@ -512,38 +468,4 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       typeof event.broadcaster_user_login === 'string' ? channelLogin(event.broadcaster_user_login) : '';
     if (login !== '') this.scheduler?.setModerator(login, isModeratorByBadges(event));
   }
-}
-
-/**
- * The bot's refresh token in the grant store (role `bot`): the newest survives a restart. A store
- * that cannot be read or written is logged; the token in memory goes on working.
- */
-function botTokenKeeper(
-  grants: PlatformGrants,
-  botUserId: string,
-  logger: () => Logger | undefined,
-): RefreshTokenKeeper {
-  return {
-    load: async () => {
-      try {
-        return (await grants.get('bot', botUserId))?.refreshToken;
-      } catch (error: unknown) {
-        logger()?.warn(
-          { err: String(error) },
-          'twitch: the stored bot refresh token cannot be read; using TWITCH_REFRESH_TOKEN',
-        );
-        return undefined;
-      }
-    },
-    save: async (refreshToken, scopes) => {
-      try {
-        await grants.put({ role: 'bot', subjectId: botUserId, scopes, refreshToken });
-      } catch (error: unknown) {
-        logger()?.warn(
-          { err: String(error) },
-          'twitch: the newest bot refresh token is not stored; kept in memory',
-        );
-      }
-    },
-  };
 }
