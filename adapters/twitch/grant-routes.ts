@@ -14,6 +14,7 @@ import Type from 'typebox';
 import type { PlatformResponse, PlatformRoute } from '../../src/core/platform.js';
 import type { TwitchAdapter } from './adapter.js';
 import { AuthorizationError, type BroadcasterAuthorization } from './eventsub/authorization.js';
+import { grantRouteDocs } from './grant-route-docs.js';
 
 // Twitch logins: letters, digits and underscores, up to 25 chars (https://dev.twitch.tv/docs/irc/join-chat-room/).
 const Login = Type.Object({ login: Type.String({ pattern: '^[A-Za-z0-9_]{1,25}$' }) });
@@ -56,6 +57,7 @@ export function twitchGrantRoutes(adapter: TwitchAdapter | undefined): PlatformR
     {
       method: 'GET',
       url: '/api/v1/platforms/twitch/grants/:login/authorize',
+      ...grantRouteDocs('GET /api/v1/platforms/twitch/grants/:login/authorize'),
       access: 'admin',
       params: Login,
       handle: (request) =>
@@ -67,6 +69,7 @@ export function twitchGrantRoutes(adapter: TwitchAdapter | undefined): PlatformR
     {
       method: 'GET',
       url: '/api/v1/platforms/twitch/oauth/callback',
+      ...grantRouteDocs('GET /api/v1/platforms/twitch/oauth/callback'),
       access: 'open',
       query: Callback,
       handle: (request) =>
@@ -93,6 +96,7 @@ export function twitchGrantRoutes(adapter: TwitchAdapter | undefined): PlatformR
     {
       method: 'PUT',
       url: '/api/v1/platforms/twitch/grants/:login',
+      ...grantRouteDocs('PUT /api/v1/platforms/twitch/grants/:login'),
       access: 'admin',
       params: Login,
       body: RefreshTokenBody,
@@ -106,6 +110,7 @@ export function twitchGrantRoutes(adapter: TwitchAdapter | undefined): PlatformR
     {
       method: 'GET',
       url: '/api/v1/platforms/twitch/grants',
+      ...grantRouteDocs('GET /api/v1/platforms/twitch/grants'),
       access: 'admin',
       handle: () =>
         run(async (grants) => {
@@ -126,6 +131,7 @@ export function twitchGrantRoutes(adapter: TwitchAdapter | undefined): PlatformR
     {
       method: 'DELETE',
       url: '/api/v1/platforms/twitch/grants/:login',
+      ...grantRouteDocs('DELETE /api/v1/platforms/twitch/grants/:login'),
       access: 'admin',
       params: Login,
       handle: (request) =>
