@@ -10,6 +10,7 @@ import type {
 } from './core/platform.js';
 import type { Services } from './services.js';
 import type { ChannelStore } from './stores/channel-store.js';
+import { platformGrantsOf } from './stores/grant-store.js';
 
 /** The platform adapters whose credentials are set, and the routes the platforms mount. */
 export interface Platforms {
@@ -85,6 +86,8 @@ function portsFor(services: Services, platform: string): PlatformPorts {
     channels: channelsOf(services.channels, platform),
     rateLimited: () => services.metrics.rateLimited.labels(platform).inc(),
     personalities: Object.keys(services.config.personalities),
+    ...(services.grants ? { grants: platformGrantsOf(services.grants, platform) } : {}),
+    messageDropped: (reason) => services.metrics.platformMessagesDropped.labels(platform, reason).inc(),
   };
 }
 

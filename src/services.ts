@@ -99,6 +99,8 @@ export interface Services {
   redis?: StoreSet['redis'];
   /** Channels an adapter joined at run time, rejoined after a restart (each platform sees its own through its ports). */
   channels: StoreSet['channels'];
+  /** Platform OAuth grants (each platform sees its own through its ports); unset: none kept. */
+  grants?: StoreSet['grants'];
   /**
    * The reply queue of the redis queue backend: workers write replies there; processes holding a
    * platform's adapter send them, edge processes (`api`, `all`) POST the callbacks. Absent with
@@ -371,6 +373,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     platformStates,
     redis: stores.redis,
     channels: stores.channels,
+    grants: stores.grants,
     replyQueue,
     close: async (options = {}) => {
       const deadline = options.graceMs === undefined ? undefined : Date.now() + options.graceMs;

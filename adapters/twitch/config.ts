@@ -43,6 +43,12 @@ export const TwitchConfigSchema = Type.Object({
   apiUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_API_URL' })),
   /** The OAuth root (`TWITCH_AUTH_URL`); `/token` is under it. */
   authUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_AUTH_URL' })),
+  /**
+   * Where Twitch sends a broadcaster back after authorizing chatgate for their channel
+   * (`TWITCH_REDIRECT_URL`; registered as an OAuth Redirect URL of the app): it must reach
+   * chatgate's `/api/v1/platforms/twitch/oauth/callback`.
+   */
+  redirectUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_REDIRECT_URL' })),
   /** The EventSub WebSocket server (`TWITCH_EVENTSUB_WS_URL`). */
   eventsubWsUrl: Type.Optional(Type.String({ minLength: 1, env: 'TWITCH_EVENTSUB_WS_URL' })),
   /**

@@ -9,6 +9,7 @@ import type { TwitchAdapter } from './adapter.js';
 import { twitchChannelRoutes } from './channel-routes.js';
 import { TWITCH_CONFIG, TWITCH_DEFAULT_URLS, type TwitchConfig } from './config.js';
 import { eventSubWebhookRoute } from './eventsub/webhook-route.js';
+import { twitchGrantRoutes } from './grant-routes.js';
 
 export const twitchPlatform = definePlatform({
   platform: 'twitch',
@@ -50,15 +51,24 @@ export const twitchPlatform = definePlatform({
           ...(config.eventsubCallbackUrl && config.eventsubSecret
             ? { webhook: { callbackUrl: config.eventsubCallbackUrl, secret: config.eventsubSecret } }
             : {}),
+          ...(config.redirectUrl && { redirectUrl: config.redirectUrl }),
+          ...(ports.grants && { grants: ports.grants }),
         },
-        { rateLimited: ports.rateLimited },
+        {
+          rateLimited: ports.rateLimited,
+          ...(ports.messageDropped && { messageDropped: ports.messageDropped }),
+        },
       );
     }
     if (!config.username || !config.oauthToken) return undefined;
     const { createTwitchAdapter } = await import('./adapter.js');
     return createTwitchAdapter({ ...config, channels: await channels() });
   },
-  routes: (adapter, ports) => [...twitchChannelRoutes(adapter, ports), eventSubWebhookRoute(adapter)],
+  routes: (adapter, ports) => [
+    ...twitchChannelRoutes(adapter, ports),
+    eventSubWebhookRoute(adapter),
+    ...twitchGrantRoutes(adapter),
+  ],
 });
 
 /** The transport in use: `transport` when set, else `eventsub` when a client id is set, else `irc`. */

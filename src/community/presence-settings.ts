@@ -24,7 +24,13 @@ export type TriggerOverrides = Partial<
     Partial<
       Pick<
         TriggerSettings,
-        'enabled' | 'probability' | 'userCooldownMs' | 'channelCooldownMs' | 'minRole' | 'humanGraceMs'
+        | 'enabled'
+        | 'probability'
+        | 'userCooldownMs'
+        | 'channelCooldownMs'
+        | 'minRole'
+        | 'humanGraceMs'
+        | 'rewardTitles'
       >
     >
   >

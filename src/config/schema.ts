@@ -48,6 +48,11 @@ export const TriggerSettingsSchema = Type.Object({
   words: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
   /** Command prefixes such as `!ai` and `/ask` (command trigger). */
   prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+  /**
+   * Channel-point rewards whose redemptions are answered, by title, case-insensitively (redemption
+   * trigger; empty or unset = none). The viewer's input is the question.
+   */
+  rewardTitles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 45 }))),
   /** The lowest role this trigger answers, above the community's `permissions.minRole`. */
   minRole: Type.Optional(Type.Enum(MIN_ROLES)),
   /**

@@ -10,7 +10,9 @@ export type Platform = (typeof PLATFORMS)[number];
 
 /**
  * Stream events: `subscription`, `resub`, `subgift`, `submysterygift`, `raid` and `cheer` follow
- * Twitch's USERNOTICE `msg-id` values; `follow` is a new follower. Each is also a trigger kind.
+ * Twitch's USERNOTICE `msg-id` values; `follow` is a new follower; `redemption` a viewer redeemed a
+ * channel-point reward (`meta.rewardId`, `meta.rewardTitle`, `meta.userInput`; the input is also
+ * its `text`). Each is also a trigger kind.
  */
 export const STREAM_EVENT_TYPES = [
   'subscription',
@@ -20,6 +22,7 @@ export const STREAM_EVENT_TYPES = [
   'raid',
   'cheer',
   'follow',
+  'redemption',
 ] as const;
 export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
 

@@ -22,6 +22,48 @@ export interface RememberedChannels {
   remove(channel: string): Promise<void>;
 }
 
+/**
+ * Whose grant: `bot` (the bot account's own OAuth token, e.g. Twitch's newest refresh token) or
+ * `broadcaster` (a channel owner who authorized chatgate for their channel's events).
+ */
+export type GrantRole = 'bot' | 'broadcaster';
+
+/** A user's OAuth grant to chatgate on one platform. */
+export interface PlatformGrant {
+  role: GrantRole;
+  /** The platform's id of the user who granted it (a Twitch user id). */
+  subjectId: string;
+  /** The scopes granted, as the platform names them (`channel:read:redemptions`). */
+  scopes: string[];
+  /** The refresh token: a secret, stored encrypted, never logged nor answered by a route. */
+  refreshToken: string;
+  /** When it was stored last, ms since the epoch. */
+  updatedAt: number;
+}
+
+/**
+ * The OAuth grants of one platform, kept across restarts (table `platform_grants`, the refresh
+ * token sealed with AES-256-GCM under `CHATGATE_SECRET_KEY` like community API keys; or memory).
+ */
+export interface PlatformGrants {
+  /** False when grants cannot be stored (no `CHATGATE_SECRET_KEY`): `put` then throws. */
+  readonly writable: boolean;
+  /**
+   * The grant of `subjectId` in `role`, or undefined.
+   * @throws when the store is down or the sealed token cannot be opened (another secret key).
+   */
+  get(role: GrantRole, subjectId: string): Promise<PlatformGrant | undefined>;
+  /** Every grant in `role`, without its refresh token. */
+  list(role: GrantRole): Promise<Array<Omit<PlatformGrant, 'refreshToken'>>>;
+  /**
+   * Stores (or replaces) a grant; `updatedAt` is set by the store.
+   * @throws SecretKeyMissingError-like errors when not `writable`; store errors.
+   */
+  put(grant: Omit<PlatformGrant, 'updatedAt'>): Promise<void>;
+  /** Forgets a grant; false when there was none. */
+  remove(role: GrantRole, subjectId: string): Promise<boolean>;
+}
+
 /** What chatgate gives a descriptor to build its adapter: the core's ports, nothing platform-specific. */
 export interface PlatformPorts {
   /** A child logger bound to the platform; message bodies only at debug level, never tokens. */
@@ -32,12 +74,22 @@ export interface PlatformPorts {
   rateLimited(): void;
   /** The configured personality names (config `personalities`), for platforms that let a user pick one. */
   personalities?: readonly string[];
+  /** OAuth grants kept for the platform (unset in a test or process that keeps none). */
+  grants?: PlatformGrants;
+  /**
+   * Counts one outbound message the platform accepted but did not deliver (Twitch's
+   * `is_sent: false`), by its `reason` (`msg_duplicate` …):
+   * `chatgate_platform_messages_dropped_total{platform,reason}`.
+   */
+  messageDropped?(reason: string): void;
 }
 
 /** A request to a platform route, as the HTTP layer parsed it. */
 export interface PlatformRequest {
   /** Path parameters, validated against `PlatformRoute.params` when given. */
   params: Record<string, string>;
+  /** Query parameters (validated against `PlatformRoute.query` when given); `{}` without any. */
+  query?: Record<string, string | string[] | undefined>;
   /** The parsed JSON body (undefined without one); the text as received with `rawBody`. */
   body: unknown;
   /** Header names in lower case. */
@@ -87,6 +139,10 @@ export interface PlatformRoute {
   access: 'admin' | 'open';
   /** JSON Schema of the path parameters; a mismatch is a 400 naming the parameter. */
   params?: TObject;
+  /** JSON Schema of the query string; a mismatch is a 400 naming the parameter. */
+  query?: TObject;
+  /** JSON Schema of a JSON body; a mismatch is a 400 naming the field. */
+  body?: TObject;
   /** Largest body accepted, bytes (default: the app's 1 MiB). */
   bodyLimit?: number;
   /**

@@ -147,6 +147,13 @@ export class Metrics {
     ['api'],
   );
 
+  /** Outbound messages a platform accepted but did not deliver (Twitch's `is_sent: false`), by reason. */
+  readonly platformMessagesDropped = this.counter(
+    'chatgate_platform_messages_dropped_total',
+    'Outbound messages a platform accepted but dropped (Twitch is_sent: false), by platform and drop reason',
+    ['platform', 'reason'],
+  );
+
   readonly interactions = this.counter(
     'chatgate_interactions_total',
     'Finished interactions, by outcome (done, failed) and the mode and provider that answered',

@@ -15,6 +15,7 @@ import type { ContextStore } from './context-store.js';
 import { FailoverChatterStore } from './failover/failover-chatter-store.js';
 import { FailoverContextStore } from './failover/failover-context-store.js';
 import { FailoverKeyStore } from './failover/failover-key-store.js';
+import { type GrantStore, MemoryGrantStore } from './grant-store.js';
 import type { InteractionLog } from './interaction-log.js';
 import type { KeyStore } from './key-store.js';
 import { MemoryChatterStore } from './memory/memory-chatter-store.js';
@@ -29,6 +30,7 @@ import { SqlChannelStore } from './postgres/sql-channel-store.js';
 import { openSqlClient } from './postgres/sql-client.js';
 import { SqlClientKeyStore } from './postgres/sql-client-key-store.js';
 import { SqlCommunityConfigStore } from './postgres/sql-community-config-store.js';
+import { SqlGrantStore } from './postgres/sql-grant-store.js';
 import { SqlInteractionLog } from './postgres/sql-interaction-log.js';
 import { SqlUsageStore } from './postgres/sql-usage-store.js';
 import { RedisChatterStore } from './redis/redis-chatter-store.js';
@@ -68,6 +70,8 @@ export interface StoreSet {
   usageCounters?: UsageCounters;
   /** Client keys of the gateway (`/api/v1/keys`), stored as hashes. */
   clientKeys: ClientKeyStore;
+  /** Platform OAuth grants (`platform_grants`; refresh tokens sealed under `CHATGATE_SECRET_KEY`). */
+  grants?: GrantStore;
   /**
    * Each channel's recent unaddressed chatter (background context): on Redis when `REDIS_URL` is
    * set (with the in-process store while it is down); unset = in process (the services build it).
@@ -91,6 +95,7 @@ export function memoryStores(config: Config): StoreSet {
     safety: new MemorySafetyState(),
     usage: new MemoryUsageStore(),
     clientKeys: new MemoryClientKeyStore(),
+    grants: new MemoryGrantStore(config.stores.secretKey),
     chatter: new MemoryChatterStore(),
     status: () => ({ context: 'memory', redis: 'off', database: 'memory' }),
     close: async () => {},
@@ -118,6 +123,7 @@ export async function buildStores(config: Config, logger: Logger): Promise<Store
     usage: sql.usage,
     usageCounters: fast?.usageCounters,
     clientKeys: sql.clientKeys,
+    grants: sql.grants,
     redis: fast?.client,
     status: () => ({
       context: fast?.context.backend() ?? 'memory',
@@ -155,6 +161,7 @@ async function sqlStores(config: Config, logger: Logger) {
     communityConfigs: new SqlCommunityConfigStore(client, { secretKey: config.stores.secretKey }),
     channels: new SqlChannelStore(client),
     clientKeys: new SqlClientKeyStore(client),
+    grants: new SqlGrantStore(client, { secretKey: config.stores.secretKey }),
     close: async () => {
       await Promise.all([interactions.close(), usage.close()]);
       await client.close();

@@ -5,6 +5,14 @@
  *   `grant_type=refresh_token` (a new access token and a new refresh token; the old refresh token
  *   is then refused with 400 `Invalid refresh token`) and `grant_type=client_credentials` (an app
  *   token); a wrong client id or secret is a 403;
+ * - broadcasters' grants: `GET /oauth2/authorize` (https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#authorization-code-grant-flow)
+ *   consents as the user a test named with `consentAs` and redirects (302) to `redirect_uri` with
+ *   `code`, `scope` and `state` (or `error=access_denied` when no one consents); `POST
+ *   /oauth2/token` `grant_type=authorization_code` exchanges a code once, for the same
+ *   `redirect_uri`; a granted user's refresh token rotates like the bot's; `issueRefreshToken`
+ *   hands a test a user's refresh token as another tool would; `GET /oauth2/validate` with
+ *   `Authorization: OAuth <token>` (https://dev.twitch.tv/docs/authentication/validate-tokens/)
+ *   answers the token's `user_id`, `login` and `scopes`;
  * - `GET /helix/users?login=…&id=…` (https://dev.twitch.tv/docs/api/reference/#get-users): the
  *   known users; unknown ones are left out;
  * - `POST /helix/eventsub/subscriptions` (…/reference/#create-eventsub-subscription): WebSocket
@@ -87,6 +95,8 @@ export interface FakeCall {
   token: 'user' | 'app' | 'none' | 'invalid';
   /** The HTTP status answered. */
   status: number;
+  /** The user whose token it was (`token: 'user'`). */
+  userId?: string;
 }
 
 /** A chat message the fake accepted or dropped. */
@@ -154,6 +164,14 @@ export interface FakeTwitchHelix {
   exhaustRateLimit(seconds: number): void;
   /** How many 429s were answered. */
   tooManyRequests(): number;
+  /** Who consents at `GET /oauth2/authorize` from now on (undefined: the user declines). */
+  consentAs(login: string | undefined): void;
+  /** A refresh token of `login` with `scopes`, as the user got it from another tool. */
+  issueRefreshToken(login: string, scopes: readonly string[]): string;
+  /** The scopes `login` granted this app, if any. */
+  grantedScopes(login: string): readonly string[] | undefined;
+  /** Every token, refresh token and code the fake ever issued (to look for leaks). */
+  issuedSecrets(): string[];
   close(): Promise<void>;
 }
 
@@ -167,7 +185,14 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
   const keepaliveSeconds = options.keepaliveSeconds ?? 10;
   const rateLimit = options.rateLimit ?? 800;
   let refreshToken = options.refreshToken ?? 'fake-refresh-token';
-  const userTokens = new Set<string>();
+  /** Access token → its user id. */
+  const userTokens = new Map<string, string>();
+  /** Broadcasters' grants by user id, and their refresh tokens → user id. */
+  const grants = new Map<string, readonly string[]>();
+  const userRefreshTokens = new Map<string, string>();
+  const codes = new Map<string, { userId: string; scopes: string[]; redirectUri: string }>();
+  const issued: string[] = [];
+  let consenting: string | undefined;
   const appTokens = new Set<string>();
   const calls: FakeCall[] = [];
   const chatMessages: FakeChatMessage[] = [];
@@ -198,6 +223,7 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       appMayChat: options.appMayChat ?? true,
       botModerates: options.botModerates ?? false,
       sessionOpen: (sessionId) => sessions.has(sessionId),
+      grantedScopes: (userId) => grants.get(userId),
     },
     webhooks,
   );
@@ -207,6 +233,9 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     const raw = await readBody(req);
     const method = req.method ?? 'GET';
     if (parsed.pathname === '/oauth2/token' && method === 'POST') return token(res, new URLSearchParams(raw));
+    if (parsed.pathname === '/oauth2/authorize' && method === 'GET')
+      return authorize(res, parsed.searchParams);
+    if (parsed.pathname === '/oauth2/validate' && method === 'GET') return validate(req, res);
     if (!parsed.pathname.startsWith('/helix/'))
       return json(res, 404, { error: 'Not Found', status: 404, message: '' });
     const path = parsed.pathname.slice('/helix'.length);
@@ -225,7 +254,16 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
           : appTokens.has(bearer)
             ? 'app'
             : 'invalid';
-    const call: FakeCall = { method, path, query: parsed.searchParams, body, token: kind, status: 0 };
+    const tokenUser = bearer === undefined ? undefined : userTokens.get(bearer);
+    const call: FakeCall = {
+      method,
+      path,
+      query: parsed.searchParams,
+      body,
+      token: kind,
+      status: 0,
+      ...(tokenUser ? { userId: tokenUser } : {}),
+    };
     calls.push(call);
     const answer = (status: number, payload?: unknown): Done => {
       call.status = status;
@@ -257,14 +295,14 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     }
     if (path === '/users' && method === 'GET') return answer(200, { data: usersFor(parsed.searchParams) });
     if (path === '/eventsub/subscriptions' && method === 'POST') {
-      const created = subscriptions.create(kind, body);
+      const created = subscriptions.create(kind, body, tokenUser);
       return answer(created.status, created.payload);
     }
     if (path === '/eventsub/subscriptions' && method === 'DELETE') {
       if (subscriptions.delete(parsed.searchParams.get('id'))) return answer(204);
       return answer(404, { error: 'Not Found', status: 404, message: 'subscription not found' });
     }
-    if (path === '/chat/messages' && method === 'POST') return chat(kind, body, answer);
+    if (path === '/chat/messages' && method === 'POST') return chat(kind, body, answer, tokenUser);
     return answer(404, { error: 'Not Found', status: 404, message: 'no such endpoint in the fake' });
   }
 
@@ -276,15 +314,31 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     if (grant === 'client_credentials') {
       const access = `app-${randomUUID()}`;
       appTokens.add(access);
+      issued.push(access);
       return json(res, 200, { access_token: access, expires_in: 5_000_000, token_type: 'bearer' });
     }
+    if (grant === 'authorization_code') {
+      const code = codes.get(form.get('code') ?? '');
+      codes.delete(form.get('code') ?? '');
+      if (!code || code.redirectUri !== form.get('redirect_uri')) {
+        return json(res, 400, { status: 400, message: 'Invalid authorization code' });
+      }
+      return json(res, 200, userGrant(code.userId, code.scopes));
+    }
     if (grant === 'refresh_token') {
+      const granted = userRefreshTokens.get(form.get('refresh_token') ?? '');
+      if (granted !== undefined) {
+        userRefreshTokens.delete(form.get('refresh_token') ?? '');
+        return json(res, 200, userGrant(granted, [...(grants.get(granted) ?? [])]));
+      }
       if (form.get('refresh_token') !== refreshToken) {
         return json(res, 400, { status: 400, message: 'Invalid refresh token' });
       }
       const access = `user-${randomUUID()}`;
-      userTokens.add(access);
+      userTokens.set(access, bot.id);
+      issued.push(access);
       refreshToken = `refresh-${randomUUID()}`;
+      issued.push(refreshToken);
       return json(res, 200, {
         access_token: access,
         refresh_token: refreshToken,
@@ -294,6 +348,61 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       });
     }
     return json(res, 400, { status: 400, message: 'missing or unsupported grant_type' });
+  }
+
+  /** A new access and refresh token of a granting user (the old refresh token is used up). */
+  function userGrant(userId: string, scopes: string[]): Record<string, unknown> {
+    grants.set(userId, scopes);
+    const access = `user-${randomUUID()}`;
+    const refresh = `refresh-${randomUUID()}`;
+    userTokens.set(access, userId);
+    userRefreshTokens.set(refresh, userId);
+    issued.push(access, refresh);
+    return {
+      access_token: access,
+      refresh_token: refresh,
+      expires_in: 14_400,
+      scope: scopes,
+      token_type: 'bearer',
+    };
+  }
+
+  function authorize(res: ServerResponse, query: URLSearchParams): Done {
+    const redirectUri = query.get('redirect_uri');
+    if (query.get('client_id') !== clientId || !redirectUri || query.get('response_type') !== 'code') {
+      return json(res, 400, { status: 400, message: 'invalid authorize request' });
+    }
+    const back = new URL(redirectUri);
+    const userId = consenting === undefined ? undefined : users.get(consenting);
+    if (userId === undefined) {
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_description', 'The user denied you access');
+    } else {
+      const scopes = (query.get('scope') ?? '').split(' ').filter(Boolean);
+      const code = `code-${randomUUID()}`;
+      issued.push(code);
+      codes.set(code, { userId, scopes, redirectUri });
+      back.searchParams.set('code', code);
+      back.searchParams.set('scope', scopes.join(' '));
+    }
+    back.searchParams.set('state', query.get('state') ?? '');
+    res.writeHead(302, { location: back.toString() }).end();
+    return true;
+  }
+
+  function validate(req: IncomingMessage, res: ServerResponse): Done {
+    const token = /^OAuth (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const userId = userTokens.get(token);
+    if (userId === undefined) return json(res, 401, { status: 401, message: 'invalid access token' });
+    const login = [...users].find(([, id]) => id === userId)?.[0] ?? '';
+    const granted = userId === bot.id ? scopes : [...(grants.get(userId) ?? [])];
+    return json(res, 200, {
+      client_id: clientId,
+      login,
+      scopes: granted,
+      user_id: userId,
+      expires_in: 14_000,
+    });
   }
 
   function usersFor(query: URLSearchParams): unknown[] {
@@ -323,6 +432,7 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     kind: 'user' | 'app',
     body: Record<string, unknown> | undefined,
     answer: (status: number, payload?: unknown) => Done,
+    tokenUser: string | undefined,
   ): Done {
     const broadcasterId = body?.broadcaster_id;
     const senderId = body?.sender_id;
@@ -333,7 +443,10 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
     if ([...message].length > 500) {
       return answer(400, { error: 'Bad Request', status: 400, message: 'The message is too long' });
     }
-    if (kind === 'user' && (senderId !== bot.id || !scopes.includes('user:write:chat'))) {
+    if (
+      kind === 'user' &&
+      (senderId !== tokenUser || senderId !== bot.id || !scopes.includes('user:write:chat'))
+    ) {
       return answer(403, {
         error: 'Forbidden',
         status: 403,
@@ -439,6 +552,23 @@ export async function startFakeTwitchHelix(options: FakeTwitchHelixOptions = {})
       announceEmpty = true;
     },
     tooManyRequests: () => tooMany,
+    consentAs(login) {
+      consenting = login;
+    },
+    issueRefreshToken(login, granted) {
+      const userId = users.get(login);
+      if (userId === undefined) throw new Error(`the fake knows no user ${login}`);
+      grants.set(userId, [...granted]);
+      const refresh = `refresh-${randomUUID()}`;
+      userRefreshTokens.set(refresh, userId);
+      issued.push(refresh);
+      return refresh;
+    },
+    grantedScopes: (login) => {
+      const userId = users.get(login);
+      return userId === undefined ? undefined : grants.get(userId);
+    },
+    issuedSecrets: () => [...issued],
     async close() {
       await sessions.close();
       for (const socket of sockets) socket.destroy();

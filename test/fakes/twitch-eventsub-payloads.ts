@@ -194,3 +194,82 @@ export function banEvent(
     is_permanent: seconds === undefined,
   };
 }
+
+/**
+ * A `channel.chat.clear_user_messages` event: a moderator cleared all of `target`'s messages
+ * (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-chat-clear-user-messages-event).
+ */
+export function clearUserMessagesEvent(broadcaster: Broadcaster, target: Chatter): Record<string, unknown> {
+  return {
+    broadcaster_user_id: broadcaster.id,
+    broadcaster_user_name: broadcaster.name ?? broadcaster.login,
+    broadcaster_user_login: broadcaster.login,
+    target_user_id: target.id,
+    target_user_name: target.name ?? target.login,
+    target_user_login: target.login,
+  };
+}
+
+/**
+ * A `channel.channel_points_custom_reward_redemption.add` event: `viewer` redeemed `reward` with
+ * `input` (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-points-custom-reward-redemption-add-event).
+ */
+export function redemptionEvent(
+  broadcaster: Broadcaster,
+  viewer: Chatter,
+  redemptionId: string,
+  reward: { id: string; title: string; cost?: number; prompt?: string },
+  input: string,
+): Record<string, unknown> {
+  return {
+    id: redemptionId,
+    broadcaster_user_id: broadcaster.id,
+    broadcaster_user_login: broadcaster.login,
+    broadcaster_user_name: broadcaster.name ?? broadcaster.login,
+    user_id: viewer.id,
+    user_login: viewer.login,
+    user_name: viewer.name ?? viewer.login,
+    user_input: input,
+    status: 'unfulfilled',
+    reward: {
+      id: reward.id,
+      title: reward.title,
+      cost: reward.cost ?? 100,
+      prompt: reward.prompt ?? 'reward prompt',
+    },
+    redeemed_at: '2026-12-04T12:00:03.17106713Z',
+  };
+}
+
+/** A `channel.cheer` event (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-cheer-event). */
+export function cheerEvent(
+  broadcaster: Broadcaster,
+  viewer: Chatter,
+  bits: number,
+  message: string,
+): Record<string, unknown> {
+  return {
+    is_anonymous: false,
+    user_id: viewer.id,
+    user_login: viewer.login,
+    user_name: viewer.name ?? viewer.login,
+    broadcaster_user_id: broadcaster.id,
+    broadcaster_user_login: broadcaster.login,
+    broadcaster_user_name: broadcaster.name ?? broadcaster.login,
+    message,
+    bits,
+  };
+}
+
+/** A `channel.follow` v2 event (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-follow-event). */
+export function followEvent(broadcaster: Broadcaster, viewer: Chatter): Record<string, unknown> {
+  return {
+    user_id: viewer.id,
+    user_login: viewer.login,
+    user_name: viewer.name ?? viewer.login,
+    broadcaster_user_id: broadcaster.id,
+    broadcaster_user_login: broadcaster.login,
+    broadcaster_user_name: broadcaster.name ?? broadcaster.login,
+    followed_at: '2026-12-04T12:00:11.17106713Z',
+  };
+}

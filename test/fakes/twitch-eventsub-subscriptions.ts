@@ -1,13 +1,16 @@
 /**
  * The fake Twitch's EventSub subscriptions, as Create EventSub Subscription
  * (https://dev.twitch.tv/docs/api/reference/#create-eventsub-subscription) handles them:
- * - WebSocket transport: the user token only (400 otherwise), on a session that is open (400), the
- *   bot's token with the type's scope and the bot as `user_id` (403), not existing yet (409);
+ * - WebSocket transport: a user token only (400 otherwise), on a session that is open (400) and
+ *   holds no other user's subscriptions (400: one user per session, as twurple and Twitch4J open
+ *   one socket per user), the bot's token with the type's scope and the bot as `user_id` (403); a
+ *   broadcaster's type (redemptions, cheers, follows v2) with that broadcaster's own token and
+ *   scope (`moderator_user_id` = the broadcaster for follows) (403); not existing yet (409);
  *   answered 202 `enabled`;
  * - webhook transport: the app token only, a secret of 10–100 characters, the bot's `user:bot` and
- *   the type's scope and the channel's `channel:bot` (403); answered 202
- *   `webhook_callback_verification_pending`, then verified by a POST to the callback (enabled, or
- *   removed when the challenge does not come back).
+ *   the type's scope and the channel's `channel:bot`, or for a broadcaster's type the scope the
+ *   broadcaster granted the app (403); answered 202 `webhook_callback_verification_pending`, then
+ *   verified by a POST to the callback (enabled, or removed when the challenge does not come back).
  * Scopes per type: https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/.
  */
 import { randomUUID } from 'node:crypto';
@@ -24,6 +27,8 @@ export interface FakeSubscription {
   callback?: string;
   secret?: string;
   status: 'enabled' | 'webhook_callback_verification_pending';
+  /** Whose user token made it (WebSocket). */
+  userId?: string;
 }
 
 /** What the checks need to know of the fake's state. */
@@ -35,6 +40,8 @@ export interface SubscriptionRules {
   appMayChat: boolean;
   /** Whether the bot moderates the channels (a moderator's token may subscribe to `channel.ban`). */
   botModerates: boolean;
+  /** The scopes a broadcaster granted this app (authorization code or refresh token), if any. */
+  grantedScopes(userId: string): readonly string[] | undefined;
   sessionOpen(sessionId: string): boolean;
 }
 
@@ -49,8 +56,18 @@ const SCOPES: Record<string, string> = {
   'channel.chat.message': 'user:read:chat',
   'channel.chat.notification': 'user:read:chat',
   'channel.chat.message_delete': 'user:read:chat',
+  'channel.chat.clear_user_messages': 'user:read:chat',
   'channel.ban': 'channel:moderate',
+  'channel.channel_points_custom_reward_redemption.add': 'channel:read:redemptions',
+  'channel.cheer': 'bits:read',
+  'channel.follow': 'moderator:read:followers',
 };
+/** Types only the broadcaster's own grant opens (follows: a moderator's, the broadcaster being one). */
+const CHANNEL_TYPES = new Set([
+  'channel.channel_points_custom_reward_redemption.add',
+  'channel.cheer',
+  'channel.follow',
+]);
 /**
  * Types whose condition names only the broadcaster: Twitch accepts them from the broadcaster's or
  * a moderator's token (over WebSocket), or for an app the broadcaster authorized (webhooks).
@@ -71,8 +88,11 @@ export class FakeSubscriptions {
     private readonly webhooks: FakeWebhookPoster,
   ) {}
 
-  /** Create EventSub Subscription with a `user` or `app` token and the request's JSON body. */
-  create(kind: 'user' | 'app', body: Record<string, unknown> | undefined): SubscriptionAnswer {
+  /**
+   * Create EventSub Subscription with a `user` (whose id is `userId`) or `app` token and the
+   * request's JSON body.
+   */
+  create(kind: 'user' | 'app', body: Record<string, unknown> | undefined, userId = ''): SubscriptionAnswer {
     const type = typeof body?.type === 'string' ? body.type : '';
     const version = typeof body?.version === 'string' ? body.version : '';
     const condition = (body?.condition ?? {}) as Record<string, string>;
@@ -80,6 +100,10 @@ export class FakeSubscriptions {
     const scope = SCOPES[type];
     if (!type || !version) return error(400, 'Bad Request', 'missing or invalid fields');
     if (!scope) return error(400, 'Bad Request', 'unknown subscription type in the fake');
+    if (type === 'channel.follow' && version !== '2') return error(400, 'Bad Request', 'unsupported version');
+    const broadcasterId = condition.broadcaster_user_id ?? '';
+    const channelType = CHANNEL_TYPES.has(type);
+    const moderatorOk = type !== 'channel.follow' || condition.moderator_user_id === broadcasterId;
     let sub: FakeSubscription;
     if (transport.method === 'webhook') {
       const { callback, secret } = transport;
@@ -90,16 +114,16 @@ export class FakeSubscriptions {
         return error(400, 'Bad Request', 'secret must be 10-100 characters');
       if (kind !== 'app') return error(400, 'Bad Request', 'webhook transports require an app access token');
       const { scopes, appMayChat } = this.rules;
-      // No broadcaster has authorized the app in this fake: broadcaster-only types are refused.
-      if (
-        BROADCASTER_TYPES.has(type) ||
-        !scopes.includes(scope) ||
-        !scopes.includes('user:bot') ||
-        !appMayChat ||
-        condition.user_id !== this.rules.botId
-      ) {
-        return error(403, 'Forbidden', 'subscription missing proper authorization');
-      }
+      const granted = this.rules.grantedScopes(broadcasterId) ?? [];
+      const refused = channelType
+        ? !granted.includes(scope) || !moderatorOk
+        : // No broadcaster grants channel:moderate in this fake: channel.ban is refused.
+          BROADCASTER_TYPES.has(type) ||
+          !scopes.includes(scope) ||
+          !scopes.includes('user:bot') ||
+          !appMayChat ||
+          condition.user_id !== this.rules.botId;
+      if (refused) return error(403, 'Forbidden', 'subscription missing proper authorization');
       const pending = 'webhook_callback_verification_pending';
       sub = {
         id: randomUUID(),
@@ -122,10 +146,18 @@ export class FakeSubscriptions {
           'websocket transport session does not exist or has already disconnected',
         );
       }
-      const allowed = BROADCASTER_TYPES.has(type)
-        ? this.rules.botModerates && condition.user_id === undefined
-        : condition.user_id === this.rules.botId;
-      if (!this.rules.scopes.includes(scope) || !allowed) {
+      const owner = this.list.find((other) => other.sessionId === transport.session_id)?.userId;
+      if (owner !== undefined && owner !== userId) {
+        return error(400, 'Bad Request', 'the websocket session holds another user subscriptions');
+      }
+      const isBot = userId === this.rules.botId;
+      const tokenScopes = isBot ? this.rules.scopes : (this.rules.grantedScopes(userId) ?? []);
+      const allowed = channelType
+        ? userId === broadcasterId && moderatorOk
+        : BROADCASTER_TYPES.has(type)
+          ? isBot && this.rules.botModerates && condition.user_id === undefined
+          : isBot && condition.user_id === this.rules.botId;
+      if (!tokenScopes.includes(scope) || !allowed) {
         return error(403, 'Forbidden', 'subscription missing proper authorization');
       }
       sub = {
@@ -136,6 +168,7 @@ export class FakeSubscriptions {
         sessionId: transport.session_id,
         method: 'websocket',
         status: 'enabled',
+        userId,
       };
     } else {
       return error(400, 'Bad Request', 'missing or invalid fields');

@@ -19,16 +19,25 @@
  * bot's moderator status per channel is learned from the badges on its own messages, which
  * EventSub delivers like anyone's. `is_sent: false` is logged with its `drop_reason` and counted,
  * never retried.
+ *
+ * Channel-point redemptions, cheers and follows need the broadcaster's grant (authorization.ts):
+ * over the WebSocket each granted channel gets a session of its own (broadcaster-sessions.ts);
+ * over webhooks the app token subscribes them. The bot's newest refresh token and the
+ * broadcasters' grants live in the platform grant store (the `grants` port).
  */
 import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
 import type { PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
 import type { TwitchAdapter } from '../adapter.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
-import { TWITCH_LIMITS, type TwitchLimits } from '../limits.js';
+import { TWITCH_LIMITS } from '../limits.js';
 import { OutboundScheduler, type OutboundStats } from '../scheduler.js';
 import { prepareTwitchParts } from '../send.js';
 import { channelLogin } from '../tags.js';
+import { BroadcasterAuthorization } from './authorization.js';
+import { botTokenKeeper } from './bot-token-keeper.js';
+import { BroadcasterSessions } from './broadcaster-sessions.js';
+import { CHANNEL_EVENT_TYPES, CheerPairs, normalizeChannelEvent } from './channel-events.js';
 import { ChannelSubscriptions } from './channel-subscriptions.js';
 import { ChatSender, type ChatSendStats } from './chat-sender.js';
 import { type EventSubTransport, HelixClient } from './helix.js';
@@ -41,47 +50,12 @@ import {
   normalizeChatNotification,
 } from './normalize.js';
 import { type EventSubNotification, EventSubSession } from './session.js';
+import type { EventSubAdapterOptions, EventSubSettings } from './settings.js';
 import { TwitchAuthError, TwitchTokens } from './tokens.js';
 import { WebhookReceiver, type WebhookRefusal } from './webhook.js';
 import { WebhookSubscriber } from './webhook-subscriber.js';
 
-/** What the EventSub transport needs from `platforms.twitch`. */
-export interface EventSubSettings {
-  clientId: string;
-  clientSecret: string;
-  botUserId: string;
-  refreshToken: string;
-  apiUrl: string;
-  authUrl: string;
-  eventsubWsUrl: string;
-  /** Channel logins to read and answer in. */
-  channels: readonly string[];
-  knownBots: readonly string[];
-  maxReplyParts: number;
-  /**
-   * Read over webhooks instead of the WebSocket: Twitch posts to `callbackUrl` (which must reach
-   * `/webhooks/twitch/eventsub`), signed with `secret`; subscriptions are made with the app token.
-   */
-  webhook?: { callbackUrl: string; secret: string };
-}
-
-/** Knobs beyond the config, mostly for tests. All optional. */
-export interface EventSubAdapterOptions {
-  clock?: Clock;
-  limits?: Partial<TwitchLimits>;
-  /** How long `stop()` waits for queued messages, ms. Default 5 000. */
-  stopGraceMs?: number;
-  /** Most outbound messages waiting at once. Default 1 000. */
-  maxQueued?: number;
-  massGiftWindowMs?: number;
-  /** First reconnect delay and cap, ms. Default 1 000 and 60 000. */
-  backoff?: { initialMs: number; maxMs: number };
-  /** Added to the welcome's keepalive timeout before the socket counts as lost, ms. Default 5 000. */
-  keepaliveMarginMs?: number;
-  /** Counts one wait for a Helix rate-limit reset (the platform port's `rateLimited`). */
-  rateLimited?: () => void;
-  onStatus?: (state: AdapterState) => void;
-}
+export type { EventSubAdapterOptions, EventSubSettings } from './settings.js';
 
 const DEFAULT_STOP_GRACE_MS = 5_000;
 const DEFAULT_MAX_QUEUED = 1_000;
@@ -98,6 +72,8 @@ export interface EventSubAdapter extends TwitchAdapter {
    * unless the webhook transport is configured.
    */
   receiveWebhook(request: PlatformRequest): PlatformResponse;
+  /** Broadcasters' grants: the authorization code flow and handed-over refresh tokens. */
+  authorization(): BroadcasterAuthorization;
 }
 
 /** Builds the EventSub adapter. Nothing connects before `start`. */
@@ -118,6 +94,9 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   private readonly wanted: string[];
   private readonly subscriptions: ChannelSubscriptions;
   private readonly sender: ChatSender;
+  private readonly broadcasterSessions: BroadcasterSessions;
+  private readonly grantFlow: BroadcasterAuthorization;
+  private readonly cheers = new CheerPairs();
   private appTokenUsable = true;
   private botLogin = '';
   private host: AdapterHost | undefined;
@@ -136,6 +115,9 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       clientSecret: settings.clientSecret,
       refreshToken: settings.refreshToken,
       authUrl: settings.authUrl,
+      ...(settings.grants?.writable && {
+        keeper: botTokenKeeper(settings.grants, settings.botUserId, () => this.host?.logger),
+      }),
     });
     this.helix = new HelixClient({
       apiUrl: settings.apiUrl,
@@ -150,6 +132,34 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       senderId: settings.botUserId,
       logger: () => this.host?.logger,
       appTokenUsable: () => this.appTokenUsable,
+      ...(options.messageDropped && { dropped: options.messageDropped }),
+    });
+    const credentials = {
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      authUrl: settings.authUrl,
+    };
+    this.broadcasterSessions = new BroadcasterSessions({
+      helix: this.helix,
+      grants: settings.grants,
+      credentials,
+      url: settings.eventsubWsUrl,
+      logger: () => this.host?.logger,
+      clock: this.clock,
+      backoff: options.backoff ?? { initialMs: 1_000, maxMs: 60_000 },
+      keepaliveMarginMs: options.keepaliveMarginMs ?? 5_000,
+      notification: (notification) => this.onNotification(notification),
+      revocation: (subscription) => this.onRevocation(subscription),
+    });
+    this.grantFlow = new BroadcasterAuthorization({
+      credentials,
+      redirectUrl: settings.redirectUrl,
+      helix: this.helix,
+      grants: settings.grants,
+      now: () => this.clock.now(),
+      granted: (broadcaster) => void this.onGranted(broadcaster.login),
+      // Over webhooks the app's subscriptions stay until Twitch revokes them with the grant.
+      revoked: (broadcaster) => void this.broadcasterSessions.stop(broadcaster.id),
     });
     this.knownBots = new Set(settings.knownBots.map((login) => login.toLowerCase()));
     this.gifts = new MassGiftBundles(options.massGiftWindowMs ?? MASS_GIFT_WINDOW_MS);
@@ -251,6 +261,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
   async stop(): Promise<void> {
     await this.scheduler?.drain(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
     await this.sender.settled();
+    await this.broadcasterSessions.stopAll();
     await this.reader?.stop();
     this.reader = undefined;
     this.scheduler = undefined;
@@ -264,6 +275,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     try {
       await this.subscriptions.subscribe([channel], transport);
       this.scheduler?.wake();
+      this.ensureBroadcasters([channel]);
     } catch (error: unknown) {
       // Helix unreachable or the token refused: the channel stays wanted for the next session.
       this.host?.logger.warn(
@@ -278,6 +290,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     const index = this.wanted.indexOf(channel);
     if (index >= 0) this.wanted.splice(index, 1);
     this.scheduler?.forget(channel);
+    const broadcaster = this.subscriptions.broadcaster(channel);
+    if (broadcaster) await this.broadcasterSessions.stop(broadcaster.id);
     await this.subscriptions.unsubscribe(channel, this.settings.webhook ? 'webhook' : 'websocket');
   }
 
@@ -301,6 +315,44 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       };
     }
     return this.receiver.receive(request);
+  }
+
+  authorization(): BroadcasterAuthorization {
+    return this.grantFlow;
+  }
+
+  /**
+   * Over the WebSocket: the broadcaster sessions of `logins` (resolved ones), started in the
+   * background; each reports a missing grant itself.
+   */
+  private ensureBroadcasters(logins: readonly string[]): void {
+    if (this.settings.webhook || !this.reader) return;
+    for (const login of logins) {
+      const broadcaster = this.subscriptions.broadcaster(login);
+      if (broadcaster) void this.broadcasterSessions.ensure(broadcaster);
+    }
+  }
+
+  /** A broadcaster granted chatgate: their channel's events are subscribed now, if it is ours. */
+  private async onGranted(login: string): Promise<void> {
+    const channel = channelLogin(login);
+    if (!this.wanted.includes(channel) || !this.reader) return;
+    const broadcaster = this.subscriptions.broadcaster(channel);
+    if (!broadcaster) return;
+    if (!this.settings.webhook) {
+      await this.broadcasterSessions.renew(broadcaster);
+      return;
+    }
+    const transport = this.transport();
+    if (!transport) return;
+    await this.subscriptions
+      .subscribe([channel], transport)
+      .catch((error: unknown) =>
+        this.host?.logger.warn(
+          { channel, err: String(error) },
+          'twitch eventsub: channel events not subscribed now',
+        ),
+      );
   }
 
   /** Where new subscriptions go now: the webhook, or the live WebSocket session. */
@@ -336,6 +388,7 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     this.subscriptions.reset();
     await this.subscriptions.subscribe(this.wanted, transport);
     this.scheduler?.wake();
+    this.ensureBroadcasters(this.wanted);
   }
 
   private onRevocation(subscription: Record<string, unknown>): void {
@@ -368,6 +421,8 @@ class EventSubTwitchAdapter implements EventSubAdapter {
         host.logger.debug({ event: chatEvent.id }, 'twitch subgift is part of a mass gift; thanked once');
         return;
       }
+    } else if (CHANNEL_EVENT_TYPES.has(notification.type)) {
+      chatEvent = normalizeChannelEvent(notification.type, notification.messageId, event, context);
     } else if (MODERATION_TYPES.has(notification.type)) {
       this.onModeration(notification);
       return;
@@ -377,6 +432,13 @@ class EventSubTwitchAdapter implements EventSubAdapter {
     }
     if (!chatEvent) {
       host.logger.debug({ type: notification.type }, 'twitch eventsub: notification not an event');
+      return;
+    }
+    if (!this.cheers.admit(chatEvent, notification.type, context.now)) {
+      host.logger.debug(
+        { event: chatEvent.id },
+        'twitch cheer seen as chat and as channel.cheer; answered once',
+      );
       return;
     }
     host

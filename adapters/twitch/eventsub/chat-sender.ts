@@ -29,6 +29,8 @@ export interface ChatSenderOptions {
   logger(): Logger | undefined;
   /** Whether an app token was obtained (without one, everything goes as the bot user). */
   appTokenUsable(): boolean;
+  /** Counts one `is_sent: false` by its `drop_reason.code` (a metric). */
+  dropped?(reason: string): void;
 }
 
 /**
@@ -99,6 +101,7 @@ export class ChatSender {
         if (as === 'app') this.counters.sentAsApp += 1;
       } else if (outcome.kind === 'dropped') {
         this.counters.dropped += 1;
+        this.options.dropped?.(outcome.code);
         logger?.warn(
           { channel: message.channel, dropReason: outcome.code, twitch: outcome.message },
           'twitch: message dropped by Twitch (is_sent false); not retried',

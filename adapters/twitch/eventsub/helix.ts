@@ -8,7 +8,7 @@
  */
 import { request } from 'undici';
 import type { Clock } from '../../../src/core/adapter-kit/clock.js';
-import { type TokenKind, TwitchAuthError, type TwitchTokens } from './tokens.js';
+import { type TokenKind, type TokenSource, TwitchAuthError, type TwitchTokens } from './tokens.js';
 
 /** The longest wait for one Helix answer, ms. */
 const CALL_TIMEOUT_MS = 10_000;
@@ -89,20 +89,20 @@ export class HelixClient {
   }
 
   /**
-   * One call as `as` (user or app token). Resolves with any HTTP status; rejects only with
-   * TwitchAuthError (no token) or a network error.
+   * One call as `as` (the bot user's or the app token, or another user's token source: a
+   * broadcaster's). Resolves with any HTTP status; rejects only with TwitchAuthError (no token) or
+   * a network error.
    */
   async call(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    options: { query?: URLSearchParams; body?: unknown; as?: TokenKind } = {},
+    options: { query?: URLSearchParams; body?: unknown; as?: TokenKind | TokenSource } = {},
   ): Promise<HelixAnswer> {
-    const kind = options.as ?? 'user';
-    const { tokens } = this.options;
-    let token = await tokens.current(kind);
+    const source = this.sourceOf(options.as ?? 'user');
+    let token = await source.current();
     let answer = await this.once(method, path, token, options);
     if (answer.status === 401) {
-      token = await tokens.renew(kind, token);
+      token = await source.renew(token);
       answer = await this.once(method, path, token, options);
     }
     if (answer.status === 429) {
@@ -110,6 +110,12 @@ export class HelixClient {
       answer = await this.once(method, path, token, options);
     }
     return answer;
+  }
+
+  private sourceOf(as: TokenKind | TokenSource): TokenSource {
+    if (typeof as === 'object') return as;
+    const { tokens } = this.options;
+    return { current: () => tokens.current(as), renew: (stale) => tokens.renew(as, stale) };
   }
 
   /** Get Users by login, up to 100 per request; logins Twitch does not know are left out. */
@@ -123,17 +129,18 @@ export class HelixClient {
   }
 
   /**
-   * Creates a subscription: on a WebSocket session with the user token (Twitch accepts no other
-   * there), or to a webhook with the app token.
+   * Creates a subscription: on a WebSocket session with a user token (Twitch accepts no other
+   * there; the bot's unless `as` names another user's), or to a webhook with the app token.
    */
   async subscribe(
     type: string,
     version: string,
     condition: Record<string, string>,
     transport: EventSubTransport,
+    as?: TokenSource,
   ): Promise<SubscribeOutcome> {
     const answer = await this.call('POST', '/eventsub/subscriptions', {
-      as: transport.method === 'webhook' ? 'app' : 'user',
+      as: transport.method === 'webhook' ? 'app' : (as ?? 'user'),
       body: { type, version, condition, transport },
     });
     if (answer.status === 202 || answer.status === 200) {
@@ -147,7 +154,7 @@ export class HelixClient {
   }
 
   /** Deletes a subscription (with the token that made it); true when Twitch confirmed it (204) or had none (404). */
-  async unsubscribe(id: string, as: TokenKind = 'user'): Promise<boolean> {
+  async unsubscribe(id: string, as: TokenKind | TokenSource = 'user'): Promise<boolean> {
     const answer = await this.call('DELETE', '/eventsub/subscriptions', {
       as,
       query: new URLSearchParams({ id }),

@@ -4,7 +4,12 @@
  * - `channel.chat.message_delete` (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-chat-message-delete-event):
  *   a moderator deleted one message → `message_deleted`;
  * - `channel.ban` (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-ban-event): a
- *   ban (`is_permanent`) or a timeout, whose length is `ends_at` − `banned_at` → `ban` / `timeout`.
+ *   ban (`is_permanent`) or a timeout, whose length is `ends_at` − `banned_at` → `ban` / `timeout`;
+ * - `channel.chat.clear_user_messages` (https://dev.twitch.tv/docs/eventsub/eventsub-reference/#channel-chat-clear-user-messages-event):
+ *   a moderator cleared all of one user's messages (Twitch does so on a ban or timeout; the event
+ *   says neither which nor how long) → `timeout` of 0 ms: the user's waiting interactions end,
+ *   their context and chatter lines go, and nothing is held against them afterwards (a ban or
+ *   timeout comes as its own `channel.ban` where the bot may read it).
  * Anything it cannot place (no broadcaster, no target, a timeout without a positive length) is
  * `undefined`.
  */
@@ -12,7 +17,11 @@ import type { PlatformModeration } from '../../../src/core/adapter.js';
 import type { EventSubEvent } from './normalize.js';
 
 /** The subscription types whose events are moderation actions. */
-export const MODERATION_TYPES: ReadonlySet<string> = new Set(['channel.chat.message_delete', 'channel.ban']);
+export const MODERATION_TYPES: ReadonlySet<string> = new Set([
+  'channel.chat.message_delete',
+  'channel.chat.clear_user_messages',
+  'channel.ban',
+]);
 
 /**
  * The action an EventSub moderation event reports.
@@ -33,6 +42,12 @@ export function eventSubModeration(type: string, event: EventSubEvent): Platform
     const userId = text(event.target_user_id);
     if (!messageId) return undefined;
     return { kind: 'message_deleted', communityId, channelId, messageId, ...(userId ? { userId } : {}) };
+  }
+  if (type === 'channel.chat.clear_user_messages') {
+    const userId = text(event.target_user_id);
+    if (!userId) return undefined;
+    const login = text(event.target_user_login)?.toLowerCase();
+    return { kind: 'timeout', communityId, channelId, userId, ...(login ? { login } : {}), durationMs: 0 };
   }
   if (type !== 'channel.ban') return undefined;
   const userId = text(event.user_id);

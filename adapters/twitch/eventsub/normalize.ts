@@ -231,17 +231,20 @@ function plainText(raw: string): { plain: string; action: boolean } {
   return { plain: plain.replace(DUPLICATE_DODGE, ''), action };
 }
 
-function objectOf(value: unknown): EventSubEvent {
+/** `value` when it is a JSON object, else `{}`. */
+export function objectOf(value: unknown): EventSubEvent {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as EventSubEvent) : {};
 }
 
-function text(value: unknown): string | undefined {
+/** A non-empty string (a finite number as digits), else undefined. */
+export function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }
 
-function numberOf(value: unknown): number | undefined {
+/** A finite number (or digits), else undefined. */
+export function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'string' && value.trim() !== '') {
     const parsed = Number(value);

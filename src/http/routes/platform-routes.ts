@@ -54,9 +54,11 @@ function schemaOf(route: PlatformRoute) {
   const failures = Object.entries(docs.failures).map(([status, meaning]) => [status, errorBody(meaning)]);
   return {
     ...(route.params ? { params: route.params } : {}),
+    ...(route.query ? { querystring: route.query } : {}),
+    // A body schema the route declares is validated (a 400 names the field); `docs.body` only describes.
+    ...(route.body ? { body: route.body } : docs.body ? { documentedBody: docs.body } : {}),
     summary: docs.summary,
     ...(docs.description ? { description: docs.description } : {}),
-    ...(docs.body ? { documentedBody: docs.body } : {}),
     tags: ['Platforms'],
     response: Object.fromEntries([...answers, ...failures]),
     // Open routes authenticate the caller themselves; admin ones are documented by their scope.
@@ -74,6 +76,7 @@ function mount(app: FastifyInstance, route: PlatformRoute): void {
     handler: async (request, reply) => {
       const answer = await route.handle({
         params: request.params as Record<string, string>,
+        query: (request.query ?? {}) as Record<string, string | string[] | undefined>,
         body: request.body,
         headers: request.headers,
       });

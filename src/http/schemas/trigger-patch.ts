@@ -15,6 +15,8 @@ const TriggerPatch = Type.Object(
     min_role: Type.Optional(Type.Enum(MIN_ROLES)),
     /** Wait this long, ms, and answer only if no human did (0 = off; 5,000–300,000). */
     human_grace_ms: Type.Optional(HumanGraceMs),
+    /** Channel-point reward titles whose redemptions are answered (redemption trigger; [] = none). */
+    reward_titles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 45 }), { maxItems: 50 })),
   },
   { additionalProperties: false },
 );
@@ -38,6 +40,7 @@ export function triggerOverridesOf(input: TriggersBody): TriggerOverrides {
         channelCooldownMs: patch?.channel_cooldown_ms,
         minRole: patch?.min_role,
         humanGraceMs: patch?.human_grace_ms,
+        rewardTitles: patch?.reward_titles,
       }),
     ]),
   );
@@ -55,6 +58,7 @@ export function triggerOverridesJson(stored: TriggerOverrides) {
         channel_cooldown_ms: patch?.channelCooldownMs,
         min_role: patch?.minRole,
         human_grace_ms: patch?.humanGraceMs,
+        reward_titles: patch?.rewardTitles,
       }),
     ]),
   );

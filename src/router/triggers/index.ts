@@ -5,6 +5,7 @@ import { farewellTrigger } from './farewell.js';
 import { greetingTrigger } from './greeting.js';
 import { mentionTrigger } from './mention.js';
 import { questionTrigger } from './question.js';
+import { redemptionTrigger } from './redemption.js';
 import { streamEventTrigger } from './stream-event.js';
 import type { Trigger, TriggerMatch } from './trigger.js';
 
@@ -22,6 +23,7 @@ export const TRIGGERS: Readonly<Record<TriggerKind, Trigger>> = Object.freeze({
   raid: streamEventTrigger('raid'),
   cheer: streamEventTrigger('cheer'),
   follow: streamEventTrigger('follow'),
+  redemption: redemptionTrigger,
 });
 
 /**

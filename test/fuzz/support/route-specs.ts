@@ -601,6 +601,47 @@ export const ROUTE_SPECS: Record<string, RouteSpec> = {
       (login) => `/api/v1/platforms/twitch/channels/${login}`,
     ),
   },
+  // Broadcaster grants: the fuzz target runs no Twitch adapter (404 not_configured), but the
+  // schemas (login, query, body) answer first with a 400 naming the field.
+  'GET /api/v1/platforms/twitch/grants': getOnly('/api/v1/platforms/twitch/grants', 'ours', 'admin'),
+  'GET /api/v1/platforms/twitch/grants/:login/authorize': {
+    shape: 'ours',
+    access: 'admin',
+    path: pathSegment(fc.stringMatching(/^[A-Za-z0-9_]{1,25}$/)).map(
+      (login) => `/api/v1/platforms/twitch/grants/${login}/authorize`,
+    ),
+  },
+  'PUT /api/v1/platforms/twitch/grants/:login': {
+    shape: 'ours',
+    access: 'admin',
+    path: pathSegment(fc.stringMatching(/^[A-Za-z0-9_]{1,25}$/)).map(
+      (login) => `/api/v1/platforms/twitch/grants/${login}`,
+    ),
+    body: body(
+      fc
+        .oneof(fc.string({ maxLength: 40 }), hostileString(4))
+        .map((token) => JSON.stringify({ refresh_token: token })),
+    ),
+  },
+  'DELETE /api/v1/platforms/twitch/grants/:login': {
+    shape: 'ours',
+    access: 'admin',
+    path: pathSegment(fc.stringMatching(/^[A-Za-z0-9_]{1,25}$/)).map(
+      (login) => `/api/v1/platforms/twitch/grants/${login}`,
+    ),
+  },
+  // Twitch's redirect after a broadcaster's consent: open, guarded by the signed state.
+  'GET /api/v1/platforms/twitch/oauth/callback': getOnly(
+    '/api/v1/platforms/twitch/oauth/callback',
+    'ours',
+    'open',
+    queryString({
+      code: fc.oneof(fc.string({ maxLength: 30 }), hostileString(4)),
+      state: fc.oneof(fc.string({ maxLength: 60 }), hostileString(4)),
+      scope: fc.constantFrom('bits:read', 'channel:read:redemptions bits:read', ''),
+      error: fc.constantFrom('access_denied', ''),
+    }),
+  ),
   'GET /v1/models': { ...getOnly('/v1/models', 'openai', 'caller'), sql: true },
   'POST /v1/chat/completions': {
     sql: true,

@@ -61,6 +61,7 @@ for (const backend of backends) {
         'client_keys',
         'interactions',
         'platform_channels',
+        'platform_grants',
         'schema_migrations',
         'usage_daily',
       ]);
@@ -129,6 +130,7 @@ describe('PGlite on disk', () => {
       '005_usage.sql',
       '006_client_keys.sql',
       '007_community_presence.sql',
+      '008_platform_grants.sql',
     ]);
     await new SqlCommunityConfigStore(first, { secretKey }).put('twitch:channel:1', {
       model: 'llama3.2',

@@ -134,4 +134,23 @@ describe('Twitch over EventSub through the whole pipeline', () => {
     const status = (await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/status' })).json();
     expect(JSON.stringify(status)).toContain('"twitch"');
   }, 40_000);
+
+  it('counts a message Twitch dropped (is_sent: false) by its reason, without sending it again', async () => {
+    twitch.dropNext('msg_duplicate', 'Your message is identical to one you sent recently.');
+    twitch.notify(
+      'channel.chat.message',
+      chatMessageEvent(CHANNEL, { ...viewer, id: '4246' }, 'm3', '@chatgatebot one more'),
+    );
+    // Counted once Twitch's answer is read.
+    const counted =
+      /chatgate_platform_messages_dropped_total\{platform="twitch",reason="msg_duplicate"\} 1\b/;
+    await waitFor(
+      async () => counted.test((await pipeline.app.inject({ method: 'GET', url: '/metrics' })).body),
+      10_000,
+      'the drop counted',
+    );
+    expect(repliesTo('m3')).toEqual([
+      expect.objectContaining({ isSent: false, dropReason: 'msg_duplicate' }),
+    ]);
+  }, 20_000);
 });

@@ -170,6 +170,7 @@ describe('twitch eventsub connection', () => {
       ['channel.chat.message', 50],
       ['channel.chat.notification', 50],
       ['channel.chat.message_delete', 40],
+      ['channel.chat.clear_user_messages', 40],
     ]);
     expect(refusals[0]).toMatchObject({ channel: CHANNEL.login });
     expect(running.adapter.state().status).toBe('online');

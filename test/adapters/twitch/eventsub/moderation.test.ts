@@ -1,5 +1,6 @@
 /**
- * The EventSub moderation hooks: `channel.chat.message_delete` and `channel.ban` become the same
+ * The EventSub moderation hooks: `channel.chat.message_delete`, `channel.chat.clear_user_messages`
+ * (a 0 ms timeout) and `channel.ban` become the same
  * `PlatformModeration` the IRC transport reports for CLEARMSG and CLEARCHAT (a deleted message; a
  * ban; a timeout with its length), reported through the adapter host when the fake pushes them;
  * `channel.ban` is subscribed only where the bot's token may (a moderator seat).
@@ -7,7 +8,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventSubModeration } from '../../../../adapters/twitch/eventsub/moderation.js';
 import { type FakeTwitchHelix, startFakeTwitchHelix } from '../../../fakes/fake-twitch-helix.js';
-import { banEvent, messageDeleteEvent } from '../../../fakes/twitch-eventsub-payloads.js';
+import {
+  banEvent,
+  clearUserMessagesEvent,
+  messageDeleteEvent,
+} from '../../../fakes/twitch-eventsub-payloads.js';
 import { waitFor } from '../../../support/wait-for.js';
 import { BOT_SUBSCRIPTIONS, CHANNEL, FAKE_USERS, type RunningEventSub, startEventSub } from './support.js';
 
@@ -36,6 +41,25 @@ describe('eventSubModeration', () => {
       kind: 'timeout',
       durationMs: 600_000,
     });
+  });
+
+  it("maps a user's cleared messages to a timeout of 0 ms: their pending answers end, nothing is held after", () => {
+    expect(
+      eventSubModeration('channel.chat.clear_user_messages', clearUserMessagesEvent(CHANNEL, troll)),
+    ).toEqual({
+      kind: 'timeout',
+      communityId: community,
+      channelId: CHANNEL.login,
+      userId: troll.id,
+      login: 'troll',
+      durationMs: 0,
+    });
+    expect(
+      eventSubModeration('channel.chat.clear_user_messages', {
+        ...clearUserMessagesEvent(CHANNEL, troll),
+        target_user_id: '',
+      }),
+    ).toBeUndefined();
   });
 
   it('leaves out what it cannot place', () => {
@@ -72,9 +96,16 @@ describe('twitch eventsub moderation hooks', () => {
     current.notify('channel.chat.message_delete', messageDeleteEvent(CHANNEL, troll, 'm-10'));
     current.notify('channel.ban', banEvent(CHANNEL, troll, 300));
     current.notify('channel.ban', banEvent(CHANNEL, { id: '667', login: 'worse' }));
+    current.notify('channel.chat.clear_user_messages', clearUserMessagesEvent(CHANNEL, troll));
     const host = running.host;
-    await waitFor(() => host.moderations.length === 3);
-    expect(host.moderations.map((action) => action.kind)).toEqual(['message_deleted', 'timeout', 'ban']);
+    await waitFor(() => host.moderations.length === 4);
+    expect(host.moderations.map((action) => action.kind)).toEqual([
+      'message_deleted',
+      'timeout',
+      'ban',
+      'timeout',
+    ]);
+    expect(host.moderations[3]).toMatchObject({ userId: troll.id, durationMs: 0 });
     expect(host.moderations[1]).toMatchObject({ userId: troll.id, durationMs: 300_000 });
     expect(host.events).toEqual([]);
   });

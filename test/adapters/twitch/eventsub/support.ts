@@ -21,9 +21,10 @@ export const CHANNEL = { id: '1001', login: 'mychan' } as const;
 export const OTHER_CHANNEL = { id: '1002', login: 'otherchan' } as const;
 /**
  * The subscriptions the bot's own token gets for a channel where it does not moderate: chat, chat
- * notifications, and deleted messages (`channel.ban` needs a moderator seat).
+ * notifications, deleted messages and cleared users (`channel.ban` needs a moderator seat).
  */
 export const BOT_SUBSCRIPTIONS = [
+  'channel.chat.clear_user_messages',
   'channel.chat.message',
   'channel.chat.message_delete',
   'channel.chat.notification',

@@ -3,7 +3,9 @@
  * `TWITCH_EVENTSUB_SECRET` set, chatgate subscribes with the app token to its callback, answers
  * Twitch's `webhook_callback_verification` with the challenge, answers a mention delivered by a
  * signed POST to `/webhooks/twitch/eventsub` (threaded, via `POST /chat/messages`), thanks a raid,
- * and answers a redelivered message once. A bad signature, an old timestamp and missing headers
+ * and answers a redelivered message once; once an admin hands over the broadcaster's refresh
+ * token, the channel's redemptions are subscribed with the app token and a configured one is
+ * answered from a signed delivery. A bad signature, an old timestamp and missing headers
  * are refused with 403 and logged; a replayed message id is acknowledged (204) and dropped. The
  * fake's POSTs reach chatgate through `app.inject`.
  */
@@ -21,6 +23,7 @@ import {
   chatMessageEvent,
   chatNotificationEvent,
   raidNotice,
+  redemptionEvent,
 } from '../../../fakes/twitch-eventsub-payloads.js';
 import { type Pipeline, startPipeline } from '../../../support/pipeline.js';
 import { waitFor } from '../../../support/wait-for.js';
@@ -66,6 +69,7 @@ describe('Twitch EventSub over webhooks', () => {
         TWITCH_AUTH_URL: twitch.authUrl,
         TWITCH_EVENTSUB_CALLBACK_URL: CALLBACK,
         TWITCH_EVENTSUB_SECRET: SECRET,
+        CHATGATE_SECRET_KEY: 'a-test-secret-of-32-characters!!',
       },
       overrides: {
         log: { level: 'silent' },
@@ -108,12 +112,18 @@ describe('Twitch EventSub over webhooks', () => {
     );
     const creates = twitch.calls.filter((call) => call.path === '/eventsub/subscriptions');
     expect(creates.every((call) => call.token === 'app')).toBe(true);
-    // channel.ban needs the broadcaster's grant to the app: refused, the rest created.
-    expect(creates.map((call) => call.status).sort()).toEqual([202, 202, 202, 403]);
+    // channel.ban and the channel's events (redemptions, cheers, follows) need the broadcaster's
+    // grant to the app: refused, the rest created; the refused channel events in one line.
+    expect(creates.map((call) => call.status).sort()).toEqual([202, 202, 202, 202, 403, 403, 403, 403]);
     const verifications = twitch.webhookDeliveries.filter(
       (d) => d.messageType === 'webhook_callback_verification',
     );
-    expect(verifications.map((d) => d.status)).toEqual([200, 200, 200]);
+    expect(verifications.map((d) => d.status)).toEqual([200, 200, 200, 200]);
+    const missing = logs.filter((line) => String(line.msg).includes('has no broadcaster grant'));
+    expect(missing).toHaveLength(1);
+    expect(missing[0]?.msg).toContain(
+      'channel.channel_points_custom_reward_redemption.add (channel:read:redemptions)',
+    );
     expect(pipeline.platforms.adapters[0]?.state().status).toBe('online');
   });
 
@@ -184,6 +194,90 @@ describe('Twitch EventSub over webhooks', () => {
     expect(ids).not.toContain('twitch:f3');
     expect(JSON.stringify(logs)).not.toContain(SECRET);
   });
+
+  it("subscribes the channel's events once the broadcaster's refresh token is handed over, and answers a configured redemption", async () => {
+    const bogus = await pipeline.app.inject({
+      method: 'PUT',
+      url: `/api/v1/platforms/twitch/grants/${CHANNEL.login}`,
+      payload: { refresh_token: 'not-a-token-twitch-knows' },
+    });
+    expect(bogus.statusCode).toBe(400);
+    expect(bogus.json().error_code).toBe('grant_refused');
+    const missing = await pipeline.app.inject({
+      method: 'PUT',
+      url: `/api/v1/platforms/twitch/grants/${CHANNEL.login}`,
+      payload: { token: 'x' },
+    });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().detail).toContain('refresh_token');
+
+    const refreshToken = twitch.issueRefreshToken(CHANNEL.login, [
+      'channel:read:redemptions',
+      'bits:read',
+      'moderator:read:followers',
+    ]);
+    const put = await pipeline.app.inject({
+      method: 'PUT',
+      url: `/api/v1/platforms/twitch/grants/${CHANNEL.login}`,
+      payload: { refresh_token: refreshToken },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toEqual({
+      channel: CHANNEL.login,
+      user_id: CHANNEL.id,
+      scopes: ['channel:read:redemptions', 'bits:read', 'moderator:read:followers'],
+    });
+    expect(put.body).not.toContain('refresh-');
+    const channelTypes = [
+      'channel.channel_points_custom_reward_redemption.add',
+      'channel.cheer',
+      'channel.follow',
+    ];
+    await waitFor(
+      () =>
+        twitch
+          .subscriptions()
+          .filter(
+            (sub) => channelTypes.includes(sub.type) && sub.method === 'webhook' && sub.status === 'enabled',
+          ).length === channelTypes.length,
+      10_000,
+      'the channel events subscribed and verified',
+    );
+    const patched = await pipeline.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/communities/twitch:channel:${CHANNEL.id}/config`,
+      payload: { triggers: { redemption: { reward_titles: ['Ask the AI'] } } },
+    });
+    expect(patched.statusCode).toBe(200);
+    const before = twitch.chatMessages.length;
+    const messageId = twitch.notify(
+      'channel.channel_points_custom_reward_redemption.add',
+      redemptionEvent(
+        CHANNEL,
+        { id: '4400', login: 'asker' },
+        'wr-1',
+        { id: 'rw-1', title: 'ask the ai' },
+        'what is a webhook',
+      ),
+    );
+    const reply = await waitFor(() => twitch.chatMessages[before], 10_000, 'the answer to the redemption');
+    expect(reply).toMatchObject({ broadcasterId: CHANNEL.id, isSent: true });
+    const delivered = twitch.webhookDeliveries.filter((d) => d.messageId === messageId);
+    expect(delivered.map((d) => d.status)).toEqual([204]);
+    const listed = (
+      await pipeline.app.inject({ method: 'GET', url: '/api/v1/ai/interactions?platform=twitch' })
+    ).json();
+    const item = listed.interactions.find(
+      (i: { event: { id: string } }) => i.event.id === 'twitch:redemption:wr-1',
+    );
+    expect(item).toMatchObject({ status: 'done', trigger: 'redemption' });
+    expect(item.event.meta).toMatchObject({
+      rewardId: 'rw-1',
+      rewardTitle: 'ask the ai',
+      userInput: 'what is a webhook',
+    });
+    expect(JSON.stringify(logs)).not.toContain(refreshToken);
+  }, 30_000);
 
   it('answers a verification with the challenge as plain text', async () => {
     const request = twitchWebhookRequest(SECRET, 'webhook_callback_verification', {
