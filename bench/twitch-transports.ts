@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { createOllamaProvider } from '../src/ai/providers/ollama/ollama-provider.js';
 import { loadConfig } from '../src/config/load.js';
+import { BOT_SUBSCRIPTIONS } from '../test/adapters/twitch/eventsub/support.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { startFakeTwitch } from '../test/fakes/fake-twitch.js';
 import { startFakeTwitchHelix } from '../test/fakes/fake-twitch-helix.js';
@@ -115,8 +116,8 @@ async function eventSubRoundTrips(): Promise<number[]> {
     overrides: common,
   });
   const pipeline = await startPipeline(config);
-  // Chat, chat notifications and deleted messages (channel.ban needs a moderator seat).
-  await waitFor(() => twitch.subscriptions().length === 3, 20_000);
+  // Every subscription the bot's token makes (channel.ban needs a moderator seat).
+  await waitFor(() => twitch.subscriptions().length === BOT_SUBSCRIPTIONS.length, 20_000);
   // The bot's own earlier message, as EventSub echoes it: its badge says it moderates the channel.
   twitch.notify(
     'channel.chat.message',
