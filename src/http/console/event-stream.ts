@@ -20,6 +20,12 @@ export class EventStream {
       'x-request-id': String(reply.request.id),
     });
     this.closed = new Promise((resolve) => {
+      // The caller may have gone while the route built its first event: 'close' has fired already.
+      if (res.closed) {
+        this.open = false;
+        resolve();
+        return;
+      }
       res.once('close', () => {
         this.open = false;
         resolve();
