@@ -275,7 +275,14 @@ export class ChatSession {
       this.send({ type: 'error', code: 'unavailable', detail: 'the web chat is not running' });
       return;
     }
-    const ack = await acked;
+    let ack: IngestAck;
+    try {
+      ack = await acked;
+    } catch (error: unknown) {
+      // Not counted toward `maxInFlight` for ever: the frame's `internal_error` ends it.
+      this.pending.delete(event.id);
+      throw error;
+    }
     pending.interactionId = ack.interactionId;
     if (ack.status !== 'queued') pending.queued = false;
     this.send({
