@@ -89,6 +89,14 @@ export class ReplyDelivery {
   }
 
   /**
+   * Stops the "typing…" of an interaction whose run ended here without an outcome (a retry, which
+   * may run elsewhere; a run the queue cut or handed back). Its outcome's delivery stops it anyway.
+   */
+  stopTyping(interactionId: string): void {
+    this.typers.stop(interactionId);
+  }
+
+  /**
    * A reply to `job` shown in chat while it is written, or undefined when it cannot be: the event
    * did not come from an adapter of this process (an HTTP event, a `worker` process), the adapter
    * cannot edit (Twitch), or replies go through the reply queue (the `redis` queue backend: the

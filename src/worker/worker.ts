@@ -30,7 +30,7 @@ export interface WorkerDeps {
   /** Records each state change and tells whoever waits. */
   lifecycle: InteractionLifecycle;
   /** Typing indicators, streamed replies, and whether a re-run's reply already went out. */
-  delivery: Pick<ReplyDelivery, 'startTyping' | 'openStream' | 'alreadyDelivered'> &
+  delivery: Pick<ReplyDelivery, 'startTyping' | 'stopTyping' | 'openStream' | 'alreadyDelivered'> &
     Partial<Pick<ReplyDelivery, 'streamsEveryReply'>>;
   logger: Logger;
   /**
@@ -111,13 +111,16 @@ export function createInteractionRunner(deps: WorkerDeps): JobRunner {
       return;
     }
     await deps.lifecycle.running(job);
-    // Stopped when the interaction ends (its outcome delivered) or its reply starts to show.
+    // Stopped when the interaction ends (its outcome delivered), its reply starts to show, or the run fails.
     deps.delivery.startTyping(job.interactionId, event);
     let reply: InteractionReply | HeldBack;
     try {
       reply = await produceReply(deps, job, signal, started);
       signal.throwIfAborted();
     } catch (error) {
+      // No "typing…" left behind by a run that ends here without an outcome (a retry or a cut may
+      // end elsewhere, where nothing stops it).
+      deps.delivery.stopTyping(job.interactionId);
       // Cut by the queue, which ends the interaction (or hands it to another instance).
       if (signal.aborted) throw signal.reason;
       if (error instanceof InputRefused) {

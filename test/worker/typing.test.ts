@@ -10,7 +10,9 @@ import { createLogger } from '../../src/observability/logger.js';
 import type { InteractionJob } from '../../src/queue/interaction-queue.js';
 import { CallbackSender } from '../../src/worker/callback.js';
 import { ReplyDelivery } from '../../src/worker/delivery.js';
+import { createInteractionRunner } from '../../src/worker/worker.js';
 import { chatEvent } from '../support/events.js';
+import { testConfig, testServices } from '../support/services.js';
 
 /** An adapter that counts typing indicators running and records what the stream was told. */
 function typingAdapter() {
@@ -116,5 +118,24 @@ describe('typing indicators', () => {
   it('streams only for events from an adapter', () => {
     const { delivery } = setup();
     expect(delivery.openStream({ ...job('i9'), fromAdapter: false })).toBeUndefined();
+  });
+
+  it('stops typing when a failed run is left to run again (a retry may end on another instance)', async () => {
+    const services = await testServices(
+      testConfig({
+        ai: { mode: 'remote', offlineResponses: false, ollama: { host: 'http://127.0.0.1:9' } },
+      }),
+    );
+    try {
+      const { adapter, state } = typingAdapter();
+      services.delivery.addAdapter(adapter);
+      const runner = createInteractionRunner(services);
+      const run = runner({ ...job('i10'), attemptsLeft: 1 }, new AbortController().signal);
+      await expect(run).rejects.toThrow();
+      expect(state.started).toBe(1);
+      expect(state.running).toBe(0);
+    } finally {
+      await services.close();
+    }
   });
 });
