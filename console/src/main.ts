@@ -20,7 +20,8 @@ let page: { dispose(): void } | undefined;
 /** The page named by the location's hash (`#/overview`, `#/interactions`); the overview by default. */
 function pageOfHash(): PageName {
   const name = location.hash.replace(/^#\/?/, '');
-  return name in PAGES ? (name as PageName) : 'overview';
+  // Own keys only: `#/toString` is no page (`in` would find Object.prototype's).
+  return Object.hasOwn(PAGES, name) ? (name as PageName) : 'overview';
 }
 
 function showSignIn(message?: string): void {

@@ -79,7 +79,8 @@ export function overviewPage(feed: LiveFeed): { element: HTMLElement; dispose():
     });
   }
 
-  let shownCommunities = '';
+  // Undefined until the first render, so that an empty list also gets its line.
+  let shownCommunities: string | undefined;
   const render = (state: LiveState | undefined) => {
     if (!state) return;
     const { status, channels, scope } = state.snapshot;
