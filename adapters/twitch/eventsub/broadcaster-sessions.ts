@@ -49,6 +49,8 @@ interface Running {
  */
 export class BroadcasterSessions {
   private readonly running = new Map<string, Running>();
+  /** Broadcasters whose grant is being read, each with its `ensure` call's mark (`stop` drops it). */
+  private readonly opening = new Map<string, object>();
   /** Broadcasters whose missing grant was logged already (once per process). */
   private readonly reported = new Set<string>();
 
@@ -64,11 +66,15 @@ export class BroadcasterSessions {
    * grant, logs the one line (once). Never rejects.
    */
   async ensure(broadcaster: HelixUser): Promise<void> {
-    if (this.running.has(broadcaster.id)) return;
+    // One session per broadcaster: a second call while the grant is read does nothing.
+    if (this.running.has(broadcaster.id) || this.opening.has(broadcaster.id)) return;
+    const mark = {};
+    this.opening.set(broadcaster.id, mark);
     let grant: PlatformGrant | undefined;
     try {
       grant = await this.options.grants?.get('broadcaster', broadcaster.id);
     } catch (error: unknown) {
+      if (this.opening.get(broadcaster.id) === mark) this.opening.delete(broadcaster.id);
       // The store is down or the token sealed under another secret key: chat goes on.
       this.options
         .logger()
@@ -78,6 +84,9 @@ export class BroadcasterSessions {
         );
       return;
     }
+    // Stopped (or renewed) while the grant was read: that call decides.
+    if (this.opening.get(broadcaster.id) !== mark) return;
+    this.opening.delete(broadcaster.id);
     if (!grant) {
       if (this.reported.has(broadcaster.id)) return;
       this.reported.add(broadcaster.id);
@@ -104,10 +113,12 @@ export class BroadcasterSessions {
   async stop(broadcasterId: string): Promise<void> {
     const running = this.running.get(broadcasterId);
     this.running.delete(broadcasterId);
+    this.opening.delete(broadcasterId);
     await running?.session.stop();
   }
 
   async stopAll(): Promise<void> {
+    this.opening.clear();
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
   }
 
