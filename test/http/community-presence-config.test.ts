@@ -105,10 +105,18 @@ describe('presence settings in the community config, and per-channel personas', 
     const personality = await writeConfig({ channels: { '111': { personality: 'grumpy' } } });
     expect(personality.json().detail).toContain('channels.111.personality: must be one of');
     // A channel id PostgreSQL's jsonb would refuse (NUL), or one too long: a 400, never a 500.
-    for (const id of ['\u0000', 'x'.repeat(101), '']) {
+    for (const id of ['\u0000', '\ud800', 'x'.repeat(101), '']) {
       const bad = await writeConfig({ channels: { [id]: null } });
       expect(bad.statusCode, JSON.stringify(id)).toBe(400);
       expect(bad.json().detail).toContain('a channel id is 1–100 characters');
+    }
+    // Nor in the deepest strings: a channel's reward titles.
+    for (const title of ['a\u0000b', 'a\ud800b']) {
+      const bad = await writeConfig({
+        channels: { c1: { triggers: { redemption: { reward_titles: [title] } } } },
+      });
+      expect(bad.statusCode, JSON.stringify(title)).toBe(400);
+      expect(bad.json().detail).toContain('channels.c1.triggers.redemption.reward_titles.0:');
     }
   });
 

@@ -107,16 +107,17 @@ function unsafeTextIssues(value: unknown, path = '', depth = 0): string[] {
     const fault = textFault(value);
     return fault ? [`${path || 'body'}: ${fault}`] : [];
   }
-  // The schema is 3 levels deep (`moderation.blocked_terms.0`); deeper input is refused by the
-  // schema already, and is not walked: a body nested 30,000 deep would overflow the stack.
+  // The schema's deepest strings are 6 levels down (`channels.<id>.triggers.<kind>.reward_titles.0`);
+  // deeper input is refused by the schema already, and is not walked: a body nested 30,000 deep
+  // would overflow the stack.
   if (typeof value !== 'object' || value === null || depth >= MAX_CONFIG_DEPTH) return [];
   return Object.entries(value).flatMap(([key, item]) =>
     unsafeTextIssues(item, path ? `${path}.${key}` : key, depth + 1),
   );
 }
 
-/** How deep a config body's strings are checked: deeper than any field of the schema. */
-const MAX_CONFIG_DEPTH = 4;
+/** How deep a config body's strings are checked: as deep as any field of the schema. */
+const MAX_CONFIG_DEPTH = 6;
 
 const orNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const { permissions, budgets, moderation } = SafetyBodyFields;

@@ -1,6 +1,7 @@
 import Type, { type Static } from 'typebox';
 import type { ChannelOverride, PresenceOverrides } from '../../community/presence-settings.js';
 import { withoutUndefined } from '../../core/without-undefined.js';
+import { textFault } from './safe-text.js';
 import { TriggersPatch, triggerOverridesJson, triggerOverridesOf } from './trigger-patch.js';
 
 /**
@@ -47,17 +48,18 @@ const PresenceBody = Type.Object(PresenceBodyFields);
 type PresenceBody = Static<typeof PresenceBody>;
 
 /**
- * `channels.<id>: …` for each channel id that is not 1–100 chars without control characters.
- * Checked here: the schema's key pattern is not applied to a record's keys, and PostgreSQL's jsonb
- * refuses a NUL that would otherwise reach it as a key.
+ * `channels.<id>: …` for each channel id that is not 1–100 chars without control characters, or
+ * not well-formed Unicode. Checked here: the schema's key pattern is not applied to a record's
+ * keys, and PostgreSQL's jsonb refuses a NUL or a lone surrogate that would otherwise reach it as
+ * a key.
  */
 export function channelIdIssues(input: PresenceBody): string[] {
   const valid = new RegExp(CHANNEL_ID_PATTERN, 'u');
   return Object.keys(input.channels ?? {})
-    .filter((id) => !valid.test(id))
+    .filter((id) => !valid.test(id) || textFault(id) !== undefined)
     .map(
       (id) =>
-        `channels.${JSON.stringify(id).slice(1, -1)}: a channel id is 1–100 characters, no control characters`,
+        `channels.${JSON.stringify(id).slice(1, -1)}: a channel id is 1–100 characters of well-formed Unicode, no control characters`,
     );
 }
 
