@@ -11,7 +11,8 @@ export interface StreamTarget {
  * end a `done` frame with the whole text and who answered. No pacing: a socket takes every
  * update. An abort without a replacement (the model failed; or it failed before its first text and
  * is tried again) sends nothing: the interaction's end (`error` frame, or the next run's stream)
- * tells the client. An abort with one (moderation stopped the reply) ends it with that text.
+ * tells the client; so does a removal without details (a held-back reply). An abort with a
+ * replacement (moderation stopped the reply) ends it with that text.
  */
 export class WebReplyStream implements ReplyStream {
   constructor(
@@ -28,6 +29,9 @@ export class WebReplyStream implements ReplyStream {
   }
 
   async abort(replacement?: string, details?: ReplyDetails): Promise<void> {
-    if (replacement !== undefined) this.target()?.done(this.eventId, replacement, details);
+    // A removal without details is a held-back reply (a ban, a deleted message): the interaction's
+    // end (`error` frame, `not_answered`) tells the client, not an empty `done`.
+    if (replacement === undefined || (replacement === '' && details === undefined)) return;
+    this.target()?.done(this.eventId, replacement, details);
   }
 }

@@ -9,10 +9,13 @@ import type { CallbackBody, CallbackSender } from './callback.js';
 import type { ReplyQueue } from './reply-queue.js';
 import { TypingIndicators } from './typing-indicators.js';
 
-/** The outcome to deliver: a reply, or why there is none. */
+/**
+ * The outcome to deliver: a reply, or why there is none. `ignored`: not answered on purpose (its
+ * user banned, its message deleted, its channel paused while the model wrote), not a failure.
+ */
 export type DeliveryOutcome =
   | { ok: true; reply: InteractionReply }
-  | { ok: false; error: string; processingTimeMs: number };
+  | { ok: false; error: string; processingTimeMs: number; ignored?: boolean };
 
 /**
  * Hands finished interactions to whoever waits for them: the adapter that owns the platform
@@ -103,7 +106,8 @@ export class ReplyDelivery {
    * reply is sent whole by the process holding the connection, as without streaming). The
    * interaction's outcome, delivered as usual through the lifecycle, ends the stream: a reply
    * finishes it (`ReplyStream.finish`, also for a blocked reply's `blocked_reply`), a reply
-   * moderation emptied removes it, and a failure leaves what was shown marked as cut off. Its first
+   * moderation emptied removes it, one ended `ignored` (held back: a ban, a deleted message) is
+   * removed too, and a failure leaves what was shown marked as cut off. Its first
    * visible text stops the "typing…" indicator. The caller decides whether the community streams.
    */
   openStream(job: InteractionJob): ReplyStream | undefined {
@@ -230,8 +234,9 @@ export class ReplyDelivery {
 
   /** Ends a streamed reply with the interaction's outcome (see `openStream`). */
   private async endStream(job: InteractionJob, stream: ReplyStream, outcome: DeliveryOutcome): Promise<void> {
+    // Held back (ignored) on purpose: what was shown goes, as nothing would have been sent whole.
     const ending = !outcome.ok
-      ? stream.abort()
+      ? stream.abort(outcome.ignored ? '' : undefined)
       : outcome.reply.text === ''
         ? stream.abort('', detailsOf(outcome.reply))
         : stream.finish(outcome.reply.text, detailsOf(outcome.reply));

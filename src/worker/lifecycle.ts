@@ -76,7 +76,7 @@ export class InteractionLifecycle {
     );
     this.metrics.eventsIgnored.labels(reason).inc();
     await this.onEnd?.(job);
-    await this.delivery.deliver(job, { ok: false, error: reason, processingTimeMs: 0 });
+    await this.delivery.deliver(job, { ok: false, error: reason, processingTimeMs: 0, ignored: true });
   }
 
   /**

@@ -115,6 +115,13 @@ describe('typing indicators', () => {
     expect(state.streamed).toEqual(['update:Half an', 'abort:(cut off)', 'update:Bad', 'abort:']);
   });
 
+  it('removes a streamed reply held back on purpose (a ban, a deleted message), unlike a failure', async () => {
+    const { delivery, state } = setup();
+    delivery.openStream(job('i11'))?.update('The answer is');
+    await delivery.deliver(job('i11'), { ok: false, error: 'moderated', processingTimeMs: 0, ignored: true });
+    expect(state.streamed).toEqual(['update:The answer is', 'abort:']);
+  });
+
   it('streams only for events from an adapter', () => {
     const { delivery } = setup();
     expect(delivery.openStream({ ...job('i9'), fromAdapter: false })).toBeUndefined();
