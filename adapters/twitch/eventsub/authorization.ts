@@ -143,7 +143,10 @@ export class BroadcasterAuthorization {
   /** The stored broadcaster grants, without tokens (channel logins as Get Users gives them). */
   async list(): Promise<Array<GrantSummary & { updatedAt: number }>> {
     const stored = (await this.options.grants?.list('broadcaster')) ?? [];
-    const users = stored.length > 0 ? await this.options.helix.usersById(stored.map((g) => g.subjectId)) : [];
+    const users =
+      stored.length > 0
+        ? await this.lookUp(() => this.options.helix.usersById(stored.map((g) => g.subjectId)))
+        : [];
     return stored.map((grant) => ({
       channel: users.find((user) => user.id === grant.subjectId)?.login ?? '',
       userId: grant.subjectId,
@@ -195,9 +198,21 @@ export class BroadcasterAuthorization {
   }
 
   private async broadcaster(login: string): Promise<HelixUser> {
-    const [user] = await this.options.helix.usersByLogin([login]);
+    const [user] = await this.lookUp(() => this.options.helix.usersByLogin([login]));
     if (!user) throw new AuthorizationError(404, 'not_found', `Twitch knows no channel ${login}`);
     return user;
+  }
+
+  /** Get Users, its failure (Helix unreachable or refusing, no token) a 502 `twitch_unreachable`. */
+  private async lookUp(call: () => Promise<HelixUser[]>): Promise<HelixUser[]> {
+    try {
+      return await call();
+    } catch (error: unknown) {
+      // A network error by its code (ECONNREFUSED …): its message names the address.
+      const code = (error as { code?: unknown } | null)?.code;
+      const why = typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+      throw new AuthorizationError(502, 'twitch_unreachable', `Get Users failed: ${why}`, { cause: error });
+    }
   }
 
   private async token(form: Record<string, string>, what: string): Promise<TokenAnswer> {

@@ -3,6 +3,8 @@
  * `not_configured`), no `CHATGATE_SECRET_KEY` (400 `secret_key_not_set`, before the broadcaster is
  * sent anywhere), an unknown channel (404), and a state past its 10 minutes (400 `invalid_state`).
  */
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AuthorizationError,
@@ -19,7 +21,7 @@ import { CHANNEL, FAKE_USERS } from './support.js';
 describe('BroadcasterAuthorization refusals', () => {
   let twitch: FakeTwitchHelix;
   let now = Date.now();
-  const flow = (options: { redirectUrl?: string; secretKey?: string }) => {
+  const flow = (options: { redirectUrl?: string; secretKey?: string; apiUrl?: string }) => {
     const credentials = {
       clientId: twitch.clientId,
       clientSecret: twitch.clientSecret,
@@ -30,7 +32,7 @@ describe('BroadcasterAuthorization refusals', () => {
       credentials,
       redirectUrl: options.redirectUrl,
       helix: new HelixClient({
-        apiUrl: twitch.apiUrl,
+        apiUrl: options.apiUrl ?? twitch.apiUrl,
         clientId: twitch.clientId,
         tokens,
         clock: systemClock,
@@ -80,6 +82,22 @@ describe('BroadcasterAuthorization refusals', () => {
       status: 404,
       code: 'not_found',
     });
+  });
+
+  it('answers 502 twitch_unreachable, not a crash, when Get Users cannot be reached', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const cut = flow({
+      redirectUrl: 'https://x.example/cb',
+      secretKey: 'a-test-secret-of-32-characters!!',
+      apiUrl: `http://127.0.0.1:${port}/helix`,
+    });
+    const unreachable = await refusal(cut.authorizeUrl(CHANNEL.login));
+    expect(unreachable).toMatchObject({ status: 502, code: 'twitch_unreachable' });
+    expect(unreachable.message).not.toContain('127.0.0.1');
+    expect(await refusal(cut.revoke(CHANNEL.login))).toMatchObject({ status: 502 });
   });
 
   it('refuses a state past its time', async () => {
