@@ -11,8 +11,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { consoleBuildDir, consoleStaticRoutes } from '../../src/http/routes/console-static.js';
 
 describe('the console static files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'console-dist-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // Installed under a folder named `assets`: only the build's own assets/ are cached for a year.
+  const install = mkdtempSync(join(tmpdir(), 'console-install-'));
+  const dir = join(install, 'assets', 'dist');
+  mkdirSync(dir, { recursive: true });
+  afterAll(() => rmSync(install, { recursive: true, force: true }));
 
   it('serves a build: index revalidated, hashed assets cached for a year, /console redirected', async () => {
     mkdirSync(join(dir, 'assets'));

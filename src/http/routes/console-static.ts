@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -53,7 +54,8 @@ export const consoleStaticRoutes = (dir: string | undefined): FastifyPluginAsync
       decorateReply: false,
       cacheControl: false,
       setHeaders: (reply, path) => {
-        const immutable = path.includes('/assets/');
+        // Under the build's own assets/ (not any folder of that name above it: index.html stays revalidated).
+        const immutable = relative(dir, path).startsWith(`assets${sep}`);
         void reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
