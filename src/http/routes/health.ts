@@ -9,12 +9,7 @@ export type HealthRouteDeps = Pick<
   'communities' | 'interactions' | 'providers' | 'queue' | 'storeStatus' | 'platformStates'
 >;
 
-/**
- * - `GET /health`: liveness; 200 while the process serves.
- * - `GET /health/ready`: readiness; 200 when chatgate can take interactions (queue open, not
- *   full, and its backend reachable: the redis queue needs Redis), else 503. Each check is listed. Providers do not decide readiness: with them down,
- *   chatgate still answers through the local responder.
- */
+/** The readiness answer in the API description (200 and 503 differ in their meaning only). */
 const Readiness = (description: string) =>
   Type.Object(
     {
@@ -40,6 +35,12 @@ const Readiness = (description: string) =>
     { title: 'Readiness', description },
   );
 
+/**
+ * - `GET /health`: liveness; 200 while the process serves.
+ * - `GET /health/ready`: readiness; 200 when chatgate can take interactions (queue open, not
+ *   full, and its backend reachable: the redis queue needs Redis), else 503. Each check is listed. Providers do not decide readiness: with them down,
+ *   chatgate still answers through the local responder.
+ */
 export const healthRoutes = (services: HealthRouteDeps): FastifyPluginAsync =>
   async function health(app) {
     app.get(
