@@ -434,6 +434,15 @@ class EventSubTwitchAdapter implements EventSubAdapter {
       host.logger.debug({ type: notification.type }, 'twitch eventsub: notification not an event');
       return;
     }
+    // A subscription left over from a part it outlived (webhook ones survive restarts, and a 409
+    // on the next start tells no id to delete) still delivers: a channel not ours is not answered.
+    if (!this.wanted.includes(chatEvent.channelId)) {
+      host.logger.debug(
+        { channel: chatEvent.channelId },
+        'twitch eventsub: event of a channel not joined; dropped',
+      );
+      return;
+    }
     if (!this.cheers.admit(chatEvent, notification.type, context.now)) {
       host.logger.debug(
         { event: chatEvent.id },

@@ -7,10 +7,12 @@
  * missing scope named in one log line, a revocation logged, channels joined and parted.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { EventSubAdapter } from '../../../../adapters/twitch/eventsub/adapter.js';
 import {
   type FakeTwitchHelix,
   type FakeTwitchHelixOptions,
   startFakeTwitchHelix,
+  twitchWebhookRequest,
 } from '../../../fakes/fake-twitch-helix.js';
 import { chatMessageEvent, chatNotificationEvent } from '../../../fakes/twitch-eventsub-payloads.js';
 import { waitFor } from '../../../support/wait-for.js';
@@ -204,6 +206,34 @@ describe('twitch eventsub connection', () => {
       fake.subscriptions().filter((sub) => sub.condition.broadcaster_user_id === OTHER_CHANNEL.id),
     ).toEqual([]);
     expect(running.adapter.channels()).toEqual([CHANNEL.login]);
+  });
+});
+
+describe('twitch eventsub leftover subscriptions', () => {
+  it('drops a webhook delivery of a channel not joined (a subscription that outlived its part)', async () => {
+    fake = await startFakeTwitchHelix({ users: FAKE_USERS });
+    const secret = 'webhook-secret-0123';
+    running = await startEventSub(
+      fake,
+      eventSubSettings(fake, {
+        webhook: { callbackUrl: 'https://bot.example.com/webhooks/twitch/eventsub', secret },
+      }),
+    );
+    const chatter = { id: '5001', login: 'viewer', name: 'Viewer' };
+    for (const [channel, id] of [
+      [OTHER_CHANNEL, 'left-1'],
+      [CHANNEL, 'ours-1'],
+    ] as const) {
+      const request = twitchWebhookRequest(secret, 'notification', {
+        subscription: { id: `sub-${id}`, type: 'channel.chat.message', version: '1', status: 'enabled' },
+        event: chatMessageEvent(channel, chatter, id, '@chatgatebot hello?'),
+      });
+      expect((running.adapter as EventSubAdapter).receiveWebhook({ ...request, params: {} }).status).toBe(
+        204,
+      );
+    }
+    await waitFor(() => running?.host.events.some((event) => event.id === 'twitch:ours-1'));
+    expect(running.host.events.map((event) => event.id)).toEqual(['twitch:ours-1']);
   });
 });
 
