@@ -32,6 +32,7 @@ export const GRANT_ROUTE_DOCS = {
       400: 'Not a Twitch login, or CHATGATE_SECRET_KEY is not set (`secret_key_not_set`).',
       ...ADMIN_FAILURES,
       404: `${NOT_CONFIGURED} Or Twitch knows no such channel.`,
+      502: 'Twitch could not be reached.',
     },
   },
   'GET /api/v1/platforms/twitch/oauth/callback': {
@@ -91,7 +92,7 @@ export const GRANT_ROUTE_DOCS = {
         { description: 'The grants.' },
       ),
     },
-    failures: { ...ADMIN_FAILURES, 404: NOT_CONFIGURED },
+    failures: { ...ADMIN_FAILURES, 404: NOT_CONFIGURED, 502: 'Twitch could not be reached.' },
   },
   'DELETE /api/v1/platforms/twitch/grants/:login': {
     summary: "Forget a channel's broadcaster grant",
@@ -100,6 +101,7 @@ export const GRANT_ROUTE_DOCS = {
       400: 'Not a Twitch login.',
       ...ADMIN_FAILURES,
       404: `${NOT_CONFIGURED} Or the channel has no grant.`,
+      502: 'Twitch could not be reached.',
     },
   },
 } as const;
