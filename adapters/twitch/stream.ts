@@ -47,8 +47,7 @@ export class SentenceReply implements ReplyStream {
   async finish(finalText: string): Promise<void> {
     this.ended = true;
     await this.queued;
-    const sent = this.sent.trim();
-    const rest = sent === '' ? finalText : finalText.startsWith(sent) ? finalText.slice(sent.length) : '';
+    const rest = restAfter(finalText, this.sent.trim());
     if (rest.trim() !== '')
       await this.deps.submit(rest.trim(), Math.max(1, this.deps.maxParts - this.partsSent));
   }
@@ -66,6 +65,28 @@ export class SentenceReply implements ReplyStream {
       .then(() => this.deps.submit(text, maxParts))
       .catch((error) => this.deps.warn(error));
   }
+}
+
+/** How far before its sent position the end of what went out is looked for in the final text, chars. */
+const SHIFT_CHARS = 8;
+
+/**
+ * What of `finalText` has not gone out, when `sent` (trimmed) went out already. The final text is
+ * the cleaned answer (`cleanReply` strips wrapping quotes and whitespace), so it may not start with
+ * what was sent as it streamed: then the end of `sent` is looked for in it (its last 40, 20, then 10
+ * characters). When it cannot be found, the whole final text is said again rather than its end lost.
+ */
+export function restAfter(finalText: string, sent: string): string {
+  if (sent === '') return finalText;
+  if (finalText.startsWith(sent)) return finalText.slice(sent.length);
+  for (const size of [40, 20, 10]) {
+    const tail = sent.slice(-size);
+    // Where it was sent, give or take what cleaning removed before it (a quote, spaces): a long answer
+    // repeats itself enough that the first match anywhere may be an earlier sentence.
+    const at = finalText.indexOf(tail, Math.max(0, sent.length - tail.length - SHIFT_CHARS));
+    if (tail.length === size && at >= 0) return finalText.slice(at + tail.length);
+  }
+  return finalText;
 }
 
 /**
