@@ -25,14 +25,16 @@
  * over webhooks the app token subscribes them. The bot's newest refresh token and the
  * broadcasters' grants live in the platform grant store (the `grants` port).
  */
-import type { AdapterHost, AdapterState, OutgoingReply } from '../../../src/core/adapter.js';
+import type { AdapterHost, AdapterState, OutgoingReply, ReplyStream } from '../../../src/core/adapter.js';
 import { type Clock, systemClock } from '../../../src/core/adapter-kit/clock.js';
+import type { ChatEvent } from '../../../src/core/chat-event.js';
 import type { PlatformRequest, PlatformResponse } from '../../../src/core/platform.js';
 import type { TwitchAdapter } from '../adapter.js';
 import { MASS_GIFT_WINDOW_MS, MassGiftBundles } from '../gift-bundles.js';
 import { TWITCH_LIMITS } from '../limits.js';
 import { OutboundScheduler, type OutboundStats } from '../scheduler.js';
 import { prepareTwitchParts } from '../send.js';
+import { SentenceReply } from '../stream.js';
 import { channelLogin } from '../tags.js';
 import { BroadcasterAuthorization } from './authorization.js';
 import { botTokenKeeper } from './bot-token-keeper.js';
@@ -239,13 +241,30 @@ class EventSubTwitchAdapter implements EventSubAdapter {
    * resolves once queued. Throws when the scheduler refuses them or the channel is not one of ours.
    */
   async send(reply: OutgoingReply): Promise<void> {
-    const { event } = reply;
+    await this.submit(reply.event, reply.text, this.settings.maxReplyParts);
+  }
+
+  /**
+   * A long answer in whole sentences as the model writes it, the rest at its end (`SentenceReply`,
+   * as on IRC: Twitch cannot edit a message).
+   */
+  openStream(event: ChatEvent): ReplyStream {
+    return new SentenceReply({
+      submit: (text, maxParts) => this.submit(event, text, maxParts),
+      maxParts: this.settings.maxReplyParts,
+      warn: (error) =>
+        this.host?.logger.warn({ event: event.id, err: error }, 'twitch reply part not queued'),
+    });
+  }
+
+  /** `send` with `maxParts` messages at most. */
+  private async submit(event: ChatEvent, text: string, maxParts: number): Promise<void> {
     const scheduler = this.scheduler;
     if (!scheduler) throw new Error('the Twitch adapter is not started');
     if (event.platform !== 'twitch') throw new Error(`not a Twitch event: ${event.platform}`);
     const channel = channelLogin(event.channelId);
     if (!this.wanted.includes(channel)) throw new Error(`not in Twitch channel #${channel}`);
-    const parts = prepareTwitchParts(reply.text, this.settings.maxReplyParts);
+    const parts = prepareTwitchParts(text, maxParts);
     if (parts.length === 0) return;
     const replyParentId = THREADED_TYPES.has(event.type) ? event.messageId : undefined;
     const queued = scheduler.submitAll(
