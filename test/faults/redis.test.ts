@@ -238,7 +238,11 @@ describeNeeding(['redis-server'], 'fault matrix: Redis down and back', () => {
       expect(receiver.distinct().size).toBe(0);
 
       // Redis killed: a new event is refused at once in the error shape, never acked and dropped.
+      // The producer learns of the dead socket on its next turn of the event loop; an event routed
+      // without any Redis I/O before that could still be taken (and its add then fail, reported to
+      // its callback): wait for the queue to know, as readiness reports it.
       await redis.kill();
+      await waitFor(async () => (await readiness(app)).code === 503, 5000, 'readiness to see Redis gone');
       const started = performance.now();
       const refused = await mention(app, receiver, 'gus', 'during the outage');
       expect(performance.now() - started).toBeLessThan(2000); // refused, not hung
