@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { createOllamaProvider } from '../src/ai/providers/ollama/ollama-provider.js';
 import { loadConfig } from '../src/config/load.js';
-import { BOT_SUBSCRIPTIONS } from '../test/adapters/twitch/eventsub/support.js';
+import { BOT_SUBSCRIPTIONS, eventSubEnv } from '../test/adapters/twitch/eventsub/support.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
 import { startFakeTwitch } from '../test/fakes/fake-twitch.js';
 import { startFakeTwitchHelix } from '../test/fakes/fake-twitch-helix.js';
@@ -104,14 +104,7 @@ async function eventSubRoundTrips(): Promise<number[]> {
   });
   const config = loadConfig({
     env: {
-      TWITCH_CLIENT_ID: twitch.clientId,
-      TWITCH_CLIENT_SECRET: twitch.clientSecret,
-      TWITCH_BOT_USER_ID: twitch.bot.id,
-      TWITCH_REFRESH_TOKEN: twitch.refreshToken,
-      TWITCH_CHANNELS: CHANNEL.login,
-      TWITCH_API_URL: twitch.apiUrl,
-      TWITCH_AUTH_URL: twitch.authUrl,
-      TWITCH_EVENTSUB_WS_URL: twitch.wsUrl,
+      ...eventSubEnv(twitch),
     },
     overrides: common,
   });

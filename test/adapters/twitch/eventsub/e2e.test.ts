@@ -18,7 +18,7 @@ import {
 } from '../../../fakes/twitch-eventsub-payloads.js';
 import { type Pipeline, startPipeline } from '../../../support/pipeline.js';
 import { waitFor } from '../../../support/wait-for.js';
-import { BOT_SUBSCRIPTIONS, CHANNEL, FAKE_USERS } from './support.js';
+import { BOT_SUBSCRIPTIONS, CHANNEL, eventSubEnv, FAKE_USERS } from './support.js';
 
 describe('Twitch over EventSub through the whole pipeline', () => {
   let twitch: FakeTwitchHelix;
@@ -33,14 +33,7 @@ describe('Twitch over EventSub through the whole pipeline', () => {
     twitch = await startFakeTwitchHelix({ users: FAKE_USERS });
     const config = loadConfig({
       env: {
-        TWITCH_CLIENT_ID: twitch.clientId,
-        TWITCH_CLIENT_SECRET: twitch.clientSecret,
-        TWITCH_BOT_USER_ID: twitch.bot.id,
-        TWITCH_REFRESH_TOKEN: twitch.refreshToken,
-        TWITCH_CHANNELS: CHANNEL.login,
-        TWITCH_API_URL: twitch.apiUrl,
-        TWITCH_AUTH_URL: twitch.authUrl,
-        TWITCH_EVENTSUB_WS_URL: twitch.wsUrl,
+        ...eventSubEnv(twitch),
       },
       overrides: {
         log: { level: 'silent' },

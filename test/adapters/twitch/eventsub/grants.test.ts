@@ -32,7 +32,7 @@ import {
 } from '../../../fakes/twitch-eventsub-payloads.js';
 import { type Pipeline, startPipeline } from '../../../support/pipeline.js';
 import { waitFor } from '../../../support/wait-for.js';
-import { BOT_SUBSCRIPTIONS, CHANNEL, FAKE_USERS } from './support.js';
+import { BOT_SUBSCRIPTIONS, CHANNEL, eventSubEnv, FAKE_USERS } from './support.js';
 
 const ADMIN = 'admin-key-for-grants';
 const REDIRECT = 'https://bot.example.com/api/v1/platforms/twitch/oauth/callback';
@@ -60,14 +60,7 @@ describe('Twitch broadcaster grants over the EventSub WebSocket', () => {
     twitch = await startFakeTwitchHelix({ users: FAKE_USERS });
     config = loadConfig({
       env: {
-        TWITCH_CLIENT_ID: twitch.clientId,
-        TWITCH_CLIENT_SECRET: twitch.clientSecret,
-        TWITCH_BOT_USER_ID: twitch.bot.id,
-        TWITCH_REFRESH_TOKEN: twitch.refreshToken,
-        TWITCH_CHANNELS: CHANNEL.login,
-        TWITCH_API_URL: twitch.apiUrl,
-        TWITCH_AUTH_URL: twitch.authUrl,
-        TWITCH_EVENTSUB_WS_URL: twitch.wsUrl,
+        ...eventSubEnv(twitch),
         TWITCH_REDIRECT_URL: REDIRECT,
         CHATGATE_SECRET_KEY: 'a-test-secret-of-32-characters!!',
         CHATGATE_ADMIN_KEY: ADMIN,

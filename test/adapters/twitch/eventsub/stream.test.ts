@@ -11,7 +11,7 @@ import { chatMessageEvent } from '../../../fakes/twitch-eventsub-payloads.js';
 import { PartGate } from '../../../support/part-gate.js';
 import { type Pipeline, startPipeline } from '../../../support/pipeline.js';
 import { waitFor } from '../../../support/wait-for.js';
-import { BOT_SUBSCRIPTIONS, CHANNEL, FAKE_USERS } from './support.js';
+import { BOT_SUBSCRIPTIONS, CHANNEL, eventSubEnv, FAKE_USERS } from './support.js';
 
 describe('streamed replies over EventSub', () => {
   let twitch: FakeTwitchHelix;
@@ -27,14 +27,7 @@ describe('streamed replies over EventSub', () => {
     twitch = await startFakeTwitchHelix({ users: FAKE_USERS });
     const config = loadConfig({
       env: {
-        TWITCH_CLIENT_ID: twitch.clientId,
-        TWITCH_CLIENT_SECRET: twitch.clientSecret,
-        TWITCH_BOT_USER_ID: twitch.bot.id,
-        TWITCH_REFRESH_TOKEN: twitch.refreshToken,
-        TWITCH_CHANNELS: CHANNEL.login,
-        TWITCH_API_URL: twitch.apiUrl,
-        TWITCH_AUTH_URL: twitch.authUrl,
-        TWITCH_EVENTSUB_WS_URL: twitch.wsUrl,
+        ...eventSubEnv(twitch),
       },
       overrides: {
         log: { level: 'silent' },

@@ -33,6 +33,23 @@ export const BOT_SUBSCRIPTIONS = [
 /** Users the fake knows besides the bot. */
 export const FAKE_USERS = { [CHANNEL.login]: CHANNEL.id, [OTHER_CHANNEL.login]: OTHER_CHANNEL.id };
 
+/**
+ * The environment that starts chatgate's EventSub transport against `fake` in `CHANNEL`: the
+ * variables an operator sets (issue 16), the three URLs pointing at the fake.
+ */
+export function eventSubEnv(fake: FakeTwitchHelix): Record<string, string> {
+  return {
+    TWITCH_CLIENT_ID: fake.clientId,
+    TWITCH_CLIENT_SECRET: fake.clientSecret,
+    TWITCH_BOT_USER_ID: fake.bot.id,
+    TWITCH_REFRESH_TOKEN: fake.refreshToken,
+    TWITCH_CHANNELS: CHANNEL.login,
+    TWITCH_API_URL: fake.apiUrl,
+    TWITCH_AUTH_URL: fake.authUrl,
+    TWITCH_EVENTSUB_WS_URL: fake.wsUrl,
+  };
+}
+
 /** Settings for the EventSub adapter on `fake`. */
 export function eventSubSettings(
   fake: FakeTwitchHelix,
