@@ -2,6 +2,7 @@ import './style.css';
 import type { ApiError } from './api.js';
 import { fill, h } from './dom.js';
 import { LiveFeed } from './live.js';
+import { communitiesPage } from './pages/communities.js';
 import { interactionsPage } from './pages/interactions.js';
 import { overviewPage } from './pages/overview.js';
 import { signInPage } from './pages/sign-in.js';
@@ -11,6 +12,7 @@ const root = document.getElementById('app') as HTMLElement;
 const PAGES = {
   overview: { title: 'Overview', build: overviewPage },
   interactions: { title: 'Interactions', build: interactionsPage },
+  communities: { title: 'Communities', build: communitiesPage },
 } as const;
 type PageName = keyof typeof PAGES;
 
