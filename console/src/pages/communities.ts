@@ -1,11 +1,12 @@
 import '../communities/communities.css';
 import { api } from '../api.js';
 import type { CommunityConfig, CommunityPage } from '../communities/config-types.js';
-import { communityEditor } from '../communities/editor.js';
-import { nextId } from '../communities/fields.js';
-import { testPanel } from '../communities/test-panel.js';
 import { fill, h, localTime } from '../dom.js';
 import type { LiveFeed } from '../live.js';
+
+/** The editor's module, loaded on first use. */
+const workbench = () => import('../communities/workbench.js');
+type Workbench = Awaited<ReturnType<typeof workbench>>['communityWorkbench'];
 
 /** Stored configs listed (the API's largest page); more are opened by id. */
 const LIST_LIMIT = 200;
@@ -58,7 +59,7 @@ function readOnlyNotice(communityId: string | null): HTMLElement {
 /**
  * Communities: the stored configs (`GET /api/v1/communities`, one call) with the communities the
  * live feed has seen, and an id field for any other; choosing one opens its editor (from the
- * list's data: no further call) and its Test panel. A client key gets a notice instead (the
+ * list's data: no further API call; the editor's script is loaded on first use) and its Test panel. A client key gets a notice instead (the
  * config routes are the admin's).
  */
 export function communitiesPage(feed: LiveFeed): { element: HTMLElement; dispose(): void } {
@@ -127,17 +128,22 @@ export function communitiesPage(feed: LiveFeed): { element: HTMLElement; dispose
     return config;
   };
 
+  // Only the last community chosen is shown, whichever answer comes last.
+  let opening = 0;
   const choose = (communityId: string) => {
-    configOf(communityId)
-      .then((config) => show(communityId, config))
+    const ticket = ++opening;
+    Promise.all([configOf(communityId), workbench()])
+      .then(([config, module]) => {
+        if (ticket === opening) show(communityId, config, module.communityWorkbench);
+      })
       .catch((error: unknown) => {
         note.textContent = `Could not open ${communityId}: ${(error as Error).message}`;
       });
   };
 
-  const show = (communityId: string, config: CommunityConfig) => {
+  const show = (communityId: string, config: CommunityConfig, build: Workbench) => {
     chosen = communityId;
-    const headingId = nextId('community-title');
+    const headingId = 'community-title';
     const when = h('p', { class: 'help', role: 'status' });
     const describe = (current: CommunityConfig) => {
       when.textContent = current.stored
@@ -149,12 +155,11 @@ export function communitiesPage(feed: LiveFeed): { element: HTMLElement; dispose
     fill(
       editorArea,
       h('section', { class: 'card community-head', 'aria-labelledby': headingId }, heading, when),
-      communityEditor(config, (saved) => {
+      ...build(config, (saved) => {
         configs.set(communityId, saved);
         describe(saved);
         renderList();
       }),
-      testPanel(communityId),
     );
     renderList();
     heading.focus();
