@@ -117,7 +117,13 @@ describeNeeding(['chromium'], 'the console Usage page in Chromium', () => {
 
   /** The canvas's painted (non-transparent) pixels: more than none once chart.js has drawn. */
   const paintedPixels = (canvas: Locator) =>
-    canvas.evaluate((element: HTMLCanvasElement) => {
+    canvas.evaluate((node) => {
+      // The root tsconfig has no DOM types: the canvas as far as this reads it.
+      const element = node as unknown as {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): { getImageData(...box: number[]): { data: Uint8ClampedArray } } | null;
+      };
       const data = element.getContext('2d')?.getImageData(0, 0, element.width, element.height).data;
       let painted = 0;
       for (let index = 3; index < (data?.length ?? 0); index += 4) if (data?.[index]) painted++;
