@@ -6,6 +6,7 @@ import { communitiesPage } from './pages/communities.js';
 import { interactionsPage } from './pages/interactions.js';
 import { overviewPage } from './pages/overview.js';
 import { signInPage } from './pages/sign-in.js';
+import { usagePage } from './pages/usage.js';
 import { currentKey, signIn, signOut } from './session.js';
 
 const root = document.getElementById('app') as HTMLElement;
@@ -13,6 +14,7 @@ const PAGES = {
   overview: { title: 'Overview', build: overviewPage },
   interactions: { title: 'Interactions', build: interactionsPage },
   communities: { title: 'Communities', build: communitiesPage },
+  usage: { title: 'Usage', build: usagePage },
 } as const;
 type PageName = keyof typeof PAGES;
 
