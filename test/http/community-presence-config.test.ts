@@ -102,6 +102,8 @@ describe('presence settings in the community config, and per-channel personas', 
       'channels.111.colour',
     ])
       expect(detail).toContain(`${field}:`);
+    // A value between the union's branches hears both rules, not only "equal to constant".
+    expect(detail).toContain('triggers.question.human_grace_ms: must be 0 or must be >= 5000');
     const personality = await writeConfig({ channels: { '111': { personality: 'grumpy' } } });
     expect(personality.json().detail).toContain('channels.111.personality: must be one of');
     // A channel id PostgreSQL's jsonb would refuse (NUL), or one too long: a 400, never a 500.

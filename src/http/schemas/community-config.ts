@@ -49,22 +49,29 @@ const checker = Compile(CommunityConfigBody);
 export function parseCommunityConfig(body: unknown, personalities: string[]): CommunityConfigWrite {
   const issues: string[] = [];
   if (!checker.Check(body)) {
-    const seen = new Set<string>();
+    // Each field's messages in order: a value that fits no branch of a union gets each branch's
+    // rule (`must be 0 or must be >= 5000`), not the first branch's alone.
+    const byField = new Map<string, string[]>();
     for (const error of checker.Errors(body)) {
       const params = error.params as Record<string, unknown>;
       const base = error.instancePath.slice(1).replaceAll('/', '.');
       const extra = Array.isArray(params.additionalProperties) ? params.additionalProperties[0] : undefined;
       const field = [base, extra].filter(Boolean).join('.') || 'body';
-      if (seen.has(field)) continue;
-      seen.add(field);
+      const messages = byField.get(field) ?? [];
+      byField.set(field, messages);
+      // `anyOf` only says that the branches above failed.
+      if (error.keyword === 'anyOf' && messages.length > 0) continue;
       const message =
         error.keyword === 'additionalProperties'
           ? 'is not a configuration field'
           : Array.isArray(params.allowedValues)
             ? `must be one of ${params.allowedValues.join('|')}`
-            : error.message;
-      issues.push(`${field}: ${message}`);
+            : error.keyword === 'const'
+              ? `must be ${JSON.stringify(params.allowedValue)}`
+              : error.message;
+      if (!messages.includes(message)) messages.push(message);
     }
+    for (const [field, messages] of byField) issues.push(`${field}: ${messages.join(' or ')}`);
   } else {
     const named: [string, string][] = [['personality', (body as Body).personality ?? '']];
     issues.push(...channelIdIssues(body as Body));
