@@ -6,6 +6,8 @@
  * chatgate process's CPU time per request (user + system, µs, from /proc: steadier than req/s on a
  * machine shared with other work) and the B/A ratios of the means. With BENCH_PROFILE_DIR, the B children run under `--cpu-prof` and write
  * their `.cpuprofile` there.
+ * Each request carries the API key chatgate is configured with, and chatgate logs its line per
+ * request into /dev/null, as in bench:gateway (CHATGATE_BENCH_LOG, default info).
  * Run: `npx tsx bench/gateway-ab.ts <treeA> <treeB>` (BENCH_ROUNDS, default 3; BENCH_SECONDS, default 5;
  * BENCH_CONNECTIONS, default 10).
  */
@@ -27,9 +29,13 @@ process.once('exit', () => {
   if (upstream.process.exitCode === null && upstream.process.signalCode === null)
     upstream.process.kill('SIGTERM');
 });
+/** As bench:gateway runs it: a caller key on every request, so auth and the per-key rate limit work. */
+const BENCH_KEY = 'bench-key';
+const headers = { authorization: `Bearer ${BENCH_KEY}` };
 const config = JSON.stringify({
   ai: { provider: 'openai', openai: { baseUrl: `${upstream.url}/v1`, model: 'bench-model' } },
   openaiApi: { rateLimitPerMinute: 10_000_000 },
+  auth: { apiKeys: [BENCH_KEY] },
 });
 const body = JSON.stringify({
   model: 'bench-model',
@@ -49,7 +55,11 @@ async function measure(tree: string, profile: boolean): Promise<Measured> {
     [...options, '--import', 'tsx', join(tree, 'bench/lib/chatgate-child.ts')],
     {
       cwd: tree,
-      env: { ...process.env, CHATGATE_BENCH_CONFIG: config },
+      env: {
+        ...process.env,
+        CHATGATE_BENCH_CONFIG: config,
+        CHATGATE_BENCH_LOG: process.env.CHATGATE_BENCH_LOG ?? 'info',
+      },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     },
   );
@@ -60,10 +70,10 @@ async function measure(tree: string, profile: boolean): Promise<Measured> {
   });
   const url = `${base}/v1/chat/completions`;
   try {
-    await runLoad({ url, body, connections, durationSeconds: 2 });
+    await runLoad({ url, body, connections, durationSeconds: 2, headers });
     const pid = child.pid ?? 0;
     const before = cpuMicros(pid);
-    const run = await runLoad({ url, body, connections, durationSeconds: seconds });
+    const run = await runLoad({ url, body, connections, durationSeconds: seconds, headers });
     return { ...run, cpuPerRequestUs: (cpuMicros(pid) - before) / Math.max(1, run.total) };
   } finally {
     child.kill('SIGTERM');

@@ -1,11 +1,13 @@
 /**
  * Gateway overhead (issue 17, item 7): `POST /v1/chat/completions` sent straight to a fake
- * OpenAI-compatible upstream ("direct", the baseline), through chatgate, and through Portkey's
- * open-source gateway (`@portkey-ai/gateway`, headless, provider `openai` with the same upstream as
- * its custom host), in one run. Each of the four runs in a process of its own: the fake upstream
+ * OpenAI-compatible upstream ("direct", the baseline), through a bare Node proxy ("floor":
+ * `lib/bare-proxy.ts`, node:http + undici passing bytes on, what any Node gateway pays at least),
+ * through chatgate, and through Portkey's open-source gateway (`@portkey-ai/gateway`, headless,
+ * provider `openai` with the same upstream as its custom host), in one run. Each runs in a process
+ * of its own: the fake upstream
  * (answers at once), chatgate (`lib/chatgate-child.ts`: in-process stores, provider `openai`, an API
  * key that every request carries, logging one line per request as `npm start` does, into /dev/null), Portkey (`lib/portkey.ts`) and the load
- * generator; this process only starts them. Cases run in rounds, direct → chatgate → Portkey in
+ * generator; this process only starts them. Cases run in rounds, direct → floor → chatgate → Portkey in
  * each round, so machine noise falls on all three alike; a case's figure is the mean over rounds.
  *
  * - max throughput: autocannon, BENCH_CONNECTIONS keep-alive connections, as fast as answered;
@@ -20,7 +22,7 @@
  * Prints one table and the issue's goals, met or not; writes bench/results/gateway.json.
  * Run: `npm run bench:gateway`. Env: BENCH_SECONDS per load run (default 5), BENCH_ROUNDS (2),
  * BENCH_CONNECTIONS (10), BENCH_RATES (default "500,1000"), BENCH_STREAM_REQUESTS per round (100),
- * BENCH_PORTKEY=0 to leave Portkey out, BENCH_LOG (chatgate's log level, default info),
+ * BENCH_PORTKEY=0 to leave Portkey out, BENCH_FLOOR=0 to leave the bare proxy out, BENCH_LOG (chatgate's log level, default info),
  * BENCH_PROFILE_DIR (chatgate runs under `--cpu-prof`, its profile written there at the end: read
  * it with `npx tsx bench/cpuprofile-top.ts <file>`).
  */
@@ -39,6 +41,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const rates = (process.env.BENCH_RATES ?? '500,1000').split(',').map(Number);
 const streamRequests = Number(process.env.BENCH_STREAM_REQUESTS ?? 100);
 const withPortkey = process.env.BENCH_PORTKEY !== '0';
+const withFloor = process.env.BENCH_FLOOR !== '0';
 const logLevel = process.env.BENCH_LOG ?? 'info';
 const profileDir = process.env.BENCH_PROFILE_DIR;
 
@@ -82,16 +85,17 @@ async function startPortkey(): Promise<PortkeyGateway | undefined> {
   }
 }
 const portkey = await startPortkey();
+const floor = withFloor ? await spawnChild('bare-proxy.ts', { UPSTREAM: upstreamV1 }) : undefined;
 // However this process ends (a failed run too), its children go with it.
 process.once('exit', () => {
-  for (const child of [upstream.process, chatgate.process, portkey?.process]) {
+  for (const child of [upstream.process, chatgate.process, portkey?.process, floor?.process]) {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
 });
 
 /** One way to the upstream: its URL and the headers each request carries. */
 interface Target {
-  name: 'direct' | 'chatgate' | 'portkey';
+  name: 'direct' | 'floor' | 'chatgate' | 'portkey';
   url: string;
   headers: Record<string, string>;
   /** The process that answers: the upstream itself for direct, else the gateway. */
@@ -104,6 +108,16 @@ const targets: Target[] = [
     headers: authorization,
     pid: upstream.process.pid ?? 0,
   },
+  ...(floor
+    ? [
+        {
+          name: 'floor' as const,
+          url: `${floor.url}/v1/chat/completions`,
+          headers: authorization,
+          pid: floor.process.pid ?? 0,
+        },
+      ]
+    : []),
   {
     name: 'chatgate',
     url: `${chatgate.url}/v1/chat/completions`,
@@ -277,6 +291,15 @@ if (portkey) {
   );
 }
 goal(`added stream TTFT p50 < ${GOALS.addedTtftMs} ms`, ttftAdded, ttftAdded < GOALS.addedTtftMs);
+if (floor) {
+  // What is the proxying's own cost on this machine, and what is chatgate's on top of it.
+  const cpu = (name: string) => cpuPerRequest[name] ?? Number.NaN;
+  console.log(
+    `floor (bare Node proxy): max throughput ${fixed(throughput('floor') / throughput('direct'))}× direct; ` +
+      `chatgate ${fixed(throughput('chatgate') / throughput('floor'))}× the floor's throughput, ` +
+      `${fixed(cpu('chatgate') / cpu('floor'))}× its CPU per request (${fixed(cpu('chatgate') - cpu('floor'))} µs more)`,
+  );
+}
 
 const strip = ({ byStatus: _byStatus, ...run }: LoadResult) => run;
 writeResults('gateway', {
@@ -294,6 +317,7 @@ writeResults('gateway', {
   goals: GOALS,
 });
 await portkey?.stop();
+await floor?.stop();
 await chatgate.stop();
 await upstream.stop();
 process.exit(0);

@@ -3,13 +3,13 @@
  * measure its RSS and event-loop delay apart from the load generator (see probe.ts). The config is
  * the committed defaults with the JSON overrides of CHATGATE_BENCH_CONFIG on top; listens on
  * 127.0.0.1 with a listen backlog of 4096 (for bursts of connections) and prints its URL.
- * CHATGATE_BENCH_LOG=info logs as `npm start` does (one line per request), into /dev/null; the
+ * CHATGATE_BENCH_LOG=info logs as `npm start` does (one line per request, written in batches), into /dev/null; the
  * default is silent.
  */
-import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { type DeepPartial, loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { batchedDestination } from '../../src/observability/log-destination.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services.js';
 import { memoryStores } from '../../src/stores/store-set.js';
@@ -19,7 +19,8 @@ const overrides = JSON.parse(process.env.CHATGATE_BENCH_CONFIG ?? '{}') as DeepP
 const level = (process.env.CHATGATE_BENCH_LOG ?? 'silent') as Config['log']['level'];
 const config = loadConfig({ env: {}, overrides: { log: { level }, ...overrides } });
 const services = await createServices(config, {
-  logger: createLogger(level, pino.destination({ dest: '/dev/null', sync: false })),
+  // The destination `npm start` writes stdout through, pointed at /dev/null.
+  logger: createLogger(level, batchedDestination('/dev/null')),
   stores: memoryStores(config),
 });
 const app = await buildApp(services);

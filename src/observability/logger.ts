@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { publicEndpoint } from '../core/endpoint-url.js';
 import { maskPii } from '../safety/pii.js';
+import { type BatchedDestination, batchedDestination } from './log-destination.js';
 
 export type { Logger };
 
@@ -41,8 +42,19 @@ const DEBUG = 20;
 const maskedText = (value: unknown): unknown => (typeof value === 'string' ? maskPii(value) : value);
 
 /**
- * The process logger: pino JSON on stdout at `level` (`silent` in tests). Child loggers carry the
- * request id, community and action. Credentials are blanked out, and endpoint URLs (`baseUrl`,
+ * The one batched stdout destination that every logger without a destination of its own shares:
+ * stdout is one resource of the process, so one buffer and one exit write for it.
+ */
+let stdout: BatchedDestination | undefined;
+const stdoutDestination = (): BatchedDestination => {
+  stdout ??= batchedDestination(1);
+  return stdout;
+};
+
+/**
+ * The process logger: pino JSON on stdout at `level` (`silent` in tests), written in batches
+ * (`batchedDestination`: up to 4 KB or 100 ms; held lines are written at exit), not one write per
+ * line. Child loggers carry the request id, community and action. Credentials are blanked out, and endpoint URLs (`baseUrl`,
  * `base_url`, `endpoint`, at the top or one level down) are logged in their public form. Personal
  * data (e-mail addresses, phone, card and IBAN numbers, IP addresses) is masked, whatever a
  * community's `pii_redaction` says, in a `text` field at every level, and in the whole message of
@@ -65,7 +77,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         },
       },
     },
-    destination,
+    destination ?? stdoutDestination(),
   );
 }
 
