@@ -14,7 +14,6 @@ import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
-import { ensureConsoleBuilt } from './support/console-build.js';
 
 const ADMIN_KEY = 'communities-admin-key';
 const CLIENT_KEY = 'communities-client-key';
@@ -45,7 +44,6 @@ describeNeeding(['chromium'], 'the console’s Communities page in Chromium', ()
   }
 
   beforeAll(async () => {
-    await ensureConsoleBuilt();
     ollama = await startFakeOllama();
     const config = testConfig({
       auth: { adminKey: ADMIN_KEY, clientKeys: [CLIENT_KEY] },

@@ -15,7 +15,6 @@ import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
 import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
-import { ensureConsoleBuilt } from './support/console-build.js';
 
 const ADMIN_KEY = 'console-admin-key';
 const CLIENT_KEY = 'console-client-key';
@@ -32,7 +31,6 @@ describeNeeding(['chromium'], 'the operator console in Chromium', () => {
   const pages: WatchedPage[] = [];
 
   beforeAll(async () => {
-    await ensureConsoleBuilt();
     ollama = await startFakeOllama();
     twitch = await startFakeTwitch();
     const config = testConfig({

@@ -15,7 +15,6 @@ import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
 import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
-import { ensureConsoleBuilt } from './support/console-build.js';
 
 const ADMIN_KEY = 'usage-admin-key';
 /** A static client key: signs in to the console read-only. */
@@ -61,7 +60,6 @@ describeNeeding(['chromium'], 'the console Usage page in Chromium', () => {
   }
 
   beforeAll(async () => {
-    await ensureConsoleBuilt();
     ollama = await startFakeOllama();
     const config = testConfig({
       auth: { adminKey: ADMIN_KEY, clientKeys: [CLIENT_KEY] },

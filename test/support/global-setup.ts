@@ -1,12 +1,14 @@
 /**
  * vitest global setup: checks once per run which requirements this machine meets (Redis and
  * PostgreSQL answer, `redis-server` runs, OpenAI's spec, the platform corpus and Chromium are there) and provides the findings to every
- * test file (`inject('requirements')`, read by `describeNeeding`/`itNeeding`).
+ * test file (`inject('requirements')`, read by `describeNeeding`/`itNeeding`); builds the console
+ * when its sources are newer than console/dist.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { PgSqlClient } from '../../src/stores/postgres/sql-client.js';
+import { ensureConsoleBuilt } from '../browser/support/console-build.js';
 import { redisAnswers } from '../stores/redis/support.js';
 import {
   CHROMIUM_PATH,
@@ -49,6 +51,9 @@ export async function setup(project: TestProject): Promise<void> {
     corpus: CORPUS_FILES.every((file) => existsSync(file)),
     chromium: existsSync(CHROMIUM_PATH),
   };
+  // Once, before any file runs: the browser and route tests serve console/dist, and files that each
+  // rebuilt it when the sources had changed raced (one emptied dist while another read it).
+  await ensureConsoleBuilt();
   for (const need of Object.keys(requirements) as Requirement[]) {
     if (!requirements[need]) console.warn(`[requirements] ${requirementHelp(need)}`);
   }

@@ -1,6 +1,6 @@
 /**
  * The console's build for the browser tests: `vite build` (the same config as `npm run
- * build:console`) when `console/dist` is missing or older than any console source, once per run.
+ * build:console`) when `console/dist` is missing or older than any console source.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,12 @@ function newest(path: string): number {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-/** Builds the console unless `console/dist/index.html` is newer than every source. */
+/**
+ * Builds the console unless `console/dist/index.html` is newer than every source. Called once per
+ * run by the global setup (test/support/global-setup.ts), never from test files: two files building
+ * at once would empty dist under each other. vitest runs the global setup once per project; the
+ * second call finds the build fresh.
+ */
 export async function ensureConsoleBuilt(): Promise<void> {
   const built = statSync(join(CONSOLE_DIST, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const sources = Math.max(
