@@ -4,6 +4,7 @@ import { fill, h } from './dom.js';
 import { LiveFeed } from './live.js';
 import { interactionsPage } from './pages/interactions.js';
 import { overviewPage } from './pages/overview.js';
+import { playgroundPage } from './pages/playground.js';
 import { signInPage } from './pages/sign-in.js';
 import { currentKey, signIn, signOut } from './session.js';
 
@@ -11,6 +12,7 @@ const root = document.getElementById('app') as HTMLElement;
 const PAGES = {
   overview: { title: 'Overview', build: overviewPage },
   interactions: { title: 'Interactions', build: interactionsPage },
+  playground: { title: 'Playground', build: playgroundPage },
 } as const;
 type PageName = keyof typeof PAGES;
 
