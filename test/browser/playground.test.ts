@@ -3,9 +3,10 @@
  * with a fake Ollama whose stream the test paces part by part: the reply is seen growing before
  * its `done`, with its status and who answered; a second message at once is answered too (the web
  * chat's triggers are off); Shift+Enter is a new line; a dropped socket reconnects to the same
- * session; leaving the page closes the socket; a failing model shows the `error` frame's text and,
- * in hybrid mode, the local fallback. Console errors fail the test. Screenshots go to
- * test/browser/shots/ (gitignored).
+ * session; another persona or community starts a new conversation; leaving the page closes the
+ * socket; a client key chats in its own community only; a failing model shows the `error` frame's
+ * text, hybrid mode the local fallback, and a spent budget the reason explained. Console errors
+ * fail the test. Screenshots go to test/browser/shots/ (gitignored).
  */
 import type { Browser, Page, WebSocket, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './
 import { ensureConsoleBuilt } from './support/console-build.js';
 
 const ADMIN_KEY = 'playground-admin-key';
+const CLIENT_KEY = 'playground-client-key';
 const COMMUNITY = 'web:playground';
 const REPLY = 'Tokens arrive one at a time, so the reply grows as you watch it.';
 /** Page loads and a first vite build on a loaded machine take a while. */
@@ -36,7 +38,7 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
     ollama = await startFakeOllama();
     // Remote only, without the local responder: a failing model ends the message with an error frame.
     const config = testConfig({
-      auth: { adminKey: ADMIN_KEY },
+      auth: { adminKey: ADMIN_KEY, clientKeys: [CLIENT_KEY] },
       ai: { ollama: { host: ollama.url }, mode: 'remote', offlineResponses: false },
     } as Parameters<typeof testConfig>[0]);
     pipeline = await startPipeline(config);
@@ -51,18 +53,19 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
     await ollama?.close();
   });
 
-  /** A page signed in with the admin key, on the playground, its socket signed in. */
+  /** A page signed in with `key` (the admin key), on the playground, its socket signed in. */
   async function openPlayground(
     viewport: { width: number; height: number },
     colorScheme: 'light' | 'dark' = 'light',
     beforeLoad?: (page: Page) => Promise<void>,
+    key = ADMIN_KEY,
   ): Promise<WatchedPage & { sockets: WebSocket[]; apiCalls: string[] }> {
     const watched = await openPage(browser, viewport, colorScheme);
     pages.push(watched);
     const { page } = watched;
     await beforeLoad?.(page);
     await page.goto(`${base}/console/`);
-    await page.getByLabel('Admin key').fill(ADMIN_KEY);
+    await page.getByLabel('Admin key').fill(key);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: SLOW_MS });
     // From here on: what the playground asks of chatgate to render.
@@ -78,7 +81,7 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
   }
 
   const connected = (page: Page) =>
-    page.getByRole('status').filter({ hasText: 'Connected as admin' }).waitFor({ timeout: SLOW_MS });
+    page.getByRole('status').filter({ hasText: 'Connected as ' }).waitFor({ timeout: SLOW_MS });
 
   /** The newest bot reply in the transcript. */
   const lastReply = (page: Page) =>
@@ -233,8 +236,33 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('lets a client key chat in its own community only', async () => {
+    const { page, errors } = await openPlayground(VIEWPORTS.desktop, 'light', undefined, CLIENT_KEY);
+    const community = page.getByLabel('Community');
+    expect(await community.inputValue()).toBe('api:default');
+    expect(await community.getAttribute('readonly')).not.toBeNull();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Connected as key:[0-9a-f]{12} to api:default/ })
+      .waitFor();
+    ollama.reset();
+    await say(page, 'hello from a client key');
+    await settled(page, 'done');
+    expect(await lastReply(page).locator('.text').textContent()).toBe('Hello from the fake');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it("shows a failed reply's error frame, the local fallback in hybrid mode, and a budget's refusal", async () => {
     const { page, errors } = await openPlayground(VIEWPORTS.desktop);
+    // The newest community seen is the default (the client key's, now): back to the playground's.
+    await page.getByRole('status').filter({ hasText: 'to api:default' }).waitFor();
+    await page.getByLabel('Community').fill(COMMUNITY);
+    await page.getByLabel('Community').press('Tab');
+    await page.getByText(`New conversation in ${COMMUNITY}, with the community’s persona.`).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `to ${COMMUNITY} ` })
+      .waitFor();
     ollama.reset();
     ollama.behave({ fail: { status: 500, message: 'model crashed' } });
     await say(page, 'are you there?');

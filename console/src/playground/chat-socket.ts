@@ -60,6 +60,7 @@ export class ChatSocket {
 
   /** Opens the socket (again, after `close()`: the same session continues). */
   open(): void {
+    if (this.socket) return; // Open already (or opening).
     this.stopped = false;
     this.delay = RETRY_FIRST_MS;
     this.connect();
@@ -78,15 +79,17 @@ export class ChatSocket {
 
   /** Closes the socket for good (no reconnect). */
   close(): void {
+    const wasOn = !this.stopped;
     this.stopped = true;
+    // Also while waiting to reconnect (no socket then): the retry is called off.
     clearTimeout(this.timer);
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
       this.dropped();
       socket.close(1000, 'closed by the console');
-      this.options.onState({ kind: 'closed', code: 1000, reason: 'Disconnected.' });
     }
+    if (wasOn) this.options.onState({ kind: 'closed', code: 1000, reason: 'Disconnected.' });
   }
 
   private connect(): void {
