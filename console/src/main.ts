@@ -6,12 +6,14 @@ import { interactionsPage } from './pages/interactions.js';
 import { overviewPage } from './pages/overview.js';
 import { playgroundPage } from './pages/playground.js';
 import { signInPage } from './pages/sign-in.js';
+import { usagePage } from './pages/usage.js';
 import { currentKey, signIn, signOut } from './session.js';
 
 const root = document.getElementById('app') as HTMLElement;
 const PAGES = {
   overview: { title: 'Overview', build: overviewPage },
   interactions: { title: 'Interactions', build: interactionsPage },
+  usage: { title: 'Usage', build: usagePage },
   playground: { title: 'Playground', build: playgroundPage },
 } as const;
 type PageName = keyof typeof PAGES;

@@ -42,6 +42,8 @@ export interface Interaction {
     service_status: string;
     fallback_reason: string | null;
     processing_time_ms: number;
+    /** What the model was sent; null for chatgate's own notices. */
+    prompt: { messages: number; chars: number; tokens: number | null } | null;
     blocked: string | null;
   } | null;
   created_at: string;

@@ -18,11 +18,24 @@ export interface InteractionReply {
   fallbackReason?: string;
   /** From the worker's start to the reply being ready, ms. */
   processingTimeMs: number;
+  /** What the model was sent; absent for chatgate's own notices (no model involved). */
+  prompt?: PromptSize;
   /**
    * Set when the model's answer was not sent (`blocked_term`, `link`, `moderation`,
    * `moderation_unavailable`): `text` is then the community's `blocked_reply`, or '' (nothing sent).
    */
   blocked?: string;
+}
+
+/**
+ * The size of a prompt as sent: its `messages`, their content in `chars` (system prompt, persona,
+ * context, background lines and the user's turn), and `tokens` as the answering provider counted
+ * them (`usage.prompt_tokens`; the local responder's is an estimate), absent when it reported no usage.
+ */
+export interface PromptSize {
+  messages: number;
+  chars: number;
+  tokens?: number;
 }
 
 export interface Interaction {

@@ -219,6 +219,7 @@ async function produceReply(
   const result = stream
     ? await streamed(deps, job, community, stream, request, replyMaxChars)
     : await deps.ai.complete(request);
+  const promptChars = messages.reduce((sum, message) => sum + message.content.length, 0);
   // Spent whatever becomes of the reply; counted before the interaction ends and its budget
   // reservation is released, so that the counters never dip below what was used.
   await deps.usage?.record({
@@ -228,7 +229,7 @@ async function produceReply(
     keyId: job.keyId,
     model: result.model,
     usage: result.usage,
-    promptChars: messages.reduce((sum, message) => sum + message.content.length, 0),
+    promptChars,
     completionChars: result.content.length,
   });
   const answered = {
@@ -237,6 +238,7 @@ async function produceReply(
     model: result.model,
     serviceStatus: result.serviceStatus,
     fallbackReason: result.fallbackReason,
+    prompt: { messages: messages.length, chars: promptChars, tokens: result.usage?.prompt_tokens },
   };
   const stopped = 'stopped' in result ? result.stopped : undefined;
   if (stopped && 'heldBack' in stopped) return { heldBack: stopped.heldBack };

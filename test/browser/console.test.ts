@@ -149,10 +149,23 @@ describeNeeding(['chromium'], 'the operator console in Chromium', () => {
     });
     expect(paused.json()).toMatchObject({ community_id: COMMUNITY, paused: true });
 
-    // Resume, switch the mode with the keyboard, sign out.
+    // Resume; the next call is answered, and its detail gives the prompt's size as the model got it.
     await page.getByRole('link', { name: 'Overview' }).click();
     await pause.uncheck();
     await page.getByText(`${COMMUNITY} is answering.`).waitFor();
+    twitch.inject(viewerLine('mychan', 'c3', `@${BOT} what is up?`).replace('user-id=4242', 'user-id=4244'));
+    await page.getByRole('link', { name: 'Interactions' }).click();
+    const answered = tailRow(page, 'what is up?');
+    await answered.getByText('done').waitFor({ timeout: SLOW_MS });
+    await answered.getByRole('button').click();
+    await page
+      .getByRole('dialog')
+      .getByText(/^\d+ messages · [\d,]+ chars · [\d,]+ tokens$/)
+      .waitFor();
+    await page.keyboard.press('Escape');
+
+    // Switch the mode with the keyboard, sign out.
+    await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByLabel('local').focus();
     await page.keyboard.press('Space');
     await page.getByText('Mode: local.').waitFor();

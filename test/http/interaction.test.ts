@@ -49,6 +49,13 @@ describe('POST /api/v1/ai/interaction', () => {
     expect(body.messages.at(-1)?.content).toContain(
       '<chat_message from="viewer">hello there, how are you?</chat_message>',
     );
+    // The prompt's size as the model got it, and its tokens as the model counted them.
+    expect(done.reply.prompt).toEqual({
+      messages: body.messages.length,
+      chars: body.messages.reduce((sum, message) => sum + message.content.length, 0),
+      tokens: expect.any(Number),
+    });
+    expect(done.reply.prompt.tokens).toBeGreaterThan(0);
   });
 
   it('falls back to the local responder when Ollama is down, and says why', async () => {
@@ -60,6 +67,9 @@ describe('POST /api/v1/ai/interaction', () => {
       expect(done.reply).toMatchObject({ mode: 'local', provider: 'local', service_status: 'offline' });
       expect(done.reply.fallback_reason).toContain('ollama: connection');
       expect(done.reply.text).toMatch(/local|offline/i);
+      // The prompt was built and sized, though no model read it.
+      expect(done.reply.prompt.messages).toBeGreaterThan(1);
+      expect(done.reply.prompt.chars).toBeGreaterThan(0);
     } finally {
       await h.ollama.up();
     }

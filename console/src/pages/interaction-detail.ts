@@ -10,10 +10,23 @@ function pairs(entries: [string, string | Node][]): HTMLElement {
   );
 }
 
+const count = new Intl.NumberFormat();
+
+/** "4 messages · 1,234 chars · 310 tokens" (tokens when the provider counted them); "—" for none. */
+function promptSize(prompt: NonNullable<Interaction['reply']>['prompt']): string {
+  if (!prompt) return '—';
+  const parts = [
+    `${count.format(prompt.messages)} ${prompt.messages === 1 ? 'message' : 'messages'}`,
+    `${count.format(prompt.chars)} chars`,
+  ];
+  if (prompt.tokens !== null) parts.push(`${count.format(prompt.tokens)} tokens`);
+  return parts.join(' · ');
+}
+
 /**
  * One interaction in a modal `<dialog>` (Esc or "Close" closes it and focus returns to the row):
- * the event, the trigger and the decision (the reason, explained), the reply with its provider
- * and any fallback reason, and the timings.
+ * the event, the trigger and the decision (the reason, explained), the reply with its provider,
+ * the prompt's size and any fallback reason, and the timings.
  */
 export function showInteraction(interaction: Interaction, returnFocus: HTMLElement | null): void {
   const { event, reply } = interaction;
@@ -54,6 +67,7 @@ export function showInteraction(interaction: Interaction, returnFocus: HTMLEleme
       ? pairs([
           ['Text', h('q', {}, reply.text || '(nothing sent)')],
           ['Provider', `${reply.provider} · ${reply.model}`],
+          ['Prompt', promptSize(reply.prompt)],
           ['Mode', `${reply.mode} (${reply.service_status})`],
           ['Fallback reason', reply.fallback_reason ?? '—'],
           ['Blocked', reply.blocked ?? '—'],

@@ -46,6 +46,21 @@ export const ReplyJson = Type.Object(
     service_status: Type.Enum(['healthy', 'degraded', 'offline']),
     fallback_reason: orNull(Type.String()),
     processing_time_ms: Type.Number(),
+    prompt: orNull(
+      Type.Object(
+        {
+          messages: Type.Integer({ description: 'Messages sent to the model.' }),
+          chars: Type.Integer({ description: 'Their content, characters.' }),
+          tokens: orNull(
+            Type.Integer({
+              description:
+                "The answering provider's `usage.prompt_tokens` (the local responder estimates it); null when not reported.",
+            }),
+          ),
+        },
+        { description: "The prompt's size; null for chatgate's own notices (no model asked)." },
+      ),
+    ),
     blocked: orNull(
       Type.String({ description: 'Why the answer was not sent: `blocked_term`, `link`, `moderation`, …' }),
     ),
@@ -119,6 +134,9 @@ export function replyJson(reply: InteractionReply) {
     service_status: reply.serviceStatus,
     fallback_reason: reply.fallbackReason ?? null,
     processing_time_ms: reply.processingTimeMs,
+    prompt: reply.prompt
+      ? { messages: reply.prompt.messages, chars: reply.prompt.chars, tokens: reply.prompt.tokens ?? null }
+      : null,
     blocked: reply.blocked ?? null,
   };
 }
