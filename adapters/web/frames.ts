@@ -43,7 +43,15 @@ export type ClientFrame = HelloFrame | MessageFrame | Static<typeof PingFrame>;
 
 /** What the server sends. Field names in snake_case, as the rest of chatgate's API. */
 export type ServerFrame =
-  | { type: 'ready'; session_id: string; community_id: string; user_id: string; personality?: string }
+  | {
+      type: 'ready';
+      session_id: string;
+      community_id: string;
+      user_id: string;
+      personality?: string;
+      /** What `personality` may name: the configured personalities, then `random`. */
+      personalities: string[];
+    }
   | {
       type: 'ack';
       interaction_id: string;

@@ -16,8 +16,8 @@ export interface WebSessionRef {
 /**
  * A `message` frame as a ChatEvent: `platform: 'web'`, the chosen community, the session as the
  * channel, the signed-in caller as the user (their key's `userId`, never a name they typed),
- * `isDirect` and `mentionsBot` true so that every message is addressed to the bot (the mention
- * trigger answers it, with its cooldowns; permissions, budgets and moderation apply as to any
+ * `isDirect` and `mentionsBot` true so that every message is addressed to the bot (the session
+ * ingests it with triggers off: no probability or cooldown; permissions, budgets and moderation apply as to any
  * platform message). Id: `web:<socket id>:<uuid>`.
  */
 export function webEvent(session: WebSessionRef, text: string, now = Date.now()): ChatEvent {

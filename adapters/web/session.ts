@@ -236,6 +236,7 @@ export class ChatSession {
       community_id: frame.community_id,
       user_id: caller.userId,
       ...(frame.personality !== undefined && { personality: frame.personality }),
+      personalities: [...personalities, 'random'],
     });
   }
 
@@ -266,6 +267,9 @@ export class ChatSession {
     const pending: Pending = { clientMessageId, early: [], shown: '', queued: true, ended: false };
     this.pending.set(event.id, pending);
     const options: AdapterIngestOptions = {
+      // The playground's chat: every message is answered (no trigger, probability or cooldown);
+      // permissions, pause, blocked terms, budgets and moderation hold as for any platform message.
+      triggersOff: true,
       ...(ref.caller.keyId !== undefined && { keyId: ref.caller.keyId }),
       ...(this.personality !== undefined && { personality: this.personality }),
     };

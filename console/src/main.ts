@@ -5,6 +5,7 @@ import { LiveFeed } from './live.js';
 import { communitiesPage } from './pages/communities.js';
 import { interactionsPage } from './pages/interactions.js';
 import { overviewPage } from './pages/overview.js';
+import { playgroundPage } from './pages/playground.js';
 import { signInPage } from './pages/sign-in.js';
 import { usagePage } from './pages/usage.js';
 import { currentKey, signIn, signOut } from './session.js';
@@ -15,6 +16,7 @@ const PAGES = {
   interactions: { title: 'Interactions', build: interactionsPage },
   communities: { title: 'Communities', build: communitiesPage },
   usage: { title: 'Usage', build: usagePage },
+  playground: { title: 'Playground', build: playgroundPage },
 } as const;
 type PageName = keyof typeof PAGES;
 

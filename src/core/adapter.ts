@@ -115,6 +115,12 @@ export interface AdapterIngestOptions {
    * (and its `system_prompt`): a per-session choice that is never stored in the community config.
    */
   personality?: string;
+  /**
+   * Answer without trigger matching (the web chat, the console's playground): the event counts as a
+   * `mention` whatever the community's trigger switches, and no probability or cooldown is drawn;
+   * permissions, guards (pause, blocked terms, budgets, moderation) and the reply cap still hold.
+   */
+  triggersOff?: boolean;
 }
 
 /**

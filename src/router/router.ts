@@ -18,6 +18,7 @@ import type { Interaction, InteractionLog } from '../stores/interaction-log.js';
 import type { KeyStore } from '../stores/key-store.js';
 import { acquireCooldowns } from './cooldowns.js';
 import { matchTrigger } from './triggers/index.js';
+import { stripAddress } from './triggers/mention.js';
 
 /** Where the reply of an event that came over HTTP should go, and the caller's session. */
 export interface IngestOptions {
@@ -29,6 +30,8 @@ export interface IngestOptions {
   keyId?: string;
   /** A personality that answers instead of the community's (the web chat's per-session choice). */
   personality?: string;
+  /** No trigger matching, probability or cooldowns: answered as a `mention` (see `AdapterIngestOptions`). */
+  triggersOff?: boolean;
 }
 
 export interface RouterDeps {
@@ -81,6 +84,8 @@ export interface IngestObserver {
  * user, role) → safety guards → probability → cooldowns → enqueue. Every event is recorded in the
  * interaction log with what became of it. A refusal may carry a notice (a command's confirmation,
  * "you've used today's AI budget"): it is queued as a job that sends that line and calls no model.
+ * With `triggersOff` (the web chat) the triggers, probability and cooldowns are skipped: the event
+ * is a `mention`, and everything else holds.
  */
 export class Router {
   private readonly random: () => number;
@@ -164,7 +169,9 @@ export class Router {
     if (!community.enabled) return ignore('disabled');
     const command = await deps.commands?.handle(event, community);
     if (command) return refuse(command, 'command', event.text);
-    const match = matchTrigger(event, community.triggers.order, community.triggers.kinds, deps.botNames);
+    const match = options.triggersOff
+      ? { kind: 'mention' as const, text: stripAddress(event.text, deps.botNames) }
+      : matchTrigger(event, community.triggers.order, community.triggers.kinds, deps.botNames);
     if (!match) return ignore('no_trigger');
     const denied = permissionRefusal(event.user, community, match.kind);
     if (denied) return ignore(denied, match.kind);
@@ -175,14 +182,17 @@ export class Router {
       passed.push({ guard, input });
     }
     const settings = community.triggers.kinds[match.kind];
-    if (this.random() >= settings.probability) return ignore('probability', match.kind);
+    if (!options.triggersOff && this.random() >= settings.probability)
+      return ignore('probability', match.kind);
     // A full queue refuses at once: no cooldown or reply-cap slot is spent on an answer that will
     // not come, and the dedupe key is given back so that a retry of this event is answered.
     if (deps.queue.isFull) {
       await deps.keys.release(dedupeKey);
       return settle('rejected', 'queue_full', match.kind, deps.queue.retryAfterSeconds());
     }
-    const cooldown = await acquireCooldowns(deps.keys, event, match.kind, settings);
+    const cooldown = options.triggersOff
+      ? { acquired: true, release: async () => {} }
+      : await acquireCooldowns(deps.keys, event, match.kind, settings);
     if (!cooldown.acquired) return ignore('cooldown', match.kind);
     const cap = deps.channelReplyCap;
     const replies = await deps.keys.increment(`cap:${event.communityId}:${event.channelId}`, cap.windowMs);

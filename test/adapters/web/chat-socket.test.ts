@@ -138,6 +138,46 @@ describe('the web chat socket', () => {
     expect(String(notice.text)).toMatch(/budget/i);
   });
 
+  it('answers every message with the triggers off (switch, probability, cooldowns), the guards still on', async () => {
+    const { app } = await start();
+    // The mention trigger switched off, never drawn, with a long cooldown: a platform's message
+    // would be ignored; the web chat's are answered one after another.
+    const patched = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/communities/web:playground/config',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      payload: {
+        triggers: { mention: { enabled: false, probability: 0, user_cooldown_ms: 600_000 } },
+        moderation: { blocked_terms: ['forbidden'] },
+      },
+    });
+    expect(patched.statusCode).toBe(200);
+    const client = await signIn();
+    for (const text of ['first one', 'second one, at once']) {
+      const from = client.frames.length;
+      client.send({ type: 'message', text });
+      const ack = await client.next((frame) => frame.type === 'ack', from);
+      expect(ack).toMatchObject({ status: 'queued' });
+      expect(await client.nextOf('done', String(ack.interaction_id))).toMatchObject({ provider: 'ollama' });
+    }
+    // Blocked terms (a guard) still refuse.
+    const from = client.frames.length;
+    client.send({ type: 'message', text: 'say something forbidden' });
+    expect(await client.next((frame) => frame.type === 'ack', from)).toMatchObject({
+      status: 'ignored',
+      reason: 'blocked_term',
+    });
+  });
+
+  it('names the personalities a hello may choose in its ready frame', async () => {
+    const { config } = (await start()).services;
+    const client = await signIn();
+    expect(client.frames[0]).toMatchObject({
+      type: 'ready',
+      personalities: [...Object.keys(config.personalities), 'random'],
+    });
+  });
+
   it('keeps a client key to its own community (4403) and lets the admin key choose any', async () => {
     await start();
     const client = await connect();
