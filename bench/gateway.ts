@@ -8,7 +8,7 @@
  * (answers at once), chatgate (`lib/chatgate-child.ts`: in-process stores, provider `openai`, an API
  * key that every request carries, logging one line per request as `npm start` does, into /dev/null), Portkey (`lib/portkey.ts`) and the load
  * generator; this process only starts them. Cases run in rounds, direct → floor → chatgate → Portkey in
- * each round, so machine noise falls on all three alike; a case's figure is the mean over rounds.
+ * each round, so machine noise falls on all of them alike; a case's figure is the mean over rounds.
  *
  * - max throughput: autocannon, BENCH_CONNECTIONS keep-alive connections, as fast as answered;
  *   with the CPU time (user + system, from /proc) the answering process spent per request: the
