@@ -8,7 +8,7 @@
  * (answers at once), chatgate (`lib/chatgate-child.ts`: in-process stores, provider `openai`, an API
  * key that every request carries, logging one line per request as `npm start` does, into /dev/null), Portkey (`lib/portkey.ts`) and the load
  * generator; this process only starts them. Cases run in rounds, direct → floor → chatgate → Portkey in
- * each round, so machine noise falls on all three alike; a case's figure is the mean over rounds.
+ * each round, so machine noise falls on all of them alike; a case's figure is the mean over rounds.
  *
  * - max throughput: autocannon, BENCH_CONNECTIONS keep-alive connections, as fast as answered;
  *   with the CPU time (user + system, from /proc) the answering process spent per request: the
@@ -26,6 +26,7 @@
  * BENCH_PROFILE_DIR (chatgate runs under `--cpu-prof`, its profile written there at the end: read
  * it with `npx tsx bench/cpuprofile-top.ts <file>`).
  */
+import type { ChildProcess } from 'node:child_process';
 import { type LoadResult, runLoad, summarize } from './lib/autocannon.js';
 import { type PortkeyGateway, spawnPortkey } from './lib/portkey.js';
 import { cpuMicros } from './lib/proc-cpu.js';
@@ -59,7 +60,19 @@ const GOALS = {
 const BENCH_KEY = 'bench-key';
 const authorization = { authorization: `Bearer ${BENCH_KEY}` };
 
+/**
+ * Every child started so far. However this process ends (a failed run too, e.g. a child that does
+ * not start), the ones already running go with it instead of staying behind, listening.
+ */
+const children: ChildProcess[] = [];
+process.once('exit', () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+});
+
 const upstream = await spawnFakeUpstream();
+children.push(upstream.process);
 const upstreamV1 = `${upstream.url}/v1`;
 const chatgate = await spawnChild(
   'chatgate-child.ts',
@@ -74,6 +87,7 @@ const chatgate = await spawnChild(
   },
   profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
 );
+children.push(chatgate.process);
 /** Portkey, or undefined (left out, or it could not start: the run goes on without it, saying why). */
 async function startPortkey(): Promise<PortkeyGateway | undefined> {
   if (!withPortkey) return undefined;
@@ -85,13 +99,9 @@ async function startPortkey(): Promise<PortkeyGateway | undefined> {
   }
 }
 const portkey = await startPortkey();
+if (portkey) children.push(portkey.process);
 const floor = withFloor ? await spawnChild('bare-proxy.ts', { UPSTREAM: upstreamV1 }) : undefined;
-// However this process ends (a failed run too), its children go with it.
-process.once('exit', () => {
-  for (const child of [upstream.process, chatgate.process, portkey?.process, floor?.process]) {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  }
-});
+if (floor) children.push(floor.process);
 
 /** One way to the upstream: its URL and the headers each request carries. */
 interface Target {

@@ -22,8 +22,8 @@ function newest(path: string): number {
 /**
  * Builds the console unless `console/dist/index.html` is newer than every source. Called once per
  * run by the global setup (test/support/global-setup.ts), never from test files: two files building
- * at once would empty dist under each other. vitest runs the global setup once per project; the
- * second call finds the build fresh.
+ * at once would empty dist under each other. vitest runs the root config's global setup once per
+ * run (the `unit` and `scale` projects do not inherit it), before any file starts.
  */
 export async function ensureConsoleBuilt(): Promise<void> {
   const built = statSync(join(CONSOLE_DIST, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
