@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
@@ -28,21 +28,28 @@ function denullable(node: unknown): unknown {
   return { anyOf: [out, { type: 'null' }] };
 }
 
-let ajv: Ajv2020 | undefined;
+/** The spec parsed into an ajv instance; its schemas compile on first use. */
+function specAjv(): Ajv2020 {
+  const spec = denullable(parse(readFileSync(SPEC_PATH, 'utf8'))) as Node;
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true, logger: false });
+  addFormats.default(ajv);
+  // OpenAI's own format for `created` and other timestamps: whole seconds since the epoch.
+  ajv.addFormat('unixtime', {
+    type: 'number',
+    validate: (value: number) => Number.isInteger(value) && value >= 0,
+  });
+  ajv.addSchema({ $id: 'openai.json', components: spec.components }, 'openai.json');
+  return ajv;
+}
+
+// Parsed when a test file imports this module (collection has no timeout), not inside the first
+// test that validates: on a loaded 2-core machine the parse took seconds of that test's 15.
+// Without the spec file, the first use throws instead (the suites using it need `openai-spec`).
+let ajv: Ajv2020 | undefined = existsSync(SPEC_PATH) ? specAjv() : undefined;
 
 /** A validator for one of the spec's `components.schemas`, e.g. `CreateChatCompletionResponse`. */
 export function openAISchema(name: string): ValidateFunction {
-  if (!ajv) {
-    const spec = denullable(parse(readFileSync(SPEC_PATH, 'utf8'))) as Node;
-    ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true, logger: false });
-    addFormats.default(ajv);
-    // OpenAI's own format for `created` and other timestamps: whole seconds since the epoch.
-    ajv.addFormat('unixtime', {
-      type: 'number',
-      validate: (value: number) => Number.isInteger(value) && value >= 0,
-    });
-    ajv.addSchema({ $id: 'openai.json', components: spec.components }, 'openai.json');
-  }
+  ajv ??= specAjv();
   const validate = ajv.getSchema(`openai.json#/components/schemas/${name}`);
   if (!validate) throw new Error(`no schema ${name} in the OpenAI spec`);
   return validate;
