@@ -234,6 +234,25 @@ describeNeeding(['chromium'], 'the console’s Communities page in Chromium', ()
     await shoot(page, 'communities-375');
     expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(375);
 
+    // Tab through the form: each control reached is scrolled into view above the sticky Save bar,
+    // never under it (WCAG 2.4.11, focus not obscured).
+    const hidden: string[] = [];
+    for (let step = 0; step < 60; step += 1) {
+      await page.keyboard.press('Tab');
+      const under = await page.evaluate(() => {
+        const focused = document.activeElement;
+        const bar = document.querySelector('.save-bar');
+        if (!focused || !bar || !focused.closest('.config-form') || bar.contains(focused)) return undefined;
+        const box = focused.getBoundingClientRect();
+        const barTop = bar.getBoundingClientRect().top;
+        return box.bottom > barTop
+          ? `${focused.getAttribute('name') ?? focused.tagName} at ${box.top}`
+          : undefined;
+      });
+      if (under) hidden.push(under);
+    }
+    expect(hidden).toEqual([]);
+
     // A probability of 3 is refused beside its field; 0.5 is taken.
     await page.locator('details[data-trigger="mention"] > summary').first().click();
     await page.getByLabel('mention: probability', { exact: true }).fill('3');
