@@ -240,10 +240,9 @@ describeNeeding(['chromium'], 'the console’s Communities page in Chromium', ()
     const hidden: string[] = [];
     for (let step = 0; step < 60; step += 1) {
       await page.keyboard.press('Tab');
-      const under = await page.evaluate(() => {
-        const focused = document.activeElement;
-        const bar = document.querySelector('.save-bar');
-        if (!focused || !bar || !focused.closest('.config-form') || bar.contains(focused)) return undefined;
+      const under = await page.locator('.save-bar').evaluate((bar) => {
+        const focused = bar.ownerDocument.activeElement;
+        if (!focused?.closest('.config-form') || bar.contains(focused)) return undefined;
         const box = focused.getBoundingClientRect();
         const barTop = bar.getBoundingClientRect().top;
         return box.bottom > barTop
