@@ -5,7 +5,8 @@
  * a PATCH; the config API then holds them), edit channel overrides, see the write-only key never
  * come back, send a Test line and read the fake's answer and provider; an emptied field is saved
  * by a PUT that keeps the key; 375 px without overflow, dark, keyboard; a client key is told the
- * settings are the admin's. Console errors fail the tests. Screenshots go to test/browser/shots/.
+ * settings are the admin's; a community opened by id before the list came back shows its stored
+ * config. Console errors fail the tests. Screenshots go to test/browser/shots/.
  */
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -234,6 +235,24 @@ describeNeeding(['chromium'], 'the console’s Communities page in Chromium', ()
     await shoot(page, 'communities-375');
     expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(375);
 
+    // Tab through the form: each control reached is scrolled into view above the sticky Save bar,
+    // never under it (WCAG 2.4.11, focus not obscured).
+    const hidden: string[] = [];
+    for (let step = 0; step < 60; step += 1) {
+      await page.keyboard.press('Tab');
+      const under = await page.locator('.save-bar').evaluate((bar) => {
+        const focused = bar.ownerDocument.activeElement;
+        if (!focused?.closest('.config-form') || bar.contains(focused)) return undefined;
+        const box = focused.getBoundingClientRect();
+        const barTop = bar.getBoundingClientRect().top;
+        return box.bottom > barTop
+          ? `${focused.getAttribute('name') ?? focused.tagName} at ${box.top}`
+          : undefined;
+      });
+      if (under) hidden.push(under);
+    }
+    expect(hidden).toEqual([]);
+
     // A probability of 3 is refused beside its field; 0.5 is taken.
     await page.locator('details[data-trigger="mention"] > summary').first().click();
     await page.getByLabel('mention: probability', { exact: true }).fill('3');
@@ -302,5 +321,28 @@ describeNeeding(['chromium'], 'the console’s Communities page in Chromium', ()
     });
     expect(refused.statusCode).toBe(403);
     expect(client.errors).toEqual([]);
+  }, 60_000);
+  it('opens a community typed by id before the list came back with its stored config, not the defaults', async () => {
+    const { page, errors } = await open(VIEWPORTS.desktop);
+    // The list of stored configs is held back until the community was opened by id.
+    let releaseList: () => void = () => {};
+    const listHeld = new Promise<void>((resolve) => {
+      releaseList = resolve;
+    });
+    await page.route(/\/api\/v1\/communities\?/, async (route) => {
+      await listHeld;
+      await route.continue();
+    });
+    await signIn(page, ADMIN_KEY);
+    await page.getByRole('link', { name: 'Communities' }).click();
+    await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+    await page.getByLabel('Community id').fill(COMMUNITY);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: COMMUNITY }).waitFor({ timeout: SLOW_MS });
+    await page.getByText(/^Stored; last changed /).waitFor();
+    expect(await page.getByLabel('Personality', { exact: true }).inputValue()).toBe('fun');
+    releaseList();
+    await communityButton(page, OTHER).waitFor();
+    expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -116,11 +116,12 @@ export function communitiesPage(feed: LiveFeed): { element: HTMLElement; dispose
 
   /**
    * The config of `communityId`: from the list when it is there or the list is complete, else
-   * read (`GET …/config`: past the first page, or the list failed).
+   * read (`GET …/config`: the list not back yet, past its first page, or it failed).
    */
   const configOf = async (communityId: string): Promise<CommunityConfig> => {
     const listed = configs.get(communityId);
-    if (listed || (!listFailed && total <= configs.size)) return listed ?? blank(communityId);
+    // Before the list is in, "not listed" says nothing: a stored config would open as the defaults.
+    if (listed || (loaded && !listFailed && total <= configs.size)) return listed ?? blank(communityId);
     const config = await api<CommunityConfig>(
       `/api/v1/communities/${encodeURIComponent(communityId)}/config`,
     );
