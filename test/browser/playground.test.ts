@@ -234,6 +234,35 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('stops, with the reason, when a reconnect hello is refused instead of retrying it', async () => {
+    const routes: WebSocketRoute[] = [];
+    const { page, errors } = await openPlayground(VIEWPORTS.desktop, 'light', (page) =>
+      // A relay that, from the second connection on, asks for a persona chatgate does not have
+      // (as after a restart with fewer personalities): the real server refuses that hello.
+      page.routeWebSocket(/\/api\/v1\/ws\/chat$/, (route) => {
+        const server = route.connectToServer();
+        const reconnect = routes.length > 0;
+        routes.push(route);
+        route.onMessage((message) => {
+          const frame = JSON.parse(String(message)) as { type: string };
+          server.send(
+            reconnect && frame.type === 'hello'
+              ? JSON.stringify({ ...frame, personality: 'retired-persona' })
+              : String(message),
+          );
+        });
+      }),
+    );
+    await routes[0]?.close({ code: 1012, reason: 'restarting' });
+    await page.getByRole('button', { name: 'Connect', exact: true }).waitFor({ timeout: SLOW_MS });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /personality: must be one of / })
+      .waitFor();
+    expect(routes).toHaveLength(2);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('lets a client key chat in its own community only', async () => {
     const { page, errors } = await openPlayground(VIEWPORTS.desktop, 'light', undefined, CLIENT_KEY);
     const community = page.getByLabel('Community');

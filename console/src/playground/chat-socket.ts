@@ -10,7 +10,7 @@ export type SocketState =
   | { kind: 'ready'; userId: string; sessionId: string }
   /** Dropped: the next try starts in `retryInMs`. */
   | { kind: 'retrying'; code: number; retryInMs: number }
-  /** Closed for good: by `close()` (`code` 1000), or refused (4401, 4403). */
+  /** Closed for good: by `close()` (`code` 1000), refused (4401, 4403), or its hello refused (4400). */
   | { kind: 'closed'; code: number; reason: string };
 
 /** Whom the socket signs in as, and where: sent in the hello frame, never in the URL. */
@@ -38,7 +38,8 @@ function chatUrl(): string {
  * One conversation with the bot over the web chat (`GET /api/v1/ws/chat`): opens the socket, signs
  * in with a `hello` (key, community, persona, the session to continue), and hands every frame to
  * `onFrame`. A dropped socket is reopened after 1, 2, 4 … 15 s, continuing the same session (the
- * context is the session's); a refused key or community (4401, 4403) is not retried. `close()`
+ * context is the session's); a refused key or community (4401, 4403) or a hello answered with an
+ * `error` frame is not retried. `close()`
  * ends it for good (leaving the page, Disconnect).
  */
 export class ChatSocket {
@@ -120,6 +121,16 @@ export class ChatSocket {
         frame = JSON.parse(message.data) as ServerFrame;
       } catch {
         return; // Not ours to show: the server only sends JSON.
+      }
+      if (frame.type === 'error' && !this.ready) {
+        // The hello was refused (a persona no longer configured, say): trying it again would
+        // only be refused again, after the server's 10 s hello timeout each time.
+        this.options.onFrame(frame);
+        this.stopped = true;
+        this.socket = undefined;
+        socket.close(1000, 'hello refused');
+        this.options.onState({ kind: 'closed', code: 4400, reason: frame.detail });
+        return;
       }
       if (frame.type === 'ready') {
         this.ready = true;
