@@ -14,7 +14,15 @@ import { type FakeServer, startFakeOllama } from '../fakes/fake-ollama.js';
 import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
-import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
+import {
+  launchChromium,
+  openConsole,
+  SLOW_MS,
+  shoot,
+  signIn,
+  VIEWPORTS,
+  type WatchedPage,
+} from './support/browser.js';
 
 const ADMIN_KEY = 'communities-admin-key';
 const CLIENT_KEY = 'communities-client-key';
@@ -23,15 +31,12 @@ const OTHER = 'discord:guild:4242';
 const PROVIDER_KEY = 'sk-provider-secret-9876';
 /** What Chromium logs for an answer of 400 (an expected refusal of a bad field). */
 const REFUSED = 'Failed to load resource: the server responded with a status of 400 (Bad Request)';
-/** A first vite build and page loads on a loaded machine take a while. */
-const SLOW_MS = 30_000;
 
 describeNeeding(['chromium'], 'the console’s Communities page in Chromium', () => {
   let ollama: FakeServer;
   let pipeline: Pipeline;
   let browser: Browser;
   let base: string;
-  const pages: WatchedPage[] = [];
 
   /** The stored config, read through the API as any client would. */
   async function storedConfig(communityId: string): Promise<Record<string, unknown>> {
@@ -75,30 +80,23 @@ describeNeeding(['chromium'], 'the console’s Communities page in Chromium', ()
   }, 120_000);
 
   afterAll(async () => {
-    for (const { page } of pages) await page.context().close();
     await browser?.close();
     await pipeline?.close();
     await ollama?.close();
   });
 
+  /** A console page, with the API calls it makes from its first load on. */
   async function open(
     viewport: { width: number; height: number },
     colorScheme: 'light' | 'dark' = 'light',
   ): Promise<WatchedPage & { api: Request[] }> {
-    const watched = await openPage(browser, viewport, colorScheme);
-    pages.push(watched);
     const calls: Request[] = [];
-    watched.page.on('request', (request) => {
-      if (new URL(request.url()).pathname.startsWith('/api/')) calls.push(request);
-    });
-    await watched.page.goto(`${base}/console/`);
+    const watched = await openConsole(browser, base, viewport, colorScheme, (page) =>
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname.startsWith('/api/')) calls.push(request);
+      }),
+    );
     return { ...watched, api: calls };
-  }
-
-  async function signIn(page: Page, key: string): Promise<void> {
-    await page.getByLabel('Admin key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: SLOW_MS });
   }
 
   const communityButton = (page: Page, communityId: string) =>

@@ -14,13 +14,11 @@ import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
-import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
+import { launchChromium, openConsole, SLOW_MS, shoot, signIn, VIEWPORTS } from './support/browser.js';
 
 const ADMIN_KEY = 'console-admin-key';
 const CLIENT_KEY = 'console-client-key';
 const COMMUNITY = `twitch:channel:${roomIdFor('mychan')}`;
-/** Joins are paced by tmi.js; page loads and a first vite build on a loaded machine take a while. */
-const SLOW_MS = 30_000;
 
 describeNeeding(['chromium'], 'the operator console in Chromium', () => {
   let twitch: FakeTwitch;
@@ -28,7 +26,6 @@ describeNeeding(['chromium'], 'the operator console in Chromium', () => {
   let pipeline: Pipeline;
   let browser: Browser;
   let base: string;
-  const pages: WatchedPage[] = [];
 
   beforeAll(async () => {
     ollama = await startFakeOllama();
@@ -54,28 +51,14 @@ describeNeeding(['chromium'], 'the operator console in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const { page } of pages) await page.context().close();
     await browser?.close();
     await pipeline?.close();
     await twitch?.close();
     await ollama?.close();
   });
 
-  async function open(
-    viewport: { width: number; height: number },
-    colorScheme: 'light' | 'dark' = 'light',
-  ): Promise<WatchedPage> {
-    const watched = await openPage(browser, viewport, colorScheme);
-    pages.push(watched);
-    await watched.page.goto(`${base}/console/`);
-    return watched;
-  }
-
-  async function signIn(page: Page, key: string): Promise<void> {
-    await page.getByLabel('Admin key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: SLOW_MS });
-  }
+  const open = (viewport: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light') =>
+    openConsole(browser, base, viewport, colorScheme);
 
   /** The live tail's row of the interaction whose event text is `text`. */
   const tailRow = (page: Page, text: string) =>

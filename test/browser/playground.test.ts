@@ -16,21 +16,26 @@ import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
-import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
+import {
+  launchChromium,
+  openConsole,
+  SLOW_MS,
+  shoot,
+  signIn,
+  VIEWPORTS,
+  type WatchedPage,
+} from './support/browser.js';
 
 const ADMIN_KEY = 'playground-admin-key';
 const CLIENT_KEY = 'playground-client-key';
 const COMMUNITY = 'web:playground';
 const REPLY = 'Tokens arrive one at a time, so the reply grows as you watch it.';
-/** Page loads and a first vite build on a loaded machine take a while. */
-const SLOW_MS = 30_000;
 
 describeNeeding(['chromium'], 'the console playground in Chromium', () => {
   let ollama: FakeServer;
   let pipeline: Pipeline;
   let browser: Browser;
   let base: string;
-  const pages: WatchedPage[] = [];
 
   beforeAll(async () => {
     ollama = await startFakeOllama();
@@ -45,7 +50,6 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const { page } of pages) await page.context().close();
     await browser?.close();
     await pipeline?.close();
     await ollama?.close();
@@ -58,14 +62,9 @@ describeNeeding(['chromium'], 'the console playground in Chromium', () => {
     beforeLoad?: (page: Page) => Promise<void>,
     key = ADMIN_KEY,
   ): Promise<WatchedPage & { sockets: WebSocket[]; apiCalls: string[] }> {
-    const watched = await openPage(browser, viewport, colorScheme);
-    pages.push(watched);
+    const watched = await openConsole(browser, base, viewport, colorScheme, beforeLoad);
     const { page } = watched;
-    await beforeLoad?.(page);
-    await page.goto(`${base}/console/`);
-    await page.getByLabel('Admin key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: SLOW_MS });
+    await signIn(page, key);
     // From here on: what the playground asks of chatgate to render.
     const sockets: WebSocket[] = [];
     const apiCalls: string[] = [];

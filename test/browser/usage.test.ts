@@ -14,7 +14,7 @@ import { type Pipeline, startPipeline } from '../support/pipeline.js';
 import { describeNeeding } from '../support/requirements.js';
 import { testConfig } from '../support/services.js';
 import { waitFor } from '../support/wait-for.js';
-import { launchChromium, openPage, shoot, VIEWPORTS, type WatchedPage } from './support/browser.js';
+import { launchChromium, openConsole, SLOW_MS, shoot, signIn, VIEWPORTS } from './support/browser.js';
 
 const ADMIN_KEY = 'usage-admin-key';
 /** A static client key: signs in to the console read-only. */
@@ -22,8 +22,6 @@ const CLIENT_KEY = 'usage-client-key';
 const DEFAULT_COMMUNITY = 'api:default';
 const SHOP = 'api:shop';
 const KEY_NAME = 'shop-bot';
-/** A first vite build and page loads on a loaded machine take a while. */
-const SLOW_MS = 30_000;
 /** Chromium's locale in these tests: the page formats counts with it. */
 const count = (value: number) => new Intl.NumberFormat('en-US').format(value);
 
@@ -38,7 +36,6 @@ describeNeeding(['chromium'], 'the console Usage page in Chromium', () => {
   let pipeline: Pipeline;
   let browser: Browser;
   let base: string;
-  const pages: WatchedPage[] = [];
   const today = new Date().toISOString().slice(0, 10);
 
   const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -91,27 +88,13 @@ describeNeeding(['chromium'], 'the console Usage page in Chromium', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const { page } of pages) await page.context().close();
     await browser?.close();
     await pipeline?.close();
     await ollama?.close();
   });
 
-  async function open(
-    viewport: { width: number; height: number },
-    colorScheme: 'light' | 'dark' = 'light',
-  ): Promise<WatchedPage> {
-    const watched = await openPage(browser, viewport, colorScheme);
-    pages.push(watched);
-    await watched.page.goto(`${base}/console/`);
-    return watched;
-  }
-
-  async function signIn(page: Page, key: string): Promise<void> {
-    await page.getByLabel('Admin key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: SLOW_MS });
-  }
+  const open = (viewport: { width: number; height: number }, colorScheme: 'light' | 'dark' = 'light') =>
+    openConsole(browser, base, viewport, colorScheme);
 
   /** The canvas's painted (non-transparent) pixels: more than none once chart.js has drawn. */
   const paintedPixels = (canvas: Locator) =>

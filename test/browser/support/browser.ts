@@ -62,3 +62,30 @@ export async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS_DIR, { recursive: true });
   await page.screenshot({ path: `${SHOTS_DIR}${name}.png`, fullPage: true });
 }
+
+/** How long a console page may take to show what a test waits for: loads on a loaded 2-core machine. */
+export const SLOW_MS = 30_000;
+
+/**
+ * A new watched page (see `openPage`) at `<base>/console/`; `beforeLoad` runs first (to add routes
+ * or listeners that must see the first request). Its context closes with the browser.
+ */
+export async function openConsole(
+  browser: Browser,
+  base: string,
+  viewport: { width: number; height: number },
+  colorScheme: 'light' | 'dark' = 'light',
+  beforeLoad?: (page: Page) => Promise<unknown> | unknown,
+): Promise<WatchedPage> {
+  const watched = await openPage(browser, viewport, colorScheme);
+  await beforeLoad?.(watched.page);
+  await watched.page.goto(`${base}/console/`);
+  return watched;
+}
+
+/** Signs in with `key` as an operator does (the "Admin key" field, "Sign in"); resolves once signed in. */
+export async function signIn(page: Page, key: string): Promise<void> {
+  await page.getByLabel('Admin key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: SLOW_MS });
+}
