@@ -4,6 +4,7 @@ import type { Config } from '../src/config/schema.js';
 import { listenHost } from '../src/listen-host.js';
 import { startChatgate } from './support/chatgate-process.js';
 import { testConfig } from './support/services.js';
+import { waitFor } from './support/wait-for.js';
 
 const on = (host: string, overrides: DeepPartial<Config> = {}) =>
   listenHost(testConfig({ ...overrides, server: { host } }));
@@ -31,12 +32,13 @@ describe('where chatgate listens', { timeout: 60_000 }, () => {
   it('npm start with HOST=0.0.0.0 and no keys writes one plain line on stderr', async () => {
     const chatgate = await startChatgate({ HOST: '0.0.0.0' });
     try {
+      // Log lines reach stdout in batches (up to 100 ms late): wait for the warning, never assume it.
+      await waitFor(() => chatgate.output().includes('"level":40'), 10_000, 'the warning in the log');
       const plain = chatgate
         .output()
         .split('\n')
         .filter((line) => line.startsWith('chatgate:'));
       expect(plain).toEqual([expect.stringContaining('listening on 127.0.0.1, NOT on HOST=0.0.0.0')]);
-      expect(chatgate.output()).toContain('"level":40');
     } finally {
       await chatgate.stop();
     }
