@@ -32,13 +32,13 @@ describe('where chatgate listens', { timeout: 60_000 }, () => {
   it('npm start with HOST=0.0.0.0 and no keys writes one plain line on stderr', async () => {
     const chatgate = await startChatgate({ HOST: '0.0.0.0' });
     try {
+      // Log lines reach stdout in batches (up to 100 ms late): wait for the warning, never assume it.
+      await waitFor(() => chatgate.output().includes('"level":40'), 10_000, 'the warning in the log');
       const plain = chatgate
         .output()
         .split('\n')
         .filter((line) => line.startsWith('chatgate:'));
       expect(plain).toEqual([expect.stringContaining('listening on 127.0.0.1, NOT on HOST=0.0.0.0')]);
-      // The log's warning too (log lines are written in batches: it may follow the plain line).
-      await waitFor(() => chatgate.output().includes('"level":40'), 10_000, 'the warning in the log');
     } finally {
       await chatgate.stop();
     }

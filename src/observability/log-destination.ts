@@ -44,7 +44,7 @@ export function batchedDestination(
     try {
       writeNow(held);
     } catch {
-      // A full non-blocking pipe or a closed descriptor: nothing more can be written at exit.
+      // A pipe whose reader made no room in time, or a closed descriptor: nothing more can be written.
     }
     held = '';
   });
@@ -86,5 +86,28 @@ function sinkOf(target: number | string | pino.DestinationStream): {
   // minLength 0: sonic-boom writes whatever it holds as soon as no write is in flight, so a batch
   // handed on is never left behind in its buffer.
   const sink = pino.destination({ dest: fd, sync: false, minLength: 0 });
-  return { sink, writeNow: (text) => writeSync(fd, text) };
+  return { sink, writeNow: (text) => writeAllSync(fd, text) };
+}
+
+/** How long the exit write waits for a full pipe's reader, ms, before it gives the lines up. */
+const EXIT_WRITE_PATIENCE_MS = 2_000;
+
+/**
+ * Writes all of `text` to `fd` before returning. On a non-blocking pipe (stdout is one once
+ * `process.stdout` was touched, by this process or by a parent sharing it, as `npm start` does) a
+ * write takes only what fits and a full pipe answers EAGAIN: the rest is written as its reader
+ * makes room, for up to EXIT_WRITE_PATIENCE_MS. Throws what `writeSync` throws otherwise.
+ */
+function writeAllSync(fd: number, text: string): void {
+  let rest = Buffer.from(text);
+  const deadline = Date.now() + EXIT_WRITE_PATIENCE_MS;
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) throw error;
+      // At exit nothing else can run: block 1 ms for the reader, as sonic-boom's flushSync does.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
 }

@@ -141,6 +141,28 @@ describe('community configuration, sessions and the admin rule', () => {
     );
   });
 
+  it('says what a field needs: every rule it breaks (and), each branch of a union (or)', async () => {
+    await start();
+    const { detail } = (
+      await writeConfig({
+        colour: 'blue',
+        base_url: 'not a url',
+        api_key: '',
+      })
+    ).json();
+    expect(detail.split('; ').sort()).toEqual([
+      'api_key: must not have fewer than 1 characters or must be null',
+      'base_url: must match format "uri" and must match pattern "^https?://"',
+      'colour: is not a configuration field',
+    ]);
+    const grace = async (value: unknown) =>
+      (await writeConfig({ triggers: { question: { human_grace_ms: value } } })).json().detail;
+    expect(await grace('soon')).toBe('triggers.question.human_grace_ms: must be 0 or must be integer');
+    expect(await grace(100.5)).toBe(
+      'triggers.question.human_grace_ms: must be 0 or must be integer and must be >= 5000',
+    );
+  });
+
   it('merges with PATCH, lists communities, and deletes back to the defaults', async () => {
     await start();
     await writeConfig({ model: 'qwen3:0.6b', temperature: 1.1 });

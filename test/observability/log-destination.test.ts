@@ -88,6 +88,30 @@ describe('batchedDestination on a file', () => {
   });
 });
 
+describe('batchedDestination at exit on a non-blocking pipe', () => {
+  it('writes every held line, though the pipe takes a part at a time', () => {
+    // `process.stdout` touched (as `npm start` or any console.log does to a shared pipe) makes fd 1
+    // non-blocking: one write takes what fits in the pipe (64 KB) and returns; ~600 KB are held.
+    const script = [
+      "import { batchedDestination } from './src/observability/log-destination.js';",
+      'process.stdout;',
+      'const destination = batchedDestination(1, { maxChars: 10_000_000, maxDelayMs: 60_000 });',
+      "for (let i = 0; i < 5000; i++) destination.write(JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\\n');",
+      'process.exit(0);',
+    ].join('\n');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+      maxBuffer: 10_000_000,
+    });
+    expect(child.status).toBe(0);
+    const lines = child.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(5000);
+    expect(lines.map((line) => JSON.parse(line).i)).toEqual([...Array(5000).keys()]);
+  });
+});
+
 describe('the process logger on stdout', () => {
   it('writes the lines it still holds when the process exits at once (a fatal line, then exit)', () => {
     const script = [

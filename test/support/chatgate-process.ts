@@ -18,7 +18,7 @@ export interface ChatgateProcess {
   output(): string;
   /** Sends `signal` and resolves with the exit code (null when killed by a signal) and signal. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves when the process has exited (by itself or by `stop`). */
+  /** Resolves when the process has exited (by itself or by `stop`) and its stdout was read to the end. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -58,10 +58,14 @@ export async function startChatgate(
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const exited = once(child, 'exit').then(([code, signal]) => {
-    rmSync(dir, { recursive: true, force: true });
-    return { code: code as number | null, signal: signal as NodeJS.Signals | null };
-  });
+  // Its stdout read to the end too: the log lines held in a batch are written at exit, and
+  // 'exit' may come before the last of them has been read.
+  const exited = Promise.all([once(child, 'exit'), once(child.stdout ?? child, 'close')]).then(
+    ([[code, signal]]) => {
+      rmSync(dir, { recursive: true, force: true });
+      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   const healthy = async (): Promise<boolean> => {
     if (child.exitCode !== null || child.signalCode !== null) {

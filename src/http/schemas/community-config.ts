@@ -49,18 +49,23 @@ const checker = Compile(CommunityConfigBody);
 export function parseCommunityConfig(body: unknown, personalities: string[]): CommunityConfigWrite {
   const issues: string[] = [];
   if (!checker.Check(body)) {
-    // Each field's messages in order: a value that fits no branch of a union gets each branch's
-    // rule (`must be 0 or must be >= 5000`), not the first branch's alone.
-    const byField = new Map<string, string[]>();
+    // Each field's messages by the union branch they came from: the rules one branch breaks all
+    // hold (`must match format "uri" and must match pattern …`), and a value that fits no branch
+    // hears each branch (`must be 0 or must be >= 5000`), not the first branch's rule alone.
+    const byField = new Map<string, Map<string, Map<string, string>>>();
     for (const error of checker.Errors(body)) {
+      // `anyOf` only says that the branches above failed; a `false` schema is an unknown field,
+      // named by its `additionalProperties` error.
+      if (error.keyword === 'anyOf' || error.keyword === 'boolean') continue;
       const params = error.params as Record<string, unknown>;
       const base = error.instancePath.slice(1).replaceAll('/', '.');
       const extra = Array.isArray(params.additionalProperties) ? params.additionalProperties[0] : undefined;
       const field = [base, extra].filter(Boolean).join('.') || 'body';
-      const messages = byField.get(field) ?? [];
-      byField.set(field, messages);
-      // `anyOf` only says that the branches above failed.
-      if (error.keyword === 'anyOf' && messages.length > 0) continue;
+      const branches = byField.get(field) ?? new Map<string, Map<string, string>>();
+      byField.set(field, branches);
+      const branch = /^.*\/anyOf\/\d+/.exec(error.schemaPath)?.[0] ?? '';
+      const messages = branches.get(branch) ?? new Map<string, string>();
+      branches.set(branch, messages);
       const message =
         error.keyword === 'additionalProperties'
           ? 'is not a configuration field'
@@ -69,9 +74,17 @@ export function parseCommunityConfig(body: unknown, personalities: string[]): Co
             : error.keyword === 'const'
               ? `must be ${JSON.stringify(params.allowedValue)}`
               : error.message;
-      if (!messages.includes(message)) messages.push(message);
+      if (message && !messages.has(message)) messages.set(message, error.keyword);
     }
-    for (const [field, messages] of byField) issues.push(`${field}: ${messages.join(' or ')}`);
+    for (const [field, branches] of byField) {
+      const rules = [...branches.values()].map((messages) => {
+        // `must be 0` says `must be number` already.
+        const consts = [...messages.values()].includes('const');
+        const kept = [...messages].filter(([, keyword]) => !(consts && keyword === 'type'));
+        return kept.map(([message]) => message).join(' and ');
+      });
+      issues.push(`${field}: ${[...new Set(rules)].join(' or ')}`);
+    }
   } else {
     const named: [string, string][] = [['personality', (body as Body).personality ?? '']];
     issues.push(...channelIdIssues(body as Body));
