@@ -69,7 +69,7 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
   enqueue(job: InteractionJob): void {
     this.admission.admit();
     const delayMs = (job.runAt ?? 0) - Date.now();
-    if (delayMs > 0) this.wait(job, delayMs);
+    if (delayMs > 0) this.wait(job, job.runAt ?? 0);
     else this.schedule(job);
   }
 
@@ -78,10 +78,18 @@ export class MemoryInteractionQueue extends QueueBase implements InteractionQueu
    * chain), then schedules it. At a graced `close()` whose grace ran out the wait is cut short: the
    * job then ends as `shutdown` without running, as every job not started does.
    */
-  private wait(job: InteractionJob, delayMs: number): void {
+  private wait(job: InteractionJob, runAt: number): void {
     let release = () => {};
     const released = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => release(), delayMs);
+      let timer: NodeJS.Timeout;
+      // Node's timers may fire a millisecond before `Date.now()` reaches their time (they round on
+      // a monotonic clock): the rest is waited again, so that a job never starts before its runAt.
+      const due = () => {
+        const left = runAt - Date.now();
+        if (left > 0) timer = setTimeout(due, left);
+        else release();
+      };
+      timer = setTimeout(due, runAt - Date.now());
       release = () => {
         clearTimeout(timer);
         if (!this.waiting.delete(released)) return;
