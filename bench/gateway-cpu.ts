@@ -12,13 +12,17 @@
  * process only sends requests (undici, BENCH_CONCURRENCY keep-alive connections, each request after
  * the previous answer on its connection) and reads the windows.
  *
- * Per target and mode: BENCH_WARMUP requests once (JIT), then BENCH_ROUNDS windows of BENCH_REQUESTS
- * requests, targets interleaved within each round; the figure is the median window. Every answer
- * must be 200 (a stream must end with `data: [DONE]`), else the run fails.
+ * Per target and mode: BENCH_WARMUP requests once (JIT), then BENCH_REQUESTS requests in BENCH_WINDOWS
+ * windows, the targets taking turns window by window (the first of each turn rotating), so that the
+ * machine's drift (other work on a shared machine moves CPU time per request by ±20% over a minute)
+ * falls on all alike; a figure is the median window's. Every answer must be 200 (a stream must end
+ * with `data: [DONE]`), else the run fails.
  *
- * Run: `npx tsx bench/gateway-cpu.ts [checkout …]` (e.g. `/work/main .` for before/after in one run).
- * Env: BENCH_REQUESTS (20000), BENCH_STREAM_REQUESTS (5000), BENCH_ROUNDS (3), BENCH_CONCURRENCY (4),
- * BENCH_WARMUP (5000; a fifth of it for streams),
+ * Run: `npx tsx bench/gateway-cpu.ts [checkout[@NAME=value,…] …]` (e.g. `/work/main .` for before/after
+ * in one run, each checkout against the first window by window; `.@CHATGATE_BENCH_LOG=silent` adds
+ * variables of its own to one).
+ * Env: BENCH_REQUESTS (20000), BENCH_STREAM_REQUESTS (5000), BENCH_WINDOWS (20), BENCH_CONCURRENCY (4),
+ * BENCH_WARMUP (5000; a fifth of it for streams), BENCH_VERBOSE=1 (a line per window),
  * BENCH_MODES (`json,stream`), CHATGATE_BENCH_LOG (info), BENCH_PROFILE_DIR (the chatgate children run
  * under `--cpu-prof` and write their profile there at the end: `npx tsx bench/cpuprofile-top.ts <file>`;
  * the profiler's own cost inflates their figures). Writes bench/results/gateway-cpu.json.
@@ -32,18 +36,34 @@ import { writeResults } from './lib/results.js';
 import { spawnFakeUpstream } from './lib/spawn-upstream.js';
 import { printTable } from './lib/stats.js';
 
-/** Requests per window, by mode: the fake streams word by word with a timer between words, so a
- * stream takes ~15 ms of wall time at hardly more CPU: fewer of them make a window as steady. */
+const windows = Number(process.env.BENCH_WINDOWS ?? 20);
+/**
+ * Requests per window, by mode. The fake streams word by word with a timer between words, so a
+ * stream takes ~15 ms of wall time at a few times a plain request's CPU: fewer of them do.
+ */
 const requestsOf: Record<Mode, number> = {
-  json: Number(process.env.BENCH_REQUESTS ?? 20_000),
-  stream: Number(process.env.BENCH_STREAM_REQUESTS ?? 5000),
+  json: Math.ceil(Number(process.env.BENCH_REQUESTS ?? 20_000) / windows),
+  stream: Math.ceil(Number(process.env.BENCH_STREAM_REQUESTS ?? 5000) / windows),
 };
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const verbose = process.env.BENCH_VERBOSE === '1';
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const warmup = Number(process.env.BENCH_WARMUP ?? 5000);
 const modes = (process.env.BENCH_MODES ?? 'json,stream').split(',') as Mode[];
 const profileDir = process.env.BENCH_PROFILE_DIR;
-const trees = process.argv.length > 2 ? process.argv.slice(2).map((tree) => resolve(tree)) : [process.cwd()];
+/**
+ * The chatgates to measure: `checkout[@NAME=value,…]`, each a checkout with, optionally, variables
+ * of its own on top of the environment (e.g. `.@CHATGATE_BENCH_LOG=silent` beside `.`).
+ */
+const trees = (process.argv.length > 2 ? process.argv.slice(2) : ['.']).map((arg) => {
+  const [path = '.', vars = ''] = arg.split('@');
+  const env = Object.fromEntries(
+    vars
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  return { arg, dir: resolve(path), env };
+});
 
 type Mode = 'json' | 'stream';
 
@@ -145,9 +165,10 @@ const targets: Target[] = [
   await start('floor', join(here, 'lib/bare-proxy.ts'), here, { UPSTREAM: upstreamV1 }),
 ];
 for (const tree of trees) {
-  const name = trees.length > 1 ? `chatgate ${tree}` : 'chatgate';
+  const name = trees.length > 1 ? `chatgate ${tree.arg}` : 'chatgate';
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  targets.push(await start(name, join(tree, 'bench/lib/chatgate-child.ts'), tree, chatgateEnv, profile));
+  const script = join(tree.dir, 'bench/lib/chatgate-child.ts');
+  targets.push(await start(name, script, tree.dir, { ...chatgateEnv, ...tree.env }, profile));
 }
 const stopAll = () => {
   for (const child of [upstream.process, ...targets.map((target) => target.child)]) {
@@ -155,14 +176,17 @@ const stopAll = () => {
   }
 };
 process.once('exit', stopAll);
+// Ctrl-C: the children go too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 try {
   // The stream warms up on a fifth as many: each costs ~4 times a plain request.
   for (const target of targets)
     for (const mode of modes) await send(target, mode, mode === 'stream' ? warmup / 5 : warmup);
-  for (let round = 1; round <= rounds; round++) {
-    for (const mode of modes) {
-      for (const target of targets) {
+  for (const mode of modes) {
+    for (let window = 0; window < windows; window++) {
+      const turn = targets.map((_, i) => targets[(i + window) % targets.length] as Target);
+      for (const target of turn) {
         const requests = requestsOf[mode];
         await cost(target.child, true);
         const started = performance.now();
@@ -170,8 +194,9 @@ try {
         const seconds = (performance.now() - started) / 1000;
         const reading = (await cost(target.child, false)) as CostReading;
         target.windows[mode].push(reading);
+        if (!verbose) continue;
         console.log(
-          `round ${round} ${mode} ${target.name}: ${(reading.cpuUs / requests).toFixed(1)} µs CPU/req, ${(reading.allocatedBytes / requests / 1024).toFixed(1)} KiB/req, ${reading.gcs} GCs, ${(requests / seconds).toFixed(0)} req/s`,
+          `window ${window + 1} ${mode} ${target.name}: ${(reading.cpuUs / requests).toFixed(1)} µs CPU/req, ${(reading.allocatedBytes / requests / 1024).toFixed(1)} KiB/req, ${reading.gcs} GCs, ${(requests / seconds).toFixed(0)} req/s`,
         );
       }
     }
@@ -183,6 +208,12 @@ try {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
+};
+/** The 1st and 3rd quartile of `values`, as text. */
+const quartiles = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => (sorted[Math.floor((sorted.length - 1) * q)] ?? 0).toFixed(1);
+  return `${at(0.25)} … ${at(0.75)}`;
 };
 const perRequest = (target: Target, mode: Mode) => ({
   cpuUs: median(target.windows[mode].map((window) => window.cpuUs)) / requestsOf[mode],
@@ -210,11 +241,41 @@ for (const mode of modes) {
   }
 }
 printTable(
-  `gateway-cpu: ${requestsOf.json} (stream: ${requestsOf.stream}) requests × ${rounds} rounds, ${concurrency} connections (median round)`,
+  `gateway-cpu: ${windows} windows of ${requestsOf.json} requests (stream: ${requestsOf.stream}) per process, ${concurrency} connections (median window)`,
   rows,
 );
+// With several checkouts: each against the first, window by window (the same machine state), since
+// the machine's own drift can be larger than a change.
+const [first, ...others] = targets.slice(1);
+const paired: Record<
+  string,
+  Record<string, { cpuUsDiff: number; cpuRatio: number; allocatedKiBDiff: number }>
+> = {};
+if (first) {
+  for (const mode of modes) {
+    for (const other of others) {
+      const diffs = other.windows[mode].map((window, i) => {
+        const base = first.windows[mode][i] as CostReading;
+        return {
+          cpu: (window.cpuUs - base.cpuUs) / requestsOf[mode],
+          ratio: window.cpuUs / base.cpuUs,
+          alloc: (window.allocatedBytes - base.allocatedBytes) / requestsOf[mode] / 1024,
+        };
+      });
+      const figure = {
+        cpuUsDiff: median(diffs.map((diff) => diff.cpu)),
+        cpuRatio: median(diffs.map((diff) => diff.ratio)),
+        allocatedKiBDiff: median(diffs.map((diff) => diff.alloc)),
+      };
+      paired[mode] = { ...paired[mode], [other.name]: figure };
+      console.log(
+        `${mode} ${other.name} − ${first.name}, median of windows: ${figure.cpuUsDiff.toFixed(1)} µs CPU/req (× ${figure.cpuRatio.toFixed(3)}; quartiles ${quartiles(diffs.map((diff) => diff.cpu))}), ${figure.allocatedKiBDiff.toFixed(1)} KiB/req`,
+      );
+    }
+  }
+}
 writeResults('gateway-cpu', {
-  parameters: { requests: requestsOf, rounds, concurrency, warmup, trees },
+  parameters: { windowRequests: requestsOf, windows, concurrency, warmup, trees },
   figures,
 });
 stopAll();
