@@ -1,39 +1,10 @@
 import { createHash } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { publicEndpoint } from '../core/endpoint-url.js';
 import { maskPii } from '../safety/pii.js';
 import { type BatchedDestination, batchedDestination } from './log-destination.js';
+import { redactLogFields } from './log-redaction.js';
 
 export type { Logger };
-
-/**
- * Paths pino blanks out wherever they appear in a log object: credentials and message bodies.
- * Message text is logged only at debug level, and then by our own code, never by a serializer.
- * (fastify's request serializer logs no headers; these two guard a header logged by hand. A
- * platform's own secret headers, such as a webhook's, are checked in its folder and never logged.)
- */
-const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  '*.apiKey',
-  '*.api_key',
-  '*.token',
-  'apiKey',
-  'token',
-];
-
-/** Fields that hold an endpoint URL: logged in their public form (no userinfo, no query). */
-const URL_PATHS = ['baseUrl', 'base_url', 'endpoint', '*.baseUrl', '*.base_url', '*.endpoint'];
-const URL_FIELDS = new Set(['baseUrl', 'base_url', 'endpoint']);
-
-/** What pino writes instead of a redacted value: an URL's public form, else `[redacted]`. */
-function censor(value: unknown, path: string[]): unknown {
-  const field = path.at(-1);
-  if (field !== undefined && URL_FIELDS.has(field)) {
-    return typeof value === 'string' ? publicEndpoint(value) : value;
-  }
-  return '[redacted]';
-}
 
 /** pino's number for the `debug` level. */
 const DEBUG = 20;
@@ -61,11 +32,13 @@ const stdoutDestination = (): BatchedDestination => {
  * debug and trace lines, where chat text goes (tmi.js logs chat bodies; it is routed to debug).
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'chatgate' },
-      redact: { paths: [...REDACT_PATHS, ...URL_PATHS], censor },
+      // Credentials and endpoint URLs (log-redaction.ts), in the fields of each line and in a
+      // child's bindings; not pino's `redact`, which costs allocations on every value of every line.
+      formatters: { log: redactLogFields, bindings: redactLogFields },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { text: maskedText },
       hooks: {
@@ -73,12 +46,24 @@ export function createLogger(level: string, destination?: pino.DestinationStream
           // Chat text is logged at debug and below only (tmi.js's lines are routed there); lines
           // above keep their addresses (`listening on http://0.0.0.0:8080`).
           if (level <= DEBUG) for (let i = 0; i < args.length; i++) args[i] = maskedText(args[i]);
+          // Objects interpolated into the message (`%j`, `%o`) are redacted as the line's fields are.
+          for (let i = typeof args[0] === 'string' ? 1 : 2; i < args.length; i++) {
+            const arg = args[i];
+            if (typeof arg === 'object' && arg !== null) args[i] = redactLogFields(arg);
+          }
           return method.apply(this, args as Parameters<typeof method>);
         },
       },
     },
     destination ?? stdoutDestination(),
   );
+  // pino runs `formatters.bindings` on the root's bindings only: a child's are redacted here.
+  // Every child is made from its parent by Object.create, so it inherits this `child` too.
+  const child = logger.child;
+  logger.child = function redactedChild(this: Logger, bindings, options) {
+    return child.call(this, redactLogFields(bindings), options);
+  } as typeof child;
+  return logger;
 }
 
 /**

@@ -95,6 +95,10 @@ describeNeeding(['openai-spec'], 'OpenAI-compatible API', () => {
     expect(body).not.toContain('"done"');
     const events = sseEvents(body);
     expect(events.at(-1)).toBe('[DONE]');
+    // Each chunk's fields in OpenAI's order.
+    for (const event of events.slice(0, -1)) {
+      expect(Object.keys(event as object)).toEqual(['id', 'object', 'created', 'model', 'choices']);
+    }
     const text = events
       .slice(0, -1)
       .map(

@@ -38,6 +38,40 @@ describe('logger', () => {
     });
   });
 
+  it("blanks them in a child's bindings, interpolated objects, errors and hand-logged request headers", () => {
+    const { logger, lines } = capture();
+    const settings = { token: 'tk-secret-1', name: 'kept' };
+    logger
+      .child({ reqId: 'r1' })
+      .child({ apiKey: 'sk-secret-2', link: { base_url: URL_WITH_CREDENTIALS } })
+      .info('grandchild');
+    logger.info('interpolated %j and %j', { apiKey: 'sk-secret-3' }, { inner: { api_key: 'sk-secret-4' } });
+    const error = Object.assign(new Error('upstream failed'), { token: 'tk-secret-5' });
+    logger.error({ err: error }, 'failed');
+    const headers = { authorization: 'Bearer sk-secret-6', 'x-api-key': 'sk-secret-7', accept: 'json' };
+    logger.info({ req: { method: 'GET', headers }, settings }, 'by hand');
+    const text = JSON.stringify(lines);
+    expect(text).not.toMatch(/secret/);
+    expect(lines[0]).toMatchObject({ apiKey: '[redacted]', link: { base_url: 'http://10.0.0.5:4000/v1' } });
+    expect(lines[1]?.msg).toBe('interpolated {"apiKey":"[redacted]"} and {"inner":{"api_key":"[redacted]"}}');
+    expect(lines[2]).toMatchObject({
+      err: { message: 'upstream failed', token: '[redacted]' },
+      msg: 'failed',
+    });
+    expect(String((lines[2]?.err as { stack?: string } | undefined)?.stack)).toContain('upstream failed');
+    expect(lines[3]).toMatchObject({
+      req: {
+        method: 'GET',
+        headers: { authorization: '[redacted]', 'x-api-key': '[redacted]', accept: 'json' },
+      },
+      settings: { token: '[redacted]', name: 'kept' },
+    });
+    // What the caller logged is left as it was.
+    expect(headers.authorization).toBe('Bearer sk-secret-6');
+    expect(settings.token).toBe('tk-secret-1');
+    expect(error.token).toBe('tk-secret-5');
+  });
+
   it('masks PII in a text field at any level, and in debug messages (where chat text goes)', () => {
     const { logger, lines } = capture();
     logger.info({ text: 'mail jo@example.com, card 4111 1111 1111 1111' }, 'event');

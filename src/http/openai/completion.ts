@@ -46,39 +46,42 @@ export function completionBody(result: AiResult, promptChars: number) {
   };
 }
 
-/** Builds the `chat.completion.chunk` objects of one stream: same id, created and model on each. */
+/**
+ * Builds the `chat.completion.chunk` events of one stream (`data: <json>\n\n`): same id, created
+ * and model on each. The part every chunk shares is serialized once, here, not per delta: a stream
+ * writes one chunk per upstream delta, and this is the gateway's hottest loop. The JSON is the same,
+ * byte for byte and key for key, as `JSON.stringify` of the whole chunk object.
+ */
 export class ChunkBuilder {
   readonly id = completionId();
   readonly created = nowSeconds();
+  /** `{"id":…,"object":"chat.completion.chunk","created":…,"model":…,`: every chunk's start. */
+  private readonly head: string;
+  /** What follows a delta chunk's `choices`: `,"usage":null}` when usage was asked, else `}`. */
+  private readonly tail: string;
 
-  constructor(
-    private readonly model: string,
-    private readonly includeUsage: boolean,
-  ) {}
+  constructor(model: string, includeUsage: boolean) {
+    const head = JSON.stringify({
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model,
+    });
+    this.head = `${head.slice(0, -1)},`;
+    this.tail = includeUsage ? ',"usage":null}' : '}';
+  }
 
-  /** A chunk with one choice carrying `delta`. */
+  /** The event of a chunk with one choice carrying `delta`. */
   delta(
     delta: { role?: 'assistant'; content?: string; tool_calls?: ToolCallDelta[] },
     finishReason: FinishReason | null = null,
-  ) {
-    return {
-      ...this.head(),
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      ...(this.includeUsage ? { usage: null } : {}),
-    };
+  ): string {
+    const finish = finishReason === null ? 'null' : JSON.stringify(finishReason);
+    return `data: ${this.head}"choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finish}}]${this.tail}\n\n`;
   }
 
-  /** The last chunk when `include_usage` was asked: no choices, the usage. */
-  usage(usage: Usage) {
-    return { ...this.head(), choices: [], usage };
-  }
-
-  private head() {
-    return {
-      id: this.id,
-      object: 'chat.completion.chunk' as const,
-      created: this.created,
-      model: this.model,
-    };
+  /** The event of the last chunk when `include_usage` was asked: no choices, the usage. */
+  usage(usage: Usage): string {
+    return `data: ${this.head}"choices":[],"usage":${JSON.stringify(usage)}}\n\n`;
   }
 }

@@ -61,7 +61,7 @@ export async function writeStream(
   options: { includeUsage: boolean; promptChars: number; signal: AbortSignal },
 ): Promise<void> {
   const chunks = new ChunkBuilder(stream.model, options.includeUsage);
-  const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+  const send = (event: string) => res.write(event);
   let finishReason: FinishReason | undefined;
   let usage: Usage | undefined;
   let completionChars = 0;

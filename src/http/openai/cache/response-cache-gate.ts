@@ -62,13 +62,14 @@ export class ResponseCacheGate {
    * messages and every option; never the caller's key.
    */
   plan(request: CacheableRequest, model: string, cacheControl: string | string[] | undefined): CachePlan {
+    // Off (the default): nothing to read, not even the header.
+    if (!this.cache) return UNCACHED;
     const directives = new Set(
       [cacheControl ?? []]
         .flat()
         .flatMap((value) => value.split(','))
         .map((directive) => directive.trim().toLowerCase()),
     );
-    if (!this.cache) return UNCACHED;
     const { options = {}, community } = request;
     const deterministic = options.temperature === 0 || options.seed !== undefined;
     if (!community.responseCache || !deterministic || directives.has('no-store')) {

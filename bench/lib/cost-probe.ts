@@ -1,0 +1,76 @@
+/**
+ * Preloaded into a benchmark's child (`node --import tsx --import <this file> …`): answers the
+ * parent's `{ cost: id, start: boolean }` IPC messages with the child's own CPU time and heap
+ * allocation since the last `start`, so a benchmark can charge each process its own work per request
+ * (bench/gateway-cpu.ts). Works in any child with an IPC channel, whatever it runs (chatgate from any
+ * checkout, the bare proxy), since it needs nothing from the code it measures.
+ *
+ * Allocation is counted from V8's GC records (node:v8 GCProfiler): the heap in use before each
+ * collection minus what the previous one left, summed, plus the growth since the last collection.
+ * It counts every byte allocated on the JS heap, young and old; not Buffers' external memory.
+ */
+import { GCProfiler } from 'node:v8';
+
+/** What the child answers for a `stop`: totals since the matching `start`. */
+export interface CostReading {
+  /** CPU time, user + system, µs (process.cpuUsage). */
+  cpuUs: number;
+  /** Bytes allocated on the JS heap. */
+  allocatedBytes: number;
+  /** Garbage collections and their total pause, ms. */
+  gcs: number;
+  gcPauseMs: number;
+}
+
+/** The parent's message. `start: true` begins a window; `false` ends it and answers its reading. */
+export interface CostRequest {
+  cost: number;
+  start: boolean;
+}
+
+interface GcEntry {
+  cost: number;
+  beforeGC: { heapStatistics: { usedHeapSize: number } };
+  afterGC: { heapStatistics: { usedHeapSize: number } };
+}
+
+let profiler: GCProfiler | undefined;
+let cpuAtStart = process.cpuUsage();
+let usedAtStart = 0;
+
+const used = () => process.memoryUsage().heapUsed;
+
+process.on('message', (message: CostRequest) => {
+  if (typeof message?.cost !== 'number') return;
+  if (message.start) {
+    profiler?.stop();
+    profiler = new GCProfiler();
+    profiler.start();
+    usedAtStart = used();
+    cpuAtStart = process.cpuUsage();
+    process.send?.({ cost: message.cost });
+    return;
+  }
+  const cpu = process.cpuUsage(cpuAtStart);
+  const entries = ((profiler?.stop() as { statistics?: GcEntry[] } | undefined)?.statistics ??
+    []) as GcEntry[];
+  profiler = undefined;
+  let allocated = 0;
+  let before = usedAtStart;
+  let pauseUs = 0;
+  for (const entry of entries) {
+    allocated += Math.max(0, entry.beforeGC.heapStatistics.usedHeapSize - before);
+    before = entry.afterGC.heapStatistics.usedHeapSize;
+    pauseUs += entry.cost;
+  }
+  allocated += Math.max(0, used() - before);
+  const reading: CostReading = {
+    cpuUs: cpu.user + cpu.system,
+    allocatedBytes: allocated,
+    gcs: entries.length,
+    gcPauseMs: pauseUs / 1000,
+  };
+  process.send?.({ cost: message.cost, reading });
+});
+// Never the reason a child stays alive.
+process.channel?.unref();
