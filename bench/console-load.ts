@@ -12,11 +12,12 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createChatgate } from '../src/chatgate.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import { memoryStores } from '../src/stores/store-set.js';
+import { launchChromium } from '../test/browser/support/browser.js';
 import { writeResults } from './lib/results.js';
 import { percentile, printTable, ratio } from './lib/stats.js';
 
@@ -32,18 +33,7 @@ const chatgate = await createChatgate(config, {
   logger: createLogger('silent'),
 });
 const base = await chatgate.app.listen({ host: '127.0.0.1', port: 0 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 
 /** What the page's Resource Timing says about its navigation and every file it loaded. */
 const PAGE_FIGURES = `(() => {
