@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import type { Services } from '../../services.js';
 import { SECURITY } from '../openapi/register.js';
+import { StoresJson } from '../schemas/stores-json.js';
 
 /** What these routes use of the services, and nothing more. */
 export type HealthRouteDeps = Pick<
@@ -16,13 +17,7 @@ const Readiness = (description: string) =>
       status: Type.Enum(['ready', 'degraded', 'not_ready']),
       checks: Type.Object({
         queue: Type.Enum(['ok', 'full', 'unavailable']),
-        stores: Type.Object({
-          context: Type.Enum(['redis', 'memory']),
-          redis: Type.Enum(['up', 'down', 'off']),
-          database: Type.Enum(['postgres', 'pglite', 'memory']),
-          community_config: Type.Enum(['ok', 'degraded']),
-          interaction_log: Type.Enum(['ok', 'degraded']),
-        }),
+        stores: StoresJson,
         providers: Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
           description:
             'Breaker state (`closed`, `open`, `half_open`, `isolated`) by `<provider> <endpoint>`.',

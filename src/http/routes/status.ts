@@ -6,6 +6,7 @@ import { settlesWithin } from '../../core/settles-within.js';
 import type { InteractionQueue } from '../../queue/interaction-queue.js';
 import type { Services } from '../../services.js';
 import { errors } from '../openapi/shapes.js';
+import { StoresJson } from '../schemas/stores-json.js';
 
 /** What these routes use of the services, and nothing more. */
 export type StatusRouteDeps = Pick<
@@ -114,13 +115,7 @@ const StatusJson = Type.Object(
         error: Type.Optional(Type.String()),
       }),
     }),
-    stores: Type.Object({
-      context: Type.Enum(['redis', 'memory']),
-      redis: Type.Enum(['up', 'down', 'off']),
-      database: Type.Enum(['postgres', 'pglite', 'memory']),
-      community_config: Type.Enum(['ok', 'degraded']),
-      interaction_log: Type.Enum(['ok', 'degraded']),
-    }),
+    stores: StoresJson,
     platforms: Type.Array(
       Type.Object({
         platform: Type.String(),
