@@ -74,20 +74,10 @@ export function normalizeChatMessage(
   if (sourceRoomId && sourceRoomId !== roomId) meta.sourceRoomId = sourceRoomId; // shared chat
   if (type === 'cheer' && bits !== undefined) meta.bits = bits;
   return {
-    id: `twitch:${messageId}`,
-    platform: 'twitch',
-    type,
-    communityId: `twitch:channel:${roomId}`,
-    channelId: (text(event.broadcaster_user_login) ?? '').toLowerCase(),
-    messageId,
-    text: plain,
+    ...channelEvent(event, context, { messageId, roomId, type, plain, meta }),
     user: chatter(event, context),
-    isDirect: false,
     mentionsBot: (replyTo?.isBot ?? false) || mentions(plain, context.botLogin),
     ...(replyTo ? { replyTo } : {}),
-    meta,
-    receivedAt: context.now,
-    raw: event,
   };
 }
 
@@ -141,17 +131,32 @@ export function normalizeChatNotification(
   }
   const { plain } = plainText(text(objectOf(event.message).text) ?? '');
   return {
-    id: `twitch:${messageId}`,
-    platform: 'twitch',
-    type,
-    communityId: `twitch:channel:${roomId}`,
-    channelId: (text(event.broadcaster_user_login) ?? '').toLowerCase(),
-    messageId,
-    text: plain,
+    ...channelEvent(event, context, { messageId, roomId, type, plain, meta }),
     user: chatter(event, context, anonymous),
-    isDirect: false,
     mentionsBot: mentions(plain, context.botLogin),
-    meta,
+  };
+}
+
+/**
+ * The fields every chat-borne EventSub event shares as a ChatEvent (as the IRC path builds them):
+ * ids from the Twitch `message_id` and broadcaster (`room-id`), the channel by its login, never
+ * direct; the caller adds `user`, `mentionsBot` and any `replyTo`.
+ */
+function channelEvent(
+  event: EventSubEvent,
+  context: EventSubNormalizeContext,
+  fields: { messageId: string; roomId: string; type: ChatEventType; plain: string; meta: ChatEventMeta },
+): Omit<ChatEvent, 'user' | 'mentionsBot'> {
+  return {
+    id: `twitch:${fields.messageId}`,
+    platform: 'twitch',
+    type: fields.type,
+    communityId: `twitch:channel:${fields.roomId}`,
+    channelId: (text(event.broadcaster_user_login) ?? '').toLowerCase(),
+    messageId: fields.messageId,
+    text: fields.plain,
+    isDirect: false,
+    meta: fields.meta,
     receivedAt: context.now,
     raw: event,
   };
