@@ -6,7 +6,6 @@
  * different users, paced under the platforms' outbound limits (no cooldowns or limits in play). Run: `npm run bench:platforms`.
  */
 import { performance } from 'node:perf_hooks';
-import { createOllamaProvider } from '../src/ai/providers/ollama/ollama-provider.js';
 import { loadConfig } from '../src/config/load.js';
 import { startFakeDiscord } from '../test/fakes/fake-discord.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
@@ -15,7 +14,8 @@ import { startPipeline } from '../test/support/pipeline.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { discordMention } from './lib/discord-mention.js';
 import { writeResults } from './lib/results.js';
-import { percentile, printTable, ratio } from './lib/stats.js';
+import { latencyRow, modelBaseline, until } from './lib/round-trip.js';
+import { percentile, printTable } from './lib/stats.js';
 
 const count = Number(process.env.BENCH_MESSAGES ?? 100);
 /** Messages sent first and not measured: connections, JIT and caches warm up. */
@@ -26,27 +26,13 @@ const WARMUP = 10;
  */
 const PACE_MS = 100;
 
-/** Resolves when `check()` holds, polling every 1 ms (finer than the latencies measured). */
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`no reply within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 const pause = () => new Promise((resolve) => setTimeout(resolve, PACE_MS));
 const ollama = await startFakeOllama();
 ollama.behave({ reply: 'ok!' });
 setInterval(() => ollama.calls.splice(0), 1000).unref();
 
 // Baseline: the fake model alone, called the way the worker calls it.
-const provider = createOllamaProvider({ host: ollama.url });
-const baseline: number[] = [];
-for (let i = 0; i < count; i++) {
-  const started = performance.now();
-  await provider.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] });
-  baseline.push(performance.now() - started);
-}
+const baseline = await modelBaseline(ollama.url, count);
 
 async function telegramRoundTrips(): Promise<number[]> {
   const telegram = await startFakeTelegram();
@@ -142,12 +128,7 @@ async function discordRoundTrips(): Promise<number[]> {
 
 const telegram = await telegramRoundTrips();
 const discord = await discordRoundTrips();
-const row = (name: string, times: number[]) => [
-  name,
-  percentile(times, 50).toFixed(2),
-  percentile(times, 99).toFixed(2),
-  ratio(percentile(times, 50), percentile(baseline, 50)),
-];
+const row = (name: string, times: number[]) => latencyRow(name, times, baseline);
 printTable(`message in → reply out, ${count} sequential messages each (ms)`, [
   ['path', 'p50 ms', 'p99 ms', 'p50 vs baseline'],
   row('model call', baseline),

@@ -9,7 +9,6 @@
  * Run: `npm run bench:twitch-transports` (BENCH_MESSAGES, default 60).
  */
 import { performance } from 'node:perf_hooks';
-import { createOllamaProvider } from '../src/ai/providers/ollama/ollama-provider.js';
 import { loadConfig } from '../src/config/load.js';
 import { BOT_SUBSCRIPTIONS, eventSubEnv } from '../test/adapters/twitch/eventsub/support.js';
 import { startFakeOllama } from '../test/fakes/fake-ollama.js';
@@ -19,7 +18,8 @@ import { chatMessageEvent } from '../test/fakes/twitch-eventsub-payloads.js';
 import { startPipeline } from '../test/support/pipeline.js';
 import { waitFor } from '../test/support/wait-for.js';
 import { writeResults } from './lib/results.js';
-import { percentile, printTable, ratio } from './lib/stats.js';
+import { latencyRow, modelBaseline, until } from './lib/round-trip.js';
+import { percentile, printTable } from './lib/stats.js';
 
 const count = Number(process.env.BENCH_MESSAGES ?? 60);
 /** Messages sent first and not measured: connections, JIT and caches warm up. */
@@ -29,14 +29,6 @@ const PACE_MS = 350;
 const CHANNEL = { id: '1001', login: 'mychan' };
 const BOT = 'chatgatebot';
 
-/** Resolves when `check()` holds, polling every 1 ms (finer than the latencies measured). */
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`no reply within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 const pause = () => new Promise((resolve) => setTimeout(resolve, PACE_MS));
 
 const ollama = await startFakeOllama();
@@ -45,13 +37,7 @@ let answers = 0;
 ollama.behave({ reply: () => `ok ${++answers}` });
 setInterval(() => ollama.calls.splice(0), 1000).unref();
 
-const provider = createOllamaProvider({ host: ollama.url });
-const baseline: number[] = [];
-for (let i = 0; i < count; i++) {
-  const started = performance.now();
-  await provider.chat({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }] });
-  baseline.push(performance.now() - started);
-}
+const baseline = await modelBaseline(ollama.url, count);
 
 const common = {
   log: { level: 'silent' as const },
@@ -132,12 +118,7 @@ async function eventSubRoundTrips(): Promise<number[]> {
 
 const irc = await ircRoundTrips();
 const eventSub = await eventSubRoundTrips();
-const row = (name: string, times: number[]) => [
-  name,
-  percentile(times, 50).toFixed(2),
-  percentile(times, 99).toFixed(2),
-  ratio(percentile(times, 50), percentile(baseline, 50)),
-];
+const row = (name: string, times: number[]) => latencyRow(name, times, baseline);
 printTable(`Twitch mention in → reply out, ${count} sequential messages each (ms)`, [
   ['path', 'p50 ms', 'p99 ms', 'p50 vs baseline'],
   row('model call', baseline),
