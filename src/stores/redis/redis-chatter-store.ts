@@ -6,6 +6,7 @@ import {
   chatterEnabled,
   type NewChatterLine,
 } from '../chatter-store.js';
+import { storedObject } from './stored-json.js';
 
 /**
  * One write, atomic. The line is a key of its own that expires with the window (`SET … PX`), so
@@ -164,14 +165,9 @@ export class RedisChatterStore implements ChatterStore {
 
 /** A stored line, or undefined for an entry that is not one (written by hand or by another version). */
 function parseLine(raw: string): ChatterLine | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { id, speaker, userId, text, at } = value as Record<string, unknown>;
+  const value = storedObject(raw);
+  if (!value) return undefined;
+  const { id, speaker, userId, text, at } = value;
   const strings = [id, speaker, userId, text].every((field) => typeof field === 'string');
-  return strings && typeof at === 'number' ? (value as ChatterLine) : undefined;
+  return strings && typeof at === 'number' ? (value as unknown as ChatterLine) : undefined;
 }

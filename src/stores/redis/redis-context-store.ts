@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ContextMessage, ContextStore } from '../context-store.js';
+import { storedObject } from './stored-json.js';
 
 /** Settings of `RedisContextStore`. */
 export interface RedisContextStoreOptions {
@@ -129,16 +130,11 @@ function serializeMessage(message: ContextMessage): string {
 }
 
 function parseMessage(raw: string): ContextMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { role, content, at } = value as Record<string, unknown>;
+  const value = storedObject(raw);
+  if (!value) return undefined;
+  const { role, content, at } = value;
   if ((role !== 'user' && role !== 'assistant') || typeof content !== 'string' || typeof at !== 'number') {
     return undefined;
   }
-  return value as ContextMessage;
+  return value as unknown as ContextMessage;
 }
