@@ -79,8 +79,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   const routes = options.platformRoutes ?? [];
 
   // Callback-style hooks: an async hook costs a promise per request on the hottest path.
+  // One onSend hook for the whole app: each hook is a step of fastify's hook runner on every answer.
   app.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
+    if (drain.isClosing) void reply.header('connection', 'close');
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {

@@ -97,13 +97,26 @@ function configuredModel(kind: ProviderKind, community: Community): string {
   return kind === community.provider ? community.model : (community.fallbackModel ?? community.model);
 }
 
-/** Whether two model names are one model: equal, or equal but for Ollama's `:latest` tag. */
+/**
+ * Whether two model names are one model: equal, or equal but for Ollama's `:latest` tag. Compared
+ * in place, without building `name:latest` strings: this runs on every OpenAI request.
+ */
 function sameModel(a: string, b: string): boolean {
-  return a === b || a === `${b}:latest` || `${a}:latest` === b;
+  return a === b || isLatestOf(a, b) || isLatestOf(b, a);
 }
 
+const LATEST = ':latest';
+
+/** Whether `tagged` is `name:latest`. */
+function isLatestOf(tagged: string, name: string): boolean {
+  return tagged.length === name.length + LATEST.length && tagged.endsWith(LATEST) && tagged.startsWith(name);
+}
+
+/** The community's providers other than the local responder, each once: its own, then its fallback. */
 function remoteKinds(community: Community): ProviderKind[] {
-  return [...new Set([community.provider, community.fallbackProvider])].filter(
-    (kind): kind is ProviderKind => kind !== undefined && kind !== 'local',
-  );
+  const kinds: ProviderKind[] = [];
+  if (community.provider !== 'local') kinds.push(community.provider);
+  const fallback = community.fallbackProvider;
+  if (fallback !== undefined && fallback !== 'local' && fallback !== community.provider) kinds.push(fallback);
+  return kinds;
 }

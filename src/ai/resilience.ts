@@ -226,7 +226,8 @@ export class ResilientEndpoint {
     const limits = this.limits(timeoutMs);
     const state: CallState = { trial: false };
     try {
-      if (!signal?.aborted) await this.checkShared(limits, state);
+      // Without a shared store there is nothing to ask: no await (and its promises) on every call.
+      if (this.shared && !signal?.aborted) await this.checkShared(limits, state);
       const result = await this.retryPolicy.execute(({ signal: retrySignal }) => {
         // An attempt (of this call or another) opened the shared breaker: no more attempts.
         if (this.sharedState() === 'open') throw new BrokenCircuitError();
@@ -282,11 +283,11 @@ export class ResilientEndpoint {
           : error;
       if (isEndpointFailure(failure)) this.counts.failures++;
       else if (!callerSignal?.aborted) this.counts.refused++;
-      await this.reportShared(failure, limits, state);
+      if (this.shared) await this.reportShared(failure, limits, state);
       throw failure;
     }
     this.counts.successes++;
-    await this.reportShared(undefined, limits, state);
+    if (this.shared) await this.reportShared(undefined, limits, state);
     return result;
   }
 

@@ -26,7 +26,7 @@ function ended({ reply }: Tracked): Promise<void> {
  * The HTTP side of a graceful close. Once `app.close()` has begun (fastify's `preClose`):
  * - a new request, on a connection that was open before, is refused with `ShuttingDownError`
  *   (503, in the shape of the route's own error handler: OpenAI's on the OpenAI API), and every
- *   answer says `connection: close`;
+ *   answer says `connection: close` (the app's onSend hook sets it: `isClosing`);
  * - each connection is closed as soon as its answer is out, so `app.close()` resolves when the
  *   last running request ends rather than when an idle keep-alive socket times out (72 s);
  * - `cut()`, called when the grace is over, aborts the tracked work (long model calls) with a
@@ -36,6 +36,14 @@ function ended({ reply }: Tracked): Promise<void> {
  */
 export class Drain {
   private closing = false;
+
+  /**
+   * Whether `app.close()` has begun. Every answer sent from then on must say `connection: close`:
+   * the app's one onSend hook (`buildApp`) asks this rather than a hook of its own, on every answer.
+   */
+  get isClosing(): boolean {
+    return this.closing;
+  }
   private readonly running = new Set<Tracked>();
 
   /** Adds the hooks to `app` (the root instance, before any route, so it refuses before auth). */
@@ -47,10 +55,6 @@ export class Drain {
     });
     app.addHook('onRequest', (_request, _reply, done) => {
       done(this.closing ? new ShuttingDownError() : undefined);
-    });
-    app.addHook('onSend', (_request, reply, payload, done) => {
-      if (this.closing) void reply.header('connection', 'close');
-      done(null, payload);
     });
     app.addHook('onResponse', (_request, _reply, done) => {
       // An answer sent with keep-alive before the close began leaves its socket idle: close it now.

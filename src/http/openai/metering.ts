@@ -28,6 +28,13 @@ export interface MeterAsk {
  * more than one answer (the quota hook refuses a key already over before this).
  */
 export class RouteMetering {
+  /**
+   * Reservation ids: this process's random prefix and a count. Unique across the instances that
+   * share Redis counters, like a UUID per request, without drawing one on every request.
+   */
+  private readonly idPrefix = `request:${randomUUID()}:`;
+  private issued = 0;
+
   constructor(private readonly meter: UsageMeter) {}
 
   /**
@@ -40,7 +47,7 @@ export class RouteMetering {
       ...(ask.userId ? { userId: ask.userId } : {}),
       ...(caller?.kind === 'client' && caller.keyId ? { keyId: caller.keyId } : {}),
     };
-    const id = `request:${randomUUID()}`;
+    const id = `${this.idPrefix}${++this.issued}`;
     const keyLimit = request.clientKey?.dailyTokens;
     const keyLimits: ScopeLimit[] =
       subject.keyId && keyLimit !== undefined
