@@ -34,7 +34,7 @@ import {
 import { fromOpenAIEmbed, toOpenAIEmbed } from './map-embed.js';
 import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
 import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
-import { sseEvents } from './sse.js';
+import { sseReader } from './sse.js';
 
 /** Options of `createOpenAIProvider`. */
 export interface OpenAIProviderOptions {
@@ -156,28 +156,39 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     };
     try {
       const body = await call('POST', '/chat/completions', postStream, payload, signal);
-      // Leaving this loop early (an error, the consumer stopping) destroys the body and its socket.
-      for await (const event of sseEvents(body)) {
-        if (done) continue;
-        if (event.data === '[DONE]') {
-          const final = last();
-          done = true;
-          yield final;
-          // Read on to the body's end (it is usually there already), so that the connection is
-          // kept for the next call; an upstream that keeps the body open gets AFTER_DONE_MS.
-          grace = setTimeout(() => body.destroy(), AFTER_DONE_MS).unref();
-          continue;
+      const events = sseReader();
+      const chunks = body[Symbol.asyncIterator]();
+      let ended = false;
+      try {
+        while (!ended) {
+          const next = await chunks.next();
+          ended = next.done === true;
+          for (const event of ended ? events.end() : events.feed(next.value)) {
+            if (done) continue;
+            if (event.data === '[DONE]') {
+              const final = last();
+              done = true;
+              yield final;
+              // Read on to the body's end (it is usually there already), so that the connection
+              // is kept for the next call; an upstream that keeps the body open gets AFTER_DONE_MS.
+              grace = setTimeout(() => body.destroy(), AFTER_DONE_MS).unref();
+              continue;
+            }
+            const chunk = parseEvent(event.data);
+            const failure = chunk as { error?: unknown } | null;
+            if (event.event === 'error') throw streamError(failure?.error ?? chunk, scrubber);
+            if (failure?.error) throw streamError(failure.error, scrubber);
+            const { content, tool_calls, ...rest } = fromChunk(chunk);
+            if (content !== undefined || tool_calls !== undefined) {
+              yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };
+            }
+            finish = rest.finish_reason ?? finish;
+            usage = rest.usage ?? usage;
+          }
         }
-        const chunk = parseEvent(event.data);
-        const failure = chunk as { error?: unknown } | null;
-        if (event.event === 'error') throw streamError(failure?.error ?? chunk, scrubber);
-        if (failure?.error) throw streamError(failure.error, scrubber);
-        const { content, tool_calls, ...rest } = fromChunk(chunk);
-        if (content !== undefined || tool_calls !== undefined) {
-          yield { ...(content !== undefined ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) };
-        }
-        finish = rest.finish_reason ?? finish;
-        usage = rest.usage ?? usage;
+      } finally {
+        // Leaving early (an error, the consumer stopping) destroys the body and its socket.
+        if (!ended) await chunks.return?.();
       }
     } catch (error) {
       // Once `[DONE]` came, the answer is whole: how the rest of the body went does not matter.

@@ -9,19 +9,36 @@ import { createParser, type EventSourceMessage, type ParseError } from 'eventsou
 export const MAX_EVENT_CHARS = 4 * 1024 * 1024;
 
 /**
- * The events of `body`, in order, as the parser completes them. An event the body ends in the
- * middle of (no blank line after it) is dropped, as EventSource does. Throws the parser's
- * ParseError (`max-buffer-size-exceeded`) when an event grows past `maxChars`; other parse errors
- * (an unknown field, a bad `retry`) are ignored, as browsers ignore them. Stopping early (`break`,
- * `return`) stops reading `body`, which destroys it.
+ * Turns a body's chunks into the events they complete, synchronously. The reader of a stream loops
+ * over the body itself and over what `feed` returns: no async layer of its own between the socket
+ * and the events (an async generator here cost a promise and a microtask per event).
+ */
+export interface SseReader {
+  /**
+   * The events that `bytes` (the body's next chunk) completes, in order; often none, sometimes
+   * several. The array is reused: read it before the next `feed` or `end`.
+   * @throws ParseError (`max-buffer-size-exceeded`) when an event grows past the reader's
+   *   `maxChars`; other parse errors (an unknown field, a bad `retry`) are ignored, as browsers
+   *   ignore them.
+   */
+  feed(bytes: Uint8Array): readonly EventSourceMessage[];
+  /**
+   * The body ended: the events its last bytes complete. An event the body ends in the middle of
+   * (no blank line after it) is dropped, as EventSource does.
+   */
+  end(): readonly EventSourceMessage[];
+}
+
+/**
+ * A reader of one body's events (see SseReader).
+ * @param maxChars the most one event may hold, chars (default MAX_EVENT_CHARS).
  *
  * @example
- * for await (const event of sseEvents(response.body)) if (event.data === '[DONE]') break;
+ * const reader = sseReader();
+ * for await (const bytes of response.body) for (const event of reader.feed(bytes)) handle(event);
+ * for (const event of reader.end()) handle(event);
  */
-export async function* sseEvents(
-  body: AsyncIterable<Uint8Array>,
-  maxChars = MAX_EVENT_CHARS,
-): AsyncGenerator<EventSourceMessage> {
+export function sseReader(maxChars = MAX_EVENT_CHARS): SseReader {
   const ready: EventSourceMessage[] = [];
   let overflow: ParseError | undefined;
   const parser = createParser({
@@ -32,13 +49,18 @@ export async function* sseEvents(
     },
   });
   const decoder = new TextDecoder();
-  for await (const bytes of body) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
-    if (overflow) throw overflow;
-    // The parser fills `ready` only inside feed(), so it is stable while we yield from it.
-    for (const event of ready) yield event;
-    ready.length = 0;
-  }
-  parser.feed(decoder.decode());
-  for (const event of ready) yield event;
+  return {
+    feed(bytes) {
+      ready.length = 0;
+      parser.feed(decoder.decode(bytes, { stream: true }));
+      if (overflow) throw overflow;
+      return ready;
+    },
+    end() {
+      ready.length = 0;
+      parser.feed(decoder.decode());
+      if (overflow) throw overflow;
+      return ready;
+    },
+  };
 }
