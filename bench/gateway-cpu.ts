@@ -27,11 +27,12 @@
  * under `--cpu-prof` and write their profile there at the end: `npx tsx bench/cpuprofile-top.ts <file>`;
  * the profiler's own cost inflates their figures). Writes bench/results/gateway-cpu.json.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import type { CostReading, CostRequest } from './lib/cost-probe.js';
+import type { CostReading } from './lib/cost-probe.js';
+import { BENCH_KEY, costWindow, gatewayChatgateEnv, startProbed } from './lib/probed-child.js';
 import { writeResults } from './lib/results.js';
 import { spawnFakeUpstream } from './lib/spawn-upstream.js';
 import { printTable } from './lib/stats.js';
@@ -68,8 +69,6 @@ const trees = (process.argv.length > 2 ? process.argv.slice(2) : ['.']).map((arg
 type Mode = 'json' | 'stream';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const COST_PROBE = join(here, 'lib/cost-probe.ts');
-const BENCH_KEY = 'bench-key';
 const HEADERS = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
 const BODY: Record<Mode, string> = {
   json: JSON.stringify({
@@ -92,7 +91,7 @@ interface Target {
   windows: Record<Mode, CostReading[]>;
 }
 
-/** Starts `script` with tsx and the cost probe preloaded, in `cwd`; resolves once it prints its URL. */
+/** Starts a probed child (`lib/probed-child.ts`) with a keep-alive pool to send through. */
 async function start(
   name: string,
   script: string,
@@ -100,35 +99,9 @@ async function start(
   env: Record<string, string>,
   nodeOptions: string[] = [],
 ): Promise<Target> {
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', '--import', COST_PROBE, script], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = await new Promise<string>((done, fail) => {
-    child.stdout?.once('data', (chunk: Buffer) => done(chunk.toString().trim()));
-    child.once('exit', (code) => fail(new Error(`${name} exited ${code} before it printed its URL`)));
-  });
+  const { child, url, exited } = await startProbed(name, script, cwd, env, nodeOptions);
   const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
   return { name, child, pool, exited, windows: { json: [], stream: [] } };
-}
-
-let sequence = 0;
-/** Opens (`start`) or closes a cost window in `child`; a close resolves with its reading. */
-function cost(child: ChildProcess, start: boolean): Promise<CostReading | undefined> {
-  const id = ++sequence;
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error('cost probe: no answer within 30 s')), 30_000);
-    const onMessage = (message: { cost?: number; reading?: CostReading }) => {
-      if (message?.cost !== id) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      done(message.reading);
-    };
-    child.on('message', onMessage);
-    child.send({ cost: id, start } satisfies CostRequest);
-  });
 }
 
 /** Sends `count` requests of `mode` through `target`, `concurrency` at a time. @throws on any non-200. */
@@ -153,14 +126,7 @@ async function send(target: Target, mode: Mode, count: number): Promise<void> {
 
 const upstream = await spawnFakeUpstream();
 const upstreamV1 = `${upstream.url}/v1`;
-const chatgateEnv = {
-  CHATGATE_BENCH_CONFIG: JSON.stringify({
-    ai: { provider: 'openai', openai: { baseUrl: upstreamV1, model: 'bench-model' } },
-    openaiApi: { rateLimitPerMinute: 10_000_000 },
-    auth: { apiKeys: [BENCH_KEY] },
-  }),
-  CHATGATE_BENCH_LOG: process.env.CHATGATE_BENCH_LOG ?? 'info',
-};
+const chatgateEnv = gatewayChatgateEnv(upstreamV1, process.env.CHATGATE_BENCH_LOG ?? 'info');
 const targets: Target[] = [
   await start('floor', join(here, 'lib/bare-proxy.ts'), here, { UPSTREAM: upstreamV1 }),
 ];
@@ -188,11 +154,11 @@ try {
       const turn = targets.map((_, i) => targets[(i + window) % targets.length] as Target);
       for (const target of turn) {
         const requests = requestsOf[mode];
-        await cost(target.child, true);
+        await costWindow(target.child, true);
         const started = performance.now();
         await send(target, mode, requests);
         const seconds = (performance.now() - started) / 1000;
-        const reading = (await cost(target.child, false)) as CostReading;
+        const reading = (await costWindow(target.child, false)) as CostReading;
         target.windows[mode].push(reading);
         if (!verbose) continue;
         console.log(

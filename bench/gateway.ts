@@ -29,6 +29,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { type LoadResult, runLoad, summarize } from './lib/autocannon.js';
 import { type PortkeyGateway, spawnPortkey } from './lib/portkey.js';
+import { BENCH_KEY, gatewayChatgateEnv } from './lib/probed-child.js';
 import { cpuMicros } from './lib/proc-cpu.js';
 import { writeResults } from './lib/results.js';
 import { spawnChild } from './lib/spawn-child.js';
@@ -56,8 +57,7 @@ const GOALS = {
   addedTtftMs: 0.5,
 };
 
-/** The key every request carries: chatgate's configured API key; Portkey forwards it upstream. */
-const BENCH_KEY = 'bench-key';
+/** Every request's key: chatgate's configured API key; Portkey forwards it upstream. */
 const authorization = { authorization: `Bearer ${BENCH_KEY}` };
 
 /**
@@ -76,15 +76,7 @@ children.push(upstream.process);
 const upstreamV1 = `${upstream.url}/v1`;
 const chatgate = await spawnChild(
   'chatgate-child.ts',
-  {
-    CHATGATE_BENCH_CONFIG: JSON.stringify({
-      ai: { provider: 'openai', openai: { baseUrl: upstreamV1, model: 'bench-model' } },
-      openaiApi: { rateLimitPerMinute: 10_000_000 },
-      // As an operator runs it: a caller key, so auth and the per-key rate limit do their work.
-      auth: { apiKeys: [BENCH_KEY] },
-    }),
-    CHATGATE_BENCH_LOG: logLevel,
-  },
+  gatewayChatgateEnv(upstreamV1, logLevel),
   profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
 );
 children.push(chatgate.process);

@@ -20,6 +20,20 @@ export interface CostReading {
   /** Garbage collections and their total pause, ms. */
   gcs: number;
   gcPauseMs: number;
+  /**
+   * The young-generation collections (V8's scavenges) among them: how many, their pauses (total
+   * and longest, ms), the young bytes they found, and how many of those survived (copied within
+   * the young generation or promoted to the old one: new space in use after the collection plus
+   * the old space's growth during it). What survives is what a scavenge costs: its pause grows
+   * with it, and a gateway's tail latency with the pause.
+   */
+  scavenges: number;
+  scavengePauseMs: number;
+  maxScavengePauseMs: number;
+  youngBytes: number;
+  survivedBytes: number;
+  /** The longest pause of any other collection (mark-compact), ms; 0 when none ran. */
+  maxMajorPauseMs: number;
 }
 
 /** The parent's message. `start: true` begins a window; `false` ends it and answers its reading. */
@@ -28,11 +42,28 @@ export interface CostRequest {
   start: boolean;
 }
 
-interface GcEntry {
-  cost: number;
-  beforeGC: { heapStatistics: { usedHeapSize: number } };
-  afterGC: { heapStatistics: { usedHeapSize: number } };
+interface HeapState {
+  heapStatistics: { usedHeapSize: number };
+  heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[];
 }
+
+interface GcEntry {
+  /** `Scavenge`, `MarkSweepCompact`, … (GCProfiler's names). */
+  gcType: string;
+  /** The collection's pause, µs. */
+  cost: number;
+  beforeGC: HeapState;
+  afterGC: HeapState;
+}
+
+/** Bytes in use in the heap spaces named `names` (new_space, old_space, …). */
+const inSpaces = (state: HeapState, names: readonly string[]) =>
+  state.heapSpaceStatistics.reduce(
+    (sum, space) => (names.includes(space.spaceName) ? sum + space.spaceUsedSize : sum),
+    0,
+  );
+const YOUNG = ['new_space', 'new_large_object_space'];
+const OLD = ['old_space', 'large_object_space'];
 
 let profiler: GCProfiler | undefined;
 let cpuAtStart = process.cpuUsage();
@@ -58,10 +89,22 @@ process.on('message', (message: CostRequest) => {
   let allocated = 0;
   let before = usedAtStart;
   let pauseUs = 0;
+  const young = { count: 0, pauseUs: 0, maxPauseUs: 0, bytes: 0, survived: 0 };
+  let maxMajorPauseUs = 0;
   for (const entry of entries) {
     allocated += Math.max(0, entry.beforeGC.heapStatistics.usedHeapSize - before);
     before = entry.afterGC.heapStatistics.usedHeapSize;
     pauseUs += entry.cost;
+    if (entry.gcType !== 'Scavenge') {
+      maxMajorPauseUs = Math.max(maxMajorPauseUs, entry.cost);
+      continue;
+    }
+    young.count++;
+    young.pauseUs += entry.cost;
+    young.maxPauseUs = Math.max(young.maxPauseUs, entry.cost);
+    young.bytes += inSpaces(entry.beforeGC, YOUNG);
+    const promoted = Math.max(0, inSpaces(entry.afterGC, OLD) - inSpaces(entry.beforeGC, OLD));
+    young.survived += inSpaces(entry.afterGC, YOUNG) + promoted;
   }
   allocated += Math.max(0, used() - before);
   const reading: CostReading = {
@@ -69,6 +112,12 @@ process.on('message', (message: CostRequest) => {
     allocatedBytes: allocated,
     gcs: entries.length,
     gcPauseMs: pauseUs / 1000,
+    scavenges: young.count,
+    scavengePauseMs: young.pauseUs / 1000,
+    maxScavengePauseMs: young.maxPauseUs / 1000,
+    youngBytes: young.bytes,
+    survivedBytes: young.survived,
+    maxMajorPauseMs: maxMajorPauseUs / 1000,
   };
   process.send?.({ cost: message.cost, reading });
 });
