@@ -87,21 +87,22 @@ interface Target {
   name: string;
   child: ChildProcess;
   pool: Pool;
-  exited: Promise<void>;
+  /** SIGTERM, then resolves when it has exited. */
+  stop(): Promise<void>;
   windows: Record<Mode, CostReading[]>;
 }
 
 /** Starts a probed child (`lib/probed-child.ts`) with a keep-alive pool to send through. */
-async function start(
-  name: string,
-  script: string,
-  cwd: string,
-  env: Record<string, string>,
-  nodeOptions: string[] = [],
-): Promise<Target> {
-  const { child, url, exited } = await startProbed(name, script, cwd, env, nodeOptions);
-  const pool = new Pool(url, { connections: concurrency, pipelining: 1 });
-  return { name, child, pool, exited, windows: { json: [], stream: [] } };
+async function start(...args: Parameters<typeof startProbed>): Promise<Target> {
+  const probed = await startProbed(...args);
+  const pool = new Pool(probed.url, { connections: concurrency, pipelining: 1 });
+  return {
+    name: probed.name,
+    child: probed.process,
+    pool,
+    stop: probed.stop,
+    windows: { json: [], stream: [] },
+  };
 }
 
 /** Sends `count` requests of `mode` through `target`, `concurrency` at a time. @throws on any non-200. */
@@ -244,6 +245,5 @@ writeResults('gateway-cpu', {
   parameters: { windowRequests: requestsOf, windows, concurrency, warmup, trees },
   figures,
 });
-stopAll();
-await Promise.all([upstream.stop(), ...targets.map((target) => target.exited)]);
+await Promise.all([upstream.stop(), ...targets.map((target) => target.stop())]);
 process.exit(0);

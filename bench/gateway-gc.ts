@@ -81,9 +81,9 @@ try {
   for (const target of targets) await load(target);
   for (let round = 0; round < rounds; round++) {
     for (const target of targets) {
-      await costWindow(target.child, true);
+      await costWindow(target.process, true);
       const result = await load(target);
-      const gc = (await costWindow(target.child, false)) as CostReading;
+      const gc = (await costWindow(target.process, false)) as CostReading;
       windows.get(target.name)?.push({
         p50: result.p50,
         p99: result.p99,
@@ -94,7 +94,7 @@ try {
     }
   }
 } finally {
-  for (const target of targets) target.child.kill('SIGTERM');
+  await Promise.all(targets.map((target) => target.stop()));
 }
 
 /** A process's figures: means over its windows, the longest pauses over all of them. */
@@ -166,5 +166,4 @@ writeResults('gateway-gc', {
   parameters: { rate, seconds, rounds, connections, chatgateNodeOptions },
   figures,
 });
-await Promise.all(targets.map((target) => target.exited));
 process.exit(failed > 0 ? 1 : 0);

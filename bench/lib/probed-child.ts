@@ -4,23 +4,21 @@
  * child's own CPU time, heap allocation and garbage collections between a window's start and end.
  * Used by gateway-cpu.ts (closed loop, CPU per request) and gateway-gc.ts (paced load, GC pauses).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CostReading, CostRequest } from './cost-probe.js';
+import { type Child, spawnChild } from './spawn-child.js';
 
 const COST_PROBE = fileURLToPath(new URL('./cost-probe.ts', import.meta.url));
 
-/** A started child: its name, process, URL, and a promise that resolves when it has exited. */
-export interface ProbedChild {
+/** A started child (see spawn-child.ts) and the name its figures go under. */
+export interface ProbedChild extends Child {
   name: string;
-  child: ChildProcess;
-  url: string;
-  exited: Promise<void>;
 }
 
 /**
- * Starts `script` with tsx and the cost probe preloaded, in `cwd` with `env` on top of ours, and
- * resolves once it prints its URL. `nodeOptions` go before the script (e.g. `--cpu-prof`).
+ * Starts `script` (a path) with tsx and the cost probe preloaded, in `cwd` with `env` on top of
+ * ours, and resolves once it prints its URL. `nodeOptions` go before the script (e.g. `--cpu-prof`).
  * @throws when the child exits before it printed its URL.
  */
 export async function startProbed(
@@ -30,17 +28,8 @@ export async function startProbed(
   env: Record<string, string>,
   nodeOptions: string[] = [],
 ): Promise<ProbedChild> {
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', '--import', COST_PROBE, script], {
-    cwd,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const url = await new Promise<string>((done, fail) => {
-    child.stdout?.once('data', (chunk: Buffer) => done(chunk.toString().trim()));
-    child.once('exit', (code) => fail(new Error(`${name} exited ${code} before it printed its URL`)));
-  });
-  return { name, child, url, exited };
+  const child = await spawnChild(script, env, nodeOptions, { cwd, imports: [COST_PROBE] });
+  return { name, ...child };
 }
 
 let sequence = 0;

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** A benchmark helper process (a `bench/lib/*-child.ts` or `fake-upstream.ts`) and its URL. */
@@ -11,16 +12,22 @@ export interface Child {
 }
 
 /**
- * Starts `bench/lib/<script>` with tsx, an IPC channel (see probe.ts) and `env` on top of ours;
- * resolves once it prints its URL. `nodeOptions` go before the script (e.g. `--expose-gc`).
+ * Starts `script` (a path, or a name under `bench/lib/`) with tsx, an IPC channel (see probe.ts)
+ * and `env` on top of ours; resolves once it prints its URL. `nodeOptions` go before the script
+ * (e.g. `--expose-gc`); `options.imports` are preloaded after tsx (TypeScript modules, e.g. the
+ * cost probe), and `options.cwd` is its working directory (default: ours).
+ * @throws when the child exits before it printed its URL.
  */
 export async function spawnChild(
   script: string,
   env: Record<string, string> = {},
   nodeOptions: string[] = [],
+  options: { cwd?: string; imports?: string[] } = {},
 ): Promise<Child> {
-  const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', path], {
+  const path = isAbsolute(script) ? script : fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const imports = (options.imports ?? []).flatMap((module) => ['--import', module]);
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', ...imports, path], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
