@@ -48,7 +48,7 @@ export class UpstreamError extends Error {
 export async function readUpstreamError(
   status: number,
   headers: IncomingHttpHeaders,
-  body: AsyncIterable<Uint8Array>,
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   scrubber: SecretScrubber,
 ): Promise<UpstreamError> {
   const text = await readBounded(body, MAX_ERROR_BODY_BYTES).catch(() => '');
@@ -153,7 +153,10 @@ function transportCode(error: unknown): string | undefined {
 }
 
 /** Up to `limit` bytes of `body` as UTF-8 text; stopping early destroys the body (and its socket). */
-async function readBounded(body: AsyncIterable<Uint8Array>, limit: number): Promise<string> {
+async function readBounded(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  limit: number,
+): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {

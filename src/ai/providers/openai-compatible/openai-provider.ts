@@ -32,9 +32,10 @@ import {
   serializeRequest,
 } from '../provider.js';
 import { fromOpenAIEmbed, toOpenAIEmbed } from './map-embed.js';
-import { readUpstreamError, streamError, toProviderError } from './map-errors.js';
+import { MAX_ERROR_BODY_BYTES, readUpstreamError, streamError, toProviderError } from './map-errors.js';
 import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
 import { sseReader } from './sse.js';
+import { requestWhole } from './whole-response.js';
 
 /** Options of `createOpenAIProvider`. */
 export interface OpenAIProviderOptions {
@@ -104,7 +105,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
   const scrubber = new SecretScrubber([secret, ...endpointCredentials(baseUrl)]);
   const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, scrubber, signal);
 
-  /** The body of a 2xx answer to `method {baseUrl}{path}`; an error status throws an UpstreamError. */
+  /** The body of a 2xx answer to `method {baseUrl}{path}`, as a stream; an error status throws an UpstreamError. */
   async function call(
     method: 'GET' | 'POST',
     path: string,
@@ -128,9 +129,34 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     throw await readUpstreamError(statusCode, response.headers, response.body, scrubber);
   }
 
+  /**
+   * The JSON of a 2xx answer to `method {baseUrl}{path}`, read whole (`requestWhole`: no
+   * `request()` handler per call); an error status throws an UpstreamError.
+   */
+  async function callJson(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    if (!target) {
+      throw new ProviderError('OpenAI-compatible base URL is not an http(s) URL', 'connection', 'openai');
+    }
+    const response = await requestWhole(
+      dispatcher,
+      { origin: target.origin, path: `${target.path}${path}${target.search}`, method, headers, body },
+      signal,
+      MAX_ERROR_BODY_BYTES,
+    );
+    const { statusCode } = response;
+    if (statusCode >= 200 && statusCode < 300) return JSON.parse(response.body.toString('utf8'));
+    throw await readUpstreamError(statusCode, response.headers, [response.body], scrubber);
+  }
+
   async function models(signal?: AbortSignal): Promise<string[]> {
     try {
-      const page = await (await call('GET', '/models', base, undefined, signal)).json();
+      const page = await callJson('GET', '/models', base, undefined, signal);
       return modelNamesIn(page, 'data', 'id', { provider: 'openai', route: 'OpenAI-compatible /models' });
     } catch (error) {
       throw fail(error, signal);
@@ -208,8 +234,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     return {
       async chat(signal?: AbortSignal): Promise<ChatResult> {
         try {
-          const body = await call('POST', '/chat/completions', postJson, payload, signal);
-          return fromCompletion(await body.json(), request.model);
+          return fromCompletion(
+            await callJson('POST', '/chat/completions', postJson, payload, signal),
+            request.model,
+          );
         } catch (error) {
           throw fail(error, signal);
         }
@@ -224,8 +252,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     return {
       async embed(signal?: AbortSignal): Promise<EmbeddingResult> {
         try {
-          const body = await call('POST', '/embeddings', postJson, payload, signal);
-          return fromOpenAIEmbed(await body.json(), request);
+          return fromOpenAIEmbed(await callJson('POST', '/embeddings', postJson, payload, signal), request);
         } catch (error) {
           throw fail(error, signal);
         }
