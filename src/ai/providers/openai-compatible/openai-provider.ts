@@ -35,6 +35,7 @@ import { fromOpenAIEmbed, toOpenAIEmbed } from './map-embed.js';
 import { MAX_ERROR_BODY_BYTES, readUpstreamError, streamError, toProviderError } from './map-errors.js';
 import { fromChunk, fromCompletion, toOpenAIRequest } from './map-request.js';
 import { sseReader } from './sse.js';
+import { requestStreaming, type StreamingBody } from './streaming-response.js';
 import { requestWhole } from './whole-response.js';
 
 /** Options of `createOpenAIProvider`. */
@@ -65,8 +66,6 @@ const AGENT_OPTIONS: Agent.Options = { headersTimeout: 0, bodyTimeout: 0 };
 
 /** How long a stream's body may stay open after its `data: [DONE]` before we close the connection. */
 const AFTER_DONE_MS = 1000;
-
-type ResponseBody = Dispatcher.ResponseData['body'];
 
 /**
  * Creates a ChatProvider (kind `openai`, endpoint `publicEndpoint(baseUrl)`) for an OpenAI-compatible server.
@@ -105,25 +104,24 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
   const scrubber = new SecretScrubber([secret, ...endpointCredentials(baseUrl)]);
   const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, scrubber, signal);
 
-  /** The body of a 2xx answer to `method {baseUrl}{path}`, as a stream; an error status throws an UpstreamError. */
-  async function call(
-    method: 'GET' | 'POST',
+  /**
+   * The body of a 2xx answer to `POST {baseUrl}{path}`, read as it arrives (`requestStreaming`);
+   * an error status throws an UpstreamError.
+   */
+  async function postStreaming(
     path: string,
     headers: Record<string, string>,
-    body: string | undefined,
+    body: string,
     signal: AbortSignal | undefined,
-  ): Promise<ResponseBody> {
+  ): Promise<StreamingBody> {
     if (!target) {
       throw new ProviderError('OpenAI-compatible base URL is not an http(s) URL', 'connection', 'openai');
     }
-    const response = await dispatcher.request({
-      origin: target.origin,
-      path: `${target.path}${path}${target.search}`,
-      method,
-      headers,
-      body,
+    const response = await requestStreaming(
+      dispatcher,
+      { origin: target.origin, path: `${target.path}${path}${target.search}`, method: 'POST', headers, body },
       signal,
-    });
+    );
     const { statusCode } = response;
     if (statusCode >= 200 && statusCode < 300) return response.body;
     throw await readUpstreamError(statusCode, response.headers, response.body, scrubber);
@@ -181,7 +179,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
       return { finish_reason: finish, ...(usage ? { usage } : {}) };
     };
     try {
-      const body = await call('POST', '/chat/completions', postStream, payload, signal);
+      const body = await postStreaming('/chat/completions', postStream, payload, signal);
       const events = sseReader();
       const chunks = body[Symbol.asyncIterator]();
       let ended = false;
