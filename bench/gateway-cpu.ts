@@ -20,7 +20,9 @@
  *
  * Run: `npx tsx bench/gateway-cpu.ts [checkout[@NAME=value,…] …]` (e.g. `/work/main .` for before/after
  * in one run, each checkout against the first window by window; `.@CHATGATE_BENCH_LOG=silent` adds
- * variables of its own to one).
+ * variables of its own to one; `NODE_ARGS` among them are node's command-line options for that
+ * chatgate, space-separated, for the V8 flags NODE_OPTIONS refuses, e.g.
+ * `.@NODE_ARGS=--no-allocation-site-pretenuring`).
  * Env: BENCH_REQUESTS (20000), BENCH_STREAM_REQUESTS (5000), BENCH_WINDOWS (20), BENCH_CONCURRENCY (4),
  * BENCH_WARMUP (5000; a fifth of it for streams), BENCH_VERBOSE=1 (a line per window),
  * BENCH_MODES (`json,stream`), CHATGATE_BENCH_LOG (info), BENCH_PROFILE_DIR (the chatgate children run
@@ -128,23 +130,25 @@ async function send(target: Target, mode: Mode, count: number): Promise<void> {
 const upstream = await spawnFakeUpstream();
 const upstreamV1 = `${upstream.url}/v1`;
 const chatgateEnv = gatewayChatgateEnv(upstreamV1, process.env.CHATGATE_BENCH_LOG ?? 'info');
-const targets: Target[] = [
-  await start('floor', join(here, 'lib/bare-proxy.ts'), here, { UPSTREAM: upstreamV1 }),
-];
-for (const tree of trees) {
-  const name = trees.length > 1 ? `chatgate ${tree.arg}` : 'chatgate';
-  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const script = join(tree.dir, 'bench/lib/chatgate-child.ts');
-  targets.push(await start(name, script, tree.dir, { ...chatgateEnv, ...tree.env }, profile));
-}
+const targets: Target[] = [];
 const stopAll = () => {
   for (const child of [upstream.process, ...targets.map((target) => target.child)]) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
 };
+// Registered before the children start: a child that fails to start must not leave the others behind.
 process.once('exit', stopAll);
 // Ctrl-C: the children go too.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+targets.push(await start('floor', join(here, 'lib/bare-proxy.ts'), here, { UPSTREAM: upstreamV1 }));
+for (const tree of trees) {
+  const name = trees.length > 1 ? `chatgate ${tree.arg}` : 'chatgate';
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const script = join(tree.dir, 'bench/lib/chatgate-child.ts');
+  const { NODE_ARGS: nodeArgs = '', ...env } = tree.env;
+  const nodeOptions = [...profile, ...nodeArgs.split(' ').filter(Boolean)];
+  targets.push(await start(name, script, tree.dir, { ...chatgateEnv, ...env }, nodeOptions));
+}
 
 try {
   // The stream warms up on a fifth as many: each costs ~4 times a plain request.
