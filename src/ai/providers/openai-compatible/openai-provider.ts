@@ -7,6 +7,9 @@
  * process, 10 parallel loops against a local fake upstream: the `openai` package 426 µs CPU per
  * request, the global fetch 284 µs, `undici.request` through an Agent 80 µs. The wire format is
  * small (one JSON POST, SSE for streams, one GET), so the package's typing and retries bought little.
+ * Calls go through the Agent's `dispatch()` with handlers of our own (whole-response.ts,
+ * streaming-response.ts), not `request()`: its handler made every request's objects outlive V8's
+ * young-generation collections, which set the gateway's tail latency (see whole-response.ts).
  */
 import { Agent, type Dispatcher } from 'undici';
 import { endpointCredentials, publicEndpoint } from '../../../core/endpoint-url.js';
