@@ -108,6 +108,22 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
   const fail = (error: unknown, signal?: AbortSignal) => toProviderError(error, scrubber, signal);
 
   /**
+   * undici's dispatch options for `method {baseUrl}{path}`.
+   * @throws ProviderError `connection` when the base URL is not an http(s) URL.
+   */
+  function exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Dispatcher.DispatchOptions {
+    if (!target) {
+      throw new ProviderError('OpenAI-compatible base URL is not an http(s) URL', 'connection', 'openai');
+    }
+    return { origin: target.origin, path: `${target.path}${path}${target.search}`, method, headers, body };
+  }
+
+  /**
    * The body of a 2xx answer to `POST {baseUrl}{path}`, read as it arrives (`requestStreaming`);
    * an error status throws an UpstreamError.
    */
@@ -117,22 +133,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     body: string,
     signal: AbortSignal | undefined,
   ): Promise<StreamingBody> {
-    if (!target) {
-      throw new ProviderError('OpenAI-compatible base URL is not an http(s) URL', 'connection', 'openai');
-    }
-    const response = await requestStreaming(
-      dispatcher,
-      { origin: target.origin, path: `${target.path}${path}${target.search}`, method: 'POST', headers, body },
-      signal,
-    );
-    const { statusCode } = response;
-    if (statusCode >= 200 && statusCode < 300) return response.body;
-    throw await readUpstreamError(statusCode, response.headers, response.body, scrubber);
+    const response = await requestStreaming(dispatcher, exchange('POST', path, headers, body), signal);
+    if (response.statusCode >= 200 && response.statusCode < 300) return response.body;
+    throw await readUpstreamError(response.statusCode, response.headers, response.body, scrubber);
   }
 
   /**
-   * The JSON of a 2xx answer to `method {baseUrl}{path}`, read whole (`requestWhole`: no
-   * `request()` handler per call); an error status throws an UpstreamError.
+   * The JSON of a 2xx answer to `method {baseUrl}{path}`, read whole (`requestWhole`); an error
+   * status throws an UpstreamError.
    */
   async function callJson(
     method: 'GET' | 'POST',
@@ -141,18 +149,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): ChatProvid
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    if (!target) {
-      throw new ProviderError('OpenAI-compatible base URL is not an http(s) URL', 'connection', 'openai');
+    const request = exchange(method, path, headers, body);
+    const response = await requestWhole(dispatcher, request, signal, MAX_ERROR_BODY_BYTES);
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return JSON.parse(response.body.toString('utf8'));
     }
-    const response = await requestWhole(
-      dispatcher,
-      { origin: target.origin, path: `${target.path}${path}${target.search}`, method, headers, body },
-      signal,
-      MAX_ERROR_BODY_BYTES,
-    );
-    const { statusCode } = response;
-    if (statusCode >= 200 && statusCode < 300) return JSON.parse(response.body.toString('utf8'));
-    throw await readUpstreamError(statusCode, response.headers, [response.body], scrubber);
+    throw await readUpstreamError(response.statusCode, response.headers, [response.body], scrubber);
   }
 
   async function models(signal?: AbortSignal): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Dispatcher, errors } from 'undici';
+import { AbortableHandler } from './abortable-handler.js';
 
 /** An HTTP answer whose body is read as it arrives. */
 export interface StreamingResponse {
@@ -130,27 +131,15 @@ export class StreamingBody implements AsyncIterableIterator<Buffer> {
 }
 
 /** Feeds one answer to its StreamingBody for `requestStreaming`. */
-class StreamingHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+class StreamingHandler extends AbortableHandler implements Dispatcher.DispatchHandler {
   private body: StreamingBody | undefined;
-  /** The signal's listener, kept to be removed at the end (set from a local, see whole-response.ts). */
-  private readonly onAbort: (() => void) | undefined;
 
   constructor(
     private readonly resolve: (response: StreamingResponse) => void,
     private readonly reject: (error: Error) => void,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
   ) {
-    if (signal && !signal.aborted) {
-      const onAbort = () => this.controller?.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.onAbort = onAbort;
-    }
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.signal?.aborted) controller.abort(this.signal.reason);
+    super(signal);
   }
 
   onResponseStart(
@@ -175,9 +164,5 @@ class StreamingHandler implements Dispatcher.DispatchHandler {
     this.detach();
     if (this.body) this.body.fail(error);
     else this.reject(error);
-  }
-
-  private detach(): void {
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
   }
 }

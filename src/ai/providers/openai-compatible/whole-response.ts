@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { AbortableHandler } from './abortable-handler.js';
 
 /** An HTTP answer read to its end: status, headers and the body's bytes. */
 export interface WholeResponse {
@@ -42,31 +43,19 @@ export function requestWhole(
 }
 
 /** Collects one answer for `requestWhole`. */
-class WholeBodyHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+class WholeBodyHandler extends AbortableHandler implements Dispatcher.DispatchHandler {
   private statusCode = 0;
   private headers: IncomingHttpHeaders = {};
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  /** The signal's listener, kept to be removed once the answer is in (set from a local: see above). */
-  private readonly onAbort: (() => void) | undefined;
 
   constructor(
     private readonly resolve: (response: WholeResponse) => void,
     private readonly reject: (error: Error) => void,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
     private readonly maxErrorBytes: number,
   ) {
-    if (signal && !signal.aborted) {
-      const onAbort = () => this.controller?.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.onAbort = onAbort;
-    }
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.signal?.aborted) controller.abort(this.signal.reason);
+    super(signal);
   }
 
   onResponseStart(
@@ -94,9 +83,5 @@ class WholeBodyHandler implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.detach();
     this.reject(error);
-  }
-
-  private detach(): void {
-    if (this.onAbort) this.signal?.removeEventListener('abort', this.onAbort);
   }
 }
